@@ -1,0 +1,110 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.RunReport;
+import dev.kforge.core.service.BuildRequest;
+import dev.kforge.core.service.Planned;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "build", description = "Build the matrix (or the cells named) and write out/.")
+final class BuildCommand implements Callable<Integer> {
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Mixin
+    ManifestOption manifest;
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Steps run at once (default: number of cores).")
+    Integer jobs;
+
+    @Option(names = "--fail-fast", description = "Stop at the first failure (default: keep going).")
+    boolean failFast;
+
+    @Option(names = "--step-timeout", paramLabel = "SECONDS", description = "Kill a step (and its processes) after this long.")
+    Long stepTimeout;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML (one testcase per cell).")
+    Path junit;
+
+    @Parameters(paramLabel = "CELL", arity = "0..*",
+            description = "Cells to build, DRIVER/KERNEL/ARCH-TOOLCHAIN; * matches within a part (hello/*/arm64-*).")
+    List<String> cells = List.of();
+
+    @Override
+    public Integer call() {
+        int j = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
+        if (j < 1) {
+            throw KforgeException.userInput("--jobs must be at least 1, not " + j, "omit -j to use every core");
+        }
+        if (stepTimeout != null && stepTimeout < 1) {
+            throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
+        }
+        Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells);
+        Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
+        RunReport report;
+        try {
+            report = root.service().build(planned, request, progress);
+        } finally {
+            progress.done();
+        }
+        print(report, planned);
+        if (report.success()) {
+            return 0;
+        }
+        boolean environment = report.prepares().stream().anyMatch(p -> "ENVIRONMENT".equals(p.details().get("failure")));
+        return environment ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
+    }
+
+    private void print(RunReport report, Planned planned) {
+        PrintWriter out = root.out();
+        PrintWriter err = root.err();
+        for (CellReport c : report.cells()) {
+            if (c.status() == StepStatus.FAILED || c.status() == StepStatus.TIMED_OUT) {
+                err.println("FAILED " + c.cell().id() + ": " + c.message());
+                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(5)
+                        .forEach(d -> err.println("  " + d.format()));
+                if (!c.outDir().isEmpty()) {
+                    err.println("  log: " + planned.out().resolve(c.outDir()).resolve("build.log"));
+                }
+            }
+            if (c.warnings() > 0 && !root.quiet) {
+                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.WARNING)
+                        .limit(root.verbose ? Long.MAX_VALUE : 3)
+                        .forEach(d -> err.println("warning " + c.cell().id() + ": " + d.format()));
+            }
+        }
+        report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->
+                err.println("FAILED " + p.stepId() + ": " + p.message()));
+        err.flush();
+        int w = Math.max(4, report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4));
+        out.printf("%-" + w + "s  %-9s %7s %5s  %s%n", "CELL", "STATUS", "TIME", "WARN", "NOTE");
+        for (CellReport c : report.cells()) {
+            String note = c.status().ok() ? c.outDir() : c.message();
+            out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%n", c.cell().id(), c.status().key(),
+                    c.duration().toMillis() / 1000.0, c.warnings(), note);
+        }
+        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s -> %s%n", report.cells().size(),
+                report.count(StepStatus.BUILT), report.count(StepStatus.CACHED),
+                report.count(StepStatus.FAILED) + report.count(StepStatus.TIMED_OUT),
+                report.count(StepStatus.SKIPPED),
+                report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "",
+                planned.out());
+        out.flush();
+    }
+}

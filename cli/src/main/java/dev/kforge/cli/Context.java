@@ -1,0 +1,55 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.RunnerToolProbe;
+import dev.kforge.core.service.KforgeService;
+import dev.kforge.kbuild.KbuildKernelInspector;
+import dev.kforge.kbuild.KbuildStepExecutor;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** The composition root: wires core to the adapters. Hand-written, no container. */
+final class Context {
+
+    private final Map<String, String> env;
+    private final ProcessRunner runner;
+    private final Path cwd;
+
+    Context(Map<String, String> env, ProcessRunner runner, Path cwd) {
+        this.env = Map.copyOf(env);
+        this.runner = runner;
+        this.cwd = cwd;
+    }
+
+    static Context system() {
+        return new Context(System.getenv(), new LocalProcessRunner(), Path.of("").toAbsolutePath());
+    }
+
+    Map<String, String> env() {
+        return env;
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+
+    /** The directory relative paths on the command line start from. */
+    Path cwd() {
+        return cwd;
+    }
+
+    CacheDirs cache(Optional<Path> flag) {
+        return CacheDirs.resolve(flag.map(cwd::resolve), env);
+    }
+
+    KforgeService service(Optional<Path> cacheFlag) {
+        CacheDirs cache = cache(cacheFlag);
+        Catalog catalog = Catalog.builtIn();
+        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), new RunnerToolProbe(runner),
+                (roots, tools, timeout) -> new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout), cache);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.service.KforgeService;
+import dev.kforge.kbuild.Doctor;
+import dev.kforge.kbuild.KbuildKernelInspector;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "doctor", description = "Check the tools and kernels the manifest's targets need; name the package for each gap.")
+final class DoctorCommand implements Callable<Integer> {
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Mixin
+    ManifestOption manifest;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        KforgeService service = root.service();
+        Workspace ws = service.load(manifest.path(root.context), manifest.display());
+        Path wsRoot = manifest.path(root.context).getParent();
+        Doctor doctor = new Doctor(root.context.runner());
+        PrintWriter out = root.out();
+        int problems = 0;
+        out.println("host");
+        problems += print(out, doctor.host());
+
+        Map<String, Optional<Path>> kernelDirs = new LinkedHashMap<>();
+        KbuildKernelInspector inspector = new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
+        out.println("kernels");
+        for (KernelSource k : ws.kernels()) {
+            try {
+                var facts = inspector.inspect(k, wsRoot);
+                Path dir = inspector.sourceDir(k, wsRoot);
+                kernelDirs.put(k.name(), Optional.of(dir));
+                out.printf("  ok    %-28s %s %s%s%n", k.name(), facts.kind().name().toLowerCase(java.util.Locale.ROOT),
+                        facts.version(), facts.release().map(r -> " (vermagic " + r + ")").orElse(""));
+            } catch (KforgeException e) {
+                kernelDirs.put(k.name(), Optional.empty());
+                problems++;
+                out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
+            }
+        }
+        List<Target> targets = KforgeService.targets(ws);
+        for (String key : new TreeSet<>(targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
+            Target t = targets.stream().filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key)).findFirst().orElseThrow();
+            out.println("target " + t.id());
+            problems += print(out, doctor.target(Catalog.builtIn().requireArch(t.arch()),
+                    Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
+        }
+        out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
+        out.flush();
+        return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
+    }
+
+    private static int print(PrintWriter out, List<Doctor.Check> checks) {
+        int problems = 0;
+        List<String> fixes = new ArrayList<>();
+        for (Doctor.Check c : checks) {
+            out.printf("  %-5s %-28s %s%n", c.ok() ? "ok" : "FAIL", c.subject(), c.detail());
+            if (!c.ok()) {
+                problems++;
+                out.printf("        fix: %s%n", c.fix());
+                fixes.add(c.fix());
+            }
+        }
+        return problems;
+    }
+}

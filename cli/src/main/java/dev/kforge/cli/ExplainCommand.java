@@ -1,0 +1,72 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.service.Planned;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "explain", description = "Print the shell commands that reproduce one cell by hand.")
+final class ExplainCommand implements Callable<Integer> {
+
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Mixin
+    ManifestOption manifest;
+
+    @Parameters(paramLabel = "CELL", description = "DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc")
+    String cell;
+
+    @Override
+    public Integer call() {
+        KforgeService service = root.service();
+        Planned planned = service.plan(manifest.path(root.context), manifest.display());
+        if (!KforgeService.cellSteps(planned.plan()).containsKey(cell)) {
+            String skipped = planned.plan().skipped().stream().filter(s -> s.cell().id().equals(cell))
+                    .map(s -> "cell " + cell + " is skipped: " + s.reason()).findFirst().orElse(null);
+            if (skipped != null) {
+                throw KforgeException.userInput(skipped, "nothing to explain for a skipped cell");
+            }
+            throw KforgeException.userInput("no cell " + cell + " in the plan",
+                    "kforge plan --format text lists the cells (build/DRIVER/KERNEL/ARCH-TOOLCHAIN)");
+        }
+        List<Step> steps = KforgeService.select(planned.plan(), List.of(cell));
+        Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
+                planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
+        PrintWriter out = root.out();
+        out.println("#!/bin/sh");
+        out.println("# Reproduces " + cell + " by hand; kforge also checks .config, ELF machine and publishes out/.");
+        out.println("set -e");
+        for (Step s : steps) {
+            out.println();
+            out.println("# " + s.id() + (s.kind() == Step.Kind.PREPARE ? " (kforge skips this when the tree is already prepared)" : ""));
+            out.println("cd " + quote(roots.resolve(s.cwd())));
+            StringBuilder env = new StringBuilder();
+            s.env().forEach((k, v) -> env.append(k).append('=').append(quote(v)).append(' '));
+            for (List<String> argv : s.commands()) {
+                boolean make = argv.get(0).equals("make");
+                out.println((make ? env.toString() : "") + String.join(" ", roots.resolve(argv).stream().map(ExplainCommand::quote).toList()));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static String quote(String s) {
+        if (!s.isEmpty() && SAFE.matcher(s).matches()) {
+            return s;
+        }
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,100 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.model.Names;
+import dev.kforge.kbuild.KernelDiscovery;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "init", description = "Write a starter kforge.toml for a directory holding Kbuild drivers.")
+final class InitCommand implements Callable<Integer> {
+
+    private static final Pattern OBJ_M = Pattern.compile("(?m)^\\s*obj-(m|\\$\\([A-Z0-9_]+\\))\\s*[+:]?=");
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Parameters(arity = "0..1", paramLabel = "DIR", defaultValue = ".", description = "The workspace directory (default: .).")
+    Path dir;
+
+    @Option(names = "--force", description = "Overwrite an existing kforge.toml.")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        Path ws = root.context.cwd().resolve(dir).normalize();
+        if (!Files.isDirectory(ws)) {
+            throw KforgeException.userInput(dir + " is not a directory", "kforge init DIR takes the workspace directory");
+        }
+        Path manifest = ws.resolve("kforge.toml");
+        if (Files.exists(manifest) && !force) {
+            throw KforgeException.userInput(manifest + " exists", "pass --force to overwrite it");
+        }
+        List<Path> drivers = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(ws, 4)) {
+            for (Path p : s.filter(Files::isDirectory).sorted().toList()) {
+                if (p.toString().contains("/.") || p.startsWith(ws.resolve("out"))) {
+                    continue;
+                }
+                for (String f : List.of("Kbuild", "Makefile")) {
+                    Path file = p.resolve(f);
+                    if (Files.isRegularFile(file) && OBJ_M.matcher(Files.readString(file)).find()) {
+                        drivers.add(p);
+                        break;
+                    }
+                }
+            }
+        }
+        if (drivers.isEmpty()) {
+            throw KforgeException.userInput("no Kbuild driver found below " + ws,
+                    "a driver directory holds a Kbuild or Makefile with obj-m += NAME.o");
+        }
+        StringBuilder t = new StringBuilder();
+        t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = \"")
+                .append(ws.getFileName()).append("\"\n\n");
+        List<String> kernelNames = new ArrayList<>();
+        List<KernelDiscovery.Found> found = new KernelDiscovery().find();
+        for (KernelDiscovery.Found f : found) {
+            String name = f.kind().equals("headers") ? "host" : "v" + f.version();
+            if (kernelNames.contains(name) || !Names.isValid(name)) {
+                continue;
+            }
+            kernelNames.add(name);
+            String path = f.kind().equals("headers") && f.path().toString().contains("linux-headers-")
+                    ? f.path().toString().replaceAll("linux-headers-[0-9][^/]*-([a-z0-9]+)$", "linux-headers-*-$1")
+                    : f.path().toString();
+            t.append("[[kernel]]\nname = \"").append(name).append("\"\n")
+                    .append(f.kind()).append(" = \"").append(path).append("\"\n\n");
+        }
+        if (kernelNames.isEmpty()) {
+            kernelNames.add("host");
+            t.append("[[kernel]]\nname = \"host\"\nheaders = \"/lib/modules/").append("KERNEL-RELEASE").append("/build\"\n\n");
+            root.err().println("kforge: no kernel found on this machine; edit the [[kernel]] path (kforge kernels lists them)");
+        }
+        for (Path d : drivers) {
+            String name = d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString();
+            t.append("[[driver]]\nname = \"").append(name).append("\"\npath = \"")
+                    .append(d.equals(ws) ? "." : ws.relativize(d).toString()).append("\"\n\n");
+        }
+        t.append("[[matrix]]\nkernels = [");
+        for (int i = 0; i < kernelNames.size(); i++) {
+            t.append(i == 0 ? "" : ", ").append('"').append(kernelNames.get(i)).append('"');
+        }
+        t.append("]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\"]\n");
+        Files.writeString(manifest, t.toString());
+        root.out().println("wrote " + manifest + " with " + drivers.size() + " driver(s) and " + kernelNames.size()
+                + " kernel(s); next: kforge plan --format text");
+        root.out().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The top-level {@code kforge} command: global options and the subcommands. */
+@Command(
+        name = "kforge",
+        mixinStandardHelpOptions = true,
+        versionProvider = KforgeCommand.Version.class,
+        description = "Builds Linux kernel leaf drivers (out-of-tree modules, C and Rust) for many kernels, "
+                + "architectures and toolchains from one kforge.toml.",
+        subcommands = {
+            PlanCommand.class,
+            BuildCommand.class,
+            ExplainCommand.class,
+            DoctorCommand.class,
+            KernelsCommand.class,
+            InitCommand.class,
+            ListCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footerHeading = "%nExit codes:%n",
+        footer = {
+            "  0  success",
+            "  1  build failure (a compiler or Kbuild said no)",
+            "  2  usage or manifest error",
+            "  3  environment: missing tool, kernel or unwritable directory",
+            "  4  internal error (a bug in kforge)",
+            "  130 interrupted (143 on SIGTERM)"
+        })
+final class KforgeCommand implements Runnable {
+
+    final Context context;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "Cache for extracted sources and prepared trees (default: $KFORGE_CACHE_DIR, "
+                    + "$XDG_CACHE_HOME/kforge, ~/.cache/kforge).")
+    Path cacheDir;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT, description = "Print only errors and the result.")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print every diagnostic and internal details of errors.")
+    boolean verbose;
+
+    KforgeCommand(Context context) {
+        this.context = context;
+    }
+
+    Optional<Path> cacheDir() {
+        return Optional.ofNullable(cacheDir);
+    }
+
+    dev.kforge.core.service.KforgeService service() {
+        return context.service(cacheDir());
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** A configured command line; tests call execute on it with their own writers. */
+    static CommandLine commandLine(Context context) {
+        KforgeCommand root = new KforgeCommand(context);
+        CommandLine cl = new CommandLine(root);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd, root));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("kforge: error: " + ex.getMessage());
+            err.println("  hint: kforge " + (ex.getCommandLine() == cl ? "" : ex.getCommandLine().getCommandName() + " ")
+                    + "--help lists the options");
+            err.flush();
+            return 2;
+        });
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    private static int handle(Exception ex, CommandLine cmd, KforgeCommand root) {
+        PrintWriter err = cmd.getErr();
+        if (ex instanceof KforgeException k) {
+            err.println("kforge: error: " + k.getMessage());
+            if (!k.hint().isEmpty()) {
+                err.println("  hint: " + k.hint());
+            }
+            if (root.verbose && k.getCause() != null) {
+                k.printStackTrace(err);
+            }
+            err.flush();
+            return k.kind().exitCode();
+        }
+        err.println("kforge: internal error: " + ex);
+        err.println("  hint: this is a bug in kforge; rerun with -v and report the output");
+        if (root.verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return KforgeException.Kind.INTERNAL.exitCode();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = KforgeCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"kforge " + p.getProperty("version", "unknown"), "Java " + Runtime.version()};
+        }
+    }
+}

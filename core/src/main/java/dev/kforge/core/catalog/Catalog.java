@@ -1,0 +1,170 @@
+package dev.kforge.core.catalog;
+
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Toolchain;
+import dev.kforge.core.model.ToolchainFamily;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The built-in architectures and toolchains, one data file each under
+ * {@code dev/kforge/core/catalog/}. Adding an architecture is one data file plus its line in
+ * {@code index.txt}.
+ */
+public final class Catalog {
+
+    private static final String ROOT = "/dev/kforge/core/catalog/";
+    private static final Catalog BUILT_IN = load();
+
+    private final Map<String, Architecture> arches;
+    private final Map<String, Toolchain> toolchains;
+    private final Map<String, String> archAliases;
+    private final Map<String, String> toolchainAliases;
+
+    Catalog(Collection<Architecture> arches, Collection<Toolchain> toolchains) {
+        var a = new TreeMap<String, Architecture>();
+        var aa = new TreeMap<String, String>();
+        for (Architecture arch : arches) {
+            a.put(arch.key(), arch);
+            aa.put(arch.key(), arch.key());
+            arch.aliases().forEach(alias -> aa.putIfAbsent(alias, arch.key()));
+        }
+        var t = new TreeMap<String, Toolchain>();
+        var ta = new TreeMap<String, String>();
+        for (Toolchain tc : toolchains) {
+            t.put(tc.key(), tc);
+            ta.put(tc.key(), tc.key());
+            tc.aliases().forEach(alias -> ta.putIfAbsent(alias, tc.key()));
+        }
+        this.arches = Collections.unmodifiableMap(a);
+        this.toolchains = Collections.unmodifiableMap(t);
+        this.archAliases = Collections.unmodifiableMap(aa);
+        this.toolchainAliases = Collections.unmodifiableMap(ta);
+    }
+
+    /** The catalog shipped with kforge. */
+    public static Catalog builtIn() {
+        return BUILT_IN;
+    }
+
+    /** Looks an architecture up by key or alias (aarch64 finds arm64). */
+    public Optional<Architecture> arch(String keyOrAlias) {
+        return Optional.ofNullable(archAliases.get(keyOrAlias)).map(arches::get);
+    }
+
+    /** Looks a toolchain up by key or alias (clang finds llvm). */
+    public Optional<Toolchain> toolchain(String keyOrAlias) {
+        return Optional.ofNullable(toolchainAliases.get(keyOrAlias)).map(toolchains::get);
+    }
+
+    public Architecture requireArch(String key) {
+        return arch(key).orElseThrow(() -> new IllegalArgumentException("unknown architecture " + key));
+    }
+
+    public Toolchain requireToolchain(String key) {
+        return toolchain(key).orElseThrow(() -> new IllegalArgumentException("unknown toolchain " + key));
+    }
+
+    /** All architectures, sorted by key. */
+    public List<Architecture> arches() {
+        return List.copyOf(arches.values());
+    }
+
+    /** All toolchains, sorted by key. */
+    public List<Toolchain> toolchains() {
+        return List.copyOf(toolchains.values());
+    }
+
+    private static Catalog load() {
+        List<Architecture> arches = new ArrayList<>();
+        for (String key : index("arches")) {
+            Properties p = properties("arches/" + key);
+            arches.add(new Architecture(
+                    key,
+                    required(p, key, "ARCH"),
+                    required(p, key, "SRCARCH"),
+                    p.getProperty("CROSS_COMPILE", ""),
+                    required(p, key, "clang.target"),
+                    Optional.ofNullable(p.getProperty("rust.target")).filter(s -> !s.isBlank()),
+                    required(p, key, "defconfig"),
+                    Integer.parseInt(required(p, key, "elf.machine")),
+                    required(p, key, "elf.machine.name"),
+                    required(p, key, "gcc.package"),
+                    list(p.getProperty("aliases", ""))));
+        }
+        List<Toolchain> toolchains = new ArrayList<>();
+        for (String key : index("toolchains")) {
+            Properties p = properties("toolchains/" + key);
+            var make = new TreeMap<String, String>();
+            for (String kv : list(p.getProperty("make", ""))) {
+                int eq = kv.indexOf('=');
+                make.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            toolchains.add(new Toolchain(
+                    key,
+                    ToolchainFamily.valueOf(required(p, key, "family")),
+                    make,
+                    Boolean.parseBoolean(required(p, key, "cross.compile")),
+                    required(p, key, "compiler"),
+                    list(p.getProperty("packages", "")),
+                    list(p.getProperty("aliases", ""))));
+        }
+        return new Catalog(arches, toolchains);
+    }
+
+    private static List<String> index(String dir) {
+        return Arrays.stream(read(dir + "/index.txt").split("\n"))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    private static Properties properties(String name) {
+        Properties p = new Properties();
+        try (InputStream in = open(name + ".properties")) {
+            p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    private static String read(String name) {
+        try (InputStream in = open(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static InputStream open(String name) {
+        InputStream in = Catalog.class.getResourceAsStream(ROOT + name);
+        if (in == null) {
+            throw new IllegalStateException("catalog entry missing from the classpath: " + name);
+        }
+        return in;
+    }
+
+    private static String required(Properties p, String entry, String key) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("catalog entry " + entry + " lacks " + key);
+        }
+        return v.strip();
+    }
+
+    private static List<String> list(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.kforge.core.exec;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecuteResultHandler;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.PumpStreamHandler;
+
+/**
+ * Runs processes on this machine with commons-exec. Each child starts in a session and process
+ * group of its own ({@code setsid}), so that make, the compilers it forks and anything they fork
+ * can be killed together: on timeout, on interrupt, and whenever the leader exits abnormally.
+ */
+public final class LocalProcessRunner implements ProcessRunner {
+
+    private static final int CAPTURE_LIMIT = 1 << 20;
+    private static final Duration GRACE = Duration.ofSeconds(2);
+
+    private final Map<String, String> inherited;
+
+    public LocalProcessRunner() {
+        this(System.getenv());
+    }
+
+    /** For tests: the environment the pass-through list reads from. */
+    public LocalProcessRunner(Map<String, String> callerEnv) {
+        Map<String, String> env = new TreeMap<>();
+        for (String k : PASS_THROUGH) {
+            String v = callerEnv.get(k);
+            if (v != null) {
+                env.put(k, v);
+            }
+        }
+        this.inherited = env;
+    }
+
+    @Override
+    public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        CommandLine cmd = new CommandLine("setsid");
+        for (String arg : spec.argv()) {
+            cmd.addArgument(arg, false);
+        }
+        Map<String, String> env = new TreeMap<>(inherited);
+        env.putAll(spec.env());
+
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        OutputStream sink = spec.log().isPresent()
+                ? Files.newOutputStream(spec.log().get(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                : new Bounded(captured, CAPTURE_LIMIT);
+        GroupExecutor executor = new GroupExecutor();
+        executor.setWorkingDirectory(spec.cwd().toFile());
+        executor.setStreamHandler(new PumpStreamHandler(sink, sink, null));
+        executor.setExitValues(null);
+        DefaultExecuteResultHandler handler = new DefaultExecuteResultHandler();
+        boolean timedOut = false;
+        try {
+            if (!Files.isDirectory(spec.cwd())) {
+                throw new IOException("working directory does not exist: " + spec.cwd());
+            }
+            executor.execute(cmd, env, handler);
+            if (spec.timeout().isPresent()) {
+                handler.waitFor(spec.timeout().get());
+                if (!handler.hasResult()) {
+                    timedOut = true;
+                    executor.killGroup();
+                    handler.waitFor(GRACE.multipliedBy(5));
+                }
+            } else {
+                handler.waitFor();
+            }
+        } catch (InterruptedException e) {
+            executor.killGroup();
+            handler.waitFor(GRACE.multipliedBy(5));
+            throw e;
+        } finally {
+            sink.close();
+        }
+        int exit;
+        if (handler.hasResult() && handler.getException() == null) {
+            exit = handler.getExitValue();
+        } else if (handler.hasResult() && handler.getException() != null && executor.process == null) {
+            throw new IOException("cannot run " + spec.argv().get(0) + ": " + handler.getException().getMessage(),
+                    handler.getException());
+        } else {
+            exit = handler.hasResult() ? handler.getExitValue() : -1;
+        }
+        if (exit != 0) {
+            // A leader that died abnormally may leave its group behind.
+            executor.killGroup();
+        }
+        String out = spec.log().isPresent() ? "" : captured.toString(StandardCharsets.UTF_8);
+        if (exit == 127 && out.contains("setsid: failed to execute")) {
+            throw new IOException("cannot run " + spec.argv().get(0) + ": not found on PATH");
+        }
+        return new ProcessResult(exit, timedOut, Duration.ofNanos(System.nanoTime() - start), out);
+    }
+
+    /** Remembers the launched process so its whole group can be signalled. */
+    private static final class GroupExecutor extends DefaultExecutor {
+        private volatile Process process;
+
+        @Override
+        protected Process launch(CommandLine command, Map<String, String> env, File dir) throws IOException {
+            Process p = super.launch(command, env, dir);
+            process = p;
+            return p;
+        }
+
+        /** SIGTERM to the group, a grace period, then SIGKILL to the group and any stray descendant. */
+        void killGroup() throws InterruptedException {
+            Process p = process;
+            if (p == null) {
+                return;
+            }
+            long pgid = p.pid();
+            List<ProcessHandle> descendants = new ArrayList<>(p.descendants().toList());
+            signal("-TERM", pgid);
+            long deadline = System.nanoTime() + GRACE.toNanos();
+            while (System.nanoTime() < deadline && (p.isAlive() || descendants.stream().anyMatch(ProcessHandle::isAlive))) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            signal("-KILL", pgid);
+            descendants.forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+
+        private static void signal(String sig, long pgid) throws InterruptedException {
+            try {
+                Process k = new ProcessBuilder("kill", sig, "--", "-" + pgid)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                k.waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // kill(1) missing: fall back to the descendants snapshot, killed by the caller.
+            }
+        }
+    }
+
+    /** Keeps the first {@code limit} bytes and drops the rest, so a chatty probe cannot grow memory. */
+    private static final class Bounded extends FilterOutputStream {
+        private final int limit;
+        private int written;
+
+        Bounded(OutputStream out, int limit) {
+            super(out);
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (written < limit) {
+                out.write(b);
+                written++;
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            int n = Math.min(len, limit - written);
+            if (n > 0) {
+                out.write(b, off, n);
+                written += n;
+            }
+        }
+    }
+}

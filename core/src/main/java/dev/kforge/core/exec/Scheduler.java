@@ -1,0 +1,176 @@
+package dev.kforge.core.exec;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.plan.Step;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs a DAG of steps in dependency order with at most {@code jobs} at a time. Keep-going by
+ * default: a failure blocks only the steps that depend on it. With fail-fast, the first failure
+ * cancels everything still running. Interrupting the calling thread cancels the run: running
+ * steps are interrupted (their process trees are killed by the runner) and the call throws
+ * {@link KforgeException.Kind#INTERRUPTED} once they are gone.
+ */
+public final class Scheduler {
+
+    private final int jobs;
+    private final boolean failFast;
+
+    public Scheduler(int jobs, boolean failFast) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1");
+        }
+        this.jobs = jobs;
+        this.failFast = failFast;
+    }
+
+    /** Runs {@code steps} (a closed DAG) and returns one result per step, in the steps' order. */
+    public List<StepResult> run(List<Step> steps, StepExecutor executor, ProgressListener progress) {
+        Map<String, Step> byId = new LinkedHashMap<>();
+        steps.forEach(s -> byId.put(s.id(), s));
+        Map<String, Integer> waiting = new HashMap<>();
+        Map<String, List<String>> dependents = new HashMap<>();
+        for (Step s : steps) {
+            waiting.put(s.id(), s.deps().size());
+            for (String dep : s.deps()) {
+                if (!byId.containsKey(dep)) {
+                    throw new IllegalArgumentException(s.id() + " depends on " + dep + ", which is not in the run");
+                }
+                dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(s.id());
+            }
+        }
+        // Prepare steps unblock the most work, so they go first; then plan order.
+        Comparator<Step> priority = Comparator.comparing((Step s) -> s.kind() == Step.Kind.PREPARE ? 0 : 1)
+                .thenComparing(Step::id);
+        List<Step> ready = new ArrayList<>(steps.stream().filter(s -> s.deps().isEmpty()).toList());
+        Map<String, StepResult> results = new HashMap<>();
+        int total = steps.size();
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "kforge-step");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorCompletionService<StepResult> completion = new ExecutorCompletionService<>(pool);
+        Map<Future<StepResult>, Step> running = new HashMap<>();
+        boolean stopping = false;
+        try {
+            while (results.size() < total) {
+                ready.sort(priority);
+                while (!stopping && running.size() < jobs && !ready.isEmpty()) {
+                    Step s = ready.remove(0);
+                    progress.started(s, done.get(), total);
+                    running.put(completion.submit(() -> executeSafely(s, executor)), s);
+                }
+                if (running.isEmpty()) {
+                    // Nothing can run any more: whatever is left is blocked or cancelled.
+                    for (Step s : steps) {
+                        if (!results.containsKey(s.id())) {
+                            StepResult r = StepResult.of(s.id(), StepStatus.CANCELLED, Duration.ZERO,
+                                    "not run: the run stopped at the first failure (--fail-fast)");
+                            results.put(s.id(), r);
+                            progress.finished(s, r, done.incrementAndGet(), total);
+                        }
+                    }
+                    break;
+                }
+                Future<StepResult> f = completion.take();
+                Step s = running.remove(f);
+                StepResult r = get(f, s);
+                results.put(s.id(), r);
+                progress.finished(s, r, done.incrementAndGet(), total);
+                if (!r.status().ok() && failFast) {
+                    stopping = true;
+                    running.keySet().forEach(x -> x.cancel(true));
+                }
+                for (String d : dependents.getOrDefault(s.id(), List.of())) {
+                    if (!r.status().ok()) {
+                        block(byId.get(d), s.id(), byId, dependents, results, progress, done, total);
+                    } else if (!results.containsKey(d) && waiting.merge(d, -1, Integer::sum) == 0) {
+                        ready.add(byId.get(d));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            running.keySet().forEach(x -> x.cancel(true));
+            pool.shutdownNow();
+            awaitQuietly(pool);
+            Thread.currentThread().interrupt();
+            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+        } finally {
+            pool.shutdownNow();
+            awaitQuietly(pool);
+        }
+        return steps.stream().map(s -> results.get(s.id())).toList();
+    }
+
+    private static StepResult executeSafely(Step s, StepExecutor executor) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            return executor.execute(s);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (KforgeException e) {
+            if (e.kind() == KforgeException.Kind.INTERRUPTED) {
+                throw new InterruptedException(e.getMessage());
+            }
+            String hint = e.hint().isEmpty() ? "" : " (" + e.hint() + ")";
+            return new StepResult(s.id(), StepStatus.FAILED, Duration.ofNanos(System.nanoTime() - start),
+                    e.getMessage() + hint, java.util.List.of(),
+                    new java.util.TreeMap<>(java.util.Map.of("failure", e.kind().name())));
+        }
+    }
+
+    private static StepResult get(Future<StepResult> f, Step s) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.CancellationException e) {
+            return StepResult.of(s.id(), StepStatus.CANCELLED, Duration.ZERO, "cancelled: an earlier step failed (--fail-fast)");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof InterruptedException) {
+                return StepResult.of(s.id(), StepStatus.CANCELLED, Duration.ZERO, "cancelled");
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("step " + s.id() + " failed unexpectedly", c);
+        }
+    }
+
+    private static void block(Step s, String cause, Map<String, Step> byId, Map<String, List<String>> dependents,
+            Map<String, StepResult> results, ProgressListener progress, AtomicInteger done, int total) {
+        if (results.containsKey(s.id())) {
+            return;
+        }
+        StepResult r = StepResult.of(s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause + " did not succeed");
+        results.put(s.id(), r);
+        progress.finished(s, r, done.incrementAndGet(), total);
+        for (String d : dependents.getOrDefault(s.id(), List.of())) {
+            block(byId.get(d), cause, byId, dependents, results, progress, done, total);
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+                org.slf4j.LoggerFactory.getLogger(Scheduler.class).warn("steps still running 30 s after cancellation");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

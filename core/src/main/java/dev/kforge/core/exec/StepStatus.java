@@ -1,0 +1,27 @@
+package dev.kforge.core.exec;
+
+import java.util.Locale;
+
+/** How a step ended. */
+public enum StepStatus {
+    /** Ran and succeeded. */
+    BUILT,
+    /** Outputs restored without running anything. */
+    CACHED,
+    /** Ran and failed (the compiler or Kbuild said no). */
+    FAILED,
+    /** Killed at its timeout. */
+    TIMED_OUT,
+    /** Not run: it does not apply, or a step it depends on did not succeed. */
+    SKIPPED,
+    /** Not run or stopped because the run was interrupted or failed fast. */
+    CANCELLED;
+
+    public String key() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public boolean ok() {
+        return this == BUILT || this == CACHED;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.kforge.core.kernel;
+
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.ToolchainFamily;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What planning needs to know about one kernel, read from the kernel itself by a
+ * {@link KernelInspector}.
+ *
+ * @param name the manifest's kernel name
+ * @param kind headers or source
+ * @param version the kernel version (6.1.192), from the top-level Makefile
+ * @param identity a digest of the kernel's content (tarball bytes; for trees, the files that define them)
+ * @param headersArch for HEADERS: the catalog key of the architecture the tree was configured for
+ * @param headersFamily for HEADERS: the compiler family the tree was configured with
+ * @param release for HEADERS: the release modules get in vermagic (include/generated/utsrelease.h)
+ * @param rustArches ARCH values whose arch/$SRCARCH/Kconfig selects HAVE_RUST
+ * @param config for HEADERS: the tree's .config (CONFIG_X to value); empty for SOURCE
+ */
+public record KernelFacts(
+        String name,
+        KernelSource.Kind kind,
+        String version,
+        Digest identity,
+        Optional<String> headersArch,
+        Optional<ToolchainFamily> headersFamily,
+        Optional<String> release,
+        SortedSet<String> rustArches,
+        SortedMap<String, String> config) {
+
+    public KernelFacts {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(headersArch, "headersArch");
+        Objects.requireNonNull(headersFamily, "headersFamily");
+        Objects.requireNonNull(release, "release");
+        rustArches = Collections.unmodifiableSortedSet(new TreeSet<>(rustArches));
+        config = Collections.unmodifiableSortedMap(new TreeMap<>(config));
+        if (kind == KernelSource.Kind.HEADERS && (headersArch.isEmpty() || headersFamily.isEmpty())) {
+            throw new IllegalArgumentException(name + ": a headers tree must know its arch and compiler family");
+        }
+    }
+}

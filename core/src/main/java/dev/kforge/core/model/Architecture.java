@@ -1,0 +1,56 @@
+package dev.kforge.core.model;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A CPU architecture as the kernel and Debian name it.
+ *
+ * @param key the kforge name (x86_64, arm64, armhf, riscv64, ...)
+ * @param kernelArch the value of ARCH= (x86_64, arm64, arm, riscv)
+ * @param srcArch SRCARCH: the directory under arch/ (x86, arm64, arm, riscv)
+ * @param crossCompile the Debian CROSS_COMPILE prefix (aarch64-linux-gnu-)
+ * @param clangTarget the clang --target triple
+ * @param rustTarget the userspace Rust target triple, if Rust has one
+ * @param defconfig the default config target (armhf: multi_v7_defconfig)
+ * @param elfMachine e_machine of the objects this architecture produces
+ * @param elfMachineName the EM_ constant's name without the prefix (AARCH64)
+ * @param gccPackage the Debian package that provides {@code crossCompile}gcc
+ * @param aliases other names users write (aarch64, amd64)
+ */
+public record Architecture(
+        String key,
+        String kernelArch,
+        String srcArch,
+        String crossCompile,
+        String clangTarget,
+        Optional<String> rustTarget,
+        String defconfig,
+        int elfMachine,
+        String elfMachineName,
+        String gccPackage,
+        List<String> aliases) {
+
+    public Architecture {
+        Names.require("architecture key", key);
+        Objects.requireNonNull(kernelArch, "kernelArch");
+        Objects.requireNonNull(srcArch, "srcArch");
+        Objects.requireNonNull(crossCompile, "crossCompile");
+        Objects.requireNonNull(clangTarget, "clangTarget");
+        Objects.requireNonNull(rustTarget, "rustTarget");
+        Objects.requireNonNull(defconfig, "defconfig");
+        Objects.requireNonNull(elfMachineName, "elfMachineName");
+        Objects.requireNonNull(gccPackage, "gccPackage");
+        aliases = List.copyOf(aliases);
+        if (kernelArch.isEmpty() || srcArch.isEmpty() || defconfig.isEmpty()) {
+            throw new IllegalArgumentException(key + ": ARCH, SRCARCH and defconfig are required");
+        }
+        if (!crossCompile.isEmpty() && !crossCompile.endsWith("-")) {
+            throw new IllegalArgumentException(key + ": CROSS_COMPILE prefix must end with '-'");
+        }
+        if (elfMachine <= 0) {
+            throw new IllegalArgumentException(key + ": elfMachine must be positive");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.kforge.core.model;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * An out-of-tree kernel module (or several built by one Kbuild file).
+ *
+ * @param name unique name; appears in step ids and out/ paths
+ * @param path workspace-relative directory holding its Kbuild or Makefile
+ * @param language C or Rust, inferred from the sources
+ * @param arches architecture keys it is restricted to; empty means all
+ * @param requires CONFIG_ options the kernel must have (=y or =m)
+ * @param dependsOn drivers whose exported symbols it uses (KBUILD_EXTRA_SYMBOLS)
+ * @param makeVariables extra variables passed to make (VERSION=1.2)
+ * @param pos where it was declared
+ */
+public record Driver(
+        String name,
+        String path,
+        Language language,
+        List<String> arches,
+        List<String> requires,
+        List<String> dependsOn,
+        SortedMap<String, String> makeVariables,
+        SourcePos pos) {
+
+    public Driver {
+        Names.require("driver name", name);
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(language, "language");
+        arches = List.copyOf(arches);
+        requires = List.copyOf(requires);
+        dependsOn = List.copyOf(dependsOn);
+        makeVariables = Collections.unmodifiableSortedMap(new TreeMap<>(makeVariables));
+        Objects.requireNonNull(pos, "pos");
+    }
+}

@@ -1,0 +1,36 @@
+package dev.kforge.core.model;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A kernel named in the manifest.
+ *
+ * @param name the manifest's name for it (v6.1, debian); appears in step ids and out/ paths
+ * @param kind a prepared {@code HEADERS} tree, or a {@code SOURCE} tree or tarball kforge prepares
+ * @param path the path as written (relative to the workspace, or absolute; the last segment may
+ *     hold a {@code *} glob, the highest version wins)
+ * @param config for SOURCE: a config target (defconfig) or a workspace-relative .config file;
+ *     empty means the architecture's default config target
+ * @param fragments for SOURCE: workspace-relative config fragments merged after {@code config}
+ * @param pos where it was declared
+ */
+public record KernelSource(
+        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
+
+    /** How kforge gets a tree to build against. */
+    public enum Kind {
+        HEADERS,
+        SOURCE
+    }
+
+    public KernelSource {
+        Names.require("kernel name", name);
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(config, "config");
+        fragments = List.copyOf(fragments);
+        Objects.requireNonNull(pos, "pos");
+    }
+}

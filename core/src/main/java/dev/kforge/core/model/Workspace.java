@@ -1,0 +1,42 @@
+package dev.kforge.core.model;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a kforge.toml declares. Paths inside are relative to the workspace root, which is a
+ * run-time value and deliberately not part of this model.
+ *
+ * @param name the workspace name
+ * @param manifestName the manifest's file name as the user gave it, for error positions
+ * @param out the output directory, relative to the workspace root
+ * @param kernels kernels in declaration order
+ * @param drivers drivers in declaration order
+ * @param matrices the matrices whose union is the set of targets
+ */
+public record Workspace(
+        String name,
+        String manifestName,
+        String out,
+        List<KernelSource> kernels,
+        List<Driver> drivers,
+        List<MatrixSpec> matrices) {
+
+    public Workspace {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(manifestName, "manifestName");
+        Objects.requireNonNull(out, "out");
+        kernels = List.copyOf(kernels);
+        drivers = List.copyOf(drivers);
+        matrices = List.copyOf(matrices);
+    }
+
+    public Optional<Driver> driver(String name) {
+        return drivers.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    public Optional<KernelSource> kernel(String name) {
+        return kernels.stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kforge.core.plan;
+
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Toolchain;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The make variables every Kbuild invocation of a target carries. The O= tree does not remember
+ * ARCH, CROSS_COMPILE or LLVM: every make on a tree must get exactly the same ones.
+ */
+final class KbuildArgs {
+
+    private KbuildArgs() {}
+
+    static List<String> make(String src, Optional<String> tree, Architecture arch, Toolchain tc) {
+        List<String> argv = new ArrayList<>(List.of("make", "-C", src));
+        tree.ifPresent(t -> argv.add("O=" + t));
+        argv.add("ARCH=" + arch.kernelArch());
+        if (tc.usesCrossCompile()) {
+            argv.add("CROSS_COMPILE=" + arch.crossCompile());
+        }
+        tc.makeVariables().forEach((k, v) -> argv.add(k + "=" + v));
+        return argv;
+    }
+
+    /** Environment for every kernel step: stable locale and time zone, neutral build identity. */
+    static SortedMap<String, String> env() {
+        SortedMap<String, String> env = new TreeMap<>();
+        env.put("KBUILD_BUILD_HOST", "kforge");
+        env.put("KBUILD_BUILD_USER", "kforge");
+        env.put("LC_ALL", "C");
+        env.put("TZ", "UTC");
+        return env;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.kforge.core.plan;
+
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.model.Workspace;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Everything the planner reads: the manifest, what was read from the kernels, the identity of the
+ * tools and the digests of the workspace files that configure trees.
+ *
+ * @param workspace the manifest
+ * @param kernels facts per kernel name
+ * @param tools program name to its version line ("not found" when missing)
+ * @param files workspace-relative path to content digest, for config files and fragments
+ */
+public record PlanInput(
+        Workspace workspace,
+        SortedMap<String, KernelFacts> kernels,
+        SortedMap<String, String> tools,
+        SortedMap<String, Digest> files) {
+
+    public PlanInput {
+        Objects.requireNonNull(workspace, "workspace");
+        kernels = Collections.unmodifiableSortedMap(new TreeMap<>(kernels));
+        tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
+        files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
+    }
+}

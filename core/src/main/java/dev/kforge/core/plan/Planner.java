@@ -1,0 +1,325 @@
+package dev.kforge.core.plan;
+
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Language;
+import dev.kforge.core.model.MatrixSpec;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Toolchain;
+import dev.kforge.core.model.Workspace;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Expands the matrix and turns a {@link PlanInput} into a {@link BuildPlan}. A pure function: the
+ * same input always gives the same plan, byte for byte.
+ */
+public final class Planner {
+
+    /** Bumped whenever planning logic changes what steps do; salts every tree key. */
+    public static final int FORMAT = 1;
+
+    private final Catalog catalog;
+
+    public Planner(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** The union of the matrices' targets, sorted. */
+    public static SortedSet<Target> targets(Workspace ws) {
+        SortedSet<Target> included = new TreeSet<>();
+        for (MatrixSpec m : ws.matrices()) {
+            for (Target t : product(m)) {
+                if (m.excludes().stream().noneMatch(e -> e.matches(t))) {
+                    included.add(t);
+                }
+            }
+        }
+        return included;
+    }
+
+    /** Programs whose identity the plan records: make and each target's compiler. */
+    public SortedSet<String> tools(Workspace ws) {
+        SortedSet<String> tools = new TreeSet<>();
+        tools.add("make");
+        for (Target t : targets(ws)) {
+            tools.add(compilerProgram(catalog.requireArch(t.arch()), catalog.requireToolchain(t.toolchain())));
+        }
+        return tools;
+    }
+
+    /** The compiler program a target runs: {@code aarch64-linux-gnu-gcc} or {@code clang}. */
+    public static String compilerProgram(Architecture arch, Toolchain tc) {
+        return tc.usesCrossCompile() ? arch.crossCompile() + tc.compiler() : tc.compiler();
+    }
+
+    public BuildPlan plan(PlanInput in) {
+        Workspace ws = in.workspace();
+        SortedSet<Target> included = targets(ws);
+        List<Skip> skipped = new ArrayList<>();
+        Map<String, Step> steps = new TreeMap<>();
+        Map<String, Cell> cells = new LinkedHashMap<>();
+
+        // Targets that only an exclude removed are reported, not silently dropped.
+        for (MatrixSpec m : ws.matrices()) {
+            for (Target t : product(m)) {
+                if (included.contains(t)) {
+                    continue;
+                }
+                for (MatrixSpec.Exclude e : m.excludes()) {
+                    if (e.matches(t)) {
+                        for (Driver d : ws.drivers()) {
+                            skipped.add(new Skip(new Cell(d.name(), t), "excluded by the matrix at " + e.pos()));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+
+        for (Target t : included) {
+            KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
+            KernelFacts facts = in.kernels().get(t.kernel());
+            if (facts == null) {
+                throw new IllegalArgumentException("no facts for kernel " + t.kernel());
+            }
+            Architecture arch = catalog.requireArch(t.arch());
+            Toolchain tc = catalog.requireToolchain(t.toolchain());
+            Optional<String> targetReason = targetSkipReason(facts, arch, tc);
+            Map<String, String> built = new TreeMap<>(); // driver -> build step id
+            for (Driver d : dependencyOrder(ws)) {
+                Cell cell = new Cell(d.name(), t);
+                Optional<String> reason = targetReason.or(() -> driverSkipReason(d, facts, arch, tc, built, ws));
+                if (reason.isPresent()) {
+                    skipped.add(new Skip(cell, reason.get()));
+                    continue;
+                }
+                Optional<Step> prepare = kernel.kind() == KernelSource.Kind.SOURCE
+                        ? Optional.of(prepareStep(in, kernel, facts, arch, tc, d.language() == Language.RUST))
+                        : Optional.empty();
+                prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
+                Step build = buildStep(kernel, facts, arch, tc, d, t, prepare, built);
+                steps.put(build.id(), build);
+                cells.put(build.id(), cell);
+                built.put(d.name(), build.id());
+            }
+        }
+
+        SortedMap<String, Map<String, String>> kernels = new TreeMap<>();
+        for (KernelFacts f : in.kernels().values()) {
+            Map<String, String> k = new TreeMap<>();
+            k.put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+            k.put("version", f.version());
+            k.put("identity", f.identity().hex());
+            f.release().ifPresent(r -> k.put("release", r));
+            kernels.put(f.name(), k);
+        }
+        SortedMap<String, String> tools = new TreeMap<>();
+        for (String tool : tools(ws)) {
+            tools.put(tool, in.tools().getOrDefault(tool, "not found"));
+        }
+        skipped.sort(Comparator.naturalOrder());
+        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels, tools, cells);
+    }
+
+    private static List<Target> product(MatrixSpec m) {
+        List<Target> out = new ArrayList<>();
+        for (String k : m.kernels()) {
+            for (String a : m.arches()) {
+                for (String tc : m.toolchains()) {
+                    out.add(new Target(k, a, tc));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Drivers ordered so that every dependency comes before its dependents; ties by name. */
+    private static List<Driver> dependencyOrder(Workspace ws) {
+        List<Driver> order = new ArrayList<>();
+        SortedSet<String> done = new TreeSet<>();
+        List<Driver> pending = new ArrayList<>(ws.drivers());
+        pending.sort(Comparator.comparing(Driver::name));
+        while (!pending.isEmpty()) {
+            Driver next = pending.stream().filter(d -> done.containsAll(d.dependsOn())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("dependency cycle survived the manifest check"));
+            pending.remove(next);
+            order.add(next);
+            done.add(next.name());
+        }
+        return order;
+    }
+
+    private static Optional<String> targetSkipReason(KernelFacts f, Architecture arch, Toolchain tc) {
+        if (f.kind() != KernelSource.Kind.HEADERS) {
+            return Optional.empty();
+        }
+        String treeArch = f.headersArch().orElseThrow();
+        if (!treeArch.equals(arch.key())) {
+            return Optional.of("headers tree '" + f.name() + "' is configured for " + treeArch
+                    + " only; use a source kernel to build for " + arch.key());
+        }
+        if (f.headersFamily().orElseThrow() != tc.family()) {
+            return Optional.of("headers tree '" + f.name() + "' was built with "
+                    + f.headersFamily().orElseThrow().name().toLowerCase(java.util.Locale.ROOT)
+                    + "; modules must use the same compiler family, not " + tc.key());
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> driverSkipReason(
+            Driver d, KernelFacts f, Architecture arch, Toolchain tc, Map<String, String> built, Workspace ws) {
+        if (!d.arches().isEmpty() && !d.arches().contains(arch.key())) {
+            return Optional.of("driver '" + d.name() + "' is restricted to " + String.join(", ", d.arches()));
+        }
+        if (d.language() == Language.RUST) {
+            if (f.kind() == KernelSource.Kind.HEADERS && !"y".equals(f.config().get("CONFIG_RUST"))) {
+                return Optional.of("headers tree '" + f.name() + "' has CONFIG_RUST unset; Rust modules need a "
+                        + "source kernel that kforge configures with CONFIG_RUST=y");
+            }
+            if (!f.rustArches().contains(arch.kernelArch())) {
+                return Optional.of("kernel " + f.version() + " has no HAVE_RUST for " + arch.key()
+                        + " (arch/" + arch.srcArch() + "/Kconfig does not select it)");
+            }
+        }
+        if (f.kind() == KernelSource.Kind.HEADERS) {
+            List<String> missing = ConfigCheck.missing(f.config(), d.requires());
+            if (!missing.isEmpty()) {
+                return Optional.of("kernel '" + f.name() + "' lacks " + String.join(", ", missing));
+            }
+        }
+        for (String dep : d.dependsOn()) {
+            if (!built.containsKey(dep)) {
+                return Optional.of("depends on '" + dep + "', which is skipped for this target");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Directory names inside ${trees}: readable prefix, then a key over everything that shapes the tree. */
+    private Step prepareStep(
+            PlanInput in, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, boolean rust) {
+        Fingerprint key = new Fingerprint("kforge-tree", FORMAT)
+                .add(facts.identity())
+                .add(arch.key())
+                .add(tc.key())
+                .add(rust)
+                .add(kernel.config().orElse(""))
+                .add(in.tools().getOrDefault(compilerProgram(arch, tc), "not found"));
+        kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
+        key.addStrings(kernel.fragments());
+        kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
+        String variant = arch.key() + "-" + tc.key() + (rust ? "-rust" : "");
+        String tree = "${trees}/" + facts.version() + "-" + variant + "-" + key.digest().prefix(16);
+        String src = "${kernel:" + kernel.name() + "}";
+
+        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc);
+        List<List<String>> commands = new ArrayList<>();
+        String configTarget = kernel.config().filter(c -> !c.contains("/")).orElse(arch.defconfig());
+        if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
+            commands.add(List.of("mkdir", "-p", tree));
+            commands.add(List.of("cp", "${workspace}/" + kernel.config().get(), tree + "/.config"));
+        } else {
+            commands.add(append(make, configTarget));
+        }
+        if (!kernel.fragments().isEmpty()) {
+            List<String> merge = new ArrayList<>(List.of(src + "/scripts/kconfig/merge_config.sh", "-m", "-O", tree,
+                    tree + "/.config"));
+            kernel.fragments().forEach(f -> merge.add("${workspace}/" + f));
+            commands.add(merge);
+        }
+        commands.add(append(make, "olddefconfig"));
+        commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
+
+        List<String> inputs = new ArrayList<>(List.of(src));
+        kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
+        kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("kernel", kernel.name());
+        attrs.put("arch", arch.key());
+        attrs.put("toolchain", tc.key());
+        attrs.put("tree", tree);
+        attrs.put("rust", Boolean.toString(rust));
+        attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
+        return new Step("prepare/" + kernel.name() + "/" + variant, Step.Kind.PREPARE, commands, KbuildArgs.env(),
+                src, inputs, List.of(tree), List.of(), attrs);
+    }
+
+    private static Step buildStep(KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Driver d,
+            Target t, Optional<Step> prepare, Map<String, String> built) {
+        String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
+        String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
+        String src = "${kernel:" + kernel.name() + "}";
+        Optional<String> tree = prepare.map(p -> p.attribute("tree"));
+        List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc));
+        make.add("M=" + buildDir);
+        make.add("-j${jobs}");
+        String prefixMap = d.language() == Language.RUST
+                ? "KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/="
+                : "KCFLAGS=-ffile-prefix-map=" + buildDir + "/=";
+        make.add(prefixMap);
+        List<String> symvers = d.dependsOn().stream()
+                .map(dep -> "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + dep + "/Module.symvers")
+                .sorted()
+                .toList();
+        if (!symvers.isEmpty()) {
+            make.add("KBUILD_EXTRA_SYMBOLS=" + String.join(" ", symvers));
+        }
+        d.makeVariables().forEach((k, v) -> make.add(k + "=" + v));
+        make.add("modules");
+
+        List<List<String>> commands = List.of(
+                List.of("rm", "-rf", buildDir),
+                List.of("mkdir", "-p", buildDir),
+                List.of("cp", "-a", "${workspace}/" + d.path() + "/.", buildDir),
+                make);
+        List<String> deps = new ArrayList<>();
+        prepare.ifPresent(p -> deps.add(p.id()));
+        d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
+        List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
+        inputs.addAll(symvers);
+
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("driver", d.name());
+        attrs.put("kernel", t.kernel());
+        attrs.put("arch", arch.key());
+        attrs.put("toolchain", tc.key());
+        attrs.put("language", d.language().key());
+        attrs.put("source", "${workspace}/" + d.path());
+        attrs.put("sourcePath", d.path());
+        attrs.put("buildDir", buildDir);
+        attrs.put("outDir", outDir);
+        attrs.put("tree", tree.orElse(src));
+        attrs.put("requires", String.join(",", d.requires()));
+        facts.release().ifPresent(r -> attrs.put("release", r));
+        return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
+                "${workspace}", inputs, List.of(outDir), deps, attrs);
+    }
+
+    private static dev.kforge.core.digest.Digest fileDigest(PlanInput in, String path) {
+        var d = in.files().get(path);
+        if (d == null) {
+            throw new IllegalArgumentException("no digest for workspace file " + path);
+        }
+        return d;
+    }
+
+    private static List<String> append(List<String> list, String item) {
+        List<String> out = new ArrayList<>(list);
+        out.add(item);
+        return out;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kforge.core.plan;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One unit of work in a plan: a value, like a Bazel action. Paths inside argv, cwd, inputs and
+ * outputs are written against named roots ({@code ${workspace}}, {@code ${out}}, {@code ${build}},
+ * {@code ${trees}}, {@code ${kernel:NAME}}) and {@code ${jobs}}, resolved only when the step runs,
+ * so the plan holds no machine-specific path.
+ *
+ * @param id stable, readable identity ({@code build/hello/v6.1/arm64-gcc}); scripts rely on it
+ * @param kind what the executor does around the commands
+ * @param commands argv lists run in order; the first non-zero exit fails the step
+ * @param env the environment each command gets, beyond the runner's documented pass-through
+ * @param cwd working directory
+ * @param inputs what the step reads
+ * @param outputs what the step writes
+ * @param deps ids of steps that must succeed first
+ * @param attributes facts the executor needs (driver, kernel, arch, toolchain, tree, ...)
+ */
+public record Step(
+        String id,
+        Kind kind,
+        List<List<String>> commands,
+        SortedMap<String, String> env,
+        String cwd,
+        List<String> inputs,
+        List<String> outputs,
+        List<String> deps,
+        SortedMap<String, String> attributes) {
+
+    /** What kind of work a step is. */
+    public enum Kind {
+        /** Configure a kernel tree for one arch and toolchain and run modules_prepare. */
+        PREPARE,
+        /** Build one driver for one target with Kbuild (a cell). */
+        BUILD;
+
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public Step {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(kind, "kind");
+        commands = commands.stream().map(List::copyOf).toList();
+        env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
+        Objects.requireNonNull(cwd, "cwd");
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+        deps = List.copyOf(deps);
+        attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
+        if (commands.isEmpty()) {
+            throw new IllegalArgumentException(id + ": a step runs at least one command");
+        }
+    }
+
+    /** An attribute the planner always sets for this kind of step. */
+    public String attribute(String key) {
+        String v = attributes.get(key);
+        if (v == null) {
+            throw new IllegalStateException("step " + id + " lacks attribute " + key);
+        }
+        return v;
+    }
+
+    /** The JSON tree of this step (ordered keys). */
+    Map<String, Object> toTree() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("kind", kind.key());
+        m.put("commands", commands);
+        m.put("env", env);
+        m.put("cwd", cwd);
+        m.put("inputs", inputs);
+        m.put("outputs", outputs);
+        m.put("deps", deps);
+        m.put("attributes", attributes);
+        return m;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.kforge.core.report;
+
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.json.CanonicalJson;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** Writes kforge-results.json, SHA256SUMS and JUnit XML; every file by write-temp-then-rename. */
+public final class Reports {
+
+    private Reports() {}
+
+    /** The results document: every cell with status, duration, message and diagnostics. */
+    public static String resultsJson(RunReport run) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("planHash", run.planHash());
+        Map<String, Object> summary = new TreeMap<>();
+        for (StepStatus s : StepStatus.values()) {
+            summary.put(s.key(), run.count(s));
+        }
+        summary.put("cells", run.cells().size());
+        m.put("summary", summary);
+        List<Object> cells = new ArrayList<>();
+        for (CellReport c : run.cells()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("cell", c.cell().id());
+            e.put("driver", c.cell().driver());
+            e.put("kernel", c.cell().target().kernel());
+            e.put("arch", c.cell().target().arch());
+            e.put("toolchain", c.cell().target().toolchain());
+            e.put("status", c.status().key());
+            e.put("durationMs", c.duration().toMillis());
+            e.put("message", c.message());
+            e.put("outDir", c.outDir());
+            e.put("warnings", c.warnings());
+            e.put("diagnostics", c.diagnostics().stream().map(Reports::diagnostic).toList());
+            cells.add(e);
+        }
+        m.put("cells", cells);
+        List<Object> prepares = new ArrayList<>();
+        for (StepResult p : run.prepares()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("step", p.stepId());
+            e.put("status", p.status().key());
+            e.put("durationMs", p.duration().toMillis());
+            e.put("message", p.message());
+            prepares.add(e);
+        }
+        m.put("prepares", prepares);
+        return CanonicalJson.write(m);
+    }
+
+    private static Map<String, Object> diagnostic(Diagnostic d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("severity", d.severity().key());
+        m.put("file", d.file());
+        m.put("line", d.line());
+        m.put("column", d.column());
+        m.put("message", d.message());
+        return m;
+    }
+
+    /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
+    public static String sha256sums(Path out, List<String> cellDirs) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String dir : cellDirs) {
+            Path d = out.resolve(dir);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList()) {
+                    lines.add(Digest.ofFile(ko).hex() + "  " + out.relativize(ko).toString().replace('\\', '/'));
+                }
+            }
+        }
+        lines.sort(java.util.Comparator.comparing((String l) -> l.substring(66)));
+        return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+    }
+
+    /** JUnit XML: one testcase per cell (classname = driver, name = target), skips as skipped. */
+    public static String junit(RunReport run) {
+        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        long failures = run.cells().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count();
+        double total = run.cells().stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
+        sb.append("<testsuites>\n");
+        sb.append(String.format(java.util.Locale.ROOT,
+                "  <testsuite name=\"kforge\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">%n",
+                run.cells().size(), failures, run.count(StepStatus.SKIPPED), total));
+        for (CellReport c : run.cells()) {
+            sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
+                    xml(c.cell().driver()), xml(c.cell().target().id()), c.duration().toMillis() / 1000.0));
+            if (c.status().ok()) {
+                sb.append("/>\n");
+                continue;
+            }
+            sb.append(">\n");
+            if (c.status() == StepStatus.SKIPPED) {
+                sb.append("      <skipped message=\"").append(xml(c.message())).append("\"/>\n");
+            } else {
+                sb.append("      <failure type=\"").append(c.status().key()).append("\" message=\"")
+                        .append(xml(c.message())).append("\">");
+                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(20)
+                        .forEach(d -> sb.append(xml(d.format())).append("\n"));
+                sb.append("</failure>\n");
+            }
+            sb.append("    </testcase>\n");
+        }
+        sb.append("  </testsuite>\n</testsuites>\n");
+        return sb.toString();
+    }
+
+    /** Writes a file by write-temp-then-rename, so readers never see half of it. */
+    public static void writeAtomically(Path file, String content) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String xml(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&apos;");
+                default -> {
+                    if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+                        sb.append('?');
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+}

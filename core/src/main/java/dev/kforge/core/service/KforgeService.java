@@ -1,0 +1,221 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.ProgressListener;
+import dev.kforge.core.exec.Scheduler;
+import dev.kforge.core.exec.StepExecutorFactory;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.ToolProbe;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.PlanInput;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Skip;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.Reports;
+import dev.kforge.core.report.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/** The one core service the CLI calls: load, plan, build, report. */
+public final class KforgeService {
+
+    private final Catalog catalog;
+    private final KernelInspector kernels;
+    private final ToolProbe tools;
+    private final StepExecutorFactory executors;
+    private final CacheDirs cache;
+
+    public KforgeService(Catalog catalog, KernelInspector kernels, ToolProbe tools, StepExecutorFactory executors,
+            CacheDirs cache) {
+        this.catalog = catalog;
+        this.kernels = kernels;
+        this.tools = tools;
+        this.executors = executors;
+        this.cache = cache;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public CacheDirs cache() {
+        return cache;
+    }
+
+    /** Loads the manifest only (no kernel or tool is looked at). */
+    public Workspace load(Path manifest, String displayName) {
+        return new ManifestLoader(catalog).load(manifest, displayName);
+    }
+
+    /** Loads the manifest, reads the kernels it names and the tools it needs, and plans. */
+    public Planned plan(Path manifest, String displayName) {
+        Workspace ws = load(manifest, displayName);
+        Path root = manifest.toAbsolutePath().normalize().getParent();
+        Set<String> used = new LinkedHashSet<>();
+        Planner.targets(ws).forEach(t -> used.add(t.kernel()));
+        SortedMap<String, KernelFacts> facts = new TreeMap<>();
+        Map<String, Path> dirs = new TreeMap<>();
+        SortedMap<String, Digest> files = new TreeMap<>();
+        for (KernelSource k : ws.kernels()) {
+            if (!used.contains(k.name())) {
+                continue;
+            }
+            facts.put(k.name(), kernels.inspect(k, root));
+            dirs.put(k.name(), kernels.sourceDir(k, root));
+            List<String> paths = new ArrayList<>(k.fragments());
+            k.config().filter(c -> c.contains("/")).ifPresent(paths::add);
+            for (String p : paths) {
+                Path f = root.resolve(p);
+                if (!Files.isRegularFile(f)) {
+                    throw new dev.kforge.core.manifest.ManifestException(k.pos(),
+                            "kernel '" + k.name() + "': config file '" + p + "' does not exist",
+                            "paths are relative to the manifest's directory");
+                }
+                files.put(p, Digest.ofFile(f));
+            }
+        }
+        Planner planner = new Planner(catalog);
+        SortedMap<String, String> identities = new TreeMap<>();
+        planner.tools(ws).parallelStream().forEach(t -> {
+            String v = tools.version(t).orElse("not found");
+            synchronized (identities) {
+                identities.put(t, v);
+            }
+        });
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files));
+        return new Planned(ws, root, plan, dirs);
+    }
+
+    /** Selects the build steps whose cell matches one of {@code patterns}, with everything they depend on. */
+    public static List<Step> select(BuildPlan plan, List<String> patterns) {
+        if (patterns.isEmpty()) {
+            return plan.steps();
+        }
+        List<Pattern> regexes = patterns.stream().map(KforgeService::glob).toList();
+        Set<String> wanted = new LinkedHashSet<>();
+        for (Step s : plan.steps()) {
+            plan.cellOf(s).filter(c -> regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
+                    .ifPresent(c -> closure(plan, s, wanted));
+        }
+        if (wanted.isEmpty()) {
+            throw KforgeException.userInput("no cell matches " + String.join(" ", patterns),
+                    "cells are named DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc; kforge plan --format text lists them");
+        }
+        return plan.steps().stream().filter(s -> wanted.contains(s.id())).toList();
+    }
+
+    private static void closure(BuildPlan plan, Step s, Set<String> acc) {
+        if (acc.add(s.id())) {
+            s.deps().forEach(d -> closure(plan, plan.step(d).orElseThrow(), acc));
+        }
+    }
+
+    private static Pattern glob(String p) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c == '*' && i + 1 < p.length() && p.charAt(i + 1) == '*') {
+                sb.append(".*");
+                i++;
+            } else if (c == '*') {
+                sb.append("[^/]*");
+            } else {
+                sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(sb.toString());
+    }
+
+    /** Builds the planned workspace and writes the reports into out/. */
+    public RunReport build(Planned planned, BuildRequest request, ProgressListener progress) {
+        BuildPlan plan = planned.plan();
+        List<Step> steps = select(plan, request.cells());
+        Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(),
+                request.jobs());
+        var executor = executors.create(roots, plan.tools(), request.stepTimeout());
+        List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
+
+        List<CellReport> cells = new ArrayList<>();
+        List<StepResult> prepares = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            StepResult r = results.get(i);
+            if (s.kind() == Step.Kind.PREPARE) {
+                prepares.add(r);
+                continue;
+            }
+            Cell cell = plan.cellOf(s).orElseThrow();
+            String outDir = r.status() == StepStatus.SKIPPED || r.status() == StepStatus.CANCELLED ? ""
+                    : cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
+            cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir));
+        }
+        boolean all = request.cells().isEmpty();
+        for (Skip skip : plan.skipped()) {
+            if (all || steps.stream().anyMatch(s -> plan.cellOf(s).filter(skip.cell()::equals).isPresent())) {
+                cells.add(new CellReport(skip.cell(), StepStatus.SKIPPED, Duration.ZERO, skip.reason(), List.of(), ""));
+            }
+        }
+        cells.sort(Comparator.comparing(CellReport::cell));
+        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares);
+        writeReports(planned, report, request);
+        return report;
+    }
+
+    private static void writeReports(Planned planned, RunReport report, BuildRequest request) {
+        try {
+            Path out = planned.out();
+            Reports.writeAtomically(out.resolve("kforge-results.json"), Reports.resultsJson(report));
+            List<String> dirs = new ArrayList<>();
+            for (Step s : planned.plan().steps()) {
+                planned.plan().cellOf(s).ifPresent(c ->
+                        dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
+            }
+            Reports.writeAtomically(out.resolve("SHA256SUMS"), Reports.sha256sums(out, dirs));
+            if (request.junit().isPresent()) {
+                Reports.writeAtomically(request.junit().get(), Reports.junit(report));
+            }
+        } catch (IOException e) {
+            throw KforgeException.environment("cannot write reports: " + e.getMessage(),
+                    "check that the output directory is writable and the disk is not full");
+        }
+    }
+
+    /** Cells by id, for callers that name one. */
+    public static Map<String, Step> cellSteps(BuildPlan plan) {
+        Map<String, Step> m = new LinkedHashMap<>();
+        for (Step s : plan.steps()) {
+            plan.cellOf(s).ifPresent(c -> m.put(c.id(), s));
+        }
+        return m;
+    }
+
+    /** The sorted set of targets, re-exported for commands that list them. */
+    public static List<Target> targets(Workspace ws) {
+        return List.copyOf(Planner.targets(ws));
+    }
+}

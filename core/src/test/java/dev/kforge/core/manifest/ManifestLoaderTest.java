@@ -1,0 +1,253 @@
+package dev.kforge.core.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Language;
+import dev.kforge.core.model.Workspace;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    TestWorkspace ws;
+
+    @BeforeEach
+    void drivers() {
+        ws = new TestWorkspace(dir).cDriver("drivers/a").cDriver("drivers/b").rustDriver("drivers/r");
+    }
+
+    static final String KERNEL = """
+            [[kernel]]
+            name = "v6.1"
+            source = "/usr/src/linux-source-6.1.tar.xz"
+            """;
+
+    static final String MATRIX = """
+            [[matrix]]
+            arches = ["x86_64"]
+            """;
+
+    Workspace load(String text) {
+        ws.manifest(text);
+        return new ManifestLoader(Catalog.builtIn()).load(ws.manifestPath(), "kforge.toml");
+    }
+
+    ManifestException error(String text) {
+        ws.manifest(text);
+        try {
+            new ManifestLoader(Catalog.builtIn()).load(ws.manifestPath(), "kforge.toml");
+        } catch (ManifestException e) {
+            assertThat(e.kind()).isEqualTo(KforgeException.Kind.USER_INPUT);
+            assertThat(e.kind().exitCode()).isEqualTo(2);
+            assertThat(e.hint()).isNotBlank();
+            return e;
+        }
+        throw new AssertionError("expected a manifest error");
+    }
+
+    @Test
+    void readsAFullManifest() {
+        Workspace w = load("""
+                [workspace]
+                name = "demo"
+                out = "build-out"
+                """ + KERNEL + """
+                [[kernel]]
+                name = "host"
+                headers = "/usr/src/linux-headers-*-amd64"
+
+                [[driver]]
+                name = "a"
+                path = "drivers/a"
+                arches = ["aarch64", "x86_64"]
+                requires = ["CONFIG_PCI"]
+                [driver.make]
+                VERSION = "1.2"
+                DEBUG = 1
+
+                [[driver]]
+                name = "b"
+                path = "./drivers/b/"
+                depends = ["a"]
+
+                [[driver]]
+                name = "r"
+                path = "drivers/r"
+
+                [[matrix]]
+                kernels = ["v6.1"]
+                arches = ["arm64", "riscv"]
+                toolchains = ["gcc", "clang"]
+                exclude = [{ arch = "riscv64", toolchain = "llvm" }]
+                """);
+        assertThat(w.name()).isEqualTo("demo");
+        assertThat(w.out()).isEqualTo("build-out");
+        assertThat(w.kernels()).extracting(KernelSource::name).containsExactly("v6.1", "host");
+        assertThat(w.kernels().get(1).kind()).isEqualTo(KernelSource.Kind.HEADERS);
+        var a = w.driver("a").orElseThrow();
+        assertThat(a.arches()).containsExactly("arm64", "x86_64");
+        assertThat(a.requires()).containsExactly("CONFIG_PCI");
+        assertThat(a.makeVariables()).containsExactly(
+                java.util.Map.entry("DEBUG", "1"), java.util.Map.entry("VERSION", "1.2"));
+        assertThat(a.language()).isEqualTo(Language.C);
+        assertThat(w.driver("b").orElseThrow().path()).isEqualTo("drivers/b");
+        assertThat(w.driver("b").orElseThrow().dependsOn()).containsExactly("a");
+        assertThat(w.driver("r").orElseThrow().language()).isEqualTo(Language.RUST);
+        var m = w.matrices().get(0);
+        assertThat(m.arches()).containsExactly("arm64", "riscv64");
+        assertThat(m.toolchains()).containsExactly("gcc", "llvm");
+        assertThat(m.excludes()).hasSize(1);
+    }
+
+    @Test
+    void matrixDefaultsToAllKernelsAndGcc() {
+        Workspace w = load(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n" + MATRIX);
+        assertThat(w.matrices().get(0).kernels()).containsExactly("v6.1");
+        assertThat(w.matrices().get(0).toolchains()).containsExactly("gcc");
+        assertThat(w.out()).isEqualTo("out");
+    }
+
+    @Test
+    void tomlSyntaxError() {
+        var e = error("[[driver]]\nname = \"a\npath = \"x\"\n");
+        assertThat(e.getMessage()).startsWith("kforge.toml:2:").contains("TOML syntax");
+    }
+
+    @Test
+    void unknownKeySuggestsTheClosest() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npaht = \"drivers/a\"\n" + MATRIX);
+        assertThat(e.pos().line()).isEqualTo(6);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:6:1: unknown key 'paht' in driver[0]");
+        assertThat(e.hint()).isEqualTo("did you mean 'path'?");
+    }
+
+    @Test
+    void unknownTopLevelTable() {
+        var e = error("[[drivers]]\nname = \"a\"\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:1:1: unknown key 'drivers' in ");
+        assertThat(e.hint()).isEqualTo("did you mean 'driver'?");
+    }
+
+    @Test
+    void wrongType() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\narches = \"x86_64\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:7:1: driver[0].arches must be an array of strings, not a string");
+    }
+
+    @Test
+    void wrongElementType() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"CONFIG_A\", 3]\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:7:25: driver[0].requires[1] must be a string, not an integer");
+    }
+
+    @Test
+    void unknownArchitectureListsTheKnownOnes() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\", \"risc5\"]\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:8:21: unknown architecture 'risc5' (known: arm64, armhf, i386, "
+                + "loongarch64, powerpc64le, riscv64, s390x, x86_64)");
+        assertThat(e.hint()).isEqualTo("did you mean 'riscv64'?");
+    }
+
+    @Test
+    void unknownToolchain() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\", \"icc\"]\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:9:22: unknown toolchain 'icc' (known: gcc, llvm)");
+    }
+
+    @Test
+    void unknownKernelInMatrix() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\nkernels = [\"v6.2\"]\narches = [\"x86_64\"]\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:8:12: unknown kernel 'v6.2' (declared: v6.1)");
+        assertThat(e.hint()).isEqualTo("did you mean 'v6.1'?");
+    }
+
+    @Test
+    void duplicateDriverName() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n\n[[driver]]\nname = \"a\"\npath = \"drivers/b\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:9:1: duplicate driver name 'a'");
+        assertThat(e.hint()).isEqualTo("first declared at kforge.toml:4:1; driver names must be unique");
+    }
+
+    @Test
+    void dependencyCycle() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\ndepends = [\"b\"]\n\n"
+                + "[[driver]]\nname = \"b\"\npath = \"drivers/b\"\ndepends = [\"a\"]\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: dependency cycle: a -> b -> a");
+    }
+
+    @Test
+    void unknownDependency() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\ndepends = [\"bb\"]\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: driver 'a' depends on unknown driver 'bb'");
+    }
+
+    @Test
+    void missingPath() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/nope\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:6:1: driver 'a': directory 'drivers/nope' does not exist");
+    }
+
+    @Test
+    void directoryWithoutKbuild() {
+        ws.write("drivers/empty/README", "nothing\n");
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/empty\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:6:1: driver 'a': 'drivers/empty' has no Kbuild or Makefile");
+    }
+
+    @Test
+    void pathsCannotLeaveTheWorkspace() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"../elsewhere\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:6:1: path '../elsewhere' leaves the workspace");
+        var abs = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"/etc\"\n" + MATRIX);
+        assertThat(abs.getMessage()).isEqualTo("kforge.toml:6:1: path '/etc' leaves the workspace");
+    }
+
+    @Test
+    void badNamesAreRejected() {
+        var e = error(KERNEL + "[[driver]]\nname = \"x; rm -rf ~\"\npath = \"drivers/a\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:5:1: invalid driver name 'x; rm -rf ~'");
+    }
+
+    @Test
+    void kernelNeedsExactlyOneSource() {
+        var e = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nsource = \"/b\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:1:1: kernel 'k' needs exactly one of 'headers' or 'source'");
+    }
+
+    @Test
+    void requiresMustBeConfigOptions() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"PCI\"]\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:7:13: 'PCI' is not a kernel config option");
+    }
+
+    @Test
+    void missingMatrix() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:1:1: no [[matrix]] table");
+    }
+
+    @Test
+    void missingRequiredKey() {
+        var e = error(KERNEL + "[[driver]]\npath = \"drivers/a\"\n" + MATRIX);
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: driver[0] lacks required key 'name'");
+    }
+
+    @Test
+    void missingManifestIsAUserError() {
+        assertThatThrownBy(() -> new ManifestLoader(Catalog.builtIn()).load(dir.resolve("nope.toml"), "nope.toml"))
+                .isInstanceOfSatisfying(KforgeException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KforgeException.Kind.USER_INPUT);
+                    assertThat(e.getMessage()).isEqualTo("manifest nope.toml not found");
+                });
+    }
+}

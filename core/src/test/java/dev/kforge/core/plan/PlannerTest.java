@@ -1,0 +1,257 @@
+package dev.kforge.core.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.ToolchainFamily;
+import dev.kforge.core.model.Workspace;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlannerTest {
+
+    @TempDir
+    Path dir;
+
+    static final String MANIFEST = """
+            [[kernel]]
+            name = "v6.1"
+            source = "/usr/src/linux-source-6.1.tar.xz"
+
+            [[kernel]]
+            name = "host"
+            headers = "/usr/src/linux-headers-*-amd64"
+
+            [[driver]]
+            name = "core"
+            path = "drivers/core"
+            [driver.make]
+            VERSION = "1.2"
+
+            [[driver]]
+            name = "user"
+            path = "drivers/user"
+            depends = ["core"]
+
+            [[driver]]
+            name = "armonly"
+            path = "drivers/armonly"
+            arches = ["arm64"]
+
+            [[driver]]
+            name = "pci"
+            path = "drivers/pci"
+            requires = ["CONFIG_PCI"]
+
+            [[driver]]
+            name = "rusty"
+            path = "drivers/rusty"
+
+            [[matrix]]
+            kernels = ["v6.1"]
+            arches = ["x86_64", "arm64", "riscv64"]
+            toolchains = ["gcc", "llvm"]
+            exclude = [{ arch = "riscv64", toolchain = "llvm" }]
+
+            [[matrix]]
+            kernels = ["host"]
+            arches = ["x86_64", "arm64"]
+            toolchains = ["gcc", "llvm"]
+            """;
+
+    static Digest d(String s) {
+        return Digest.of(s);
+    }
+
+    static PlanInput input(Path root) {
+        new TestWorkspace(root).cDriver("drivers/core").cDriver("drivers/user").cDriver("drivers/armonly")
+                .cDriver("drivers/pci").rustDriver("drivers/rusty").manifest(MANIFEST);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(root.resolve("kforge.toml"), "kforge.toml");
+        var kernels = new TreeMap<String, KernelFacts>();
+        kernels.put("v6.1", new KernelFacts("v6.1", KernelSource.Kind.SOURCE, "6.1.192", d("tarball"), Optional.empty(),
+                Optional.empty(), Optional.empty(), new TreeSet<>(List.of("x86_64")), new TreeMap<>()));
+        kernels.put("host", new KernelFacts("host", KernelSource.Kind.HEADERS, "6.1.192", d("headers"), Optional.of("x86_64"),
+                Optional.of(ToolchainFamily.GCC), Optional.of("6.1.0-56-amd64"), new TreeSet<>(),
+                new TreeMap<>(Map.of("CONFIG_PCI", "n", "CONFIG_64BIT", "y"))));
+        var tools = new TreeMap<String, String>();
+        tools.put("make", "GNU Make 4.3");
+        tools.put("x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0");
+        tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0");
+        tools.put("riscv64-linux-gnu-gcc", "riscv64-linux-gnu-gcc (Debian 12.2.0-13) 12.2.0");
+        tools.put("clang", "Debian clang version 14.0.6");
+        return new PlanInput(ws, kernels, tools, new TreeMap<>());
+    }
+
+    BuildPlan plan() {
+        return new Planner(Catalog.builtIn()).plan(input(dir));
+    }
+
+    Map<String, String> skips(BuildPlan p) {
+        Map<String, String> m = new TreeMap<>();
+        p.skipped().forEach(s -> m.put(s.cell().id(), s.reason()));
+        return m;
+    }
+
+    @Test
+    void expandsTheMatrixIntoPrepareAndBuildSteps() {
+        BuildPlan p = plan();
+        assertThat(p.steps()).extracting(Step::id).contains(
+                "prepare/v6.1/x86_64-gcc", "prepare/v6.1/arm64-llvm", "prepare/v6.1/x86_64-gcc-rust",
+                "build/core/v6.1/riscv64-gcc", "build/user/v6.1/arm64-llvm", "build/core/host/x86_64-gcc",
+                "build/rusty/v6.1/x86_64-gcc");
+        assertThat(p.steps()).extracting(Step::id).doesNotContain("prepare/v6.1/riscv64-llvm", "build/core/v6.1/riscv64-llvm");
+        // Steps are sorted by id, so the plan's order never depends on hash iteration.
+        List<String> ids = p.steps().stream().map(Step::id).toList();
+        assertThat(ids).isSorted();
+    }
+
+    @Test
+    void everyCellThatDoesNotApplyIsListedWithItsReason() {
+        Map<String, String> skips = skips(plan());
+        assertThat(skips).containsEntry("core/v6.1/riscv64-llvm", "excluded by the matrix at kforge.toml:38:12");
+        assertThat(skips).containsEntry("armonly/v6.1/x86_64-gcc", "driver 'armonly' is restricted to arm64");
+        assertThat(skips).containsEntry("rusty/v6.1/arm64-gcc",
+                "kernel 6.1.192 has no HAVE_RUST for arm64 (arch/arm64/Kconfig does not select it)");
+        assertThat(skips).containsEntry("core/host/arm64-gcc",
+                "headers tree 'host' is configured for x86_64 only; use a source kernel to build for arm64");
+        assertThat(skips).containsEntry("core/host/x86_64-llvm",
+                "headers tree 'host' was built with gcc; modules must use the same compiler family, not llvm");
+        assertThat(skips).containsEntry("pci/host/x86_64-gcc", "kernel 'host' lacks CONFIG_PCI");
+        assertThat(skips).containsEntry("rusty/host/x86_64-gcc", "headers tree 'host' has CONFIG_RUST unset; "
+                + "Rust modules need a source kernel that kforge configures with CONFIG_RUST=y");
+        assertThat(skips).doesNotContainKey("core/v6.1/x86_64-gcc");
+        // 5 drivers x (v6.1: 5 targets + 1 excluded; host: 4 targets) = 50 cells, each built or skipped.
+        BuildPlan p = plan();
+        long built = p.steps().stream().filter(s -> s.kind() == Step.Kind.BUILD).count();
+        assertThat(built + p.skipped().size()).isEqualTo(50);
+    }
+
+    @Test
+    void aDependentOfASkippedDriverIsSkippedToo() {
+        new TestWorkspace(dir).cDriver("drivers/a").cDriver("drivers/b").manifest("""
+                [[kernel]]
+                name = "v6.1"
+                source = "/x.tar.xz"
+                [[driver]]
+                name = "a"
+                path = "drivers/a"
+                arches = ["arm64"]
+                [[driver]]
+                name = "b"
+                path = "drivers/b"
+                depends = ["a"]
+                [[matrix]]
+                arches = ["x86_64"]
+                """);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+        var in = input(dir.resolve("other"));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files()));
+        assertThat(skips(p)).containsEntry("b/v6.1/x86_64-gcc", "depends on 'a', which is skipped for this target");
+    }
+
+    @Test
+    void prepareStepArgvIsExact() {
+        Step s = plan().step("prepare/v6.1/arm64-gcc").orElseThrow();
+        String tree = s.attribute("tree");
+        assertThat(tree).matches("\\$\\{trees}/6\\.1\\.192-arm64-gcc-[0-9a-f]{16}");
+        List<String> make = List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-");
+        assertThat(s.commands()).containsExactly(
+                concat(make, "defconfig"),
+                concat(make, "olddefconfig"),
+                concat(make, "-j${jobs}", "modules_prepare"));
+        assertThat(s.env()).containsExactly(Map.entry("KBUILD_BUILD_HOST", "kforge"), Map.entry("KBUILD_BUILD_USER", "kforge"),
+                Map.entry("LC_ALL", "C"), Map.entry("TZ", "UTC"));
+    }
+
+    @Test
+    void armhfUsesMultiV7AndLlvmUsesLlvm1WithoutCrossCompile() {
+        new TestWorkspace(dir).cDriver("drivers/a").manifest("""
+                [[kernel]]
+                name = "k"
+                source = "/x.tar.xz"
+                [[driver]]
+                name = "a"
+                path = "drivers/a"
+                [[matrix]]
+                arches = ["armhf", "arm64"]
+                toolchains = ["gcc", "llvm"]
+                """);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+        var in = input(dir.resolve("other"));
+        var kernels = new TreeMap<String, KernelFacts>();
+        var v61 = in.kernels().get("v6.1");
+        kernels.put("k", new KernelFacts("k", v61.kind(), v61.version(), v61.identity(), Optional.empty(), Optional.empty(),
+                Optional.empty(), v61.rustArches(), new TreeMap<>()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files()));
+        assertThat(p.step("prepare/k/armhf-gcc").orElseThrow().commands().get(0))
+                .endsWith("ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-", "multi_v7_defconfig");
+        assertThat(p.step("prepare/k/arm64-llvm").orElseThrow().commands().get(0))
+                .endsWith("ARCH=arm64", "LLVM=1", "defconfig")
+                .noneMatch(a -> a.startsWith("CROSS_COMPILE="));
+    }
+
+    @Test
+    void buildStepArgvIsExact() {
+        BuildPlan p = plan();
+        Step s = p.step("build/user/v6.1/arm64-gcc").orElseThrow();
+        String tree = p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree");
+        String b = "${build}/v6.1/arm64-gcc/user";
+        assertThat(s.commands()).containsExactly(
+                List.of("rm", "-rf", b),
+                List.of("mkdir", "-p", b),
+                List.of("cp", "-a", "${workspace}/drivers/user/.", b),
+                List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
+                        "M=" + b, "-j${jobs}", "KCFLAGS=-ffile-prefix-map=" + b + "/=",
+                        "KBUILD_EXTRA_SYMBOLS=${build}/v6.1/arm64-gcc/core/Module.symvers", "modules"));
+        assertThat(s.deps()).containsExactly("prepare/v6.1/arm64-gcc", "build/core/v6.1/arm64-gcc");
+        assertThat(s.attribute("outDir")).isEqualTo("${out}/v6.1/arm64-gcc/user");
+
+        Step core = p.step("build/core/host/x86_64-gcc").orElseThrow();
+        assertThat(core.commands().get(3)).containsExactly("make", "-C", "${kernel:host}", "ARCH=x86_64",
+                "CROSS_COMPILE=x86_64-linux-gnu-", "M=${build}/host/x86_64-gcc/core", "-j${jobs}",
+                "KCFLAGS=-ffile-prefix-map=${build}/host/x86_64-gcc/core/=", "VERSION=1.2", "modules");
+        assertThat(core.deps()).isEmpty();
+        assertThat(core.attribute("release")).isEqualTo("6.1.0-56-amd64");
+    }
+
+    @Test
+    void thePlanIsDeterministicAndFreeOfMachinePaths() {
+        String a = CanonicalJson.write(plan().toTree());
+        String b = CanonicalJson.write(new Planner(Catalog.builtIn()).plan(input(dir.resolve("elsewhere/deeper"))).toTree());
+        assertThat(a).isEqualTo(b);
+        assertThat(a).doesNotContain(dir.toString()).doesNotContain(System.getProperty("user.name") + "/");
+        assertThat(a).contains("\"planHash\" : \"" + plan().planHash().hex() + "\"");
+    }
+
+    @Test
+    void treeKeyChangesWithTheCompiler() {
+        var in = input(dir);
+        var tools = new TreeMap<>(in.tools());
+        tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 13.1.0) 13.1.0");
+        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files()));
+        BuildPlan p = plan();
+        assertThat(changed.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"))
+                .isNotEqualTo(p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"));
+        assertThat(changed.step("prepare/v6.1/x86_64-gcc").orElseThrow().attribute("tree"))
+                .isEqualTo(p.step("prepare/v6.1/x86_64-gcc").orElseThrow().attribute("tree"));
+        assertThat(changed.planHash()).isNotEqualTo(p.planHash());
+    }
+
+    static List<String> concat(List<String> a, String... more) {
+        var out = new java.util.ArrayList<>(a);
+        out.addAll(List.of(more));
+        return out;
+    }
+}

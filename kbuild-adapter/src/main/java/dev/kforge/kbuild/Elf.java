@@ -1,0 +1,85 @@
+package dev.kforge.kbuild;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/** The few facts kforge reads from a kernel module's ELF file: e_machine and .modinfo. */
+record Elf(int machine, boolean is64, SortedMap<String, String> modinfo) {
+
+    static Elf read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (bytes.length < 52 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F') {
+            throw new IOException(file + " is not an ELF file");
+        }
+        boolean is64 = bytes[4] == 2;
+        b.order(bytes[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        int machine = Short.toUnsignedInt(b.getShort(18));
+        long shoff = is64 ? b.getLong(0x28) : Integer.toUnsignedLong(b.getInt(0x20));
+        int shentsize = Short.toUnsignedInt(b.getShort(is64 ? 0x3A : 0x2E));
+        int shnum = Short.toUnsignedInt(b.getShort(is64 ? 0x3C : 0x30));
+        int shstrndx = Short.toUnsignedInt(b.getShort(is64 ? 0x3E : 0x32));
+        SortedMap<String, String> modinfo = new TreeMap<>();
+        if (shoff > 0 && shstrndx < shnum) {
+            long strOff = sectionOffset(b, shoff, shentsize, shstrndx, is64);
+            for (int i = 0; i < shnum; i++) {
+                long base = shoff + (long) i * shentsize;
+                String name = cString(bytes, (int) (strOff + Integer.toUnsignedLong(b.getInt((int) base))));
+                if (name.equals(".modinfo")) {
+                    long off = sectionOffset(b, shoff, shentsize, i, is64);
+                    long size = is64 ? b.getLong((int) base + 0x20) : Integer.toUnsignedLong(b.getInt((int) base + 0x14));
+                    parseModinfo(bytes, (int) off, (int) size, modinfo);
+                }
+            }
+        }
+        return new Elf(machine, is64, modinfo);
+    }
+
+    Optional<String> vermagic() {
+        return Optional.ofNullable(modinfo.get("vermagic"));
+    }
+
+    /** The release: the first word of vermagic. */
+    Optional<String> release() {
+        return vermagic().map(v -> v.split(" ", 2)[0]);
+    }
+
+    private static long sectionOffset(ByteBuffer b, long shoff, int shentsize, int index, boolean is64) {
+        int base = (int) (shoff + (long) index * shentsize);
+        return is64 ? b.getLong(base + 0x18) : Integer.toUnsignedLong(b.getInt(base + 0x10));
+    }
+
+    private static void parseModinfo(byte[] bytes, int off, int size, SortedMap<String, String> out) {
+        int end = Math.min(bytes.length, off + size);
+        int i = off;
+        while (i < end) {
+            int j = i;
+            while (j < end && bytes[j] != 0) {
+                j++;
+            }
+            if (j > i) {
+                String kv = new String(bytes, i, j - i, StandardCharsets.UTF_8);
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    out.merge(kv.substring(0, eq), kv.substring(eq + 1), (a, c) -> a + "," + c);
+                }
+            }
+            i = j + 1;
+        }
+    }
+
+    private static String cString(byte[] bytes, int off) {
+        int j = off;
+        while (j < bytes.length && bytes[j] != 0) {
+            j++;
+        }
+        return new String(bytes, off, j - off, StandardCharsets.UTF_8);
+    }
+}

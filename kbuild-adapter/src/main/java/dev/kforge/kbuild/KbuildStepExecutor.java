@@ -1,0 +1,350 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.FileLock;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.plan.ConfigCheck;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Runs PREPARE and BUILD steps with make and Kbuild.
+ *
+ * <p>PREPARE: under a cross-process lock, reuses a tree whose completion marker matches the step,
+ * or discards a half-prepared one and runs the step's commands, verifying after olddefconfig that
+ * every option the fragments ask for took, since Kconfig drops what it cannot satisfy silently.
+ * The marker stores the make variables the tree was prepared with; every later make must pass the
+ * same ones, which BUILD checks.
+ *
+ * <p>BUILD: skips when the tree lacks a required CONFIG_ option, runs the commands with output
+ * streamed to a log, parses diagnostics, checks every .ko's ELF machine, and publishes the cell's
+ * output directory by rename, so out/ only ever holds complete results.
+ */
+public final class KbuildStepExecutor implements StepExecutor {
+
+    static final String MARKER = ".kforge-tree.json";
+
+    private final Roots roots;
+    private final ProcessRunner runner;
+    private final Catalog catalog;
+    private final CacheDirs cache;
+    private final SortedMap<String, String> tools;
+    private final Optional<Duration> stepTimeout;
+
+    /**
+     * @param tools the plan's tool identities, recorded in metadata.json
+     * @param stepTimeout wall-clock limit for one step's commands together
+     */
+    public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
+            SortedMap<String, String> tools, Optional<Duration> stepTimeout) {
+        this.roots = roots;
+        this.runner = runner;
+        this.catalog = catalog;
+        this.cache = cache;
+        this.tools = tools;
+        this.stepTimeout = stepTimeout;
+    }
+
+    @Override
+    public StepResult execute(Step step) throws InterruptedException {
+        try {
+            return step.kind() == Step.Kind.PREPARE ? prepare(step) : build(step);
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
+        } catch (UncheckedIOException e) {
+            throw KforgeException.environment(step.id() + ": " + e.getCause().getMessage(), "check free space and permissions");
+        }
+    }
+
+    // ---- PREPARE -------------------------------------------------------------------------------
+
+    private StepResult prepare(Step step) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path tree = roots.path(step.attribute("tree"));
+        Path log = tree.resolveSibling(tree.getFileName() + ".log");
+        String expected = marker(step);
+        Files.createDirectories(tree.getParent());
+        try (FileLock lock = FileLock.acquire(cache.locks().resolve("tree-" + tree.getFileName() + ".lock"))) {
+            Path marker = tree.resolve(MARKER);
+            if (Files.isRegularFile(marker) && Files.readString(marker).equals(expected)) {
+                return result(step, StepStatus.CACHED, start, "reused prepared tree " + tree, List.of(),
+                        Map.of("tree", tree.toString(), "log", log.toString()));
+            }
+            if (Files.exists(tree)) {
+                org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                        .warn("{}: discarding half-prepared tree {}", step.id(), tree);
+                Tree.deleteRecursively(tree);
+            }
+            Files.deleteIfExists(log);
+            long deadline = stepTimeout.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+            for (List<String> argv : step.commands()) {
+                Optional<StepResult> failed = run(step, argv, log, deadline, start, Optional.empty());
+                if (failed.isPresent()) {
+                    return failed.get();
+                }
+                if (argv.get(argv.size() - 1).equals("olddefconfig")) {
+                    List<String> lost = verifyFragments(step, tree);
+                    if (!lost.isEmpty()) {
+                        return result(step, StepStatus.FAILED, start, "Kconfig did not take " + String.join(", ", lost)
+                                + " (a dependency is missing or the option does not exist for this arch); see " + log,
+                                List.of(), Map.of("log", log.toString()));
+                    }
+                }
+            }
+            if (!Files.isRegularFile(tree.resolve("include/generated/utsrelease.h"))) {
+                return result(step, StepStatus.FAILED, start, "modules_prepare finished without include/generated/utsrelease.h",
+                        List.of(), Map.of("log", log.toString()));
+            }
+            Path tmp = Files.createTempFile(tree, "marker", ".tmp");
+            Files.writeString(tmp, expected);
+            Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return result(step, StepStatus.BUILT, start, "prepared " + tree, List.of(),
+                    Map.of("tree", tree.toString(), "log", log.toString()));
+        }
+    }
+
+    /** The marker records the step (unresolved, so it is machine-independent) and its make variables. */
+    static String marker(Step step) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step.id());
+        m.put("commands", step.commands());
+        m.put("makeVariables", makeVariables(step.commands().get(step.commands().size() - 1)));
+        return CanonicalJson.write(m);
+    }
+
+    /** ARCH, CROSS_COMPILE, LLVM and the tool variables of a make argv. */
+    static SortedMap<String, String> makeVariables(List<String> argv) {
+        SortedMap<String, String> vars = new TreeMap<>();
+        for (String a : argv) {
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                String k = a.substring(0, eq);
+                if (List.of("ARCH", "CROSS_COMPILE", "LLVM", "CC", "LD", "RUSTC", "BINDGEN", "HOSTRUSTC",
+                        "RUST_LIB_SRC", "KRUSTFLAGS").contains(k) && !(k.equals("KRUSTFLAGS") && a.contains("remap-path-prefix"))) {
+                    vars.put(k, a.substring(eq + 1));
+                }
+            }
+        }
+        return vars;
+    }
+
+    private List<String> verifyFragments(Step step, Path tree) {
+        String frags = step.attributes().getOrDefault("fragments", "");
+        if (frags.isEmpty()) {
+            return List.of();
+        }
+        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
+        List<String> lost = new ArrayList<>();
+        for (String f : frags.split(",")) {
+            KernelConfig wanted = KernelConfig.read(roots.path(f));
+            wanted.options().forEach((k, v) -> {
+                if (!actual.get(k).equals(v)) {
+                    lost.add(k + "=" + v + " (got " + actual.get(k) + ")");
+                }
+            });
+        }
+        return lost;
+    }
+
+    // ---- BUILD ---------------------------------------------------------------------------------
+
+    private StepResult build(Step step) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path tree = roots.path(step.attribute("tree"));
+        Path buildDir = roots.path(step.attribute("buildDir"));
+        Path outDir = roots.path(step.attribute("outDir"));
+        Path log = buildDir.resolveSibling(buildDir.getFileName() + ".build.log");
+        Files.createDirectories(buildDir.getParent());
+        Files.deleteIfExists(log);
+
+        KernelConfig config = KernelConfig.read(tree.resolve(".config"));
+        List<String> requires = step.attribute("requires").isEmpty()
+                ? List.of() : Arrays.asList(step.attribute("requires").split(","));
+        List<String> missing = ConfigCheck.missing(config.options(), requires);
+        if (!missing.isEmpty()) {
+            return result(step, StepStatus.SKIPPED, start, "kernel tree lacks " + String.join(", ", missing), List.of(), Map.of());
+        }
+        Path marker = tree.resolve(MARKER);
+        if (Files.isRegularFile(marker)) {
+            Object stored = ((Map<?, ?>) CanonicalJson.read(Files.readString(marker))).get("makeVariables");
+            SortedMap<String, String> mine = makeVariables(step.commands().get(step.commands().size() - 1));
+            mine.remove("KRUSTFLAGS");
+            if (stored instanceof Map<?, ?> s && !new TreeMap<>(s).equals(new TreeMap<Object, Object>(mine))) {
+                throw new KforgeException(KforgeException.Kind.INTERNAL, step.id() + ": make variables " + mine
+                        + " differ from those the tree was prepared with " + s, "report this bug");
+            }
+        }
+
+        long deadline = stepTimeout.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"));
+        for (List<String> argv : step.commands()) {
+            Optional<StepResult> failed = run(step, argv, log, deadline, start, Optional.of(parser));
+            if (failed.isPresent()) {
+                publish(step, outDir, List.of(), log, failed.get(), Map.of());
+                return failed.get();
+            }
+        }
+        List<Diagnostic> diagnostics = parser.parse(log);
+        List<Path> modules;
+        try (Stream<Path> s = Files.walk(buildDir)) {
+            modules = s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
+        }
+        if (modules.isEmpty()) {
+            StepResult r = result(step, StepStatus.FAILED, start,
+                    "make succeeded but built no .ko (does the Kbuild file set obj-m?); see " + log, diagnostics, Map.of());
+            publish(step, outDir, List.of(), log, r, Map.of());
+            return r;
+        }
+        Architecture arch = catalog.requireArch(step.attribute("arch"));
+        String release = step.attributes().containsKey("release") ? step.attribute("release") : utsRelease(tree);
+        Map<String, Object> moduleFacts = new TreeMap<>();
+        for (Path ko : modules) {
+            Elf elf = Elf.read(ko);
+            if (elf.machine() != arch.elfMachine()) {
+                StepResult r = result(step, StepStatus.FAILED, start, ko.getFileName() + " has ELF machine " + elf.machine()
+                        + ", expected " + arch.elfMachine() + " (EM_" + arch.elfMachineName() + ")", diagnostics, Map.of());
+                publish(step, outDir, List.of(), log, r, Map.of());
+                return r;
+            }
+            Map<String, Object> f = new TreeMap<>();
+            f.put("sha256", Digest.ofFile(ko).hex());
+            f.put("size", Files.size(ko));
+            f.put("elfMachine", "EM_" + arch.elfMachineName());
+            f.put("vermagic", elf.vermagic().orElse(""));
+            if (!elf.release().orElse("").equals(release)) {
+                diagnostics = new ArrayList<>(diagnostics);
+                diagnostics.add(new Diagnostic(Diagnostic.Severity.WARNING, "", 0, 0, ko.getFileName()
+                        + ": vermagic release " + elf.release().orElse("?") + " differs from the tree's " + release));
+            }
+            moduleFacts.put(buildDir.relativize(ko).toString(), f);
+        }
+        StepResult r = result(step, StepStatus.BUILT, start, modules.size() + " module(s)", diagnostics,
+                Map.of("release", release, "log", outDir.resolve("build.log").toString()));
+        publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts));
+        return r;
+    }
+
+    /** Runs one command; a failure becomes the step's result (with diagnostics when a parser is given). */
+    private Optional<StepResult> run(Step step, List<String> argv, Path log, long deadline, long start,
+            Optional<KbuildLog> parser) throws IOException, InterruptedException {
+        Optional<Duration> timeout = deadline == Long.MAX_VALUE
+                ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        List<String> resolved = roots.resolve(argv);
+        Files.writeString(log, "$ " + String.join(" ", resolved) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        ProcessResult r;
+        try {
+            r = runner.run(new ProcessSpec(resolved, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
+        } catch (IOException e) {
+            String program = resolved.get(0);
+            throw KforgeException.environment(step.id() + ": cannot run " + program + ": " + e.getMessage(),
+                    "kforge doctor says which package provides it");
+        }
+        if (r.succeeded()) {
+            return Optional.empty();
+        }
+        List<Diagnostic> diagnostics = parser.isPresent() ? parser.get().parse(log) : List.of();
+        if (r.timedOut()) {
+            return Optional.of(result(step, StepStatus.TIMED_OUT, start, "timed out after "
+                    + stepTimeout.map(Duration::toSeconds).orElse(0L) + " s; see " + log, diagnostics, Map.of("log", log.toString())));
+        }
+        String first = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).findFirst()
+                .map(Diagnostic::format)
+                .orElse(argv.get(0) + " exited " + r.exitCode() + " (" + lastLines(log, argv.get(0)) + ")");
+        return Optional.of(result(step, StepStatus.FAILED, start, first, diagnostics, Map.of("log", log.toString())));
+    }
+
+    private static String lastLines(Path log, String program) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<String> s = Files.lines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            s.forEach(l -> {
+                lines.add(l);
+                if (lines.size() > 3) {
+                    lines.remove(0);
+                }
+            });
+        }
+        return lines.isEmpty() ? "no output" : String.join(" | ", lines).strip();
+    }
+
+    /** Writes the cell's output directory next to its final place, then swaps it in by rename. */
+    private void publish(Step step, Path outDir, List<Path> modules, Path log, StepResult r, Map<String, Object> extra)
+            throws IOException {
+        Files.createDirectories(outDir.getParent());
+        Path tmp = Files.createTempDirectory(outDir.getParent(), "." + outDir.getFileName() + ".tmp-");
+        try {
+            for (Path ko : modules) {
+                Files.copy(ko, tmp.resolve(ko.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            if (Files.exists(log)) {
+                Files.copy(log, tmp.resolve("build.log"));
+            }
+            Map<String, Object> meta = new TreeMap<>(extra);
+            meta.put("cell", step.id().substring("build/".length()));
+            meta.put("step", step.id());
+            meta.put("status", r.status().key());
+            meta.put("kernel", step.attribute("kernel"));
+            meta.put("arch", step.attribute("arch"));
+            meta.put("toolchain", step.attribute("toolchain"));
+            meta.put("language", step.attribute("language"));
+            meta.put("argv", step.commands());
+            meta.put("env", step.env());
+            meta.put("tools", tools);
+            meta.put("durationMs", r.duration().toMillis());
+            meta.put("message", r.message());
+            Files.writeString(tmp.resolve("metadata.json"), CanonicalJson.write(meta));
+            Path old = null;
+            if (Files.exists(outDir)) {
+                old = outDir.resolveSibling("." + outDir.getFileName() + ".old-" + System.nanoTime());
+                Files.move(outDir, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, outDir, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+            if (old != null) {
+                Tree.deleteRecursively(old);
+            }
+        } finally {
+            if (tmp != null) {
+                Tree.deleteRecursively(tmp);
+            }
+        }
+    }
+
+    private static String utsRelease(Path tree) throws IOException {
+        String uts = Files.readString(tree.resolve("include/generated/utsrelease.h"));
+        var m = java.util.regex.Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"").matcher(uts);
+        return m.find() ? m.group(1) : "unknown";
+    }
+
+    private static StepResult result(Step step, StepStatus status, long start, String message, List<Diagnostic> diagnostics,
+            Map<String, String> details) {
+        return new StepResult(step.id(), status, Duration.ofNanos(System.nanoTime() - start), message, diagnostics,
+                new TreeMap<>(details));
+    }
+}

@@ -6,6 +6,8 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
+#include "kf_core.h"
+
 #ifndef KF_CORE_VERSION
 #define KF_CORE_VERSION "unversioned"
 #endif

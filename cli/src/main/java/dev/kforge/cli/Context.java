@@ -8,6 +8,7 @@ import dev.kforge.core.exec.RunnerToolProbe;
 import dev.kforge.core.service.KforgeService;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
+import dev.kforge.rust.RustToolchainProbe;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -42,14 +43,20 @@ final class Context {
         return cwd;
     }
 
+    RustToolchainProbe rustToolchains(Optional<Path> rustc) {
+        Optional<Path> explicit = rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of)).map(cwd::resolve);
+        return new RustToolchainProbe(runner, env, explicit);
+    }
+
     CacheDirs cache(Optional<Path> flag) {
         return CacheDirs.resolve(flag.map(cwd::resolve), env);
     }
 
-    KforgeService service(Optional<Path> cacheFlag) {
+    KforgeService service(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
-        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), new RunnerToolProbe(runner),
+        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), rustToolchains(rustc),
+                new RunnerToolProbe(runner),
                 (roots, tools, timeout) -> new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout), cache);
     }
 }

@@ -65,8 +65,12 @@ final class KforgeCommand implements Runnable {
         return Optional.ofNullable(cacheDir);
     }
 
+    @Option(names = "--rustc", paramLabel = "PATH", scope = CommandLine.ScopeType.INHERIT,
+            description = "A rustc to consider first for Rust drivers (also $KFORGE_RUSTC); it needs rust-src.")
+    Path rustc;
+
     dev.kforge.core.service.KforgeService service() {
-        return context.service(cacheDir());
+        return context.service(cacheDir(), Optional.ofNullable(rustc));
     }
 
     PrintWriter out() {

@@ -109,7 +109,18 @@ public final class KbuildStepExecutor implements StepExecutor {
                     return failed.get();
                 }
                 if (argv.get(argv.size() - 1).equals("olddefconfig")) {
-                    List<String> lost = verifyFragments(step, tree);
+                    List<String> lost = new ArrayList<>(verifyFragments(step, tree));
+                    String expect = step.attributes().getOrDefault("expect", "");
+                    if (!expect.isEmpty()) {
+                        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
+                        for (String kv : expect.split(",")) {
+                            String[] p = kv.split("=", 2);
+                            if (!actual.get(p[0]).equals(p[1])) {
+                                lost.add(kv + " (got " + actual.get(p[0]) + "; the kernel's rust_is_available.sh did not "
+                                        + "accept the toolchain, or a dependency of RUST is off)");
+                            }
+                        }
+                    }
                     if (!lost.isEmpty()) {
                         return result(step, StepStatus.FAILED, start, "Kconfig did not take " + String.join(", ", lost)
                                 + " (a dependency is missing or the option does not exist for this arch); see " + log,

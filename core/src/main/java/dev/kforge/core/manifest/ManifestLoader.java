@@ -36,7 +36,7 @@ public final class ManifestLoader {
     private static final Set<String> WORKSPACE = Set.of("name", "out");
     private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
     private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make");
-    private static final Set<String> MATRIX = Set.of("kernels", "arches", "toolchains", "exclude");
+    private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
     private static final Pattern CONFIG_OPTION = Pattern.compile("CONFIG_[A-Z0-9_]+");
     private static final Pattern MAKE_VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -96,7 +96,7 @@ public final class ManifestLoader {
 
         List<KernelSource> kernels = kernels(top);
         List<Driver> drivers = drivers(top, root);
-        List<MatrixSpec> matrices = matrices(top, kernels);
+        List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         checkDependencies(drivers, displayName);
         return new Workspace(name, displayName, out, kernels, drivers, matrices);
     }
@@ -186,7 +186,8 @@ public final class ManifestLoader {
         return List.copyOf(byName.values());
     }
 
-    private List<MatrixSpec> matrices(TableReader top, List<KernelSource> kernels) {
+    private List<MatrixSpec> matrices(TableReader top, List<KernelSource> kernels, List<Driver> drivers) {
+        List<String> driverNames = drivers.stream().map(Driver::name).toList();
         List<TableReader> tables = top.tables("matrix");
         if (tables.isEmpty()) {
             throw new ManifestException(top.pos(), "no [[matrix]] table",
@@ -196,6 +197,15 @@ public final class ManifestLoader {
         List<MatrixSpec> out = new ArrayList<>();
         for (TableReader t : tables) {
             t.onlyKeys(MATRIX);
+            List<String> ds = new ArrayList<>();
+            for (Positioned d : t.strings("drivers")) {
+                if (!driverNames.contains(d.value())) {
+                    throw new ManifestException(d.pos(), "unknown driver '" + d.value() + "' (declared: "
+                            + (driverNames.isEmpty() ? "none" : String.join(", ", driverNames)) + ")",
+                            Suggest.hint(d.value(), driverNames, "declare it with [[driver]] name = \"" + d.value() + "\""));
+                }
+                ds.add(d.value());
+            }
             List<String> ks = new ArrayList<>();
             for (Positioned k : t.strings("kernels")) {
                 ks.add(kernel(k, kernelNames));
@@ -229,7 +239,7 @@ public final class ManifestLoader {
                 String tc = e.optString("toolchain").map(v -> toolchain(new Positioned(v, e.posOf("toolchain")))).orElse("");
                 excludes.add(new MatrixSpec.Exclude(k, a, tc, e.pos()));
             }
-            out.add(new MatrixSpec(ks, arches, toolchains, excludes, t.pos()));
+            out.add(new MatrixSpec(ds, ks, arches, toolchains, excludes, t.pos()));
         }
         return out;
     }

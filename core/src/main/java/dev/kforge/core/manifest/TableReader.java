@@ -137,9 +137,21 @@ final class TableReader {
                 throw new ManifestException(p, key + "[" + i + "] must be a table, not " + typeName(e),
                         "use [[" + key + "]] headers or { key = value } inline tables");
             }
-            out.add(new TableReader(file, key + "[" + i + "]", t, p));
+            out.add(new TableReader(file, key + "[" + i + "]", t, firstKeyOr(t, p)));
         }
         return out;
+    }
+
+    /** tomlj places an array element at the separator before it; a table in an array is where its first key is. */
+    private SourcePos firstKeyOr(TomlTable t, SourcePos fallback) {
+        SourcePos best = null;
+        for (String k : t.keySet()) {
+            SourcePos p = position(t.inputPositionOf(List.of(k)));
+            if (best == null || p.line() < best.line() || (p.line() == best.line() && p.column() < best.column())) {
+                best = p;
+            }
+        }
+        return best == null ? fallback : best;
     }
 
     Optional<TableReader> table(String key) {

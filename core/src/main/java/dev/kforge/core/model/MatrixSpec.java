@@ -4,13 +4,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One {@code [[matrix]]} table: the product kernels x arches x toolchains, less its excludes.
- * Several matrices are united.
+ * One {@code [[matrix]]} table: the product kernels x arches x toolchains, less its excludes, for
+ * the drivers it names (all when {@code drivers} is empty). Several matrices are united.
  */
 public record MatrixSpec(
-        List<String> kernels, List<String> arches, List<String> toolchains, List<Exclude> excludes, SourcePos pos) {
+        List<String> drivers, List<String> kernels, List<String> arches, List<String> toolchains, List<Exclude> excludes,
+        SourcePos pos) {
 
     public MatrixSpec {
+        drivers = List.copyOf(drivers);
         kernels = List.copyOf(kernels);
         arches = List.copyOf(arches);
         toolchains = List.copyOf(toolchains);

@@ -1,5 +1,6 @@
 package dev.kforge.core.plan;
 
+import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ final class KbuildArgs {
 
     private KbuildArgs() {}
 
-    static List<String> make(String src, Optional<String> tree, Architecture arch, Toolchain tc) {
+    static List<String> make(String src, Optional<String> tree, Architecture arch, Toolchain tc, Optional<RustTools> rust) {
         List<String> argv = new ArrayList<>(List.of("make", "-C", src));
         tree.ifPresent(t -> argv.add("O=" + t));
         argv.add("ARCH=" + arch.kernelArch());
@@ -24,6 +25,14 @@ final class KbuildArgs {
             argv.add("CROSS_COMPILE=" + arch.crossCompile());
         }
         tc.makeVariables().forEach((k, v) -> argv.add(k + "=" + v));
+        // A make on a Rust tree without these re-runs Kconfig with whatever rustc is on PATH and
+        // silently drops CONFIG_RUST; HOSTRUSTC builds the macros crate.
+        rust.ifPresent(r -> {
+            argv.add("RUSTC=" + r.rustc());
+            argv.add("HOSTRUSTC=" + r.rustc());
+            argv.add("BINDGEN=" + r.bindgen());
+            argv.add("RUST_LIB_SRC=" + r.rustLibSrc());
+        });
         return argv;
     }
 

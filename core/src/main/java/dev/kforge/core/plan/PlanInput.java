@@ -2,6 +2,7 @@ package dev.kforge.core.plan;
 
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Workspace;
 import java.util.Collections;
 import java.util.Objects;
@@ -16,17 +17,20 @@ import java.util.TreeMap;
  * @param kernels facts per kernel name
  * @param tools program name to its version line ("not found" when missing)
  * @param files workspace-relative path to content digest, for config files and fragments
+ * @param rust the Rust toolchain chosen per kernel, for kernels that build Rust drivers
  */
 public record PlanInput(
         Workspace workspace,
         SortedMap<String, KernelFacts> kernels,
         SortedMap<String, String> tools,
-        SortedMap<String, Digest> files) {
+        SortedMap<String, Digest> files,
+        SortedMap<String, RustTools> rust) {
 
     public PlanInput {
         Objects.requireNonNull(workspace, "workspace");
         kernels = Collections.unmodifiableSortedMap(new TreeMap<>(kernels));
         tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
         files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
+        rust = Collections.unmodifiableSortedMap(new TreeMap<>(rust));
     }
 }

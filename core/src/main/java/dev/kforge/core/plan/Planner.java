@@ -3,6 +3,7 @@ package dev.kforge.core.plan;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.Driver;
@@ -51,6 +52,35 @@ public final class Planner {
         return included;
     }
 
+    /** Source kernels that some applicable Rust cell builds against: they need a Rust toolchain chosen. */
+    public SortedSet<String> rustKernels(Workspace ws, java.util.Map<String, KernelFacts> facts) {
+        SortedSet<String> out = new TreeSet<>();
+        for (Target t : targets(ws)) {
+            KernelFacts f = facts.get(t.kernel());
+            Architecture arch = catalog.requireArch(t.arch());
+            if (f == null || f.kind() != KernelSource.Kind.SOURCE || !f.rustArches().contains(arch.kernelArch())) {
+                continue;
+            }
+            boolean rustCell = ws.drivers().stream().anyMatch(d -> d.language() == Language.RUST
+                    && (d.arches().isEmpty() || d.arches().contains(arch.key())) && inMatrix(ws, d, t));
+            if (rustCell) {
+                out.add(t.kernel());
+            }
+        }
+        return out;
+    }
+
+    /** Whether some matrix that produces {@code t} covers driver {@code d}. */
+    static boolean inMatrix(Workspace ws, Driver d, Target t) {
+        for (MatrixSpec m : ws.matrices()) {
+            if ((m.drivers().isEmpty() || m.drivers().contains(d.name())) && product(m).contains(t)
+                    && m.excludes().stream().noneMatch(e -> e.matches(t))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Programs whose identity the plan records: make and each target's compiler. */
     public SortedSet<String> tools(Workspace ws) {
         SortedSet<String> tools = new TreeSet<>();
@@ -73,20 +103,18 @@ public final class Planner {
         Map<String, Step> steps = new TreeMap<>();
         Map<String, Cell> cells = new LinkedHashMap<>();
 
-        // Targets that only an exclude removed are reported, not silently dropped.
+        // Cells that only an exclude removed are reported, not silently dropped.
+        java.util.Set<Cell> excluded = new TreeSet<>();
         for (MatrixSpec m : ws.matrices()) {
             for (Target t : product(m)) {
-                if (included.contains(t)) {
-                    continue;
-                }
-                for (MatrixSpec.Exclude e : m.excludes()) {
-                    if (e.matches(t)) {
-                        for (Driver d : ws.drivers()) {
+                m.excludes().stream().filter(e -> e.matches(t)).findFirst().ifPresent(e -> {
+                    for (Driver d : ws.drivers()) {
+                        boolean named = m.drivers().isEmpty() || m.drivers().contains(d.name());
+                        if (named && !inMatrix(ws, d, t) && excluded.add(new Cell(d.name(), t))) {
                             skipped.add(new Skip(new Cell(d.name(), t), "excluded by the matrix at " + e.pos()));
                         }
-                        break;
                     }
-                }
+                });
             }
         }
 
@@ -101,17 +129,28 @@ public final class Planner {
             Optional<String> targetReason = targetSkipReason(facts, arch, tc);
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
             for (Driver d : dependencyOrder(ws)) {
+                if (!inMatrix(ws, d, t)) {
+                    continue; // no matrix asks for this driver on this target
+                }
                 Cell cell = new Cell(d.name(), t);
                 Optional<String> reason = targetReason.or(() -> driverSkipReason(d, facts, arch, tc, built, ws));
                 if (reason.isPresent()) {
                     skipped.add(new Skip(cell, reason.get()));
                     continue;
                 }
+                Optional<RustTools> rust = Optional.empty();
+                if (d.language() == Language.RUST && kernel.kind() == KernelSource.Kind.SOURCE) {
+                    rust = Optional.ofNullable(in.rust().get(kernel.name()));
+                    if (rust.isEmpty()) {
+                        throw new IllegalArgumentException("no Rust toolchain chosen for kernel " + kernel.name());
+                    }
+                }
+                Optional<RustTools> treeRust = rust;
                 Optional<Step> prepare = kernel.kind() == KernelSource.Kind.SOURCE
-                        ? Optional.of(prepareStep(in, kernel, facts, arch, tc, d.language() == Language.RUST))
+                        ? Optional.of(prepareStep(in, kernel, facts, arch, tc, treeRust))
                         : Optional.empty();
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
-                Step build = buildStep(kernel, facts, arch, tc, d, t, prepare, built);
+                Step build = buildStep(kernel, facts, arch, tc, d, t, prepare, built, rust);
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
@@ -130,6 +169,10 @@ public final class Planner {
         SortedMap<String, String> tools = new TreeMap<>();
         for (String tool : tools(ws)) {
             tools.put(tool, in.tools().getOrDefault(tool, "not found"));
+        }
+        for (RustTools r : in.rust().values()) {
+            tools.put(r.rustc(), r.rustcVersion());
+            tools.put(r.bindgen(), r.bindgenVersion());
         }
         skipped.sort(Comparator.naturalOrder());
         return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels, tools, cells);
@@ -211,7 +254,8 @@ public final class Planner {
 
     /** Directory names inside ${trees}: readable prefix, then a key over everything that shapes the tree. */
     private Step prepareStep(
-            PlanInput in, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, boolean rust) {
+            PlanInput in, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Optional<RustTools> rustTools) {
+        boolean rust = rustTools.isPresent();
         Fingerprint key = new Fingerprint("kforge-tree", FORMAT)
                 .add(facts.identity())
                 .add(arch.key())
@@ -219,6 +263,8 @@ public final class Planner {
                 .add(rust)
                 .add(kernel.config().orElse(""))
                 .add(in.tools().getOrDefault(compilerProgram(arch, tc), "not found"));
+        rustTools.ifPresent(r -> key.add(r.rustc()).add(r.rustcVersion()).add(r.bindgen()).add(r.bindgenVersion())
+                .add(r.rustLibSrc()));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
         key.addStrings(kernel.fragments());
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
@@ -226,7 +272,7 @@ public final class Planner {
         String tree = "${trees}/" + facts.version() + "-" + variant + "-" + key.digest().prefix(16);
         String src = "${kernel:" + kernel.name() + "}";
 
-        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc);
+        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc, rustTools);
         List<List<String>> commands = new ArrayList<>();
         String configTarget = kernel.config().filter(c -> !c.contains("/")).orElse(arch.defconfig());
         if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
@@ -241,6 +287,9 @@ public final class Planner {
             kernel.fragments().forEach(f -> merge.add("${workspace}/" + f));
             commands.add(merge);
         }
+        if (rust) {
+            commands.add(rustConfig(src, tree, tc));
+        }
         commands.add(append(make, "olddefconfig"));
         commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
 
@@ -253,24 +302,41 @@ public final class Planner {
         attrs.put("toolchain", tc.key());
         attrs.put("tree", tree);
         attrs.put("rust", Boolean.toString(rust));
+        attrs.put("expect", rust ? "CONFIG_RUST=y" : "");
         attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
         return new Step("prepare/" + kernel.name() + "/" + variant, Step.Kind.PREPARE, commands, KbuildArgs.env(),
                 src, inputs, List.of(tree), List.of(), attrs);
     }
 
+    /**
+     * Turns on CONFIG_RUST and turns off what it conflicts with (KERNEL-FACTS): WERROR (the vendored
+     * alloc crate warns on newer rustc), MODVERSIONS, GCC_PLUGINS, RANDSTRUCT, DEBUG_INFO_BTF, CFI_CLANG;
+     * with gcc also INIT_STACK_ALL_ZERO, whose flag libclang rejects.
+     */
+    private static List<String> rustConfig(String src, String tree, Toolchain tc) {
+        List<String> argv = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config",
+                "-e", "RUST", "-d", "WERROR", "-d", "MODVERSIONS", "-d", "GCC_PLUGINS", "-d", "RANDSTRUCT_FULL",
+                "-d", "RANDSTRUCT_PERFORMANCE", "-e", "RANDSTRUCT_NONE", "-d", "DEBUG_INFO_BTF", "-d", "CFI_CLANG"));
+        if (tc.family() == dev.kforge.core.model.ToolchainFamily.GCC) {
+            argv.addAll(List.of("-d", "INIT_STACK_ALL_ZERO", "-e", "INIT_STACK_NONE"));
+        }
+        return argv;
+    }
+
     private static Step buildStep(KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Driver d,
-            Target t, Optional<Step> prepare, Map<String, String> built) {
+            Target t, Optional<Step> prepare, Map<String, String> built, Optional<RustTools> rust) {
         String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String src = "${kernel:" + kernel.name() + "}";
         Optional<String> tree = prepare.map(p -> p.attribute("tree"));
-        List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc));
+        List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc, rust));
         make.add("M=" + buildDir);
         make.add("-j${jobs}");
-        String prefixMap = d.language() == Language.RUST
-                ? "KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/="
-                : "KCFLAGS=-ffile-prefix-map=" + buildDir + "/=";
-        make.add(prefixMap);
+        // Paths of the per-cell directory must not reach the .ko: it then builds bit-identical anywhere.
+        make.add("KCFLAGS=-ffile-prefix-map=" + buildDir + "/=");
+        if (d.language() == Language.RUST) {
+            make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
+        }
         List<String> symvers = d.dependsOn().stream()
                 .map(dep -> "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + dep + "/Module.symvers")
                 .sorted()

@@ -11,6 +11,9 @@ import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.RustToolchains;
+import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.kernel.ToolProbe;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.Cell;
@@ -46,14 +49,16 @@ public final class KforgeService {
 
     private final Catalog catalog;
     private final KernelInspector kernels;
+    private final RustToolchains rust;
     private final ToolProbe tools;
     private final StepExecutorFactory executors;
     private final CacheDirs cache;
 
-    public KforgeService(Catalog catalog, KernelInspector kernels, ToolProbe tools, StepExecutorFactory executors,
-            CacheDirs cache) {
+    public KforgeService(Catalog catalog, KernelInspector kernels, RustToolchains rust, ToolProbe tools,
+            StepExecutorFactory executors, CacheDirs cache) {
         this.catalog = catalog;
         this.kernels = kernels;
+        this.rust = rust;
         this.tools = tools;
         this.executors = executors;
         this.cache = cache;
@@ -107,7 +112,14 @@ public final class KforgeService {
                 identities.put(t, v);
             }
         });
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files));
+        SortedMap<String, RustTools> rustTools = new TreeMap<>();
+        for (String k : planner.rustKernels(ws, facts)) {
+            RustSelection sel = rust.select(facts.get(k), dirs.get(k));
+            rustTools.put(k, sel.chosen().orElseThrow(() -> KforgeException.environment(
+                    "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
+                            + String.join("\n  ", sel.candidates()), sel.hint())));
+        }
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools));
         return new Planned(ws, root, plan, dirs);
     }
 

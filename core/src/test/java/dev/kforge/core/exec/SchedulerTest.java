@@ -95,7 +95,7 @@ class SchedulerTest {
 
     @Test
     void interruptingTheCallerCancelsRunningSteps() throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(2); // both steps running before the interrupt
         Set<String> interrupted = ConcurrentHashMap.newKeySet();
         StepExecutor slow = s -> {
             started.countDown();

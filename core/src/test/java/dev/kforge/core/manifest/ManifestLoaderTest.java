@@ -175,20 +175,20 @@ class ManifestLoaderTest {
     void duplicateDriverName() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n\n[[driver]]\nname = \"a\"\npath = \"drivers/b\"\n" + MATRIX);
         assertThat(e.getMessage()).isEqualTo("kforge.toml:9:1: duplicate driver name 'a'");
-        assertThat(e.hint()).isEqualTo("first declared at kforge.toml:4:1; driver names must be unique");
+        assertThat(e.hint()).isEqualTo("first declared at kforge.toml:5:1; driver names must be unique");
     }
 
     @Test
     void dependencyCycle() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\ndepends = [\"b\"]\n\n"
                 + "[[driver]]\nname = \"b\"\npath = \"drivers/b\"\ndepends = [\"a\"]\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: dependency cycle: a -> b -> a");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:5:1: dependency cycle: a -> b -> a");
     }
 
     @Test
     void unknownDependency() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\ndepends = [\"bb\"]\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: driver 'a' depends on unknown driver 'bb'");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:5:1: driver 'a' depends on unknown driver 'bb'");
     }
 
     @Test
@@ -221,13 +221,27 @@ class ManifestLoaderTest {
     @Test
     void kernelNeedsExactlyOneSource() {
         var e = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nsource = \"/b\"\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:1:1: kernel 'k' needs exactly one of 'headers' or 'source'");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers' or 'source'");
     }
 
     @Test
     void requiresMustBeConfigOptions() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"PCI\"]\n" + MATRIX);
         assertThat(e.getMessage()).isEqualTo("kforge.toml:7:13: 'PCI' is not a kernel config option");
+    }
+
+    @Test
+    void excludeEntriesPointAtTheirFirstKey() {
+        Workspace w = load(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\n"
+                + "exclude = [\n  { arch = \"x86_64\", toolchain = \"llvm\" },\n  { toolchain = \"gcc\" },\n]\n");
+        assertThat(w.matrices().get(0).excludes()).extracting(e -> e.pos().toString())
+                .containsExactly("kforge.toml:10:5", "kforge.toml:11:5");
+    }
+
+    @Test
+    void matrixDriversMustBeDeclared() {
+        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\ndrivers = [\"b\"]\narches = [\"x86_64\"]\n");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:8:12: unknown driver 'b' (declared: a)");
     }
 
     @Test
@@ -239,7 +253,7 @@ class ManifestLoaderTest {
     @Test
     void missingRequiredKey() {
         var e = error(KERNEL + "[[driver]]\npath = \"drivers/a\"\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:4:1: driver[0] lacks required key 'name'");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:5:1: driver[0] lacks required key 'name'");
     }
 
     @Test

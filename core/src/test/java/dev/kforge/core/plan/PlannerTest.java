@@ -7,6 +7,7 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
@@ -91,7 +92,14 @@ class PlannerTest {
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0");
         tools.put("riscv64-linux-gnu-gcc", "riscv64-linux-gnu-gcc (Debian 12.2.0-13) 12.2.0");
         tools.put("clang", "Debian clang version 14.0.6");
-        return new PlanInput(ws, kernels, tools, new TreeMap<>());
+        return new PlanInput(ws, kernels, tools, new TreeMap<>(), rust());
+    }
+
+    static TreeMap<String, RustTools> rust() {
+        var m = new TreeMap<String, RustTools>();
+        m.put("v6.1", new RustTools("/usr/bin/rustc", "rustc 1.63.0", "/usr/bin/bindgen", "bindgen 0.60.1",
+                "/usr/lib/rustlib/src/rust/library", List.of()));
+        return m;
     }
 
     BuildPlan plan() {
@@ -120,7 +128,7 @@ class PlannerTest {
     @Test
     void everyCellThatDoesNotApplyIsListedWithItsReason() {
         Map<String, String> skips = skips(plan());
-        assertThat(skips).containsEntry("core/v6.1/riscv64-llvm", "excluded by the matrix at kforge.toml:38:12");
+        assertThat(skips).containsEntry("core/v6.1/riscv64-llvm", "excluded by the matrix at kforge.toml:38:14");
         assertThat(skips).containsEntry("armonly/v6.1/x86_64-gcc", "driver 'armonly' is restricted to arm64");
         assertThat(skips).containsEntry("rusty/v6.1/arm64-gcc",
                 "kernel 6.1.192 has no HAVE_RUST for arm64 (arch/arm64/Kconfig does not select it)");
@@ -157,7 +165,7 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust()));
         assertThat(skips(p)).containsEntry("b/v6.1/x86_64-gcc", "depends on 'a', which is skipped for this target");
     }
 
@@ -194,7 +202,7 @@ class PlannerTest {
         var v61 = in.kernels().get("v6.1");
         kernels.put("k", new KernelFacts("k", v61.kind(), v61.version(), v61.identity(), Optional.empty(), Optional.empty(),
                 Optional.empty(), v61.rustArches(), new TreeMap<>()));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust()));
         assertThat(p.step("prepare/k/armhf-gcc").orElseThrow().commands().get(0))
                 .endsWith("ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-", "multi_v7_defconfig");
         assertThat(p.step("prepare/k/arm64-llvm").orElseThrow().commands().get(0))
@@ -240,13 +248,65 @@ class PlannerTest {
         var in = input(dir);
         var tools = new TreeMap<>(in.tools());
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 13.1.0) 13.1.0");
-        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files()));
+        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust()));
         BuildPlan p = plan();
         assertThat(changed.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"))
                 .isNotEqualTo(p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"));
         assertThat(changed.step("prepare/v6.1/x86_64-gcc").orElseThrow().attribute("tree"))
                 .isEqualTo(p.step("prepare/v6.1/x86_64-gcc").orElseThrow().attribute("tree"));
         assertThat(changed.planHash()).isNotEqualTo(p.planHash());
+    }
+
+    @Test
+    void rustCellsGetARustTreeWithAbsoluteToolPaths() {
+        BuildPlan p = plan();
+        Step prepare = p.step("prepare/v6.1/x86_64-llvm-rust").orElseThrow();
+        String tree = prepare.attribute("tree");
+        List<String> make = List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=x86_64", "LLVM=1",
+                "RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen",
+                "RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library");
+        assertThat(prepare.commands()).containsExactly(
+                concat(make, "defconfig"),
+                List.of("${kernel:v6.1}/scripts/config", "--file", tree + "/.config", "-e", "RUST", "-d", "WERROR",
+                        "-d", "MODVERSIONS", "-d", "GCC_PLUGINS", "-d", "RANDSTRUCT_FULL", "-d", "RANDSTRUCT_PERFORMANCE",
+                        "-e", "RANDSTRUCT_NONE", "-d", "DEBUG_INFO_BTF", "-d", "CFI_CLANG"),
+                concat(make, "olddefconfig"),
+                concat(make, "-j${jobs}", "modules_prepare"));
+        assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_RUST=y");
+        assertThat(p.step("prepare/v6.1/x86_64-gcc-rust").orElseThrow().commands().get(1))
+                .endsWith("-d", "INIT_STACK_ALL_ZERO", "-e", "INIT_STACK_NONE");
+        Step build = p.step("build/rusty/v6.1/x86_64-llvm").orElseThrow();
+        String b = "${build}/v6.1/x86_64-llvm/rusty";
+        assertThat(build.commands().get(3)).containsExactlyElementsOf(concat(make, "M=" + b, "-j${jobs}",
+                "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KRUSTFLAGS=--remap-path-prefix=" + b + "/=", "modules"));
+        assertThat(build.deps()).containsExactly("prepare/v6.1/x86_64-llvm-rust");
+        assertThat(p.tools()).containsEntry("/usr/bin/rustc", "rustc 1.63.0");
+        assertThat(new Planner(Catalog.builtIn()).rustKernels(input(dir).workspace(), input(dir).kernels()))
+                .containsExactly("v6.1");
+    }
+
+    @Test
+    void aMatrixCanNameItsDrivers() {
+        new TestWorkspace(dir).cDriver("drivers/a").rustDriver("drivers/r").manifest("""
+                [[kernel]]
+                name = "v6.1"
+                source = "/x.tar.xz"
+                [[driver]]
+                name = "a"
+                path = "drivers/a"
+                [[driver]]
+                name = "r"
+                path = "drivers/r"
+                [[matrix]]
+                drivers = ["a"]
+                arches = ["x86_64"]
+                """);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+        var in = input(dir.resolve("other"));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>()));
+        assertThat(p.steps()).extracting(Step::id).containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
+        assertThat(p.skipped()).isEmpty();
+        assertThat(new Planner(Catalog.builtIn()).rustKernels(ws, in.kernels())).isEmpty();
     }
 
     static List<String> concat(List<String> a, String... more) {

@@ -1,0 +1,193 @@
+package dev.kforge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.exec.LocalProcessRunner;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI through picocli's execute, with captured stdout/stderr and exit codes. */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    @TempDir
+    Path cache;
+
+    record Run(int code, String out, String err) {}
+
+    Run run(Path cwd, String... args) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("KFORGE_CACHE_DIR", cache.toString());
+        CommandLine cl = KforgeCommand.commandLine(new Context(env, new LocalProcessRunner(), cwd));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A workspace with a fake kernel source directory: just what inspection reads. */
+    static void workspace(Path root) {
+        new TestWorkspace(root)
+                .cDriver("drivers/hello")
+                .rustDriver("drivers/rusty")
+                .write("kernel/Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 99\nEXTRAVERSION =\nNAME = Test\n")
+                .write("kernel/arch/x86/Kconfig", "config X86\n\tselect HAVE_RUST\t\t\tif X86_64\n")
+                .write("kernel/arch/arm64/Kconfig", "config ARM64\n\tdef_bool y\n")
+                .manifest("""
+                        [workspace]
+                        name = "t"
+
+                        [[kernel]]
+                        name = "k"
+                        source = "kernel"
+
+                        [[driver]]
+                        name = "hello"
+                        path = "drivers/hello"
+
+                        [[driver]]
+                        name = "rusty"
+                        path = "drivers/rusty"
+
+                        [[matrix]]
+                        arches = ["x86_64", "arm64"]
+                        """);
+    }
+
+    @BeforeEach
+    void setUp() {
+        workspace(dir);
+    }
+
+    @Test
+    void versionAndHelp() {
+        Run v = run(dir, "--version");
+        assertThat(v.code()).isZero();
+        assertThat(v.out()).startsWith("kforge 0.1.0");
+        Run h = run(dir, "--help");
+        assertThat(h.code()).isZero();
+        assertThat(h.out()).contains("plan", "build", "doctor", "explain", "Exit codes:", "130 interrupted");
+    }
+
+    @Test
+    void planPrintsCanonicalJsonToStdoutOnly() {
+        Run a = run(dir, "plan");
+        assertThat(a.code()).isZero();
+        assertThat(a.out()).startsWith("{\n  \"format\" : 1,\n");
+        assertThat(a.out()).contains("\"id\" : \"build/hello/k/arm64-gcc\"", "\"id\" : \"prepare/k/x86_64-gcc\"",
+                "\"cell\" : \"rusty/k/arm64-gcc\"", "\"planHash\" : \"");
+        assertThat(a.out()).doesNotContain(dir.toString()).doesNotContain(cache.toString());
+        assertThat(a.err()).isEmpty();
+        assertThat(run(dir, "plan", "-f", "kforge.toml").out()).isEqualTo(a.out());
+    }
+
+    @Test
+    void theSameWorkspaceInAnotherDirectoryHasTheSamePlan() throws Exception {
+        Path other = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy").resolve("deeper/still"));
+        workspace(other);
+        assertThat(run(other, "plan").out()).isEqualTo(run(dir, "plan").out());
+    }
+
+    @Test
+    void planAsText() {
+        Run r = run(dir, "plan", "--format", "text");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("build/hello/k/x86_64-gcc  <- prepare/k/x86_64-gcc")
+                .contains("skip rusty/k/arm64-gcc: kernel 6.1.99 has no HAVE_RUST for arm64");
+    }
+
+    @Test
+    void manifestErrorExitsTwoWithPosition() throws Exception {
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml")).replace("arches = [", "archs = ["));
+        Run r = run(dir, "plan");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("kforge: error: kforge.toml:17:1: unknown key 'archs' in matrix[0]\n"
+                + "  hint: did you mean 'arches'?\n");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingManifestExitsTwo() {
+        Run r = run(dir, "plan", "-f", "nope.toml");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("kforge: error: manifest nope.toml not found\n  hint: ");
+    }
+
+    @Test
+    void missingKernelIsAnEnvironmentError() throws Exception {
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
+                .replace("source = \"kernel\"", "source = \"/nonexistent/linux-source-9.9.tar.xz\""));
+        Run r = run(dir, "plan");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.err()).contains("kernel 'k': /nonexistent/linux-source-9.9.tar.xz does not exist")
+                .contains("hint: apt-get install linux-source");
+    }
+
+    @Test
+    void unknownOptionExitsTwo() {
+        Run r = run(dir, "plan", "--frobnicate");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown option: '--frobnicate'").contains("hint: kforge plan --help");
+    }
+
+    @Test
+    void listArchesAndToolchains() {
+        Run a = run(dir, "list", "arches");
+        assertThat(a.code()).isZero();
+        assertThat(a.out()).contains("armhf", "multi_v7_defconfig", "arm-linux-gnueabihf-", "aarch64");
+        Run t = run(dir, "list", "toolchains");
+        assertThat(t.out()).contains("llvm", "LLVM=1", "clang,lld,llvm");
+    }
+
+    @Test
+    void completionScript() {
+        Run r = run(dir, "completion");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("complete -F").contains("plan").contains("build");
+    }
+
+    @Test
+    void explainPrintsTheCommandsOfOneCell() {
+        Run r = run(dir, "explain", "hello/k/arm64-gcc");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("# prepare/k/arm64-gcc")
+                .contains("make -C " + dir.resolve("kernel") + " O=" + cache.resolve("trees"))
+                .contains("ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- M=" + dir.resolve(".kforge/build/k/arm64-gcc/hello"))
+                .contains("cp -a " + dir.resolve("drivers/hello") + "/. ");
+        Run skipped = run(dir, "explain", "rusty/k/arm64-gcc");
+        assertThat(skipped.code()).isEqualTo(2);
+        assertThat(skipped.err()).contains("cell rusty/k/arm64-gcc is skipped: kernel 6.1.99 has no HAVE_RUST for arm64");
+        assertThat(run(dir, "explain", "nope/k/x86_64-gcc").code()).isEqualTo(2);
+    }
+
+    @Test
+    void buildRejectsAnUnknownCell() {
+        Run r = run(dir, "build", "nothing/here/x86_64-gcc");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("no cell matches nothing/here/x86_64-gcc");
+    }
+
+    @Test
+    void initWritesAManifestThatLoads() throws Exception {
+        Path ws = Files.createDirectories(dir.resolve("newws"));
+        new TestWorkspace(ws).cDriver("drv/one").cDriver("drv/two");
+        Run r = run(ws, "init");
+        assertThat(r.code()).isZero();
+        String toml = Files.readString(ws.resolve("kforge.toml"));
+        assertThat(toml).contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
+        assertThat(run(ws, "init").code()).isEqualTo(2);
+    }
+}

@@ -61,6 +61,7 @@ class CliTest {
                         [[driver]]
                         name = "rusty"
                         path = "drivers/rusty"
+                        arches = ["arm64"]
 
                         [[matrix]]
                         arches = ["x86_64", "arm64"]
@@ -111,10 +112,10 @@ class CliTest {
 
     @Test
     void manifestErrorExitsTwoWithPosition() throws Exception {
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml")).replace("arches = [", "archs = ["));
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml")).replace("[[matrix]]\narches = [", "[[matrix]]\narchs = ["));
         Run r = run(dir, "plan");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("kforge: error: kforge.toml:17:1: unknown key 'archs' in matrix[0]\n"
+        assertThat(r.err()).isEqualTo("kforge: error: kforge.toml:18:1: unknown key 'archs' in matrix[0]\n"
                 + "  hint: did you mean 'arches'?\n");
         assertThat(r.out()).isEmpty();
     }

@@ -2,7 +2,10 @@ package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.plan.Planner;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.service.KforgeService;
@@ -42,15 +45,17 @@ final class DoctorCommand implements Callable<Integer> {
         problems += print(out, doctor.host());
 
         Map<String, Optional<Path>> kernelDirs = new LinkedHashMap<>();
+        Map<String, KernelFacts> facts = new LinkedHashMap<>();
         KbuildKernelInspector inspector = new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
         for (KernelSource k : ws.kernels()) {
             try {
-                var facts = inspector.inspect(k, wsRoot);
+                KernelFacts f = inspector.inspect(k, wsRoot);
                 Path dir = inspector.sourceDir(k, wsRoot);
                 kernelDirs.put(k.name(), Optional.of(dir));
-                out.printf("  ok    %-28s %s %s%s%n", k.name(), facts.kind().name().toLowerCase(java.util.Locale.ROOT),
-                        facts.version(), facts.release().map(r -> " (vermagic " + r + ")").orElse(""));
+                facts.put(k.name(), f);
+                out.printf("  ok    %-28s %s %s%s%n", k.name(), f.kind().name().toLowerCase(java.util.Locale.ROOT),
+                        f.version(), f.release().map(r -> " (vermagic " + r + ")").orElse(""));
             } catch (KforgeException e) {
                 kernelDirs.put(k.name(), Optional.empty());
                 problems++;
@@ -63,6 +68,19 @@ final class DoctorCommand implements Callable<Integer> {
             out.println("target " + t.id());
             problems += print(out, doctor.target(Catalog.builtIn().requireArch(t.arch()),
                     Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
+        }
+        for (String k : new Planner(Catalog.builtIn()).rustKernels(ws, facts)) {
+            RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc))
+                    .select(facts.get(k), kernelDirs.get(k).orElseThrow());
+            out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")");
+            sel.chosen().ifPresentOrElse(t -> {
+                t.notes().forEach(n -> out.println("  ok    " + n));
+                out.println("  ok    bindgen " + t.bindgen() + " (" + t.bindgenVersion() + "), rust-src " + t.rustLibSrc());
+            }, () -> out.println("  FAIL  no Rust toolchain fits\n        fix: " + sel.hint()));
+            sel.candidates().forEach(c -> out.println("        " + c));
+            if (sel.chosen().isEmpty()) {
+                problems++;
+            }
         }
         out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
         out.flush();

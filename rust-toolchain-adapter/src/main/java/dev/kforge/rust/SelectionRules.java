@@ -62,20 +62,22 @@ final class SelectionRules {
                 lines, hint);
     }
 
+    /** Every reason a candidate does not fit, "; "-joined; empty when it fits. */
     private static String verdict(Candidate c, Version min, boolean pinned) {
         if (c.version().isEmpty()) {
             return "it does not run";
         }
+        List<String> reasons = new ArrayList<>();
         Version v = c.version().get();
         if (v.compareTo(min) < 0) {
-            return "older than the kernel's minimum " + min;
+            reasons.add("older than the kernel's minimum " + min);
         }
         if (pinned && (v.major() != min.major() || v.minor() > min.minor() + PIN_WINDOW)) {
-            return "too new: the kernel pins " + min + " and uses unstable features that change between releases";
+            reasons.add("too new: the kernel pins " + min + " and uses unstable features that change between releases");
         }
         if (c.libSrc().isEmpty()) {
-            return "no rust-src (the kernel builds core and alloc from it)";
+            reasons.add("no rust-src (the kernel builds core and alloc from it)");
         }
-        return "";
+        return String.join("; ", reasons);
     }
 }

@@ -68,10 +68,12 @@ class SelectionRulesTest {
                 "chose /usr/bin/rustc (rustc 1.63.0): kernel 6.1.192 pins rustc 1.62.0 (accepted up to 1.63.x)");
         assertThat(s.candidates()).containsExactly(
                 "/root/.cargo/bin/rustc (PATH /root/.cargo/bin): rustc 1.95.0 (59807616e 2026-04-14) -> rejected: too new: "
-                        + "the kernel pins 1.62.0 and uses unstable features that change between releases",
+                        + "the kernel pins 1.62.0 and uses unstable features that change between releases; "
+                        + "no rust-src (the kernel builds core and alloc from it)",
                 "/usr/bin/rustc (Debian rustc): rustc 1.63.0 -> fits",
                 "/root/.rustup/toolchains/nightly/bin/rustc (rustup toolchain nightly): rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
-                        + " -> rejected: too new: the kernel pins 1.62.0 and uses unstable features that change between releases",
+                        + " -> rejected: too new: the kernel pins 1.62.0 and uses unstable features that change between releases; "
+                        + "no rust-src (the kernel builds core and alloc from it)",
                 "/usr/bin/bindgen: bindgen 0.60.1 -> fits",
                 "libclang: found");
     }

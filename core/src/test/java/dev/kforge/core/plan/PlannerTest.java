@@ -221,7 +221,7 @@ class PlannerTest {
                 List.of("mkdir", "-p", b),
                 List.of("cp", "-a", "${workspace}/drivers/user/.", b),
                 List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
-                        "M=" + b, "-j${jobs}", "KCFLAGS=-ffile-prefix-map=" + b + "/=",
+                        "M=" + b, "-j${jobs}", "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KBUILD_MODPOST_WARN=1",
                         "KBUILD_EXTRA_SYMBOLS=${build}/v6.1/arm64-gcc/core/Module.symvers", "modules"));
         assertThat(s.deps()).containsExactly("prepare/v6.1/arm64-gcc", "build/core/v6.1/arm64-gcc");
         assertThat(s.attribute("outDir")).isEqualTo("${out}/v6.1/arm64-gcc/user");
@@ -278,7 +278,8 @@ class PlannerTest {
         Step build = p.step("build/rusty/v6.1/x86_64-llvm").orElseThrow();
         String b = "${build}/v6.1/x86_64-llvm/rusty";
         assertThat(build.commands().get(3)).containsExactlyElementsOf(concat(make, "M=" + b, "-j${jobs}",
-                "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KRUSTFLAGS=--remap-path-prefix=" + b + "/=", "modules"));
+                "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KRUSTFLAGS=--remap-path-prefix=" + b + "/=", "KBUILD_MODPOST_WARN=1",
+                "modules"));
         assertThat(build.deps()).containsExactly("prepare/v6.1/x86_64-llvm-rust");
         assertThat(p.tools()).containsEntry("/usr/bin/rustc", "rustc 1.63.0");
         assertThat(new Planner(Catalog.builtIn()).rustKernels(input(dir).workspace(), input(dir).kernels()))

@@ -1,0 +1,105 @@
+package dev.kforge.cli;
+
+import static dev.kforge.cli.ItSupport.cells;
+import static dev.kforge.cli.ItSupport.elfMachine;
+import static dev.kforge.cli.ItSupport.kforge;
+import static dev.kforge.cli.ItSupport.vermagic;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bundled examples built for real: Debian's headers, trees prepared from linux-source-6.1 for
+ * four architectures with gcc and arm64 with LLVM, linux-source-6.12, and the Rust driver.
+ */
+class ExamplesBuildIT {
+
+    @TempDir
+    Path dir;
+
+    static final Map<String, Integer> MACHINE = Map.of("x86_64", 62, "arm64", 183, "riscv64", 243, "armhf", 40);
+
+    static final List<String> BUILT = List.of(
+            "kf_core/debian/x86_64-gcc", "kf_user/debian/x86_64-gcc",
+            "kf_core/v6.1/x86_64-gcc", "kf_user/v6.1/x86_64-gcc",
+            "kf_core/v6.1/arm64-gcc", "kf_user/v6.1/arm64-gcc",
+            "kf_core/v6.1/riscv64-gcc", "kf_user/v6.1/riscv64-gcc",
+            "kf_core/v6.1/armhf-gcc", "kf_user/v6.1/armhf-gcc",
+            "kf_core/v6.1/arm64-llvm", "kf_user/v6.1/arm64-llvm",
+            "kf_core/v6.12/x86_64-gcc", "kf_user/v6.12/x86_64-gcc",
+            "rust_hello/v6.1/x86_64-llvm");
+
+    @Test
+    void buildsEveryCellOfTheExamplesAndReportsTheSkippedOnes() throws Exception {
+        Path ws = ItSupport.copyExamples(dir.resolve("ws"));
+        Path junit = dir.resolve("report.xml");
+        ItSupport.Run run = kforge(ws, "build", "--junit", junit.toString());
+        assertThat(run.code()).as(run.err() + run.out()).isZero();
+        assertThat(run.out()).contains("23 cells: 15 built, 0 cached, 0 failed, 8 skipped");
+
+        Path out = ws.resolve("out");
+        var cells = cells(out);
+        for (String id : BUILT) {
+            assertThat(cells.get(id)).as(id).containsEntry("status", "built");
+            String[] p = id.split("/");
+            Path cellDir = out.resolve(p[1]).resolve(p[2]).resolve(p[0]);
+            Path ko = cellDir.resolve(p[0] + ".ko");
+            assertThat(ko).isRegularFile();
+            assertThat(elfMachine(ko)).as(id).isEqualTo(MACHINE.get(p[2].substring(0, p[2].indexOf('-'))));
+            Map<String, Object> meta = ItSupport.json(cellDir.resolve("metadata.json"));
+            String release = (String) meta.get("release");
+            assertThat(vermagic(ko)).as(id).startsWith(release + " ");
+            assertThat(cellDir.resolve("build.log")).isRegularFile();
+        }
+        // The headers tree's release is the one in utsrelease.h, not kernel.release.
+        Path headers = firstMatch(Path.of("/usr/src"), "linux-headers-*-amd64");
+        assertThat(vermagic(out.resolve("debian/x86_64-gcc/kf_core/kf_core.ko"))).startsWith(ItSupport.utsRelease(headers) + " ");
+        assertThat(vermagic(out.resolve("v6.1/arm64-gcc/kf_core/kf_core.ko"))).startsWith("6.1.");
+        assertThat(vermagic(out.resolve("v6.12/x86_64-gcc/kf_core/kf_core.ko"))).startsWith("6.12.");
+
+        // kf_user links against kf_core's export: modpost warns about kernel symbols (no Module.symvers
+        // after modules_prepare) but never about kf_core_checksum.
+        for (String id : BUILT) {
+            if (id.startsWith("kf_user/")) {
+                assertThat(cells.get(id).get("diagnostics").toString()).as(id).doesNotContain("kf_core_checksum");
+            }
+        }
+        assertThat(cells.get("kf_user/v6.1/arm64-gcc").get("diagnostics").toString()).contains("_printk");
+
+        assertThat(cells.get("rust_hello/v6.1/arm64-llvm")).containsEntry("status", "skipped");
+        assertThat((String) cells.get("rust_hello/v6.1/arm64-llvm").get("message")).contains("HAVE_RUST");
+        assertThat((String) cells.get("rust_hello/debian/x86_64-gcc").get("message")).contains("CONFIG_RUST unset");
+        assertThat((String) cells.get("kf_core/v6.1/armhf-llvm").get("message")).startsWith("excluded by the matrix at kforge.toml:");
+
+        String xml = Files.readString(junit);
+        assertThat(xml).contains("tests=\"23\" failures=\"0\" errors=\"0\" skipped=\"8\"");
+        assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
+        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(15)
+                .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
+        // User's sources were never built in place.
+        try (var s = Files.walk(ws.resolve("drivers"))) {
+            assertThat(s.filter(f -> f.toString().endsWith(".o") || f.toString().endsWith(".ko")).toList()).isEmpty();
+        }
+
+        // A second run reuses every prepared tree: no tree-level make at all.
+        ItSupport.Run again = kforge(ws, "build", "-q");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.commands()).noneMatch(argv -> argv.contains("modules_prepare") || argv.contains("olddefconfig")
+                || argv.contains("defconfig") || argv.contains("multi_v7_defconfig"));
+        @SuppressWarnings("unchecked")
+        var prepares = (List<Map<String, Object>>) ItSupport.json(out.resolve("kforge-results.json")).get("prepares");
+        assertThat(prepares).hasSize(7).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
+    }
+
+    static Path firstMatch(Path dir, String glob) throws Exception {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
+            return ds.iterator().next();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.json.CanonicalJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+
+/**
+ * Helpers for integration tests: kforge in-process against the real machine (real make, Kbuild,
+ * compilers, kernel trees), with the user cache so prepared trees are reused between runs.
+ */
+final class ItSupport {
+
+    private ItSupport() {}
+
+    record Run(int code, String out, String err, List<List<String>> commands) {}
+
+    /** Records every command while running it for real. */
+    static final class RecordingRunner implements ProcessRunner {
+        final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
+        private final LocalProcessRunner real = new LocalProcessRunner();
+
+        @Override
+        public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
+            commands.add(spec.argv());
+            return real.run(spec);
+        }
+    }
+
+    static Run kforge(Path cwd, String... args) {
+        RecordingRunner runner = new RecordingRunner();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("CI", "true");
+        CommandLine cl = KforgeCommand.commandLine(new Context(env, runner, cwd));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString(), List.copyOf(runner.commands));
+    }
+
+    static Path repo() {
+        return Path.of(System.getProperty("kforge.repo", "..")).toAbsolutePath().normalize();
+    }
+
+    /** Copies the repository's examples (sources and manifest, not their outputs) into {@code dest}. */
+    static Path copyExamples(Path dest) throws IOException {
+        Path src = repo().resolve("examples");
+        try (Stream<Path> s = Files.walk(src)) {
+            for (Path p : s.toList()) {
+                Path rel = src.relativize(p);
+                if (rel.startsWith("out") || rel.startsWith(".kforge")) {
+                    continue;
+                }
+                Path to = dest.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return dest;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> json(Path file) {
+        try {
+            return (Map<String, Object>) CanonicalJson.read(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Cell id to its entry in kforge-results.json. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Object>> cells(Path out) {
+        Map<String, Map<String, Object>> m = new HashMap<>();
+        for (Object o : (List<Object>) json(out.resolve("kforge-results.json")).get("cells")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            m.put((String) c.get("cell"), c);
+        }
+        return m;
+    }
+
+    /** e_machine read straight from the ELF header. */
+    static int elfMachine(Path file) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F') {
+            throw new AssertionError(file + " is not ELF");
+        }
+        ByteBuffer bb = ByteBuffer.wrap(b).order(b[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        return Short.toUnsignedInt(bb.getShort(18));
+    }
+
+    /** The vermagic= string from the module's .modinfo, found by scanning the bytes. */
+    static String vermagic(Path ko) throws IOException {
+        String s = new String(Files.readAllBytes(ko), StandardCharsets.ISO_8859_1);
+        int i = s.indexOf("vermagic=");
+        if (i < 0) {
+            throw new AssertionError(ko + " has no vermagic");
+        }
+        return s.substring(i + "vermagic=".length(), s.indexOf('\0', i));
+    }
+
+    static String utsRelease(Path tree) throws IOException {
+        String uts = Files.readString(tree.resolve("include/generated/utsrelease.h"));
+        var m = java.util.regex.Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"").matcher(uts);
+        if (!m.find()) {
+            throw new AssertionError("no UTS_RELEASE in " + tree);
+        }
+        return m.group(1);
+    }
+}

@@ -71,6 +71,38 @@ final class BuildCommand implements Callable<Integer> {
         return environment ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
     }
 
+    private static final java.util.regex.Pattern UNDEFINED =
+            java.util.regex.Pattern.compile("modpost: \"([^\"]+)\" \\[.*] undefined!");
+
+    /**
+     * Compiler warnings one per line (three per cell unless -v). modpost's unresolved kernel
+     * symbols, expected against a tree from modules_prepare (it has no Module.symvers), are
+     * condensed to one line per cell naming them, so they are seen without drowning the rest.
+     */
+    private void printWarnings(PrintWriter err, CellReport c) {
+        List<String> undefined = new java.util.ArrayList<>();
+        boolean noSymvers = false;
+        int shown = 0;
+        for (Diagnostic d : c.diagnostics()) {
+            if (d.severity() != Diagnostic.Severity.WARNING) {
+                continue;
+            }
+            var m = UNDEFINED.matcher(d.message());
+            if (m.find() && !root.verbose) {
+                undefined.add(m.group(1));
+            } else if (d.message().contains("Module.symvers is missing") && !root.verbose) {
+                noSymvers = true;
+            } else if (root.verbose || shown++ < 3) {
+                err.println("warning " + c.cell().id() + ": " + d.format());
+            }
+        }
+        if (!undefined.isEmpty() || noSymvers) {
+            err.println("warning " + c.cell().id() + ": modpost: " + (noSymvers ? "tree has no Module.symvers; " : "")
+                    + undefined.size() + " unresolved symbol(s)" + (undefined.isEmpty() ? "" : ": " + String.join(", ", undefined))
+                    + " (-v shows each)");
+        }
+    }
+
     private void print(RunReport report, Planned planned) {
         PrintWriter out = root.out();
         PrintWriter err = root.err();
@@ -84,9 +116,7 @@ final class BuildCommand implements Callable<Integer> {
                 }
             }
             if (c.warnings() > 0 && !root.quiet) {
-                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.WARNING)
-                        .limit(root.verbose ? Long.MAX_VALUE : 3)
-                        .forEach(d -> err.println("warning " + c.cell().id() + ": " + d.format()));
+                printWarnings(err, c);
             }
         }
         report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->

@@ -186,9 +186,9 @@ public final class KforgeService {
                     : cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
             cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir));
         }
-        boolean all = request.cells().isEmpty();
+        List<Pattern> wanted = request.cells().stream().map(KforgeService::glob).toList();
         for (Skip skip : plan.skipped()) {
-            if (all || steps.stream().anyMatch(s -> plan.cellOf(s).filter(skip.cell()::equals).isPresent())) {
+            if (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches())) {
                 cells.add(new CellReport(skip.cell(), StepStatus.SKIPPED, Duration.ZERO, skip.reason(), List.of(), ""));
             }
         }

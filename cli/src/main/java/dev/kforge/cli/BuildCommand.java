@@ -67,7 +67,8 @@ final class BuildCommand implements Callable<Integer> {
         if (report.success()) {
             return 0;
         }
-        boolean environment = report.prepares().stream().anyMatch(p -> "ENVIRONMENT".equals(p.details().get("failure")));
+        boolean environment = java.util.stream.Stream.concat(report.prepares().stream(), report.companions().stream())
+                .anyMatch(p -> "ENVIRONMENT".equals(p.details().get("failure")));
         return environment ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
     }
 
@@ -98,7 +99,9 @@ final class BuildCommand implements Callable<Integer> {
         }
         if (!undefined.isEmpty() || noSymvers) {
             err.println("warning " + c.cell().id() + ": modpost: " + (noSymvers ? "tree has no Module.symvers; " : "")
-                    + undefined.size() + " unresolved symbol(s)" + (undefined.isEmpty() ? "" : ": " + String.join(", ", undefined))
+                    + undefined.size() + " unresolved symbol(s)" + (undefined.isEmpty() ? "" : ": "
+                            + String.join(", ", undefined.subList(0, Math.min(5, undefined.size())))
+                            + (undefined.size() > 5 ? " and " + (undefined.size() - 5) + " more" : ""))
                     + " (-v shows each)");
         }
     }
@@ -121,13 +124,20 @@ final class BuildCommand implements Callable<Integer> {
         }
         report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
+        report.companions().stream().filter(p -> !p.status().ok() && p.status() != StepStatus.SKIPPED).forEach(p ->
+                err.println("FAILED " + p.stepId() + ": " + p.message()));
         err.flush();
-        int w = Math.max(4, report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4));
+        int w = Math.max(4, Math.max(report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4),
+                report.companions().stream().mapToInt(c -> c.stepId().length()).max().orElse(4)));
         out.printf("%-" + w + "s  %-9s %7s %5s  %s%n", "CELL", "STATUS", "TIME", "WARN", "NOTE");
         for (CellReport c : report.cells()) {
             String note = c.status().ok() ? c.outDir() : c.message();
             out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%n", c.cell().id(), c.status().key(),
                     c.duration().toMillis() / 1000.0, c.warnings(), note);
+        }
+        for (var c : report.companions()) {
+            out.printf("%-" + w + "s  %-9s %6.1fs %5s  %s%n", c.stepId(), c.status().key(), c.duration().toMillis() / 1000.0, "",
+                    c.message());
         }
         out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s -> %s%n", report.cells().size(),
                 report.count(StepStatus.BUILT), report.count(StepStatus.CACHED),

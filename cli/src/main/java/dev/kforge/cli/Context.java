@@ -8,6 +8,7 @@ import dev.kforge.core.exec.RunnerToolProbe;
 import dev.kforge.core.service.KforgeService;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
+import dev.kforge.rust.CargoStepExecutor;
 import dev.kforge.rust.RustToolchainProbe;
 import java.nio.file.Path;
 import java.util.Map;
@@ -57,6 +58,13 @@ final class Context {
         Catalog catalog = Catalog.builtIn();
         return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), rustToolchains(rustc),
                 new RunnerToolProbe(runner),
-                (roots, tools, timeout) -> new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout), cache);
+                (roots, tools, timeout) -> {
+                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
+                    var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
+                    return step -> switch (step.kind()) {
+                        case PREPARE, BUILD -> kbuild.execute(step);
+                        case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
+                    };
+                }, cache);
     }
 }

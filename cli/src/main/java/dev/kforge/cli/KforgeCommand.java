@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             PlanCommand.class,
             BuildCommand.class,
             ExplainCommand.class,
+            IdeCommand.class,
             DoctorCommand.class,
             KernelsCommand.class,
             InitCommand.class,

@@ -77,8 +77,21 @@ class ExamplesBuildIT {
         assertThat((String) cells.get("rust_hello/debian/x86_64-gcc").get("message")).contains("CONFIG_RUST unset");
         assertThat((String) cells.get("kf_core/v6.1/armhf-llvm").get("message")).startsWith("excluded by the matrix at kforge.toml:");
 
+        // Cargo companions: the test crate ran, the tool crate is an aarch64 executable next to the arm64 module.
+        @SuppressWarnings("unchecked")
+        var companions = (List<Map<String, Object>>) ItSupport.json(out.resolve("kforge-results.json")).get("companions");
+        assertThat(companions).anySatisfy(c -> assertThat(c).containsEntry("step", "cargo-test/rust_hello/logic")
+                .containsEntry("status", "built").containsEntry("message", "2 passed, 0 failed"));
+        assertThat(elfMachine(out.resolve("v6.1/arm64-gcc/kf_core/tools/kfctl/kfctl"))).isEqualTo(183);
+        assertThat(elfMachine(out.resolve("v6.1/x86_64-gcc/kf_core/tools/kfctl/kfctl"))).isEqualTo(62);
+        assertThat(companions).anySatisfy(c -> assertThat(c).containsEntry("step", "cargo-tool/kf_core/kfctl/v6.1/armhf-gcc")
+                .containsEntry("status", "skipped").hasEntrySatisfying("message",
+                        m -> assertThat((String) m).contains("apt-get install libstd-rust-dev:armhf")));
+        Process ctl = new ProcessBuilder(out.resolve("v6.1/x86_64-gcc/kf_core/tools/kfctl/kfctl").toString(), "kforge").start();
+        assertThat(new String(ctl.getInputStream().readAllBytes())).endsWith("  kforge\n");
+
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"23\" failures=\"0\" errors=\"0\" skipped=\"8\"");
+        assertThat(xml).contains("tests=\"31\" failures=\"0\" errors=\"0\" skipped=\"10\"");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
         assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(15)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
@@ -86,6 +99,17 @@ class ExamplesBuildIT {
         try (var s = Files.walk(ws.resolve("drivers"))) {
             assertThat(s.filter(f -> f.toString().endsWith(".o") || f.toString().endsWith(".ko")).toList()).isEmpty();
         }
+
+        // Editor files for one target, from Kbuild's own generators.
+        ItSupport.Run ide = kforge(ws, "ide", "--target", "v6.1/arm64-gcc");
+        assertThat(ide.code()).as(ide.err()).isZero();
+        String cc = Files.readString(ws.resolve("drivers/kf_core/compile_commands.json"));
+        assertThat(cc).contains("aarch64-linux-gnu-gcc").contains(ws.resolve("drivers/kf_core/kf_core.c").toString())
+                .doesNotContain(".kforge/build");
+        ItSupport.Run ideRust = kforge(ws, "ide", "--target", "v6.1/x86_64-llvm");
+        assertThat(ideRust.code()).as(ideRust.err()).isZero();
+        assertThat(Files.readString(ws.resolve("drivers/rust_hello/rust-project.json")))
+                .contains(ws.resolve("drivers/rust_hello/rust_hello.rs").toString());
 
         // A second run reuses every prepared tree: no tree-level make at all.
         ItSupport.Run again = kforge(ws, "build", "-q");

@@ -101,6 +101,7 @@ public final class Catalog {
                     Integer.parseInt(required(p, key, "elf.machine")),
                     required(p, key, "elf.machine.name"),
                     required(p, key, "gcc.package"),
+                    required(p, key, "debian.arch"),
                     list(p.getProperty("aliases", ""))));
         }
         List<Toolchain> toolchains = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.kforge.core.manifest;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.manifest.TableReader.Positioned;
+import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
@@ -35,7 +36,8 @@ public final class ManifestLoader {
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out");
     private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
-    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make");
+    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo");
+    private static final Set<String> CARGO = Set.of("path", "role");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
     private static final Pattern CONFIG_OPTION = Pattern.compile("CONFIG_[A-Z0-9_]+");
@@ -181,7 +183,30 @@ public final class ManifestLoader {
                             "use letters, digits and underscores");
                 }
             }
-            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, t.pos()));
+            List<CargoCrate> cargo = new ArrayList<>();
+            for (TableReader c : t.tables("cargo")) {
+                c.onlyKeys(CARGO);
+                String cpath = relativePath(c, "path", c.string("path"));
+                if (!Files.isRegularFile(root.resolve(cpath).resolve("Cargo.toml"))) {
+                    throw new ManifestException(c.posOf("path"), "driver '" + name + "': '" + cpath + "' has no Cargo.toml",
+                            "cargo.path names a crate directory, relative to the manifest");
+                }
+                String role = c.string("role");
+                CargoCrate.Role r;
+                try {
+                    r = CargoCrate.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new ManifestException(c.posOf("role"), "unknown cargo role '" + role + "' (known: test, tool)",
+                            "test: cargo test on the host; tool: cross-built for every target architecture");
+                }
+                String crate = Path.of(cpath).getFileName().toString();
+                if (!Names.isValid(crate) || cargo.stream().anyMatch(x -> x.name().equals(crate))) {
+                    throw new ManifestException(c.posOf("path"), "driver '" + name + "': crate directory name '" + crate
+                            + "' is invalid or used twice", "give each crate its own directory name (" + Names.rule() + ")");
+                }
+                cargo.add(new CargoCrate(crate, cpath, r, c.pos()));
+            }
+            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, t.pos()));
         }
         return List.copyOf(byName.values());
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param elfMachine e_machine of the objects this architecture produces
  * @param elfMachineName the EM_ constant's name without the prefix (AARCH64)
  * @param gccPackage the Debian package that provides {@code crossCompile}gcc
+ * @param debianArch the Debian architecture name (amd64, arm64, armhf), for multiarch packages
  * @param aliases other names users write (aarch64, amd64)
  */
 public record Architecture(
@@ -30,6 +31,7 @@ public record Architecture(
         int elfMachine,
         String elfMachineName,
         String gccPackage,
+        String debianArch,
         List<String> aliases) {
 
     public Architecture {
@@ -42,6 +44,7 @@ public record Architecture(
         Objects.requireNonNull(defconfig, "defconfig");
         Objects.requireNonNull(elfMachineName, "elfMachineName");
         Objects.requireNonNull(gccPackage, "gccPackage");
+        Objects.requireNonNull(debianArch, "debianArch");
         aliases = List.copyOf(aliases);
         if (kernelArch.isEmpty() || srcArch.isEmpty() || defconfig.isEmpty()) {
             throw new IllegalArgumentException(key + ": ARCH, SRCARCH and defconfig are required");

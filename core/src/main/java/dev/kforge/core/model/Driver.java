@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * @param requires CONFIG_ options the kernel must have (=y or =m)
  * @param dependsOn drivers whose exported symbols it uses (KBUILD_EXTRA_SYMBOLS)
  * @param makeVariables extra variables passed to make (VERSION=1.2)
+ * @param cargo Rust crates that go with the driver
  * @param pos where it was declared
  */
 public record Driver(
@@ -26,6 +27,7 @@ public record Driver(
         List<String> requires,
         List<String> dependsOn,
         SortedMap<String, String> makeVariables,
+        List<CargoCrate> cargo,
         SourcePos pos) {
 
     public Driver {
@@ -36,6 +38,7 @@ public record Driver(
         requires = List.copyOf(requires);
         dependsOn = List.copyOf(dependsOn);
         makeVariables = Collections.unmodifiableSortedMap(new TreeMap<>(makeVariables));
+        cargo = List.copyOf(cargo);
         Objects.requireNonNull(pos, "pos");
     }
 }

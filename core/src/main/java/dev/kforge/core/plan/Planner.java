@@ -5,6 +5,7 @@ import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
@@ -32,6 +33,11 @@ public final class Planner {
 
     /** Bumped whenever planning logic changes what steps do; salts every tree key. */
     public static final int FORMAT = 1;
+
+    /** Cargo companions use Debian's cargo and rustc: Debian's libstd-rust-dev:ARCH matches that rustc. */
+    public static final String CARGO = "/usr/bin/cargo";
+
+    public static final String CARGO_RUSTC = "/usr/bin/rustc";
 
     private final Catalog catalog;
 
@@ -87,6 +93,10 @@ public final class Planner {
         tools.add("make");
         for (Target t : targets(ws)) {
             tools.add(compilerProgram(catalog.requireArch(t.arch()), catalog.requireToolchain(t.toolchain())));
+        }
+        if (ws.drivers().stream().anyMatch(d -> !d.cargo().isEmpty())) {
+            tools.add(CARGO);
+            tools.add(CARGO_RUSTC);
         }
         return tools;
     }
@@ -154,6 +164,15 @@ public final class Planner {
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
+                for (CargoCrate c : d.cargo()) {
+                    if (c.role() == CargoCrate.Role.TEST) {
+                        Step test = cargoTest(d, c);
+                        steps.putIfAbsent(test.id(), test);
+                    } else {
+                        Step tool = cargoTool(d, c, t, arch, build);
+                        steps.put(tool.id(), tool);
+                    }
+                }
             }
         }
 
@@ -378,6 +397,53 @@ public final class Planner {
         facts.release().ifPresent(r -> attrs.put("release", r));
         return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
                 "${workspace}", inputs, List.of(outDir), deps, attrs);
+    }
+
+    private static List<String> cargo(String command, CargoCrate c, String targetDir) {
+        return new ArrayList<>(List.of(CARGO, command, "--offline", "--manifest-path", "${workspace}/" + c.path() + "/Cargo.toml",
+                "--target-dir", targetDir));
+    }
+
+    private static SortedMap<String, String> cargoEnv() {
+        SortedMap<String, String> env = new TreeMap<>();
+        env.put("CARGO_TERM_COLOR", "never");
+        env.put("LC_ALL", "C");
+        env.put("RUSTC", CARGO_RUSTC);
+        env.put("TZ", "UTC");
+        return env;
+    }
+
+    private static Step cargoTest(Driver d, CargoCrate c) {
+        String targetDir = "${build}/cargo/" + d.name() + "/" + c.name() + "/host";
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("driver", d.name());
+        attrs.put("crate", c.name());
+        attrs.put("role", c.role().key());
+        attrs.put("targetDir", targetDir);
+        return new Step("cargo-test/" + d.name() + "/" + c.name(), Step.Kind.CARGO_TEST, List.of(cargo("test", c, targetDir)),
+                cargoEnv(), "${workspace}/" + c.path(), List.of("${workspace}/" + c.path()), List.of(targetDir), List.of(), attrs);
+    }
+
+    private static Step cargoTool(Driver d, CargoCrate c, Target t, Architecture arch, Step build) {
+        String triple = arch.rustTarget().orElseThrow(() -> new IllegalArgumentException(arch.key() + " has no Rust target"));
+        String targetDir = "${build}/cargo/" + d.name() + "/" + c.name() + "/" + arch.key();
+        List<String> argv = cargo("build", c, targetDir);
+        argv.addAll(List.of("--release", "--target", triple));
+        SortedMap<String, String> env = cargoEnv();
+        // Cargo links with the target's C compiler: the Debian cross gcc brings the target's libc.
+        env.put("CARGO_TARGET_" + triple.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_LINKER",
+                arch.crossCompile() + "gcc");
+        String outDir = build.attribute("outDir") + "/tools/" + c.name();
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("driver", d.name());
+        attrs.put("crate", c.name());
+        attrs.put("role", c.role().key());
+        attrs.put("arch", arch.key());
+        attrs.put("triple", triple);
+        attrs.put("targetDir", targetDir);
+        attrs.put("outDir", outDir);
+        return new Step("cargo-tool/" + d.name() + "/" + c.name() + "/" + t.id(), Step.Kind.CARGO_TOOL, List.of(argv), env,
+                "${workspace}/" + c.path(), List.of("${workspace}/" + c.path()), List.of(outDir), List.of(build.id()), attrs);
     }
 
     private static dev.kforge.core.digest.Digest fileDigest(PlanInput in, String path) {

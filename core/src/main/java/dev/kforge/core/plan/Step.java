@@ -40,10 +40,14 @@ public record Step(
         /** Configure a kernel tree for one arch and toolchain and run modules_prepare. */
         PREPARE,
         /** Build one driver for one target with Kbuild (a cell). */
-        BUILD;
+        BUILD,
+        /** Run a driver's test crate with cargo test on the host. */
+        CARGO_TEST,
+        /** Cross-build a driver's userspace tool crate for one cell's architecture. */
+        CARGO_TOOL;
 
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 

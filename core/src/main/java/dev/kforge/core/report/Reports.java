@@ -49,17 +49,22 @@ public final class Reports {
             cells.add(e);
         }
         m.put("cells", cells);
-        List<Object> prepares = new ArrayList<>();
-        for (StepResult p : run.prepares()) {
+        m.put("prepares", steps(run.prepares()));
+        m.put("companions", steps(run.companions()));
+        return CanonicalJson.write(m);
+    }
+
+    private static List<Object> steps(List<StepResult> results) {
+        List<Object> out = new ArrayList<>();
+        for (StepResult p : results) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("step", p.stepId());
             e.put("status", p.status().key());
             e.put("durationMs", p.duration().toMillis());
             e.put("message", p.message());
-            prepares.add(e);
+            out.add(e);
         }
-        m.put("prepares", prepares);
-        return CanonicalJson.write(m);
+        return out;
     }
 
     private static Map<String, Object> diagnostic(Diagnostic d) {
@@ -93,12 +98,15 @@ public final class Reports {
     /** JUnit XML: one testcase per cell (classname = driver, name = target), skips as skipped. */
     public static String junit(RunReport run) {
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        long failures = run.cells().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count();
+        long failures = run.cells().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count()
+                + run.companions().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count();
+        long skipped = run.count(StepStatus.SKIPPED)
+                + run.companions().stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
         double total = run.cells().stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
         sb.append("<testsuites>\n");
         sb.append(String.format(java.util.Locale.ROOT,
                 "  <testsuite name=\"kforge\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">%n",
-                run.cells().size(), failures, run.count(StepStatus.SKIPPED), total));
+                run.cells().size() + run.companions().size(), failures, skipped, total));
         for (CellReport c : run.cells()) {
             sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
                     xml(c.cell().driver()), xml(c.cell().target().id()), c.duration().toMillis() / 1000.0));
@@ -117,6 +125,18 @@ public final class Reports {
                 sb.append("</failure>\n");
             }
             sb.append("    </testcase>\n");
+        }
+        for (StepResult c : run.companions()) {
+            sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"cargo\" name=\"%s\" time=\"%.3f\"",
+                    xml(c.stepId()), c.duration().toMillis() / 1000.0));
+            if (c.status().ok()) {
+                sb.append("/>\n");
+            } else if (c.status() == StepStatus.SKIPPED) {
+                sb.append(">\n      <skipped message=\"").append(xml(c.message())).append("\"/>\n    </testcase>\n");
+            } else {
+                sb.append(">\n      <failure type=\"").append(c.status().key()).append("\" message=\"").append(xml(c.message()))
+                        .append("\"/>\n    </testcase>\n");
+            }
         }
         sb.append("  </testsuite>\n</testsuites>\n");
         return sb.toString();

@@ -11,13 +11,15 @@ import java.util.Objects;
  * @param planHash the plan that was run
  * @param cells one entry per cell of the matrix, sorted by cell id
  * @param prepares the tree steps' results
+ * @param companions the cargo companion steps' results (test and tool crates)
  */
-public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares) {
+public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions) {
 
     public RunReport {
         Objects.requireNonNull(planHash, "planHash");
         cells = List.copyOf(cells);
         prepares = List.copyOf(prepares);
+        companions = List.copyOf(companions);
     }
 
     public long count(StepStatus status) {
@@ -27,6 +29,7 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
     /** True when no cell failed, timed out or was cancelled (skips are fine). */
     public boolean success() {
         return cells.stream().allMatch(c -> c.status().ok() || c.status() == StepStatus.SKIPPED)
-                && prepares.stream().allMatch(p -> p.status().ok() || p.status() == StepStatus.SKIPPED);
+                && prepares.stream().allMatch(p -> p.status().ok() || p.status() == StepStatus.SKIPPED)
+                && companions.stream().allMatch(p -> p.status().ok() || p.status() == StepStatus.SKIPPED);
     }
 }

@@ -174,11 +174,16 @@ public final class KforgeService {
 
         List<CellReport> cells = new ArrayList<>();
         List<StepResult> prepares = new ArrayList<>();
+        List<StepResult> companions = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             StepResult r = results.get(i);
             if (s.kind() == Step.Kind.PREPARE) {
                 prepares.add(r);
+                continue;
+            }
+            if (s.kind() == Step.Kind.CARGO_TEST || s.kind() == Step.Kind.CARGO_TOOL) {
+                companions.add(r);
                 continue;
             }
             Cell cell = plan.cellOf(s).orElseThrow();
@@ -193,7 +198,7 @@ public final class KforgeService {
             }
         }
         cells.sort(Comparator.comparing(CellReport::cell));
-        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares);
+        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions);
         writeReports(planned, report, request);
         return report;
     }

@@ -245,6 +245,23 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void cargoCompanions() {
+        ws.write("drivers/a/tool/Cargo.toml", "[package]\nname = \"tool\"\n");
+        Workspace w = load(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
+                + "role = \"tool\"\n" + MATRIX);
+        var c = w.driver("a").orElseThrow().cargo();
+        assertThat(c).hasSize(1);
+        assertThat(c.get(0).name()).isEqualTo("tool");
+        assertThat(c.get(0).role()).isEqualTo(dev.kforge.core.model.CargoCrate.Role.TOOL);
+        var role = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
+                + "role = \"bench\"\n" + MATRIX);
+        assertThat(role.getMessage()).isEqualTo("kforge.toml:9:1: unknown cargo role 'bench' (known: test, tool)");
+        var missing = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a\"\n"
+                + "role = \"test\"\n" + MATRIX);
+        assertThat(missing.getMessage()).isEqualTo("kforge.toml:8:1: driver 'a': 'drivers/a' has no Cargo.toml");
+    }
+
+    @Test
     void missingMatrix() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n");
         assertThat(e.getMessage()).isEqualTo("kforge.toml:1:1: no [[matrix]] table");

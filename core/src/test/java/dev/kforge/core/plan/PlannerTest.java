@@ -310,6 +310,42 @@ class PlannerTest {
         assertThat(new Planner(Catalog.builtIn()).rustKernels(ws, in.kernels())).isEmpty();
     }
 
+    @Test
+    void cargoCompanionsBecomeStepsWithExactArgv() {
+        new TestWorkspace(dir).cDriver("drivers/a").write("drivers/a/t/Cargo.toml", "").write("drivers/a/ctl/Cargo.toml", "")
+                .manifest("""
+                        [[kernel]]
+                        name = "v6.1"
+                        source = "/x.tar.xz"
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[driver.cargo]]
+                        path = "drivers/a/t"
+                        role = "test"
+                        [[driver.cargo]]
+                        path = "drivers/a/ctl"
+                        role = "tool"
+                        [[matrix]]
+                        arches = ["arm64", "x86_64"]
+                        """);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+        var in = input(dir.resolve("other"));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>()));
+        Step test = p.step("cargo-test/a/t").orElseThrow();
+        assertThat(test.commands()).containsExactly(List.of("/usr/bin/cargo", "test", "--offline", "--manifest-path",
+                "${workspace}/drivers/a/t/Cargo.toml", "--target-dir", "${build}/cargo/a/t/host"));
+        assertThat(test.env()).containsEntry("RUSTC", "/usr/bin/rustc");
+        Step tool = p.step("cargo-tool/a/ctl/v6.1/arm64-gcc").orElseThrow();
+        assertThat(tool.commands()).containsExactly(List.of("/usr/bin/cargo", "build", "--offline", "--manifest-path",
+                "${workspace}/drivers/a/ctl/Cargo.toml", "--target-dir", "${build}/cargo/a/ctl/arm64", "--release", "--target",
+                "aarch64-unknown-linux-gnu"));
+        assertThat(tool.env()).containsEntry("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", "aarch64-linux-gnu-gcc");
+        assertThat(tool.deps()).containsExactly("build/a/v6.1/arm64-gcc");
+        assertThat(tool.attribute("outDir")).isEqualTo("${out}/v6.1/arm64-gcc/a/tools/ctl");
+        assertThat(p.tools()).containsKeys("/usr/bin/cargo", "/usr/bin/rustc");
+    }
+
     static List<String> concat(List<String> a, String... more) {
         var out = new java.util.ArrayList<>(a);
         out.addAll(List.of(more));

@@ -1,0 +1,74 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Editor files for one built cell, from Kbuild's own generators: compile_commands.json for C
+ * drivers (scripts/clang-tools/gen_compile_commands.py over the cell's build directory, paths
+ * mapped back to the user's sources) and rust-project.json for Rust drivers (make rust-analyzer).
+ */
+public final class IdeFiles {
+
+    private final Roots roots;
+    private final ProcessRunner runner;
+
+    public IdeFiles(Roots roots, ProcessRunner runner) {
+        this.roots = roots;
+        this.runner = runner;
+    }
+
+    /**
+     * Writes the editor file into the user's driver directory.
+     *
+     * @param build the cell's BUILD step, already run successfully
+     * @return the file written
+     */
+    public Path write(Step build) throws InterruptedException {
+        List<String> make = roots.resolve(build.commands().get(build.commands().size() - 1));
+        Path buildDir = roots.path(build.attribute("buildDir"));
+        Path source = roots.path(build.attribute("source"));
+        boolean rust = build.attribute("language").equals("rust");
+        // Same variables as the build (a make on a Rust tree without RUSTC would drop CONFIG_RUST),
+        // another goal, and for Rust the user's directory so the project file names their sources.
+        List<String> argv = new ArrayList<>();
+        for (String a : make.subList(0, make.size() - 1)) {
+            argv.add(rust && a.startsWith("M=") ? "M=" + source : a);
+        }
+        argv.add(rust ? "rust-analyzer" : "compile_commands.json");
+        try {
+            Path log = Files.createTempFile("kforge-ide", ".log");
+            ProcessResult r = runner.run(new ProcessSpec(argv, build.env(), roots.path(build.cwd()), Optional.of(log),
+                    Optional.empty()));
+            String output = Files.readString(log);
+            Files.deleteIfExists(log);
+            if (!r.succeeded()) {
+                throw new KforgeException(KforgeException.Kind.BUILD, build.id() + ": make " + argv.get(argv.size() - 1)
+                        + " failed: " + output.strip().lines().reduce((a, b) -> b).orElse(""), "kforge explain shows the build");
+            }
+            if (rust) {
+                Path file = source.resolve("rust-project.json");
+                if (!Files.isRegularFile(file)) {
+                    throw new KforgeException(KforgeException.Kind.BUILD, "make rust-analyzer wrote no " + file, "");
+                }
+                return file;
+            }
+            String json = Files.readString(buildDir.resolve("compile_commands.json"));
+            Path file = source.resolve("compile_commands.json");
+            Files.writeString(file, json.replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+            return file;
+        } catch (IOException e) {
+            throw KforgeException.environment(build.id() + ": " + e.getMessage(), "check that the driver directory is writable");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.kforge.rust;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs cargo companion steps: {@code cargo test} on the host, and tool crates cross-built per
+ * target architecture when that target's Rust standard library is installed (else skipped, with
+ * the package that provides it). Built executables are checked for the target's ELF machine and
+ * published into the cell's output directory by rename.
+ */
+public final class CargoStepExecutor implements StepExecutor {
+
+    private static final Pattern TEST_RESULT = Pattern.compile("test result: (ok|FAILED)\\. (\\d+) passed; (\\d+) failed");
+
+    private final Roots roots;
+    private final ProcessRunner runner;
+    private final Catalog catalog;
+    private final Path rustlib;
+    private final Optional<Duration> timeout;
+
+    /**
+     * @param rustlib where Debian's rustc keeps per-target standard libraries (/usr/lib/rustlib)
+     */
+    public CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout) {
+        this.roots = roots;
+        this.runner = runner;
+        this.catalog = catalog;
+        this.rustlib = rustlib;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public StepResult execute(Step step) throws InterruptedException {
+        long start = System.nanoTime();
+        List<String> argv = roots.resolve(step.commands().get(0));
+        if (!Files.isExecutable(Path.of(argv.get(0)))) {
+            throw KforgeException.environment(step.id() + ": " + argv.get(0) + " not found",
+                    "apt-get install cargo (kforge builds companion crates with Debian's cargo and rustc)");
+        }
+        if (step.kind() == Step.Kind.CARGO_TOOL) {
+            String triple = step.attribute("triple");
+            if (!Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
+                Architecture arch = catalog.requireArch(step.attribute("arch"));
+                return result(step, StepStatus.SKIPPED, start, "no Rust standard library for " + triple + " (install it: "
+                        + "dpkg --add-architecture " + arch.debianArch() + " && apt-get update && apt-get install libstd-rust-dev:"
+                        + arch.debianArch() + ")", Map.of());
+            }
+        }
+        try {
+            Path targetDir = roots.path(step.attribute("targetDir"));
+            Files.createDirectories(targetDir);
+            Path log = targetDir.resolve(step.kind().key() + ".log");
+            Files.writeString(log, "$ " + String.join(" ", argv) + "\n");
+            ProcessResult r;
+            try {
+                r = runner.run(new ProcessSpec(argv, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
+            } catch (IOException e) {
+                throw KforgeException.environment(step.id() + ": cannot run cargo: " + e.getMessage(), "apt-get install cargo");
+            }
+            String text = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (r.timedOut()) {
+                return result(step, StepStatus.TIMED_OUT, start, "timed out; see " + log, Map.of("log", log.toString()));
+            }
+            if (step.kind() == Step.Kind.CARGO_TEST) {
+                Matcher m = TEST_RESULT.matcher(text);
+                int passed = 0;
+                int failed = 0;
+                while (m.find()) {
+                    passed += Integer.parseInt(m.group(2));
+                    failed += Integer.parseInt(m.group(3));
+                }
+                String summary = passed + " passed, " + failed + " failed";
+                return result(step, r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED, start,
+                        r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log, Map.of("log", log.toString()));
+            }
+            if (!r.succeeded()) {
+                return result(step, StepStatus.FAILED, start, "cargo build exited " + r.exitCode() + "; see " + log,
+                        Map.of("log", log.toString()));
+            }
+            return publishTools(step, targetDir, log, start);
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
+        }
+    }
+
+    private StepResult publishTools(Step step, Path targetDir, Path log, long start) throws IOException {
+        Architecture arch = catalog.requireArch(step.attribute("arch"));
+        Path release = targetDir.resolve(step.attribute("triple")).resolve("release");
+        List<Path> bins;
+        try (Stream<Path> s = Files.list(release)) {
+            bins = s.filter(p -> Files.isRegularFile(p) && Files.isExecutable(p) && !p.getFileName().toString().contains("."))
+                    .sorted().toList();
+        }
+        if (bins.isEmpty()) {
+            return result(step, StepStatus.FAILED, start, "cargo built no executable in " + release, Map.of("log", log.toString()));
+        }
+        for (Path b : bins) {
+            int machine = elfMachine(b);
+            if (machine != arch.elfMachine()) {
+                return result(step, StepStatus.FAILED, start, b.getFileName() + " has ELF machine " + machine + ", expected "
+                        + arch.elfMachine(), Map.of("log", log.toString()));
+            }
+        }
+        Path out = roots.path(step.attribute("outDir"));
+        Files.createDirectories(out.getParent());
+        Path tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-");
+        for (Path b : bins) {
+            Files.copy(b, tmp.resolve(b.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Files.copy(log, tmp.resolve("build.log"));
+        if (Files.exists(out)) {
+            Path old = out.resolveSibling("." + out.getFileName() + ".old-" + System.nanoTime());
+            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+            try (Stream<Path> s = Files.walk(old)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        List<String> names = new ArrayList<>();
+        bins.forEach(b -> names.add(b.getFileName().toString()));
+        return result(step, StepStatus.BUILT, start, String.join(", ", names) + " for " + step.attribute("triple"),
+                Map.of("log", out.resolve("build.log").toString()));
+    }
+
+    static int elfMachine(Path file) throws IOException {
+        byte[] head = new byte[20];
+        try (var in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 20) < 20 || head[0] != 0x7f || head[1] != 'E') {
+                return -1;
+            }
+        }
+        return Short.toUnsignedInt(ByteBuffer.wrap(head).order(head[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN)
+                .getShort(18));
+    }
+
+    private static StepResult result(Step step, StepStatus status, long start, String message, Map<String, String> details) {
+        return new StepResult(step.id(), status, Duration.ofNanos(System.nanoTime() - start), message, List.<Diagnostic>of(),
+                new TreeMap<>(details));
+    }
+}

@@ -40,6 +40,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML (one testcase per cell).")
     Path junit;
 
+    @Option(names = "--no-cache", description = "Build every cell for real instead of restoring cached results.")
+    boolean noCache;
+
     @Parameters(paramLabel = "CELL", arity = "0..*",
             description = "Cells to build, DRIVER/KERNEL/ARCH-TOOLCHAIN; * matches within a part (hello/*/arm64-*).")
     List<String> cells = List.of();
@@ -55,7 +58,7 @@ final class BuildCommand implements Callable<Integer> {
         }
         Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells);
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache);
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
         try {

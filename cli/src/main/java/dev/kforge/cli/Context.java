@@ -3,6 +3,7 @@ package dev.kforge.cli;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.exec.MemoizingProbeRunner;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.RunnerToolProbe;
 import dev.kforge.core.service.KforgeService;
@@ -44,9 +45,14 @@ final class Context {
         return cwd;
     }
 
-    RustToolchainProbe rustToolchains(Optional<Path> rustc) {
+    RustToolchainProbe rustToolchains(Optional<Path> rustc, CacheDirs cache) {
         Optional<Path> explicit = rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of)).map(cwd::resolve);
-        return new RustToolchainProbe(runner, env, explicit);
+        return new RustToolchainProbe(probes(cache), env, explicit);
+    }
+
+    /** Probes (--version and the like) remembered across runs; see MemoizingProbeRunner. */
+    ProcessRunner probes(CacheDirs cache) {
+        return new MemoizingProbeRunner(runner, cache.root().resolve("probes"), env);
     }
 
     CacheDirs cache(Optional<Path> flag) {
@@ -56,8 +62,8 @@ final class Context {
     KforgeService service(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
-        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), rustToolchains(rustc),
-                new RunnerToolProbe(runner),
+        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), rustToolchains(rustc, cache),
+                new RunnerToolProbe(probes(cache)),
                 (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);

@@ -70,7 +70,7 @@ final class DoctorCommand implements Callable<Integer> {
                     Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
         }
         for (String k : new Planner(Catalog.builtIn()).rustKernels(ws, facts)) {
-            RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc))
+            RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache())
                     .select(facts.get(k), kernelDirs.get(k).orElseThrow());
             out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")");
             sel.chosen().ifPresentOrElse(t -> {

@@ -56,7 +56,7 @@ final class IdeCommand implements Callable<Integer> {
         List<String> cells = new ArrayList<>();
         chosen.values().forEach(s -> cells.add(planned.plan().cellOf(s).orElseThrow().id()));
         RunReport report = service.build(planned, new BuildRequest(Runtime.getRuntime().availableProcessors(), false,
-                Optional.empty(), Optional.empty(), cells), ProgressListener.NONE);
+                Optional.empty(), Optional.empty(), cells, false), ProgressListener.NONE);
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
         IdeFiles ide = new IdeFiles(roots, root.context.runner());

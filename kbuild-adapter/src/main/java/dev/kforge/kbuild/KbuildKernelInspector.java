@@ -5,6 +5,7 @@ import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;

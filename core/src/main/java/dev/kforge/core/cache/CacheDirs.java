@@ -40,6 +40,11 @@ public record CacheDirs(Path root) {
         return root.resolve("trees");
     }
 
+    /** The step cache: action entries and content-addressed blobs. */
+    public Path steps() {
+        return root.resolve("steps");
+    }
+
     /** Lock files. */
     public Path locks() {
         return root.resolve("locks");

@@ -95,6 +95,55 @@ public final class Reports {
         return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
     }
 
+    /**
+     * An in-toto Statement (v1) with a SLSA provenance (v1) predicate whose subjects are the
+     * modules below {@code out} with their sha256; the build definition names the plan, the
+     * kernels and the tools it was made with.
+     */
+    public static String provenance(Path out, List<String> cellDirs, dev.kforge.core.plan.BuildPlan plan, String manifest)
+            throws IOException {
+        List<Object> subjects = new ArrayList<>();
+        for (String line : sha256sums(out, cellDirs).split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("name", line.substring(66));
+            s.put("digest", Map.of("sha256", line.substring(0, 64)));
+            subjects.add(s);
+        }
+        List<Object> deps = new ArrayList<>();
+        plan.kernels().forEach((name, k) -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("name", "kernel:" + name);
+            d.put("digest", Map.of("sha256", k.get("identity")));
+            d.put("annotations", k);
+            deps.add(d);
+        });
+        plan.tools().forEach((name, version) -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("name", "tool:" + name);
+            d.put("annotations", Map.of("version", version));
+            deps.add(d);
+        });
+        Map<String, Object> external = new LinkedHashMap<>();
+        external.put("manifest", manifest);
+        external.put("planHash", plan.planHash().hex());
+        Map<String, Object> definition = new LinkedHashMap<>();
+        definition.put("buildType", "https://kforge.dev/provenance/build/v1");
+        definition.put("externalParameters", external);
+        definition.put("resolvedDependencies", deps);
+        Map<String, Object> predicate = new LinkedHashMap<>();
+        predicate.put("buildDefinition", definition);
+        predicate.put("runDetails", Map.of("builder", Map.of("id", "https://kforge.dev/kforge")));
+        Map<String, Object> statement = new LinkedHashMap<>();
+        statement.put("_type", "https://in-toto.io/Statement/v1");
+        statement.put("subject", subjects);
+        statement.put("predicateType", "https://slsa.dev/provenance/v1");
+        statement.put("predicate", predicate);
+        return CanonicalJson.write(statement);
+    }
+
     /** JUnit XML: one testcase per cell (classname = driver, name = target), skips as skipped. */
     public static String junit(RunReport run) {
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

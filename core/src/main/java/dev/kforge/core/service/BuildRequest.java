@@ -14,8 +14,10 @@ import java.util.Optional;
  * @param stepTimeout limit for one step
  * @param junit where to write JUnit XML, if anywhere
  * @param cells cell id patterns ({@code *} matches within a segment, {@code **} across); empty = all
+ * @param useCache false for --no-cache: run every step (results are still stored)
  */
-public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells) {
+public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
+        boolean useCache) {
 
     public BuildRequest {
         if (jobs < 1) {

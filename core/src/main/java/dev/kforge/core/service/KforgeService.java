@@ -2,6 +2,11 @@ package dev.kforge.core.service;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.CachingExecutor;
+import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.cache.StepCache;
+import dev.kforge.core.cache.StepKeys;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.exec.ProgressListener;
@@ -166,10 +171,15 @@ public final class KforgeService {
     /** Builds the planned workspace and writes the reports into out/. */
     public RunReport build(Planned planned, BuildRequest request, ProgressListener progress) {
         BuildPlan plan = planned.plan();
-        List<Step> steps = select(plan, request.cells());
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(),
                 request.jobs());
-        var executor = executors.create(roots, plan.tools(), request.stepTimeout());
+        StepCache stepCache = new LocalStepCache(cache.steps());
+        List<Step> selected = select(plan, request.cells());
+        Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, new DigestMemo(cache.digests())).compute(selected);
+        Map<String, Step> deferred = new LinkedHashMap<>();
+        List<Step> steps = request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
+        var executor = new CachingExecutor(executors.create(roots, plan.tools(), request.stepTimeout()), stepCache, roots, keys,
+                request.useCache(), deferred);
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
 
         List<CellReport> cells = new ArrayList<>();
@@ -203,6 +213,43 @@ public final class KforgeService {
         return report;
     }
 
+    /**
+     * A step expected to come from the cache needs no prepared tree: its PREPARE dependency is
+     * deferred (run only should the restore fail), and a PREPARE no remaining step needs is left
+     * out, so a fully cached run invokes no make at all.
+     */
+    private static List<Step> withoutNeedlessPrepares(List<Step> steps, Map<String, StepKeys.StepKey> keys, StepCache cache,
+            Map<String, Step> deferred) {
+        Map<String, Step> byId = new LinkedHashMap<>();
+        steps.forEach(s -> byId.put(s.id(), s));
+        List<Step> out = new ArrayList<>();
+        for (Step s : steps) {
+            StepKeys.StepKey key = keys.get(s.id());
+            boolean hit;
+            try {
+                hit = key != null && cache.lookup(key.key()).isPresent();
+            } catch (IOException e) {
+                hit = false;
+            }
+            if (!hit) {
+                out.add(s);
+                continue;
+            }
+            List<String> deps = new ArrayList<>();
+            for (String d : s.deps()) {
+                if (byId.get(d).kind() == Step.Kind.PREPARE) {
+                    deferred.put(s.id(), byId.get(d));
+                } else {
+                    deps.add(d);
+                }
+            }
+            out.add(new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(), deps, s.attributes()));
+        }
+        Set<String> needed = new java.util.HashSet<>();
+        out.forEach(s -> needed.addAll(s.deps()));
+        return out.stream().filter(s -> s.kind() != Step.Kind.PREPARE || needed.contains(s.id())).toList();
+    }
+
     private static void writeReports(Planned planned, RunReport report, BuildRequest request) {
         try {
             Path out = planned.out();
@@ -213,6 +260,8 @@ public final class KforgeService {
                         dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
             }
             Reports.writeAtomically(out.resolve("SHA256SUMS"), Reports.sha256sums(out, dirs));
+            Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(out, dirs, planned.plan(),
+                    planned.workspace().manifestName()));
             if (request.junit().isPresent()) {
                 Reports.writeAtomically(request.junit().get(), Reports.junit(report));
             }

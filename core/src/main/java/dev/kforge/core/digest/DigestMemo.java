@@ -1,6 +1,5 @@
-package dev.kforge.kbuild;
+package dev.kforge.core.digest;
 
-import dev.kforge.core.digest.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,15 +10,15 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Digests of large files (kernel tarballs), remembered by path, size and modification time so a
  * 150 MB tarball is read once, not on every plan.
  */
-final class DigestMemo {
+public final class DigestMemo {
 
     private final Path dir;
 
-    DigestMemo(Path dir) {
+    public DigestMemo(Path dir) {
         this.dir = dir;
     }
 
-    Digest of(Path file) throws IOException {
+    public Digest of(Path file) throws IOException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
         String key = Digest.of(file.toAbsolutePath() + "\0" + a.size() + "\0" + a.lastModifiedTime().toMillis()).hex();
         Path memo = dir.resolve(key);

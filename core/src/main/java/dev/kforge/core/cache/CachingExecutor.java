@@ -1,0 +1,232 @@
+package dev.kforge.core.cache;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.StepKeys.StepKey;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Serves cacheable steps from a {@link StepCache}: on a hit the step's outputs are restored
+ * (verified blob by blob, published by rename) and no process runs; on a miss the step runs and
+ * a successful result is stored. A BUILD step's outputs are its out/ directory and the
+ * Module.symvers that dependent drivers read from its build directory.
+ */
+public final class CachingExecutor implements StepExecutor {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingExecutor.class);
+
+    private final StepExecutor delegate;
+    private final StepCache cache;
+    private final Roots roots;
+    private final Map<String, StepKey> keys;
+    private final boolean lookup;
+    private final Map<String, Step> deferredPrepares;
+
+    /**
+     * @param lookup false for --no-cache: always run, still store
+     * @param deferredPrepares for steps whose tree preparation was left out because they were
+     *     expected to hit: the prepare step to run first should the restore fail after all
+     */
+    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
+            Map<String, Step> deferredPrepares) {
+        this.delegate = delegate;
+        this.cache = cache;
+        this.roots = roots;
+        this.keys = Map.copyOf(keys);
+        this.lookup = lookup;
+        this.deferredPrepares = Map.copyOf(deferredPrepares);
+    }
+
+    @Override
+    public StepResult execute(Step step) throws InterruptedException {
+        StepKey key = keys.get(step.id());
+        if (key == null) {
+            return delegate.execute(step);
+        }
+        long start = System.nanoTime();
+        try {
+            if (lookup) {
+                Optional<StepCache.ActionEntry> entry = cache.lookup(key.key());
+                if (entry.isPresent() && restore(step, entry.get())) {
+                    StepResult stored = parse(step.id(), entry.get().result());
+                    return new StepResult(step.id(), StepStatus.CACHED, Duration.ofNanos(System.nanoTime() - start),
+                            stored.message(), stored.diagnostics(), stored.details());
+                }
+            }
+            Step prepare = deferredPrepares.get(step.id());
+            if (prepare != null) {
+                StepResult p = delegate.execute(prepare);
+                if (!p.status().ok()) {
+                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), prepare.id() + ": " + p.message(),
+                            p.diagnostics(), p.details());
+                }
+            }
+            StepResult r = delegate.execute(step);
+            if (r.status() == StepStatus.BUILT) {
+                store(step, key, r);
+            }
+            return r;
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": step cache: " + e.getMessage(),
+                    "check free space in the cache directory, or run with --no-cache");
+        }
+    }
+
+    private boolean restore(Step step, StepCache.ActionEntry entry) throws IOException {
+        Optional<Path> outDir = outDir(step);
+        Path tmp = null;
+        if (outDir.isPresent()) {
+            Files.createDirectories(outDir.get().getParent());
+            tmp = Files.createTempDirectory(outDir.get().getParent(), "." + outDir.get().getFileName() + ".tmp-");
+        }
+        try {
+            for (Map.Entry<String, dev.kforge.core.digest.Digest> o : entry.outputs().entrySet()) {
+                Path target = target(step, o.getKey(), tmp);
+                if (!cache.fetch(o.getValue(), target)) {
+                    LOG.warn("{}: cache blob {} missing or corrupt; rebuilding", step.id(), o.getValue().prefix(12));
+                    return false;
+                }
+                if (o.getKey().startsWith("out/") && isExecutableName(o.getKey())) {
+                    target.toFile().setExecutable(true);
+                }
+            }
+            if (outDir.isPresent()) {
+                swapIn(tmp, outDir.get());
+                tmp = null;
+            }
+            return true;
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private void store(Step step, StepKey key, StepResult r) throws IOException {
+        SortedMap<String, Path> outputs = new TreeMap<>();
+        Optional<Path> outDir = outDir(step);
+        if (outDir.isPresent() && Files.isDirectory(outDir.get())) {
+            Path meta = outDir.get().resolve("metadata.json");
+            if (Files.isRegularFile(meta)) {
+                addProvenance(meta, key);
+            }
+            try (Stream<Path> s = Files.walk(outDir.get())) {
+                for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                    outputs.put("out/" + outDir.get().relativize(f), f);
+                }
+            }
+        }
+        if (step.kind() == Step.Kind.BUILD) {
+            Path symvers = roots.path(step.attribute("buildDir")).resolve("Module.symvers");
+            if (Files.isRegularFile(symvers)) {
+                outputs.put("build/Module.symvers", symvers);
+            }
+        }
+        cache.store(key.key(), outputs, CanonicalJson.write(toTree(r)));
+    }
+
+    /** metadata.json records the step key and the digest of every input, for provenance. */
+    private static void addProvenance(Path meta, StepKey key) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = new TreeMap<>((Map<String, Object>) CanonicalJson.read(Files.readString(meta)));
+        m.put("stepKey", key.key().hex());
+        m.put("inputs", key.inputs());
+        Path tmp = Files.createTempFile(meta.getParent(), ".metadata", ".tmp");
+        Files.writeString(tmp, CanonicalJson.write(m));
+        Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Optional<Path> outDir(Step step) {
+        return Optional.ofNullable(step.attributes().get("outDir")).map(roots::path);
+    }
+
+    private Path target(Step step, String name, Path tmpOut) {
+        if (name.startsWith("out/")) {
+            return tmpOut.resolve(name.substring(4));
+        }
+        if (name.equals("build/Module.symvers")) {
+            return roots.path(step.attribute("buildDir")).resolve("Module.symvers");
+        }
+        throw new IllegalStateException("unknown cached output " + name);
+    }
+
+    private static boolean isExecutableName(String name) {
+        return name.contains("/tools/") && !name.endsWith(".log");
+    }
+
+    static void swapIn(Path tmp, Path outDir) throws IOException {
+        Path old = null;
+        if (Files.exists(outDir)) {
+            old = outDir.resolveSibling("." + outDir.getFileName() + ".old-" + System.nanoTime());
+            Files.move(outDir, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, outDir, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) {
+            deleteTree(old);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    static Map<String, Object> toTree(StepResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.status().key());
+        m.put("message", r.message());
+        List<Object> ds = new ArrayList<>();
+        for (Diagnostic d : r.diagnostics()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("severity", d.severity().key());
+            e.put("file", d.file());
+            e.put("line", d.line());
+            e.put("column", d.column());
+            e.put("message", d.message());
+            ds.add(e);
+        }
+        m.put("diagnostics", ds);
+        Map<String, String> details = new TreeMap<>(r.details());
+        details.remove("log");
+        m.put("details", details);
+        return m;
+    }
+
+    static StepResult parse(String id, String json) {
+        Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(json);
+        List<Diagnostic> ds = new ArrayList<>();
+        for (Object o : (List<?>) m.get("diagnostics")) {
+            Map<?, ?> d = (Map<?, ?>) o;
+            ds.add(new Diagnostic(Diagnostic.Severity.valueOf(((String) d.get("severity")).toUpperCase(java.util.Locale.ROOT)),
+                    (String) d.get("file"), ((Number) d.get("line")).intValue(), ((Number) d.get("column")).intValue(),
+                    (String) d.get("message")));
+        }
+        SortedMap<String, String> details = new TreeMap<>();
+        ((Map<?, ?>) m.get("details")).forEach((k, v) -> details.put((String) k, (String) v));
+        return new StepResult(id, StepStatus.BUILT, Duration.ZERO, (String) m.get("message"), ds, details);
+    }
+}

@@ -1,0 +1,225 @@
+package dev.kforge.core.cache;
+
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.json.CanonicalJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The step cache on local disk: {@code ac/<key>} action entries (JSON) and
+ * {@code cas/<xx>/<sha256>} blobs. Every file is published by write-temp-then-rename, so
+ * concurrent processes never see a torn file; two writers of the same blob write the same bytes.
+ */
+public final class LocalStepCache implements StepCache {
+
+    private final Path ac;
+    private final Path cas;
+
+    public LocalStepCache(Path root) {
+        this.ac = root.resolve("ac");
+        this.cas = root.resolve("cas");
+    }
+
+    @Override
+    public Optional<ActionEntry> lookup(Digest key) throws IOException {
+        Path entry = ac.resolve(key.hex());
+        String text;
+        try {
+            text = Files.readString(entry);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(text);
+            SortedMap<String, Digest> outputs = new TreeMap<>();
+            ((Map<?, ?>) m.get("outputs")).forEach((k, v) -> outputs.put((String) k, new Digest((String) v)));
+            String result = (String) m.get("result");
+            if (!key.hex().equals(m.get("key")) || result == null) {
+                throw new IllegalArgumentException("entry does not match its key");
+            }
+            for (Digest d : outputs.values()) {
+                if (!Files.isRegularFile(blob(d))) {
+                    return Optional.empty();
+                }
+            }
+            touch(entry);
+            return Optional.of(new ActionEntry(key, outputs, result));
+        } catch (RuntimeException e) {
+            // A torn or altered entry is a miss; remove it so the next store repairs it.
+            Files.deleteIfExists(entry);
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void store(Digest key, SortedMap<String, Path> outputs, String result) throws IOException {
+        SortedMap<String, String> digests = new TreeMap<>();
+        for (Map.Entry<String, Path> e : outputs.entrySet()) {
+            Digest d = Digest.ofFile(e.getValue());
+            Path b = blob(d);
+            if (!Files.isRegularFile(b)) {
+                Files.createDirectories(b.getParent());
+                Path tmp = Files.createTempFile(b.getParent(), d.prefix(8), ".tmp");
+                try {
+                    Files.copy(e.getValue(), tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, b, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            digests.put(e.getKey(), d.hex());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", key.hex());
+        m.put("outputs", digests);
+        m.put("result", result);
+        Files.createDirectories(ac);
+        Path tmp = Files.createTempFile(ac, key.prefix(8), ".tmp");
+        try {
+            Files.writeString(tmp, CanonicalJson.write(m));
+            Files.move(tmp, ac.resolve(key.hex()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public boolean fetch(Digest digest, Path target) throws IOException {
+        Path b = blob(digest);
+        if (!Files.isRegularFile(b)) {
+            return false;
+        }
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".fetch", ".tmp");
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new DigestInputStream(Files.newInputStream(b), md);
+                    OutputStream out = Files.newOutputStream(tmp)) {
+                in.transferTo(out);
+            }
+            if (!HexFormat.of().formatHex(md.digest()).equals(digest.hex())) {
+                Files.deleteIfExists(b);
+                return false;
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    Path blob(Digest d) {
+        return cas.resolve(d.hex().substring(0, 2)).resolve(d.hex());
+    }
+
+    /** Entry, blob and byte counts. */
+    public record Stats(long entries, long blobs, long bytes) {}
+
+    public Stats stats() throws IOException {
+        long entries = list(ac).size();
+        long blobs = 0;
+        long bytes = 0;
+        for (Path p : allBlobs()) {
+            blobs++;
+            bytes += Files.size(p);
+        }
+        for (Path p : list(ac)) {
+            bytes += Files.size(p);
+        }
+        return new Stats(entries, blobs, bytes);
+    }
+
+    /**
+     * Deletes the least recently used entries until the cache is at most {@code maxBytes}, then
+     * every blob no remaining entry names.
+     *
+     * @return the number of entries removed
+     */
+    public int prune(long maxBytes) throws IOException {
+        List<Path> entries = new ArrayList<>(list(ac));
+        entries.sort(Comparator.comparing(LocalStepCache::mtime));
+        int removed = 0;
+        while (stats().bytes() > maxBytes && !entries.isEmpty()) {
+            Files.deleteIfExists(entries.remove(0));
+            removed++;
+            collectGarbage();
+        }
+        collectGarbage();
+        return removed;
+    }
+
+    public void clear() throws IOException {
+        for (Path p : list(ac)) {
+            Files.deleteIfExists(p);
+        }
+        for (Path p : allBlobs()) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    private void collectGarbage() throws IOException {
+        Set<String> live = new TreeSet<>();
+        for (Path e : list(ac)) {
+            lookup(new Digest(e.getFileName().toString())).ifPresent(a -> a.outputs().values().forEach(d -> live.add(d.hex())));
+        }
+        for (Path b : allBlobs()) {
+            if (!live.contains(b.getFileName().toString())) {
+                Files.deleteIfExists(b);
+            }
+        }
+    }
+
+    private List<Path> allBlobs() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path d : list(cas)) {
+            out.addAll(list(d));
+        }
+        return out;
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> !p.getFileName().toString().endsWith(".tmp")).sorted().toList();
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime mtime(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
+    }
+
+    private static void touch(Path p) {
+        try {
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            // Recency is advisory (pruning order); a read-only cache still serves hits.
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.kforge.core.cache;
+
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Computes the cache key of every cacheable step: a fingerprint of its kind, argv, environment
+ * and working directory (all in plan form, free of machine paths), the content of its inputs
+ * (driver sources file by file; a kernel's identity; a prepared tree's key, which its directory
+ * name carries), the tools (version lines and binary digests) and the keys of the steps it
+ * depends on, salted with {@link #FORMAT}.
+ */
+public final class StepKeys {
+
+    /** Bumped when what a step produces changes for the same inputs. */
+    public static final int FORMAT = 1;
+
+    /** Files kforge itself writes into driver directories; they do not change a build. */
+    private static final Set<String> IGNORED = Set.of("compile_commands.json", "rust-project.json");
+
+    /**
+     * A step's key and the digests of what went into it (for metadata and provenance).
+     *
+     * @param key the cache key
+     * @param inputs input name to digest
+     */
+    public record StepKey(Digest key, SortedMap<String, String> inputs) {}
+
+    private final Roots roots;
+    private final BuildPlan plan;
+    private final DigestMemo memo;
+
+    public StepKeys(Roots roots, BuildPlan plan, DigestMemo memo) {
+        this.roots = roots;
+        this.plan = plan;
+        this.memo = memo;
+    }
+
+    /** Whether a step's result can come from the cache. */
+    public static boolean cacheable(Step s) {
+        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.CARGO_TEST || s.kind() == Step.Kind.CARGO_TOOL;
+    }
+
+    /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */
+    public Map<String, StepKey> compute(List<Step> steps) {
+        SortedMap<String, String> tools = toolIdentities();
+        Map<String, StepKey> keys = new LinkedHashMap<>();
+        Map<String, Step> byId = new LinkedHashMap<>();
+        steps.forEach(s -> byId.put(s.id(), s));
+        for (Step s : steps) {
+            compute(s, byId, tools, keys);
+        }
+        return keys;
+    }
+
+    private void compute(Step s, Map<String, Step> byId, SortedMap<String, String> tools, Map<String, StepKey> keys) {
+        if (!cacheable(s) || keys.containsKey(s.id())) {
+            return;
+        }
+        Fingerprint f = new Fingerprint("kforge-step", FORMAT).add(Planner.FORMAT).add(s.kind().key());
+        f.add(s.commands().size());
+        s.commands().forEach(f::addStrings);
+        f.addMap(s.env()).add(s.cwd());
+        SortedMap<String, String> inputs = new TreeMap<>();
+        for (String in : s.inputs()) {
+            if (in.startsWith("${build}/")) {
+                continue; // a dependency's output: its step key stands for it
+            }
+            inputs.put(in, inputDigest(in));
+        }
+        f.addMap(inputs);
+        f.addMap(tools);
+        for (String dep : s.deps()) {
+            Step d = byId.get(dep);
+            if (d != null && cacheable(d)) {
+                compute(d, byId, tools, keys);
+                f.add(dep).add(keys.get(dep).key());
+            }
+        }
+        keys.put(s.id(), new StepKey(f.digest(), inputs));
+    }
+
+    private String inputDigest(String in) {
+        if (in.startsWith("${kernel:")) {
+            String name = in.substring("${kernel:".length(), in.indexOf('}'));
+            return Optional.ofNullable(plan.kernels().get(name)).map(k -> k.get("identity")).orElse("unknown kernel " + name);
+        }
+        if (in.startsWith("${trees}/")) {
+            return in; // the tree directory's name ends in the key of everything that shaped it
+        }
+        Path p = roots.path(in);
+        try {
+            if (Files.isRegularFile(p)) {
+                return memo.of(p).hex();
+            }
+            if (!Files.isDirectory(p)) {
+                return "missing";
+            }
+            Fingerprint f = new Fingerprint("kforge-dir", 1);
+            try (Stream<Path> files = Files.walk(p)) {
+                for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                    if (IGNORED.contains(file.getFileName().toString())) {
+                        continue;
+                    }
+                    f.add(p.relativize(file).toString()).add(Files.isExecutable(file)).add(memo.of(file));
+                }
+            }
+            return f.digest().hex();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The plan's tool version lines, plus a digest of each tool's binary where it resolves. */
+    private SortedMap<String, String> toolIdentities() {
+        SortedMap<String, String> out = new TreeMap<>(plan.tools());
+        for (String tool : plan.tools().keySet()) {
+            resolve(tool).ifPresent(p -> {
+                try {
+                    out.put(tool + "#sha256", memo.of(p).hex());
+                } catch (IOException e) {
+                    out.put(tool + "#sha256", "unreadable");
+                }
+            });
+        }
+        return out;
+    }
+
+    private static Optional<Path> resolve(String program) {
+        if (program.startsWith("/")) {
+            return Optional.of(Path.of(program)).filter(Files::isRegularFile);
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+}

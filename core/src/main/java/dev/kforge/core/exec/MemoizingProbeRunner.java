@@ -1,0 +1,107 @@
+package dev.kforge.core.exec;
+
+import dev.kforge.core.digest.Fingerprint;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Remembers the output of probes ({@code rustc -vV}, {@code gcc --version}, min-tool-version.sh)
+ * on disk, keyed by the argv, the environment and the identity (path, size, mtime) of the program
+ * and of every argument that names a file, so planning does not spawn a dozen processes each time.
+ * rustup's proxies answer for the default toolchain, so their key also covers rustup's settings.
+ * Only captured runs (no log) are remembered; everything else passes straight through.
+ */
+public final class MemoizingProbeRunner implements ProcessRunner {
+
+    private final ProcessRunner delegate;
+    private final Path dir;
+    private final Map<String, String> env;
+
+    public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env) {
+        this.delegate = delegate;
+        this.dir = dir;
+        this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
+        if (spec.log().isPresent()) {
+            return delegate.run(spec);
+        }
+        Optional<String> key = key(spec);
+        if (key.isEmpty()) {
+            return delegate.run(spec);
+        }
+        Path memo = dir.resolve(key.get());
+        if (Files.isRegularFile(memo)) {
+            String text = Files.readString(memo, StandardCharsets.UTF_8);
+            int nl = text.indexOf('\n');
+            if (nl > 0) {
+                try {
+                    return new ProcessResult(Integer.parseInt(text.substring(0, nl)), false, Duration.ZERO, text.substring(nl + 1));
+                } catch (NumberFormatException e) {
+                    // A torn memo is a miss.
+                }
+            }
+        }
+        ProcessResult r = delegate.run(spec);
+        if (!r.timedOut()) {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "probe", ".tmp");
+            Files.writeString(tmp, r.exitCode() + "\n" + r.output(), StandardCharsets.UTF_8);
+            Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return r;
+    }
+
+    /** Empty when the program cannot be identified (then the probe is not remembered). */
+    private Optional<String> key(ProcessSpec spec) {
+        Fingerprint f = new Fingerprint("kforge-probe", 1).addStrings(spec.argv()).addMap(spec.env());
+        Optional<Path> program = resolve(spec.argv().get(0));
+        if (program.isEmpty()) {
+            return Optional.empty();
+        }
+        stat(f, program.get());
+        for (String arg : spec.argv().subList(1, spec.argv().size())) {
+            if (arg.startsWith("/") && Files.isRegularFile(Path.of(arg))) {
+                stat(f, Path.of(arg));
+            }
+        }
+        if (program.get().toString().contains("/.cargo/bin/") || program.get().toString().contains("/.rustup/")) {
+            Path home = Path.of(env.getOrDefault("RUSTUP_HOME", env.getOrDefault("HOME", "/root") + "/.rustup"));
+            stat(f, home.resolve("settings.toml"));
+            f.add(env.getOrDefault("RUSTUP_TOOLCHAIN", ""));
+        }
+        return Optional.of(f.digest().hex());
+    }
+
+    private static void stat(Fingerprint f, Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            f.add(p.toString()).add(a.size()).add(a.lastModifiedTime().toMillis());
+            f.add(p.toRealPath().toString());
+        } catch (IOException e) {
+            f.add(p.toString()).add("absent");
+        }
+    }
+
+    private Optional<Path> resolve(String program) {
+        if (program.contains("/")) {
+            return Optional.of(Path.of(program)).filter(Files::isRegularFile);
+        }
+        for (String d : env.getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(d.isEmpty() ? "." : d, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+}

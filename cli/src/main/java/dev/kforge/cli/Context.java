@@ -12,6 +12,7 @@ import dev.kforge.kbuild.KbuildStepExecutor;
 import dev.kforge.rust.CargoStepExecutor;
 import dev.kforge.rust.RustToolchainProbe;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -55,6 +56,21 @@ final class Context {
         return new MemoizingProbeRunner(runner, cache.root().resolve("probes"), env);
     }
 
+    /** git's last commit time of the workspace, 0 when it is not in a git checkout or git is missing. */
+    long lastCommitTime(Path workspace) {
+        try {
+            var r = runner.run(dev.kforge.core.exec.ProcessSpec.capture(List.of("git", "-C", workspace.toString(), "log", "-1",
+                    "--format=%ct"), workspace));
+            String out = r.output().strip();
+            return r.succeeded() && out.matches("\\d+") ? Long.parseLong(out) : 0L;
+        } catch (java.io.IOException e) {
+            return 0L;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0L;
+        }
+    }
+
     CacheDirs cache(Optional<Path> flag) {
         return CacheDirs.resolve(flag.map(cwd::resolve), env);
     }
@@ -71,6 +87,6 @@ final class Context {
                         case PREPARE, BUILD -> kbuild.execute(step);
                         case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
                     };
-                }, cache);
+                }, cache, env, this::lastCommitTime);
     }
 }

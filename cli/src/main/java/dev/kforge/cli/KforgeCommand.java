@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
             BuildCommand.class,
             ExplainCommand.class,
             IdeCommand.class,
+            VerifyCommand.class,
+            CacheCommand.class,
             DoctorCommand.class,
             KernelsCommand.class,
             InitCommand.class,

@@ -5,6 +5,7 @@ import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.elf.Elf;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;

@@ -3,6 +3,7 @@ package dev.kforge.kbuild;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kforge.core.elf.Elf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ class ElfTest {
     Path dir;
 
     static Path fixture(Path dir) throws IOException {
+        Files.createDirectories(dir);
         Path ko = dir.resolve("kf_core.ko");
         try (InputStream in = ElfTest.class.getResourceAsStream("/ko/kf_core-riscv64.ko")) {
             Files.copy(in, ko);
@@ -31,6 +33,8 @@ class ElfTest {
         assertThat(elf.vermagic()).hasValueSatisfying(v -> assertThat(v).startsWith("6.1.192 SMP mod_unload"));
         assertThat(elf.release()).contains("6.1.192");
         assertThat(elf.modinfo()).containsEntry("version", "1.2").containsEntry("license", "GPL");
+        assertThat(elf.sections()).containsKeys(".text", ".modinfo", ".symtab");
+        assertThat(elf.differingSections(Elf.read(fixture(dir.resolve("copy"))))).isEmpty();
     }
 
     @Test

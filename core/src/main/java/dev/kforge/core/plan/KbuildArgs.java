@@ -36,6 +36,19 @@ final class KbuildArgs {
         return argv;
     }
 
+    /**
+     * Environment for tree steps: {@link #env()} plus a fixed build time. It does not change a .ko
+     * (KERNEL-FACTS) but does change generated headers, so trees get it and module steps do not,
+     * which keeps module cache keys stable across commits.
+     */
+    static SortedMap<String, String> treeEnv(long sourceDateEpoch) {
+        SortedMap<String, String> env = env();
+        env.put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
+        env.put("KBUILD_BUILD_TIMESTAMP", java.time.format.DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss 'UTC' yyyy",
+                java.util.Locale.ROOT).format(java.time.Instant.ofEpochSecond(sourceDateEpoch).atZone(java.time.ZoneOffset.UTC)));
+        return env;
+    }
+
     /** Environment for every kernel step: stable locale and time zone, neutral build identity. */
     static SortedMap<String, String> env() {
         SortedMap<String, String> env = new TreeMap<>();

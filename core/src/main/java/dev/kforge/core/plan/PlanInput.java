@@ -18,13 +18,15 @@ import java.util.TreeMap;
  * @param tools program name to its version line ("not found" when missing)
  * @param files workspace-relative path to content digest, for config files and fragments
  * @param rust the Rust toolchain chosen per kernel, for kernels that build Rust drivers
+ * @param sourceDateEpoch the build time tree steps record (SOURCE_DATE_EPOCH, else the last commit)
  */
 public record PlanInput(
         Workspace workspace,
         SortedMap<String, KernelFacts> kernels,
         SortedMap<String, String> tools,
         SortedMap<String, Digest> files,
-        SortedMap<String, RustTools> rust) {
+        SortedMap<String, RustTools> rust,
+        long sourceDateEpoch) {
 
     public PlanInput {
         Objects.requireNonNull(workspace, "workspace");

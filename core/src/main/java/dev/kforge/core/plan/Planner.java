@@ -323,7 +323,8 @@ public final class Planner {
         attrs.put("rust", Boolean.toString(rust));
         attrs.put("expect", rust ? "CONFIG_RUST=y" : "");
         attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
-        return new Step("prepare/" + kernel.name() + "/" + variant, Step.Kind.PREPARE, commands, KbuildArgs.env(),
+        return new Step("prepare/" + kernel.name() + "/" + variant, Step.Kind.PREPARE, commands,
+                KbuildArgs.treeEnv(in.sourceDateEpoch()),
                 src, inputs, List.of(tree), List.of(), attrs);
     }
 

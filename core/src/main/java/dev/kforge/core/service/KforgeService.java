@@ -7,6 +7,7 @@ import dev.kforge.core.cache.LocalStepCache;
 import dev.kforge.core.cache.StepCache;
 import dev.kforge.core.cache.StepKeys;
 import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.elf.Elf;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.exec.ProgressListener;
@@ -58,9 +59,18 @@ public final class KforgeService {
     private final ToolProbe tools;
     private final StepExecutorFactory executors;
     private final CacheDirs cache;
+    private final Map<String, String> environment;
+    private final java.util.function.ToLongFunction<Path> commitTime;
 
+    /**
+     * @param environment the caller's environment (SOURCE_DATE_EPOCH)
+     * @param commitTime the last commit time of a workspace, 0 when it is not in version control
+     */
     public KforgeService(Catalog catalog, KernelInspector kernels, RustToolchains rust, ToolProbe tools,
-            StepExecutorFactory executors, CacheDirs cache) {
+            StepExecutorFactory executors, CacheDirs cache, Map<String, String> environment,
+            java.util.function.ToLongFunction<Path> commitTime) {
+        this.environment = Map.copyOf(environment);
+        this.commitTime = commitTime;
         this.catalog = catalog;
         this.kernels = kernels;
         this.rust = rust;
@@ -124,8 +134,17 @@ public final class KforgeService {
                     "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
                             + String.join("\n  ", sel.candidates()), sel.hint())));
         }
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools));
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root)));
         return new Planned(ws, root, plan, dirs);
+    }
+
+    /** SOURCE_DATE_EPOCH when set, else the workspace's last commit time, else 0. */
+    private long sourceDateEpoch(Path root) {
+        String env = environment.get("SOURCE_DATE_EPOCH");
+        if (env != null && env.matches("\\d+")) {
+            return Long.parseLong(env);
+        }
+        return commitTime.applyAsLong(root);
     }
 
     /** Selects the build steps whose cell matches one of {@code patterns}, with everything they depend on. */
@@ -269,6 +288,67 @@ public final class KforgeService {
             throw KforgeException.environment("cannot write reports: " + e.getMessage(),
                     "check that the output directory is writable and the disk is not full");
         }
+    }
+
+    /**
+     * Builds each selected cell twice, bypassing the step cache, in two build directories of
+     * different depth and a second apart, and compares the modules byte for byte; for a
+     * difference, names the ELF sections that differ.
+     */
+    public List<Verification> verify(Planned planned, List<String> patterns, int jobs, Path scratch) {
+        BuildPlan plan = planned.plan();
+        List<Step> steps = select(plan, patterns);
+        Roots shared = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(), jobs);
+        List<Step> prepares = steps.stream().filter(s -> s.kind() == Step.Kind.PREPARE).toList();
+        List<Step> builds = steps.stream().filter(s -> s.kind() == Step.Kind.BUILD).map(s -> new Step(s.id(), s.kind(),
+                s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
+                s.deps().stream().filter(d -> plan.step(d).orElseThrow().kind() != Step.Kind.PREPARE).toList(), s.attributes()))
+                .toList();
+        Scheduler scheduler = new Scheduler(jobs, false);
+        List<StepResult> prepared = scheduler.run(prepares, executors.create(shared, plan.tools(), java.util.Optional.empty()),
+                ProgressListener.NONE);
+        Path[] outs = {scratch.resolve("a/out"), scratch.resolve("verify-second-run-with-a-longer-path/x/y/b/out")};
+        List<List<StepResult>> runs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            if (i == 1) {
+                try {
+                    Thread.sleep(1100); // another second on the clock for anything that reads it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+                }
+            }
+            Roots roots = new Roots(planned.root(), outs[i], outs[i].resolveSibling("build"), cache.trees(),
+                    planned.kernelDirs(), jobs);
+            runs.add(scheduler.run(builds, executors.create(roots, plan.tools(), java.util.Optional.empty()), ProgressListener.NONE));
+        }
+        List<Verification> out = new ArrayList<>();
+        for (int i = 0; i < builds.size(); i++) {
+            Step s = builds.get(i);
+            Cell cell = plan.cellOf(s).orElseThrow();
+            String dir = cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
+            StepResult a = runs.get(0).get(i);
+            StepResult b = runs.get(1).get(i);
+            if (!a.status().ok() || !b.status().ok()) {
+                String why = prepared.stream().filter(p -> !p.status().ok()).map(p -> p.stepId() + ": " + p.message())
+                        .findFirst().orElse(!a.status().ok() ? a.message() : b.message());
+                out.add(new Verification(cell.id(), "", false, List.of(), List.of(), "did not build: " + why));
+                continue;
+            }
+            try (var files = Files.list(outs[0].resolve(dir))) {
+                for (Path ko : files.filter(f -> f.getFileName().toString().endsWith(".ko")).sorted().toList()) {
+                    Path other = outs[1].resolve(dir).resolve(ko.getFileName());
+                    String da = Digest.ofFile(ko).hex();
+                    String db = Files.isRegularFile(other) ? Digest.ofFile(other).hex() : "missing";
+                    List<String> sections = da.equals(db) || db.equals("missing") ? List.of()
+                            : Elf.read(ko).differingSections(Elf.read(other));
+                    out.add(new Verification(cell.id(), ko.getFileName().toString(), da.equals(db), List.of(da, db), sections, ""));
+                }
+            } catch (IOException e) {
+                throw KforgeException.environment("verify: " + e.getMessage(), "check free space in " + scratch);
+            }
+        }
+        return out;
     }
 
     /** Cells by id, for callers that name one. */

@@ -92,7 +92,7 @@ class PlannerTest {
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0");
         tools.put("riscv64-linux-gnu-gcc", "riscv64-linux-gnu-gcc (Debian 12.2.0-13) 12.2.0");
         tools.put("clang", "Debian clang version 14.0.6");
-        return new PlanInput(ws, kernels, tools, new TreeMap<>(), rust());
+        return new PlanInput(ws, kernels, tools, new TreeMap<>(), rust(), 1700000000L);
     }
 
     static TreeMap<String, RustTools> rust() {
@@ -165,7 +165,7 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(skips(p)).containsEntry("b/v6.1/x86_64-gcc", "depends on 'a', which is skipped for this target");
     }
 
@@ -179,8 +179,12 @@ class PlannerTest {
                 concat(make, "defconfig"),
                 concat(make, "olddefconfig"),
                 concat(make, "-j${jobs}", "modules_prepare"));
-        assertThat(s.env()).containsExactly(Map.entry("KBUILD_BUILD_HOST", "kforge"), Map.entry("KBUILD_BUILD_USER", "kforge"),
-                Map.entry("LC_ALL", "C"), Map.entry("TZ", "UTC"));
+        assertThat(s.env()).containsExactly(Map.entry("KBUILD_BUILD_HOST", "kforge"),
+                Map.entry("KBUILD_BUILD_TIMESTAMP", "Tue Nov 14 22:13:20 UTC 2023"), Map.entry("KBUILD_BUILD_USER", "kforge"),
+                Map.entry("LC_ALL", "C"), Map.entry("SOURCE_DATE_EPOCH", "1700000000"), Map.entry("TZ", "UTC"));
+        // Module steps carry no build time: it does not change a .ko and would defeat the step cache.
+        assertThat(plan().step("build/core/v6.1/arm64-gcc").orElseThrow().env()).doesNotContainKeys("SOURCE_DATE_EPOCH",
+                "KBUILD_BUILD_TIMESTAMP");
     }
 
     @Test
@@ -202,7 +206,7 @@ class PlannerTest {
         var v61 = in.kernels().get("v6.1");
         kernels.put("k", new KernelFacts("k", v61.kind(), v61.version(), v61.identity(), Optional.empty(), Optional.empty(),
                 Optional.empty(), v61.rustArches(), new TreeMap<>()));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(p.step("prepare/k/armhf-gcc").orElseThrow().commands().get(0))
                 .endsWith("ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-", "multi_v7_defconfig");
         assertThat(p.step("prepare/k/arm64-llvm").orElseThrow().commands().get(0))
@@ -248,7 +252,7 @@ class PlannerTest {
         var in = input(dir);
         var tools = new TreeMap<>(in.tools());
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 13.1.0) 13.1.0");
-        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust()));
+        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust(), in.sourceDateEpoch()));
         BuildPlan p = plan();
         assertThat(changed.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"))
                 .isNotEqualTo(p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"));
@@ -304,7 +308,7 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
         assertThat(p.steps()).extracting(Step::id).containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
         assertThat(p.skipped()).isEmpty();
         assertThat(new Planner(Catalog.builtIn()).rustKernels(ws, in.kernels())).isEmpty();
@@ -331,7 +335,7 @@ class PlannerTest {
                         """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>()));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
         Step test = p.step("cargo-test/a/t").orElseThrow();
         assertThat(test.commands()).containsExactly(List.of("/usr/bin/cargo", "test", "--offline", "--manifest-path",
                 "${workspace}/drivers/a/t/Cargo.toml", "--target-dir", "${build}/cargo/a/t/host"));

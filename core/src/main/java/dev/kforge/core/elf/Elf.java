@@ -1,4 +1,4 @@
-package dev.kforge.kbuild;
+package dev.kforge.core.elf;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,10 +10,13 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** The few facts kforge reads from a kernel module's ELF file: e_machine and .modinfo. */
-record Elf(int machine, boolean is64, SortedMap<String, String> modinfo) {
+/**
+ * The few facts kforge reads from an ELF file (a kernel module): e_machine, .modinfo and a digest
+ * of every section's contents (to say which sections differ when two builds differ).
+ */
+public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, SortedMap<String, String> sections) {
 
-    static Elf read(Path file) throws IOException {
+    public static Elf read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (bytes.length < 52 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F') {
@@ -27,27 +30,43 @@ record Elf(int machine, boolean is64, SortedMap<String, String> modinfo) {
         int shnum = Short.toUnsignedInt(b.getShort(is64 ? 0x3C : 0x30));
         int shstrndx = Short.toUnsignedInt(b.getShort(is64 ? 0x3E : 0x32));
         SortedMap<String, String> modinfo = new TreeMap<>();
+        SortedMap<String, String> sections = new TreeMap<>();
         if (shoff > 0 && shstrndx < shnum) {
             long strOff = sectionOffset(b, shoff, shentsize, shstrndx, is64);
             for (int i = 0; i < shnum; i++) {
                 long base = shoff + (long) i * shentsize;
                 String name = cString(bytes, (int) (strOff + Integer.toUnsignedLong(b.getInt((int) base))));
-                if (name.equals(".modinfo")) {
-                    long off = sectionOffset(b, shoff, shentsize, i, is64);
-                    long size = is64 ? b.getLong((int) base + 0x20) : Integer.toUnsignedLong(b.getInt((int) base + 0x14));
+                long off = sectionOffset(b, shoff, shentsize, i, is64);
+                long size = is64 ? b.getLong((int) base + 0x20) : Integer.toUnsignedLong(b.getInt((int) base + 0x14));
+                int type = b.getInt((int) base + 4);
+                boolean hasBytes = type != 8 && off >= 0 && off + size <= bytes.length; // SHT_NOBITS has none
+                if (name.equals(".modinfo") && hasBytes) {
                     parseModinfo(bytes, (int) off, (int) size, modinfo);
+                }
+                if (!name.isEmpty()) {
+                    String digest = hasBytes
+                            ? dev.kforge.core.digest.Digest.of(java.util.Arrays.copyOfRange(bytes, (int) off, (int) (off + size))).hex()
+                            : "nobits:" + size;
+                    sections.merge(name, digest, (x, y) -> x + "+" + y);
                 }
             }
         }
-        return new Elf(machine, is64, modinfo);
+        return new Elf(machine, is64, modinfo, sections);
     }
 
-    Optional<String> vermagic() {
+    /** Names of the sections whose contents differ between {@code this} and {@code other}, or exist in one only. */
+    public java.util.List<String> differingSections(Elf other) {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>(sections.keySet());
+        names.addAll(other.sections.keySet());
+        return names.stream().filter(n -> !java.util.Objects.equals(sections.get(n), other.sections.get(n))).toList();
+    }
+
+    public Optional<String> vermagic() {
         return Optional.ofNullable(modinfo.get("vermagic"));
     }
 
     /** The release: the first word of vermagic. */
-    Optional<String> release() {
+    public Optional<String> release() {
         return vermagic().map(v -> v.split(" ", 2)[0]);
     }
 

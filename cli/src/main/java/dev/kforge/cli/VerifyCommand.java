@@ -1,0 +1,63 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.service.Planned;
+import dev.kforge.core.service.Verification;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "verify", description = "Build each cell twice (no cache, two directories, another time) and check the "
+        + ".ko files are bit-identical; name the ELF sections that differ.")
+final class VerifyCommand implements Callable<Integer> {
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Mixin
+    ManifestOption manifest;
+
+    @Parameters(paramLabel = "CELL", arity = "0..*", description = "Cells to verify (default: all).")
+    List<String> cells = List.of();
+
+    @Override
+    public Integer call() throws IOException {
+        KforgeService service = root.service();
+        Planned planned = service.plan(manifest.path(root.context), manifest.display());
+        Path scratch = Files.createTempDirectory("kforge-verify");
+        List<Verification> results;
+        try {
+            results = service.verify(planned, cells, Runtime.getRuntime().availableProcessors(), scratch);
+        } finally {
+            try (var s = Files.walk(scratch)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        PrintWriter out = root.out();
+        int bad = 0;
+        for (Verification v : results) {
+            if (!v.problem().isEmpty()) {
+                out.printf("%-40s ERROR          %s%n", v.cell(), v.problem());
+                bad++;
+            } else if (v.reproducible()) {
+                out.printf("%-40s reproducible   %s %s%n", v.cell(), v.module(), v.sha256().get(0));
+            } else {
+                out.printf("%-40s DIFFERS        %s: sections %s%n", v.cell(), v.module(), String.join(", ", v.differingSections()));
+                bad++;
+            }
+        }
+        out.printf("%d module(s) checked, %d not reproducible%n", results.size(), bad);
+        out.flush();
+        return bad == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
+    }
+}

@@ -39,7 +39,8 @@ class ExamplesBuildIT {
     void buildsEveryCellOfTheExamplesAndReportsTheSkippedOnes() throws Exception {
         Path ws = ItSupport.copyExamples(dir.resolve("ws"));
         Path junit = dir.resolve("report.xml");
-        ItSupport.Run run = kforge(ws, "build", "--junit", junit.toString());
+        // --no-cache: this test is about real builds, whatever earlier runs left in the step cache.
+        ItSupport.Run run = kforge(ws, "build", "--no-cache", "--junit", junit.toString());
         assertThat(run.code()).as(run.err() + run.out()).isZero();
         assertThat(run.out()).contains("23 cells: 15 built, 0 cached, 0 failed, 8 skipped");
 
@@ -111,8 +112,8 @@ class ExamplesBuildIT {
         assertThat(Files.readString(ws.resolve("drivers/rust_hello/rust-project.json")))
                 .contains(ws.resolve("drivers/rust_hello/rust_hello.rs").toString());
 
-        // A second run reuses every prepared tree: no tree-level make at all.
-        ItSupport.Run again = kforge(ws, "build", "-q");
+        // A second real build reuses every prepared tree: no tree-level make at all.
+        ItSupport.Run again = kforge(ws, "build", "-q", "--no-cache");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.commands()).noneMatch(argv -> argv.contains("modules_prepare") || argv.contains("olddefconfig")
                 || argv.contains("defconfig") || argv.contains("multi_v7_defconfig"));

@@ -57,7 +57,7 @@ class FailuresIT {
                         [[matrix]]
                         arches = ["x86_64"]
                         """);
-        ItSupport.Run run = kforge(dir, "build", "--junit", "junit.xml");
+        ItSupport.Run run = kforge(dir, "build", "--no-cache", "--junit", "junit.xml");
         assertThat(run.code()).as(run.err()).isEqualTo(1);
         var cells = cells(dir.resolve("out"));
         for (String k : new String[] {"debian", "v6.1"}) {
@@ -102,7 +102,7 @@ class FailuresIT {
                         [[matrix]]
                         arches = ["x86_64"]
                         """);
-        ItSupport.Run run = kforge(dir, "build", "-j", "1", "--fail-fast");
+        ItSupport.Run run = kforge(dir, "build", "--no-cache", "-j", "1", "--fail-fast");
         assertThat(run.code()).isEqualTo(1);
         var cells = cells(dir.resolve("out"));
         assertThat(cells.get("a/debian/x86_64-gcc")).containsEntry("status", "failed");

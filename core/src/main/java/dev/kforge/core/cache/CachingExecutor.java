@@ -31,6 +31,11 @@ import java.util.stream.Stream;
  */
 public final class CachingExecutor implements StepExecutor {
 
+    /** Logical output names: files of the step's out/ directory, executables marked so restores keep the bit. */
+    static final String OUT = "out/";
+
+    static final String OUT_EXECUTABLE = "out+x/";
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingExecutor.class);
 
     private final StepExecutor delegate;
@@ -104,8 +109,8 @@ public final class CachingExecutor implements StepExecutor {
                     LOG.warn("{}: cache blob {} missing or corrupt; rebuilding", step.id(), o.getValue().prefix(12));
                     return false;
                 }
-                if (o.getKey().startsWith("out/") && isExecutableName(o.getKey())) {
-                    target.toFile().setExecutable(true);
+                if (o.getKey().startsWith(OUT_EXECUTABLE) && !target.toFile().setExecutable(true, false)) {
+                    return false;
                 }
             }
             if (outDir.isPresent()) {
@@ -130,7 +135,7 @@ public final class CachingExecutor implements StepExecutor {
             }
             try (Stream<Path> s = Files.walk(outDir.get())) {
                 for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                    outputs.put("out/" + outDir.get().relativize(f), f);
+                    outputs.put((Files.isExecutable(f) ? OUT_EXECUTABLE : OUT) + outDir.get().relativize(f), f);
                 }
             }
         }
@@ -159,17 +164,16 @@ public final class CachingExecutor implements StepExecutor {
     }
 
     private Path target(Step step, String name, Path tmpOut) {
-        if (name.startsWith("out/")) {
-            return tmpOut.resolve(name.substring(4));
+        if (name.startsWith(OUT)) {
+            return tmpOut.resolve(name.substring(OUT.length()));
+        }
+        if (name.startsWith(OUT_EXECUTABLE)) {
+            return tmpOut.resolve(name.substring(OUT_EXECUTABLE.length()));
         }
         if (name.equals("build/Module.symvers")) {
             return roots.path(step.attribute("buildDir")).resolve("Module.symvers");
         }
         throw new IllegalStateException("unknown cached output " + name);
-    }
-
-    private static boolean isExecutableName(String name) {
-        return name.contains("/tools/") && !name.endsWith(".log");
     }
 
     static void swapIn(Path tmp, Path outDir) throws IOException {

@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  */
 public final class StepKeys {
 
-    /** Bumped when what a step produces changes for the same inputs. */
-    public static final int FORMAT = 1;
+    /** Bumped when what a step produces, or how it is stored, changes for the same inputs (2: executable bits). */
+    public static final int FORMAT = 2;
 
     /** Files kforge itself writes into driver directories; they do not change a build. */
     private static final Set<String> IGNORED = Set.of("compile_commands.json", "rust-project.json");

@@ -43,6 +43,17 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Build every cell for real instead of restoring cached results.")
     boolean noCache;
 
+    @picocli.CommandLine.Mixin
+    RemoteCacheOptions remote;
+
+    @Option(names = "--shard", paramLabel = "I/N",
+            description = "Run shard I of N (default from $CI_NODE_INDEX/$CI_NODE_TOTAL when set).")
+    String shard;
+
+    @Option(names = "--expect-plan-hash", paramLabel = "HASH",
+            description = "Refuse to run (exit 2) unless this runner's plan has this hash.")
+    String expectPlanHash;
+
     @Parameters(paramLabel = "CELL", arity = "0..*",
             description = "Cells to build, DRIVER/KERNEL/ARCH-TOOLCHAIN; * matches within a part (hello/*/arm64-*).")
     List<String> cells = List.of();
@@ -57,8 +68,10 @@ final class BuildCommand implements Callable<Integer> {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
         Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache);
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,
+                PlanChecks.shard(shard, root.context.env()), false, remote.resolve(planned.workspace(), root.context.env()));
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
         try {

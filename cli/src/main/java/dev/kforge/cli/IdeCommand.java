@@ -55,7 +55,7 @@ final class IdeCommand implements Callable<Integer> {
         }
         List<String> cells = new ArrayList<>();
         chosen.values().forEach(s -> cells.add(planned.plan().cellOf(s).orElseThrow().id()));
-        RunReport report = service.build(planned, new BuildRequest(Runtime.getRuntime().availableProcessors(), false,
+        RunReport report = service.build(planned, BuildRequest.of(Runtime.getRuntime().availableProcessors(), false,
                 Optional.empty(), Optional.empty(), cells, false), ProgressListener.NONE);
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             IdeCommand.class,
             VerifyCommand.class,
             CacheCommand.class,
+            GatherCommand.class,
             DoctorCommand.class,
             KernelsCommand.class,
             InitCommand.class,

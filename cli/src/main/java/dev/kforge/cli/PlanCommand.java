@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "plan", description = "Print the build plan: steps, skipped cells and the plan hash.")
 final class PlanCommand implements Callable<Integer> {
 
-    enum Format { json, text }
+    enum Format { json, text, github_matrix, gitlab_child }
 
     @ParentCommand
     KforgeCommand root;
@@ -23,15 +23,55 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     ManifestOption manifest;
 
-    @Option(names = "--format", defaultValue = "json", description = "json (canonical, stable) or text. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--format", defaultValue = "json", converter = FormatConverter.class,
+            description = "json (canonical, stable), text, github-matrix (strategy.matrix via fromJSON) or gitlab-child "
+                    + "(a child pipeline). Default: ${DEFAULT-VALUE}.")
     Format format;
+
+    @Option(names = "--shards", paramLabel = "N", description = "Shards for github-matrix/gitlab-child (default: about four cells each).")
+    Integer shards;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Print only the steps shard I of N runs (with their dependencies).")
+    String shard;
+
+    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<Format> {
+        @Override
+        public Format convert(String v) {
+            try {
+                return Format.valueOf(v.replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "expected json, text, github-matrix or gitlab-child, not '" + v + "'");
+            }
+        }
+    }
 
     @Override
     public Integer call() {
         Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
         PrintWriter out = root.out();
         BuildPlan plan = planned.plan();
-        if (format == Format.json) {
+        var only = PlanChecks.shard(shard, java.util.Map.of());
+        if (only.isPresent()) {
+            var ids = new java.util.HashSet<>(dev.kforge.core.plan.Sharding.split(plan, only.get().total()).get(only.get().index() - 1));
+            for (Step s : plan.steps()) {
+                if (ids.contains(s.id())) {
+                    out.println(s.id());
+                }
+            }
+            out.flush();
+            return 0;
+        }
+        if (format == Format.github_matrix || format == Format.gitlab_child) {
+            int max = format == Format.github_matrix ? CiPlans.GITHUB_MAX : CiPlans.GITLAB_MAX;
+            int n = shards == null ? dev.kforge.core.plan.Sharding.defaultShards(plan, max) : shards;
+            if (n < 1 || n > max) {
+                throw dev.kforge.core.KforgeException.userInput("--shards must be between 1 and " + max + " for "
+                        + format.name().replace('_', '-'), "the CI system caps jobs per matrix or pipeline at " + max);
+            }
+            out.print(format == Format.github_matrix ? CiPlans.githubMatrix(plan, n) : CiPlans.gitlabChild(plan, n,
+                    manifest.display()));
+        } else if (format == Format.json) {
             out.print(CanonicalJson.write(plan.toTree()));
         } else {
             out.println("plan " + plan.planHash().hex());

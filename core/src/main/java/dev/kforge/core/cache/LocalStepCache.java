@@ -129,6 +129,22 @@ public final class LocalStepCache implements StepCache {
         }
     }
 
+    /** Adds a verified file as blob {@code d} (a download from a remote cache). */
+    void putBlob(Digest d, Path file) throws IOException {
+        Path b = blob(d);
+        if (Files.isRegularFile(b)) {
+            return;
+        }
+        Files.createDirectories(b.getParent());
+        Path tmp = Files.createTempFile(b.getParent(), d.prefix(8), ".tmp");
+        try {
+            Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, b, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     Path blob(Digest d) {
         return cas.resolve(d.hex().substring(0, 2)).resolve(d.hex());
     }

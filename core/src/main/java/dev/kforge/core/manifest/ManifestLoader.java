@@ -34,7 +34,7 @@ import org.tomlj.TomlParseResult;
 public final class ManifestLoader {
 
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
-    private static final Set<String> WORKSPACE = Set.of("name", "out");
+    private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
     private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
     private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo");
     private static final Set<String> CARGO = Set.of("path", "role");
@@ -87,10 +87,16 @@ public final class ManifestLoader {
 
         String name = "workspace";
         String out = "out";
+        Optional<String> remote = Optional.empty();
         Optional<TableReader> ws = top.table("workspace");
         if (ws.isPresent()) {
             ws.get().onlyKeys(WORKSPACE);
             name = ws.get().optString("name").orElse(name);
+            remote = ws.get().optString("remote-cache");
+            if (remote.isPresent() && !remote.get().matches("https?://[^\\s]+")) {
+                throw new ManifestException(ws.get().posOf("remote-cache"), "remote-cache must be an http:// or https:// URL",
+                        "e.g. remote-cache = \"http://cache.example:8080/kforge\"; credentials go in KFORGE_REMOTE_CACHE_HEADER");
+            }
             if (ws.get().has("out")) {
                 out = relativePath(ws.get(), "out", ws.get().string("out"));
             }
@@ -100,7 +106,7 @@ public final class ManifestLoader {
         List<Driver> drivers = drivers(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         checkDependencies(drivers, displayName);
-        return new Workspace(name, displayName, out, kernels, drivers, matrices);
+        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote);
     }
 
     private List<KernelSource> kernels(TableReader top) {

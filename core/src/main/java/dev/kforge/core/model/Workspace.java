@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param kernels kernels in declaration order
  * @param drivers drivers in declaration order
  * @param matrices the matrices whose union is the set of targets
+ * @param remoteCache the remote step cache URL the manifest names, if any
  */
 public record Workspace(
         String name,
@@ -21,7 +22,8 @@ public record Workspace(
         String out,
         List<KernelSource> kernels,
         List<Driver> drivers,
-        List<MatrixSpec> matrices) {
+        List<MatrixSpec> matrices,
+        Optional<String> remoteCache) {
 
     public Workspace {
         Objects.requireNonNull(name, "name");
@@ -30,6 +32,7 @@ public record Workspace(
         kernels = List.copyOf(kernels);
         drivers = List.copyOf(drivers);
         matrices = List.copyOf(matrices);
+        Objects.requireNonNull(remoteCache, "remoteCache");
     }
 
     public Optional<Driver> driver(String name) {

@@ -15,9 +15,18 @@ import java.util.Optional;
  * @param junit where to write JUnit XML, if anywhere
  * @param cells cell id patterns ({@code *} matches within a segment, {@code **} across); empty = all
  * @param useCache false for --no-cache: run every step (results are still stored)
+ * @param shard run only this shard of the plan
+ * @param restoreOnly gather mode: restore every step from the cache, run nothing
+ * @param remote a remote step cache to share results through
  */
 public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
-        boolean useCache) {
+        boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote) {
+
+    /** A plain build of {@code cells} (all when empty). */
+    public static BuildRequest of(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit,
+            List<String> cells, boolean useCache) {
+        return new BuildRequest(jobs, failFast, stepTimeout, junit, cells, useCache, Optional.empty(), false, Optional.empty());
+    }
 
     public BuildRequest {
         if (jobs < 1) {
@@ -26,5 +35,7 @@ public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTi
         Objects.requireNonNull(stepTimeout, "stepTimeout");
         Objects.requireNonNull(junit, "junit");
         cells = List.copyOf(cells);
+        Objects.requireNonNull(shard, "shard");
+        Objects.requireNonNull(remote, "remote");
     }
 }

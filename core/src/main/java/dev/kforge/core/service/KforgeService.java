@@ -3,6 +3,8 @@ package dev.kforge.core.service;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.CachingExecutor;
+import dev.kforge.core.cache.HttpStepCache;
+import dev.kforge.core.cache.TieredStepCache;
 import dev.kforge.core.cache.LocalStepCache;
 import dev.kforge.core.cache.StepCache;
 import dev.kforge.core.cache.StepKeys;
@@ -192,13 +194,25 @@ public final class KforgeService {
         BuildPlan plan = planned.plan();
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(),
                 request.jobs());
-        StepCache stepCache = new LocalStepCache(cache.steps());
+        LocalStepCache local = new LocalStepCache(cache.steps());
+        StepCache stepCache = request.remote().<StepCache>map(r -> new TieredStepCache(local,
+                new HttpStepCache(r.url(), r.header()), r.readWrite())).orElse(local);
         List<Step> selected = select(plan, request.cells());
+        if (request.shard().isPresent()) {
+            var shard = request.shard().get();
+            java.util.Set<String> ids = new java.util.HashSet<>(
+                    dev.kforge.core.plan.Sharding.split(plan, shard.total()).get(shard.index() - 1));
+            selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
+        }
         Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, new DigestMemo(cache.digests())).compute(selected);
         Map<String, Step> deferred = new LinkedHashMap<>();
-        List<Step> steps = request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
-        var executor = new CachingExecutor(executors.create(roots, plan.tools(), request.stepTimeout()), stepCache, roots, keys,
-                request.useCache(), deferred);
+        List<Step> steps = request.restoreOnly() ? withoutPrepares(selected)
+                : request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
+        dev.kforge.core.exec.StepExecutor real = request.restoreOnly()
+                ? s -> StepResult.of(s.id(), StepStatus.FAILED, Duration.ZERO,
+                        "not in the cache: no shard built it (or its upload failed)")
+                : executors.create(roots, plan.tools(), request.stepTimeout());
+        var executor = new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred);
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
 
         List<CellReport> cells = new ArrayList<>();
@@ -221,8 +235,9 @@ public final class KforgeService {
             cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir));
         }
         List<Pattern> wanted = request.cells().stream().map(KforgeService::glob).toList();
+        boolean reportSkips = request.shard().map(sh -> sh.index() == 1).orElse(true);
         for (Skip skip : plan.skipped()) {
-            if (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches())) {
+            if (reportSkips && (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches()))) {
                 cells.add(new CellReport(skip.cell(), StepStatus.SKIPPED, Duration.ZERO, skip.reason(), List.of(), ""));
             }
         }
@@ -267,6 +282,16 @@ public final class KforgeService {
         Set<String> needed = new java.util.HashSet<>();
         out.forEach(s -> needed.addAll(s.deps()));
         return out.stream().filter(s -> s.kind() != Step.Kind.PREPARE || needed.contains(s.id())).toList();
+    }
+
+    /** Gather mode runs nothing: prepares go, and the steps that waited on them wait no more. */
+    private static List<Step> withoutPrepares(List<Step> steps) {
+        java.util.Set<String> prepares = new java.util.HashSet<>();
+        steps.stream().filter(s -> s.kind() == Step.Kind.PREPARE).forEach(s -> prepares.add(s.id()));
+        return steps.stream().filter(s -> !prepares.contains(s.id()))
+                .map(s -> new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
+                        s.deps().stream().filter(d -> !prepares.contains(d)).toList(), s.attributes()))
+                .toList();
     }
 
     private static void writeReports(Planned planned, RunReport report, BuildRequest request) {

@@ -1,0 +1,53 @@
+package dev.kforge.cli;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.report.RunReport;
+import dev.kforge.core.service.BuildRequest;
+import dev.kforge.core.service.Planned;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "gather", description = "After the shards: restore every cell from the cache (local or remote) into one out/ "
+        + "with the combined results, JUnit XML, SHA256SUMS and provenance. Builds nothing.")
+final class GatherCommand implements Callable<Integer> {
+
+    @ParentCommand
+    KforgeCommand root;
+
+    @Mixin
+    ManifestOption manifest;
+
+    @Mixin
+    RemoteCacheOptions remote;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML.")
+    Path junit;
+
+    @Option(names = "--expect-plan-hash", paramLabel = "HASH", description = "Refuse (exit 2) unless the plan has this hash.")
+    String expectPlanHash;
+
+    @Override
+    public Integer call() {
+        Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        PlanChecks.expectHash(planned, expectPlanHash);
+        BuildRequest request = new BuildRequest(Runtime.getRuntime().availableProcessors(), false, Optional.empty(),
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve), List.of(), true, Optional.empty(), true,
+                remote.resolve(planned.workspace(), root.context.env()));
+        RunReport report = root.service().build(planned, request, new Progress(root.err(), false, true));
+        long missing = report.cells().stream().filter(c -> c.status() == StepStatus.FAILED).count();
+        report.cells().stream().filter(c -> c.status() == StepStatus.FAILED)
+                .forEach(c -> root.err().println("missing " + c.cell().id() + ": " + c.message()));
+        root.out().printf("%d cells: %d gathered, %d missing, %d skipped -> %s%n", report.cells().size(),
+                report.count(StepStatus.CACHED), missing, report.count(StepStatus.SKIPPED), planned.out());
+        root.out().flush();
+        root.err().flush();
+        return missing == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
+    }
+}

@@ -83,9 +83,7 @@ final class BuildCommand implements Callable<Integer> {
         if (report.success()) {
             return 0;
         }
-        boolean environment = java.util.stream.Stream.concat(report.prepares().stream(), report.companions().stream())
-                .anyMatch(p -> "ENVIRONMENT".equals(p.details().get("failure")));
-        return environment ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
+        return report.environmentFailure() ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
     }
 
     private static final java.util.regex.Pattern UNDEFINED =

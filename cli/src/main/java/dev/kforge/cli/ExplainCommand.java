@@ -28,6 +28,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CELL", description = "DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc")
     String cell;
 
+    @picocli.CommandLine.Option(names = "--only-cell",
+            description = "Print only the cell's own commands, not the tree preparation or the drivers it depends on.")
+    boolean onlyCell;
+
     @Override
     public Integer call() {
         KforgeService service = root.service();
@@ -41,7 +45,8 @@ final class ExplainCommand implements Callable<Integer> {
             throw KforgeException.userInput("no cell " + cell + " in the plan",
                     "kforge plan --format text lists the cells (build/DRIVER/KERNEL/ARCH-TOOLCHAIN)");
         }
-        List<Step> steps = KforgeService.select(planned.plan(), List.of(cell));
+        List<Step> steps = onlyCell ? List.of(KforgeService.cellSteps(planned.plan()).get(cell))
+                : KforgeService.select(planned.plan(), List.of(cell));
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
         PrintWriter out = root.out();

@@ -138,6 +138,31 @@ class CliTest {
     }
 
     @Test
+    void aKernelPathThatIsNotAKernelTreeIsAOneLineEnvironmentError() throws Exception {
+        Files.createDirectories(dir.resolve("not-a-kernel"));
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
+                .replace("source = \"kernel\"", "headers = \"not-a-kernel\""));
+        Run r = run(dir, "plan");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.err().lines().toList()).hasSize(2);
+        assertThat(r.err()).startsWith("kforge: error: kernel 'k': " + dir.resolve("not-a-kernel") + " is not a prepared kernel tree")
+                .contains("  hint: ");
+    }
+
+    @Test
+    void aDriverSymlinkedOutOfTheWorkspaceIsRejected() throws Exception {
+        Path outside = Files.createDirectories(cache.resolve("outside-driver"));
+        Files.writeString(outside.resolve("Kbuild"), "obj-m += x.o\n");
+        Files.createSymbolicLink(dir.resolve("drivers/linked"), outside);
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
+                .replace("path = \"drivers/hello\"", "path = \"drivers/linked\""));
+        Run r = run(dir, "plan");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("kforge.toml:10:1: driver 'hello': 'drivers/linked' resolves (through a symbolic link) "
+                + "outside the workspace");
+    }
+
+    @Test
     void unknownOptionExitsTwo() {
         Run r = run(dir, "plan", "--frobnicate");
         assertThat(r.code()).isEqualTo(2);

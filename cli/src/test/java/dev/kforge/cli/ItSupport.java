@@ -35,7 +35,13 @@ final class ItSupport {
     /** Records every command while running it for real. */
     static final class RecordingRunner implements ProcessRunner {
         final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
-        private final LocalProcessRunner real = new LocalProcessRunner();
+        private final LocalProcessRunner real;
+
+        RecordingRunner(Map<String, String> extraEnv) {
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.putAll(extraEnv);
+            real = new LocalProcessRunner(env);
+        }
 
         @Override
         public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
@@ -45,9 +51,14 @@ final class ItSupport {
     }
 
     static Run kforge(Path cwd, String... args) {
-        RecordingRunner runner = new RecordingRunner();
+        return kforgeWithEnv(cwd, Map.of(), args);
+    }
+
+    static Run kforgeWithEnv(Path cwd, Map<String, String> extraEnv, String... args) {
+        RecordingRunner runner = new RecordingRunner(extraEnv);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("CI", "true");
+        env.putAll(extraEnv);
         CommandLine cl = KforgeCommand.commandLine(new Context(env, runner, cwd));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -55,6 +66,11 @@ final class ItSupport {
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
         return new Run(code, out.toString(), err.toString(), List.copyOf(runner.commands));
+    }
+
+    /** The distribution's launcher, built by the package phase before the integration tests. */
+    static Path launcher() {
+        return repo().resolve("cli/target/kforge-0.1.0-SNAPSHOT/kforge-0.1.0-SNAPSHOT/bin/kforge");
     }
 
     static Path repo() {

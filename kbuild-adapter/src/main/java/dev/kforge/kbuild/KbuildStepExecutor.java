@@ -93,13 +93,26 @@ public final class KbuildStepExecutor implements StepExecutor {
         Files.createDirectories(tree.getParent());
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("tree-" + tree.getFileName() + ".lock"))) {
             Path marker = tree.resolve(MARKER);
-            if (Files.isRegularFile(marker) && Files.readString(marker).equals(expected)) {
-                return result(step, StepStatus.CACHED, start, "reused prepared tree " + tree, List.of(),
-                        Map.of("tree", tree.toString(), "log", log.toString()));
+            if (Files.isRegularFile(marker)) {
+                Map<?, ?> stored = markerContent(marker);
+                if (stored.get("listing") == null && stored.equals(CanonicalJson.read(expected))) {
+                    // A marker from before listings were recorded: record one now, trusting the tree this once.
+                    stored = upgradeMarker(marker, expected, tree);
+                }
+                if (stored.get("listing") != null && withoutListing(stored).equals(CanonicalJson.read(expected))) {
+                    if (stored.get("listing").equals(listing(tree))) {
+                        return result(step, StepStatus.CACHED, start, "reused prepared tree " + tree, List.of(),
+                                Map.of("tree", tree.toString(), "log", log.toString()));
+                    }
+                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                            .warn("{}: prepared tree {} was damaged (files changed or deleted); preparing it again", step.id(), tree);
+                }
             }
             if (Files.exists(tree)) {
-                org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
-                        .warn("{}: discarding half-prepared tree {}", step.id(), tree);
+                if (!Files.isRegularFile(marker)) {
+                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                            .warn("{}: discarding half-prepared tree {}", step.id(), tree);
+                }
                 Tree.deleteRecursively(tree);
             }
             Files.deleteIfExists(log);
@@ -133,12 +146,55 @@ public final class KbuildStepExecutor implements StepExecutor {
                 return result(step, StepStatus.FAILED, start, "modules_prepare finished without include/generated/utsrelease.h",
                         List.of(), Map.of("log", log.toString()));
             }
-            Path tmp = Files.createTempFile(tree, "marker", ".tmp");
-            Files.writeString(tmp, expected);
+            Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> content = new LinkedHashMap<>((Map<String, Object>) CanonicalJson.read(expected));
+            content.put("listing", listing(tree));
+            Files.writeString(tmp, CanonicalJson.write(content));
             Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return result(step, StepStatus.BUILT, start, "prepared " + tree, List.of(),
                     Map.of("tree", tree.toString(), "log", log.toString()));
         }
+    }
+
+    private static Map<?, ?> markerContent(Path marker) throws IOException {
+        try {
+            return (Map<?, ?>) CanonicalJson.read(Files.readString(marker));
+        } catch (RuntimeException e) {
+            return Map.of(); // a torn marker: the tree is prepared again
+        }
+    }
+
+    private static Map<?, ?> upgradeMarker(Path marker, String expected, Path tree) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> content = new LinkedHashMap<>((Map<String, Object>) CanonicalJson.read(expected));
+        content.put("listing", listing(tree));
+        Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
+        Files.writeString(tmp, CanonicalJson.write(content));
+        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return content;
+    }
+
+    private static Object withoutListing(Map<?, ?> m) {
+        Map<Object, Object> copy = new LinkedHashMap<>(m);
+        copy.remove("listing");
+        return copy;
+    }
+
+    /**
+     * A digest of every file's path and size in a prepared tree (the marker aside): a deleted or
+     * truncated file changes it. M= builds write nothing into the tree, so it stays put.
+     */
+    static String listing(Path tree) throws IOException {
+        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-tree-listing", 1);
+        try (Stream<Path> s = Files.walk(tree)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                if (!p.getFileName().toString().equals(MARKER)) {
+                    f.add(tree.relativize(p).toString()).add(Files.size(p));
+                }
+            }
+        }
+        return f.digest().hex();
     }
 
     /** The marker records the step (unresolved, so it is machine-independent) and its make variables. */
@@ -213,7 +269,8 @@ public final class KbuildStepExecutor implements StepExecutor {
             }
         }
 
-        long deadline = stepTimeout.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        Optional<Duration> limit = effectiveTimeout(step);
+        long deadline = limit.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
         KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"));
         for (List<String> argv : step.commands()) {
             Optional<StepResult> failed = run(step, argv, log, deadline, start, Optional.of(parser));
@@ -262,6 +319,16 @@ public final class KbuildStepExecutor implements StepExecutor {
         return r;
     }
 
+    /** The tighter of --step-timeout and the driver's own timeout. */
+    private Optional<Duration> effectiveTimeout(Step step) {
+        Optional<Duration> driver = Optional.ofNullable(step.attributes().get("timeoutSeconds"))
+                .map(s -> Duration.ofSeconds(Long.parseLong(s)));
+        if (driver.isPresent() && stepTimeout.isPresent()) {
+            return Optional.of(driver.get().compareTo(stepTimeout.get()) < 0 ? driver.get() : stepTimeout.get());
+        }
+        return driver.or(() -> stepTimeout);
+    }
+
     /** Runs one command; a failure becomes the step's result (with diagnostics when a parser is given). */
     private Optional<StepResult> run(Step step, List<String> argv, Path log, long deadline, long start,
             Optional<KbuildLog> parser) throws IOException, InterruptedException {
@@ -284,7 +351,8 @@ public final class KbuildStepExecutor implements StepExecutor {
         List<Diagnostic> diagnostics = parser.isPresent() ? parser.get().parse(log) : List.of();
         if (r.timedOut()) {
             return Optional.of(result(step, StepStatus.TIMED_OUT, start, "timed out after "
-                    + stepTimeout.map(Duration::toSeconds).orElse(0L) + " s; see " + log, diagnostics, Map.of("log", log.toString())));
+                    + effectiveTimeout(step).map(Duration::toSeconds).orElse(0L) + " s (its processes were killed); see " + log,
+                    diagnostics, Map.of("log", log.toString())));
         }
         String first = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).findFirst()
                 .map(Diagnostic::format)

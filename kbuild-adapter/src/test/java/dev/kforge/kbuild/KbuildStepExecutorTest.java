@@ -206,11 +206,17 @@ class KbuildStepExecutorTest {
         assertThat(again.status()).isEqualTo(StepStatus.CACHED);
         assertThat(make.makes).hasSize(3);
 
+        // A file deleted from a prepared tree is noticed, and the tree prepared again.
+        Files.delete(dir.resolve("cache/trees/t2/include/generated/utsrelease.h"));
+        assertThat(executor().execute(prepare("", "")).status()).isEqualTo(StepStatus.BUILT);
+        assertThat(make.makes).hasSize(6);
+        assertThat(executor().execute(prepare("", "")).status()).isEqualTo(StepStatus.CACHED);
+
         // A killed run leaves a tree without its marker: it is discarded and prepared again.
         Files.delete(dir.resolve("cache/trees/t2/" + KbuildStepExecutor.MARKER));
         Files.writeString(dir.resolve("cache/trees/t2/stray-half-written"), "x");
         assertThat(executor().execute(prepare("", "")).status()).isEqualTo(StepStatus.BUILT);
-        assertThat(make.makes).hasSize(6);
+        assertThat(make.makes).hasSize(9);
         assertThat(dir.resolve("cache/trees/t2/stray-half-written")).doesNotExist();
     }
 

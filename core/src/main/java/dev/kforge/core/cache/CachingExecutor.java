@@ -66,6 +66,17 @@ public final class CachingExecutor implements StepExecutor {
         if (key == null) {
             return delegate.execute(step);
         }
+        // Two kforge processes building the same workspace take turns per cell: the second finds
+        // the first one's result in the cache instead of deleting its build directory mid-build.
+        if (step.attributes().containsKey("buildDir")) {
+            try (FileLock lock = FileLock.acquire(Path.of(roots.path(step.attribute("buildDir")) + ".lock"))) {
+                return executeLocked(step, key);
+            }
+        }
+        return executeLocked(step, key);
+    }
+
+    private StepResult executeLocked(Step step, StepKey key) throws InterruptedException {
         long start = System.nanoTime();
         try {
             if (lookup) {

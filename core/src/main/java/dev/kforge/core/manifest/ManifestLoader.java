@@ -36,7 +36,7 @@ public final class ManifestLoader {
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
     private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
-    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo");
+    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout");
     private static final Set<String> CARGO = Set.of("path", "role");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
@@ -161,6 +161,11 @@ public final class ManifestLoader {
             }
             String path = relativePath(t, "path", t.string("path"));
             Path dir = root.resolve(path).normalize();
+            if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
+                throw new ManifestException(t.posOf("path"), "driver '" + name + "': '" + path
+                        + "' resolves (through a symbolic link) outside the workspace",
+                        "keep driver sources inside the directory holding the manifest; copy them in rather than linking out");
+            }
             if (!Files.isDirectory(dir)) {
                 throw new ManifestException(t.posOf("path"), "driver '" + name + "': directory '" + path + "' does not exist",
                         "path is relative to the directory holding the manifest");
@@ -212,7 +217,12 @@ public final class ManifestLoader {
                 }
                 cargo.add(new CargoCrate(crate, cpath, r, c.pos()));
             }
-            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, t.pos()));
+            long timeout = t.optLong("timeout").orElse(0L);
+            if (timeout < 0 || timeout > 86_400) {
+                throw new ManifestException(t.posOf("timeout"), "timeout must be between 1 and 86400 seconds, not " + timeout,
+                        "timeout = 600 limits each build of this driver to ten minutes");
+            }
+            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, timeout, t.pos()));
         }
         return List.copyOf(byName.values());
     }
@@ -380,6 +390,15 @@ public final class ManifestLoader {
         }
         String s = n.toString().replace('\\', '/');
         return s.isEmpty() ? "." : s;
+    }
+
+    /** Whether {@code dir}, with every symbolic link resolved, is inside the workspace. */
+    private static boolean insideWorkspace(Path root, Path dir) {
+        try {
+            return dir.toRealPath().startsWith(root.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static Language inferLanguage(Path dir) {

@@ -67,6 +67,17 @@ final class TableReader {
         return Optional.of(s);
     }
 
+    Optional<Long> optLong(String key) {
+        Object v = table.get(List.of(key));
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!(v instanceof Long n)) {
+            throw wrongType(key, "an integer", v);
+        }
+        return Optional.of(n);
+    }
+
     String string(String key) {
         return optString(key).orElseThrow(() -> new ManifestException(pos,
                 where + " lacks required key '" + key + "'", "add " + key + " = \"...\" to " + where));

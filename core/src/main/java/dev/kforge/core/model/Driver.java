@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param dependsOn drivers whose exported symbols it uses (KBUILD_EXTRA_SYMBOLS)
  * @param makeVariables extra variables passed to make (VERSION=1.2)
  * @param cargo Rust crates that go with the driver
+ * @param timeoutSeconds a limit for each of the driver's build steps, 0 for none
  * @param pos where it was declared
  */
 public record Driver(
@@ -28,6 +29,7 @@ public record Driver(
         List<String> dependsOn,
         SortedMap<String, String> makeVariables,
         List<CargoCrate> cargo,
+        long timeoutSeconds,
         SourcePos pos) {
 
     public Driver {
@@ -39,6 +41,9 @@ public record Driver(
         dependsOn = List.copyOf(dependsOn);
         makeVariables = Collections.unmodifiableSortedMap(new TreeMap<>(makeVariables));
         cargo = List.copyOf(cargo);
+        if (timeoutSeconds < 0) {
+            throw new IllegalArgumentException("timeout must not be negative");
+        }
         Objects.requireNonNull(pos, "pos");
     }
 }

@@ -395,6 +395,9 @@ public final class Planner {
         attrs.put("outDir", outDir);
         attrs.put("tree", tree.orElse(src));
         attrs.put("requires", String.join(",", d.requires()));
+        if (d.timeoutSeconds() > 0) {
+            attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
+        }
         facts.release().ifPresent(r -> attrs.put("release", r));
         return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
                 "${workspace}", inputs, List.of(outDir), deps, attrs);

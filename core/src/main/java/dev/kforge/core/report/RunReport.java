@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param cells one entry per cell of the matrix, sorted by cell id
  * @param prepares the tree steps' results
  * @param companions the cargo companion steps' results (test and tool crates)
+ * @param environmentFailure whether some step failed for want of a tool, a disk or a permission
  */
-public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions) {
+public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions,
+        boolean environmentFailure) {
 
     public RunReport {
         Objects.requireNonNull(planHash, "planHash");

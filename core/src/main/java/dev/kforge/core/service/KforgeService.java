@@ -242,7 +242,8 @@ public final class KforgeService {
             }
         }
         cells.sort(Comparator.comparing(CellReport::cell));
-        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions);
+        boolean environment = results.stream().anyMatch(r -> "ENVIRONMENT".equals(r.details().get("failure")));
+        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment);
         writeReports(planned, report, request);
         return report;
     }

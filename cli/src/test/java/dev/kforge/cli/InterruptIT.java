@@ -54,9 +54,7 @@ class InterruptIT {
         assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("kforge exits after SIGINT").isTrue();
         assertThat(p.exitValue()).isEqualTo(130);
         TimeUnit.MILLISECONDS.sleep(200);
-        for (ProcessHandle h : seen) {
-            assertThat(h.isAlive()).as("process %d (%s) is gone", h.pid(), h.info().commandLine().orElse("?")).isFalse();
-        }
+        ReliabilityIT.assertGone(seen);
         assertThat(Files.exists(dir.resolve("out/debian/x86_64-gcc/slow"))).isFalse();
     }
 }

@@ -180,8 +180,16 @@ class ReliabilityIT {
         assertThat(cells(ws2.resolve("out")).get("slow/debian/x86_64-gcc")).containsEntry("status", "timed-out");
     }
 
+    /** The user cache holds the extracted sources and a prepared riscv64 tree whichever test class ran first. */
+    static void warmUserCache(Path scratch) throws Exception {
+        Path ws = ItSupport.copyExamples(scratch);
+        ItSupport.Run warm = kforge(ws, "build", "kf_core/v6.1/riscv64-gcc");
+        assertThat(warm.code()).as(warm.err()).isZero();
+    }
+
     @Test
     void twoProcessesBuildingTheSameWorkspaceAtOnceBothSucceed() throws Exception {
+        warmUserCache(dir.resolve("warm"));
         Path ws = ItSupport.copyExamples(dir.resolve("concurrent"));
         // Only the C cells on two trees: enough to race on trees, build directories and cache entries.
         Files.writeString(ws.resolve("drivers/kf_core/kf_core.c"), "\n/* " + System.nanoTime() + " */\n",
@@ -230,6 +238,7 @@ class ReliabilityIT {
 
     @Test
     void aDeletedFileInAPreparedTreeIsDetectedAndTheTreeRepaired() throws Exception {
+        warmUserCache(dir.resolve("warm"));
         Path ws = ItSupport.copyExamples(dir.resolve("damaged"));
         Path userCache = Path.of(System.getenv().getOrDefault("KFORGE_CACHE_DIR",
                 System.getProperty("user.home") + "/.cache/kforge"));

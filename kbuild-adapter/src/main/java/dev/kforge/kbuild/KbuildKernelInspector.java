@@ -6,6 +6,7 @@ import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
@@ -223,7 +224,7 @@ public final class KbuildKernelInspector implements KernelInspector {
                 ProcessResult r = runner.run(new ProcessSpec(List.of("tar", "-xf", tarball.toString(), "-C", tmp.toString()),
                         new TreeMap<>(), tmp, Optional.empty(), Optional.empty()));
                 if (!r.succeeded()) {
-                    Tree.deleteRecursively(tmp);
+                    FileTrees.deleteRecursively(tmp);
                     throw KforgeException.environment("kernel '" + kernel.name() + "': tar could not extract " + tarball
                             + ": " + r.output().strip(), "check the tarball and free space in " + cache.sources());
                 }
@@ -233,11 +234,11 @@ public final class KbuildKernelInspector implements KernelInspector {
                     top = entries.size() == 1 ? entries.get(0) : tmp;
                 }
                 if (Files.exists(target)) {
-                    Tree.deleteRecursively(target);
+                    FileTrees.deleteRecursively(target);
                 }
                 Files.move(top, target, StandardCopyOption.ATOMIC_MOVE);
                 if (!top.equals(tmp)) {
-                    Tree.deleteRecursively(tmp);
+                    FileTrees.deleteRecursively(tmp);
                 }
                 Files.writeString(marker, tarball.getFileName() + "\n");
             }

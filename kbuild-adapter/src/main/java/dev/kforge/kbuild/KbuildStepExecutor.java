@@ -6,6 +6,7 @@ import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.elf.Elf;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
@@ -113,7 +114,7 @@ public final class KbuildStepExecutor implements StepExecutor {
                     org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
                             .warn("{}: discarding half-prepared tree {}", step.id(), tree);
                 }
-                Tree.deleteRecursively(tree);
+                FileTrees.deleteRecursively(tree);
             }
             Files.deleteIfExists(log);
             long deadline = stepTimeout.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
@@ -376,8 +377,7 @@ public final class KbuildStepExecutor implements StepExecutor {
     /** Writes the cell's output directory next to its final place, then swaps it in by rename. */
     private void publish(Step step, Path outDir, List<Path> modules, Path log, StepResult r, Map<String, Object> extra)
             throws IOException {
-        Files.createDirectories(outDir.getParent());
-        Path tmp = Files.createTempDirectory(outDir.getParent(), "." + outDir.getFileName() + ".tmp-");
+        Path tmp = FileTrees.stagingFor(outDir);
         try {
             for (Path ko : modules) {
                 Files.copy(ko, tmp.resolve(ko.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
@@ -399,19 +399,11 @@ public final class KbuildStepExecutor implements StepExecutor {
             meta.put("durationMs", r.duration().toMillis());
             meta.put("message", r.message());
             Files.writeString(tmp.resolve("metadata.json"), CanonicalJson.write(meta));
-            Path old = null;
-            if (Files.exists(outDir)) {
-                old = outDir.resolveSibling("." + outDir.getFileName() + ".old-" + System.nanoTime());
-                Files.move(outDir, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(tmp, outDir, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.swapIn(tmp, outDir);
             tmp = null;
-            if (old != null) {
-                Tree.deleteRecursively(old);
-            }
         } finally {
             if (tmp != null) {
-                Tree.deleteRecursively(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.kforge.rust;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
@@ -13,8 +15,6 @@ import dev.kforge.core.model.Architecture;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -121,44 +121,30 @@ public final class CargoStepExecutor implements StepExecutor {
             return result(step, StepStatus.FAILED, start, "cargo built no executable in " + release, Map.of("log", log.toString()));
         }
         for (Path b : bins) {
-            int machine = elfMachine(b);
+            int machine = Elf.read(b).machine();
             if (machine != arch.elfMachine()) {
                 return result(step, StepStatus.FAILED, start, b.getFileName() + " has ELF machine " + machine + ", expected "
                         + arch.elfMachine(), Map.of("log", log.toString()));
             }
         }
         Path out = roots.path(step.attribute("outDir"));
-        Files.createDirectories(out.getParent());
-        Path tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-");
-        for (Path b : bins) {
-            Files.copy(b, tmp.resolve(b.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-        }
-        Files.copy(log, tmp.resolve("build.log"));
-        if (Files.exists(out)) {
-            Path old = out.resolveSibling("." + out.getFileName() + ".old-" + System.nanoTime());
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-            try (Stream<Path> s = Files.walk(old)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
+        Path tmp = FileTrees.stagingFor(out);
+        try {
+            for (Path b : bins) {
+                Files.copy(b, tmp.resolve(b.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            Files.copy(log, tmp.resolve("build.log"));
+            FileTrees.swapIn(tmp, out);
+            tmp = null;
+        } finally {
+            if (tmp != null) {
+                FileTrees.deleteRecursively(tmp);
             }
         }
-        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
         List<String> names = new ArrayList<>();
         bins.forEach(b -> names.add(b.getFileName().toString()));
         return result(step, StepStatus.BUILT, start, String.join(", ", names) + " for " + step.attribute("triple"),
                 Map.of("log", out.resolve("build.log").toString()));
-    }
-
-    static int elfMachine(Path file) throws IOException {
-        byte[] head = new byte[20];
-        try (var in = Files.newInputStream(file)) {
-            if (in.readNBytes(head, 0, 20) < 20 || head[0] != 0x7f || head[1] != 'E') {
-                return -1;
-            }
-        }
-        return Short.toUnsignedInt(ByteBuffer.wrap(head).order(head[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN)
-                .getShort(18));
     }
 
     private static StepResult result(Step step, StepStatus status, long start, String message, Map<String, String> details) {

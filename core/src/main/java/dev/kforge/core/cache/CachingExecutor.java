@@ -3,6 +3,7 @@ package dev.kforge.core.cache;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.StepKeys.StepKey;
 import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
@@ -110,8 +111,7 @@ public final class CachingExecutor implements StepExecutor {
         Optional<Path> outDir = outDir(step);
         Path tmp = null;
         if (outDir.isPresent()) {
-            Files.createDirectories(outDir.get().getParent());
-            tmp = Files.createTempDirectory(outDir.get().getParent(), "." + outDir.get().getFileName() + ".tmp-");
+            tmp = FileTrees.stagingFor(outDir.get());
         }
         try {
             for (Map.Entry<String, dev.kforge.core.digest.Digest> o : entry.outputs().entrySet()) {
@@ -125,13 +125,13 @@ public final class CachingExecutor implements StepExecutor {
                 }
             }
             if (outDir.isPresent()) {
-                swapIn(tmp, outDir.get());
+                FileTrees.swapIn(tmp, outDir.get());
                 tmp = null;
             }
             return true;
         } finally {
             if (tmp != null) {
-                deleteTree(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }
@@ -185,29 +185,6 @@ public final class CachingExecutor implements StepExecutor {
             return roots.path(step.attribute("buildDir")).resolve("Module.symvers");
         }
         throw new IllegalStateException("unknown cached output " + name);
-    }
-
-    static void swapIn(Path tmp, Path outDir) throws IOException {
-        Path old = null;
-        if (Files.exists(outDir)) {
-            old = outDir.resolveSibling("." + outDir.getFileName() + ".old-" + System.nanoTime());
-            Files.move(outDir, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, outDir, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            deleteTree(old);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
     }
 
     static Map<String, Object> toTree(StepResult r) {

@@ -1,22 +1,17 @@
 package dev.kforge.core.cache;
 
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -136,26 +131,16 @@ public final class HttpStepCache implements StepCache {
             r.body().close();
             check(r.statusCode(), "GET cas");
         }
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".remote", ".tmp");
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(r.body(), md); OutputStream out = Files.newOutputStream(tmp)) {
-                in.transferTo(out);
-            }
-            if (!HexFormat.of().formatHex(md.digest()).equals(digest.hex())) {
-                corrupt.add(digest.hex());
-                org.slf4j.LoggerFactory.getLogger(HttpStepCache.class).warn(
-                        "remote cache {}: blob {} does not match its digest; ignoring it and rebuilding", describe(), digest.prefix(12));
-                return false;
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return true;
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            Files.deleteIfExists(tmp);
+        boolean ok;
+        try (InputStream in = r.body()) {
+            ok = FileTrees.copyVerified(in, target, digest);
         }
+        if (!ok) {
+            corrupt.add(digest.hex());
+            org.slf4j.LoggerFactory.getLogger(HttpStepCache.class).warn(
+                    "remote cache {}: blob {} does not match its digest; ignoring it and rebuilding", describe(), digest.prefix(12));
+        }
+        return ok;
     }
 
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException {

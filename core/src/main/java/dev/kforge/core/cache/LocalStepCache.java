@@ -1,19 +1,16 @@
 package dev.kforge.core.cache;
 
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,25 +105,14 @@ public final class LocalStepCache implements StepCache {
         if (!Files.isRegularFile(b)) {
             return false;
         }
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".fetch", ".tmp");
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(Files.newInputStream(b), md);
-                    OutputStream out = Files.newOutputStream(tmp)) {
-                in.transferTo(out);
-            }
-            if (!HexFormat.of().formatHex(md.digest()).equals(digest.hex())) {
-                Files.deleteIfExists(b);
-                return false;
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return true;
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            Files.deleteIfExists(tmp);
+        boolean ok;
+        try (InputStream in = Files.newInputStream(b)) {
+            ok = FileTrees.copyVerified(in, target, digest);
         }
+        if (!ok) {
+            Files.deleteIfExists(b); // corrupt: remove it, so the next store repairs it
+        }
+        return ok;
     }
 
     /** Adds a verified file as blob {@code d} (a download from a remote cache). */

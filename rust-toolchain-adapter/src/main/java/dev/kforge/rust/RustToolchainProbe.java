@@ -37,6 +37,10 @@ public final class RustToolchainProbe implements RustToolchains {
 
     @Override
     public RustSelection select(KernelFacts kernel, Path sourceDir) {
+        String builtWith = kernel.config().get("CONFIG_RUSTC_VERSION_TEXT");
+        if (kernel.kind() == dev.kforge.core.model.KernelSource.Kind.HEADERS && builtWith != null) {
+            return SelectionRules.selectBuiltWith(builtWith, rustcs(), bindgen(), libclang());
+        }
         Version kv = Version.find(kernel.version()).orElseThrow();
         Version minRustc = minimum(sourceDir, "rustc");
         Version minBindgen = minimum(sourceDir, "bindgen");

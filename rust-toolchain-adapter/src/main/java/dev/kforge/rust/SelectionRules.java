@@ -62,6 +62,44 @@ final class SelectionRules {
                 lines, hint);
     }
 
+    /**
+     * For a tree that is already prepared with Rust: the rustc that built it, named in the tree's
+     * CONFIG_RUSTC_VERSION_TEXT ({@code rustc 1.78.0}); nothing else may build modules against it.
+     */
+    static RustSelection selectBuiltWith(String versionText, List<Candidate> rustcs, Optional<Candidate> bindgen,
+            boolean libclang) {
+        Optional<Version> wanted = Version.find(versionText);
+        List<String> lines = new ArrayList<>();
+        List<Candidate> fit = new ArrayList<>();
+        for (Candidate c : rustcs) {
+            List<String> reasons = new ArrayList<>();
+            if (c.version().isEmpty()) {
+                reasons.add("it does not run");
+            } else if (wanted.isEmpty() || !c.version().get().equals(wanted.get())) {
+                reasons.add("the tree was built with " + versionText);
+            }
+            if (c.libSrc().isEmpty()) {
+                reasons.add("no rust-src (the kernel builds core and alloc from it)");
+            }
+            lines.add(c.rustc() + " (" + c.origin() + "): " + (c.versionLine().isEmpty() ? "does not run" : c.versionLine())
+                    + " -> " + (reasons.isEmpty() ? "fits" : "rejected: " + String.join("; ", reasons)));
+            if (reasons.isEmpty()) {
+                fit.add(c);
+            }
+        }
+        lines.add(bindgen.map(b -> b.rustc() + ": " + b.versionLine()).orElse("bindgen: not found"));
+        lines.add("libclang: " + (libclang ? "found" : "not found"));
+        String hint = "install the rustc the tree was built with (" + versionText + ") with its rust-src, or pass --rustc PATH";
+        if (fit.isEmpty() || bindgen.isEmpty() || !libclang) {
+            return new RustSelection(Optional.empty(), lines, hint);
+        }
+        Candidate best = fit.get(0);
+        return new RustSelection(Optional.of(new RustTools(best.rustc().toString(), best.versionLine(),
+                bindgen.get().rustc().toString(), bindgen.get().versionLine(), best.libSrc().orElseThrow().toString(),
+                List.of("chose " + best.rustc() + " (" + best.versionLine() + "): the prepared tree was built with " + versionText))),
+                lines, hint);
+    }
+
     /** Every reason a candidate does not fit, "; "-joined; empty when it fits. */
     private static String verdict(Candidate c, Version min, boolean pinned) {
         if (c.version().isEmpty()) {

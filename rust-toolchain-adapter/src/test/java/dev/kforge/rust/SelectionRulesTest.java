@@ -99,6 +99,18 @@ class SelectionRulesTest {
     }
 
     @Test
+    void aPreparedRustTreeTakesTheRustcThatBuiltIt() {
+        var candidates = List.of(rustc("/root/.cargo/bin/rustc", "PATH", RUSTUP_195, true),
+                rustc("/usr/bin/rustc", "Debian rustc", DEBIAN_163, true));
+        RustSelection s = SelectionRules.selectBuiltWith("rustc 1.63.0", candidates, Optional.of(BINDGEN), true);
+        assertThat(s.chosen().orElseThrow().rustc()).isEqualTo("/usr/bin/rustc");
+        assertThat(s.candidates().get(0)).endsWith("rejected: the tree was built with rustc 1.63.0");
+        RustSelection none = SelectionRules.selectBuiltWith("rustc 1.78.0", candidates, Optional.of(BINDGEN), true);
+        assertThat(none.chosen()).isEmpty();
+        assertThat(none.hint()).contains("rustc 1.78.0");
+    }
+
+    @Test
     void missingBindgenOrLibclangMeansNoFit() {
         var ok = List.of(rustc("/usr/bin/rustc", "Debian rustc", DEBIAN_163, true));
         assertThat(SelectionRules.select(new Version(6, 1, 0), new Version(1, 62, 0), new Version(0, 56, 0), ok,

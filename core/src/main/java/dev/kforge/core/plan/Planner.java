@@ -58,14 +58,14 @@ public final class Planner {
         return included;
     }
 
-    /** Source kernels that some applicable Rust cell builds against: they need a Rust toolchain chosen. */
+    /** Kernels that some applicable Rust cell builds against: they need a Rust toolchain chosen. */
     public SortedSet<String> rustKernels(Workspace ws, java.util.Map<String, KernelFacts> facts) {
         SortedSet<String> out = new TreeSet<>();
         for (Target t : targets(ws)) {
             KernelFacts f = facts.get(t.kernel());
             Architecture arch = catalog.requireArch(t.arch());
-            if (f == null || f.kind() != KernelSource.Kind.SOURCE || !f.rustArches().contains(arch.kernelArch())) {
-                continue;
+            if (f == null || !f.rustArches().contains(arch.kernelArch())) {
+                continue; // a headers tree's rustArches is its own arch when it has CONFIG_RUST=y, else empty
             }
             boolean rustCell = ws.drivers().stream().anyMatch(d -> d.language() == Language.RUST
                     && (d.arches().isEmpty() || d.arches().contains(arch.key())) && inMatrix(ws, d, t));
@@ -149,7 +149,7 @@ public final class Planner {
                     continue;
                 }
                 Optional<RustTools> rust = Optional.empty();
-                if (d.language() == Language.RUST && kernel.kind() == KernelSource.Kind.SOURCE) {
+                if (d.language() == Language.RUST) {
                     rust = Optional.ofNullable(in.rust().get(kernel.name()));
                     if (rust.isEmpty()) {
                         throw new IllegalArgumentException("no Rust toolchain chosen for kernel " + kernel.name());

@@ -291,6 +291,23 @@ class PlannerTest {
     }
 
     @Test
+    void rustOnAHeadersTreeWithConfigRustPassesTheRustcThatBuiltIt() {
+        var in = input(dir);
+        var kernels = new TreeMap<>(in.kernels());
+        var host = kernels.get("host");
+        kernels.put("host", new KernelFacts("host", host.kind(), host.version(), host.identity(), host.headersArch(),
+                host.headersFamily(), host.release(), new TreeSet<>(List.of("x86_64")),
+                new TreeMap<>(Map.of("CONFIG_RUST", "y", "CONFIG_RUSTC_VERSION_TEXT", "rustc 1.63.0"))));
+        assertThat(new Planner(Catalog.builtIn()).rustKernels(in.workspace(), kernels)).containsExactly("host", "v6.1");
+        var rust = rust();
+        rust.put("host", rust.get("v6.1"));
+        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), kernels, in.tools(), in.files(), rust,
+                in.sourceDateEpoch()));
+        assertThat(p.step("build/rusty/host/x86_64-gcc").orElseThrow().commands().get(3))
+                .contains("RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen");
+    }
+
+    @Test
     void aMatrixCanNameItsDrivers() {
         new TestWorkspace(dir).cDriver("drivers/a").rustDriver("drivers/r").manifest("""
                 [[kernel]]

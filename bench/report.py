@@ -5,7 +5,7 @@ import subprocess
 import sys
 from collections import defaultdict
 
-results, out, mode, runs, ncells, cpu, cores, rss_kb, bigsteps, rebuilt = sys.argv[1:11]
+results, out, mode, runs, ncells, cpu, cores, rss_kb, bigsteps, rebuilt, only = sys.argv[1:12]
 runs, ncells, cores, rss_kb, bigsteps = int(runs), int(ncells), int(cores), int(rss_kb), int(bigsteps)
 cpu = float(cpu)
 
@@ -54,6 +54,10 @@ w("Written by `bench/run` (%s mode, %d counted runs per side after a warm-up; kf
   "alternate A B A B). Numbers are wall-clock seconds from one run on a shared, noisy machine: compare "
   "the ratios, which come from the same run." % (mode, runs))
 w("")
+if only.split() != "cold noop incremental plan10k startup tree".split():
+    w("Scenarios measured in the latest run: %s; the others come from the previous full run "
+      "(bench/last-results.tsv), measured before the changes noted below." % only)
+    w("")
 w("## Machine")
 w("")
 w("| | |")
@@ -110,6 +114,8 @@ w("## Notes")
 w("")
 w("- The launcher runs the JVM with `-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto` (the JDK's default "
   "class-data archive); the AppCDS rows show what an application archive adds on top.")
+w("- `bin/kforge` uses an application class-data archive (`lib/kforge.jsa`, written by `./kforge` after each "
+  "build) when present: the AppCDS row above is what it buys.")
 w("- The cold build is bounded by the compiler: on %d cores the floor is the loop's CPU time divided by the "
   "cores; Kbuild's own start-up (Makefile parsing, compiler probes) is most of each cell's time." % cores)
 open(out, "w").write("\n".join(lines) + "\n")

@@ -187,14 +187,19 @@ public final class KbuildStepExecutor implements StepExecutor {
      * truncated file changes it. M= builds write nothing into the tree, so it stays put.
      */
     static String listing(Path tree) throws IOException {
-        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-tree-listing", 1);
-        try (Stream<Path> s = Files.walk(tree)) {
-            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-                if (!p.getFileName().toString().equals(MARKER)) {
-                    f.add(tree.relativize(p).toString()).add(Files.size(p));
+        // One stat per file (walkFileTree hands over the attributes): reuse of a tree stays cheap.
+        java.util.TreeMap<String, Long> files = new java.util.TreeMap<>();
+        Files.walkFileTree(tree, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile() && !p.getFileName().toString().equals(MARKER)) {
+                    files.put(tree.relativize(p).toString(), a.size());
                 }
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
+        });
+        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-tree-listing", 1);
+        files.forEach((name, size) -> f.add(name).add(size));
         return f.digest().hex();
     }
 

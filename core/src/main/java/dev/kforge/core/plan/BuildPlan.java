@@ -48,7 +48,7 @@ public record BuildPlan(
     /** The plan as the JSON tree that {@code kforge plan} prints. */
     public Map<String, Object> toTree() {
         Map<String, Object> m = body();
-        m.put("planHash", planHash().hex());
+        m.put("planHash", Digest.of(CanonicalJson.compact(m)).hex()); // the body is built once
         return m;
     }
 

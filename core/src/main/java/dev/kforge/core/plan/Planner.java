@@ -128,6 +128,7 @@ public final class Planner {
             }
         }
 
+        List<Driver> ordered = dependencyOrder(ws);
         for (Target t : included) {
             KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
             KernelFacts facts = in.kernels().get(t.kernel());
@@ -138,7 +139,7 @@ public final class Planner {
             Toolchain tc = catalog.requireToolchain(t.toolchain());
             Optional<String> targetReason = targetSkipReason(facts, arch, tc);
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
-            for (Driver d : dependencyOrder(ws)) {
+            for (Driver d : ordered) {
                 if (!inMatrix(ws, d, t)) {
                     continue; // no matrix asks for this driver on this target
                 }
@@ -209,18 +210,34 @@ public final class Planner {
         return out;
     }
 
-    /** Drivers ordered so that every dependency comes before its dependents; ties by name. */
+    /** Drivers ordered so that every dependency comes before its dependents; ties by name (Kahn's algorithm). */
     private static List<Driver> dependencyOrder(Workspace ws) {
+        Map<String, Driver> byName = new TreeMap<>();
+        ws.drivers().forEach(d -> byName.put(d.name(), d));
+        Map<String, Integer> waiting = new TreeMap<>();
+        Map<String, List<String>> dependents = new TreeMap<>();
+        for (Driver d : byName.values()) {
+            waiting.put(d.name(), d.dependsOn().size());
+            d.dependsOn().forEach(dep -> dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(d.name()));
+        }
+        java.util.PriorityQueue<String> ready = new java.util.PriorityQueue<>();
+        waiting.forEach((name, n) -> {
+            if (n == 0) {
+                ready.add(name);
+            }
+        });
         List<Driver> order = new ArrayList<>();
-        SortedSet<String> done = new TreeSet<>();
-        List<Driver> pending = new ArrayList<>(ws.drivers());
-        pending.sort(Comparator.comparing(Driver::name));
-        while (!pending.isEmpty()) {
-            Driver next = pending.stream().filter(d -> done.containsAll(d.dependsOn())).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("dependency cycle survived the manifest check"));
-            pending.remove(next);
-            order.add(next);
-            done.add(next.name());
+        while (!ready.isEmpty()) {
+            String next = ready.poll();
+            order.add(byName.get(next));
+            for (String dep : dependents.getOrDefault(next, List.of())) {
+                if (waiting.merge(dep, -1, Integer::sum) == 0) {
+                    ready.add(dep);
+                }
+            }
+        }
+        if (order.size() != byName.size()) {
+            throw new IllegalStateException("dependency cycle survived the manifest check");
         }
         return order;
     }

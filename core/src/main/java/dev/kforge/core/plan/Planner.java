@@ -129,6 +129,7 @@ public final class Planner {
         }
 
         List<Driver> ordered = dependencyOrder(ws);
+        Map<String, Step> prepares = new java.util.HashMap<>();
         for (Target t : included) {
             KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
             KernelFacts facts = in.kernels().get(t.kernel());
@@ -157,8 +158,10 @@ public final class Planner {
                     }
                 }
                 Optional<RustTools> treeRust = rust;
+                // One prepare step per tree, however many cells build on it.
                 Optional<Step> prepare = kernel.kind() == KernelSource.Kind.SOURCE
-                        ? Optional.of(prepareStep(in, kernel, facts, arch, tc, treeRust))
+                        ? Optional.of(prepares.computeIfAbsent(t.id() + (treeRust.isPresent() ? "-rust" : ""),
+                                k -> prepareStep(in, kernel, facts, arch, tc, treeRust)))
                         : Optional.empty();
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
                 Step build = buildStep(kernel, facts, arch, tc, d, t, prepare, built, rust);

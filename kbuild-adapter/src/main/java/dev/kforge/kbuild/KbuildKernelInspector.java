@@ -43,7 +43,6 @@ public final class KbuildKernelInspector implements KernelInspector {
             Pattern.MULTILINE);
     private static final Pattern SELECT_RUST = Pattern.compile("^\\s*select\\s+HAVE_RUST(?:\\s+if\\s+(.*))?$",
             Pattern.MULTILINE);
-    private static final Pattern UTS = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
 
     private final CacheDirs cache;
     private final ProcessRunner runner;
@@ -95,10 +94,8 @@ public final class KbuildKernelInspector implements KernelInspector {
                 "regenerate the tree's .config with make olddefconfig"));
         String arch = archKey(srcArch, cfg);
         ToolchainFamily family = cfg.enabled("CONFIG_CC_IS_CLANG") ? ToolchainFamily.LLVM : ToolchainFamily.GCC;
-        Matcher m = UTS.matcher(Files.readString(uts));
-        if (!m.find()) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': no UTS_RELEASE in " + uts, "");
-        }
+        String release = KernelConfig.utsRelease(tree).orElseThrow(() ->
+                KforgeException.environment("kernel '" + kernel.name() + "': no UTS_RELEASE in " + uts, ""));
         Fingerprint id = new Fingerprint("kforge-headers", 1)
                 .add(Digest.ofFile(config))
                 .add(Digest.ofFile(uts));
@@ -109,7 +106,7 @@ public final class KbuildKernelInspector implements KernelInspector {
             rust.add(catalog.requireArch(arch).kernelArch());
         }
         return new KernelFacts(kernel.name(), KernelSource.Kind.HEADERS, cfg.version().orElse("unknown"), id.digest(),
-                Optional.of(arch), Optional.of(family), Optional.of(m.group(1)), rust, cfg.options());
+                Optional.of(arch), Optional.of(family), Optional.of(release), rust, cfg.options());
     }
 
     /** Headers trees say "x86" for both x86_64 and i386; 64BIT tells them apart. */

@@ -297,7 +297,7 @@ public final class KbuildStepExecutor implements StepExecutor {
             return r;
         }
         Architecture arch = catalog.requireArch(step.attribute("arch"));
-        String release = step.attributes().containsKey("release") ? step.attribute("release") : utsRelease(tree);
+        String release = step.attributes().containsKey("release") ? step.attribute("release") : KernelConfig.utsRelease(tree).orElse("unknown");
         Map<String, Object> moduleFacts = new TreeMap<>();
         for (Path ko : modules) {
             Elf elf = Elf.read(ko);
@@ -411,12 +411,6 @@ public final class KbuildStepExecutor implements StepExecutor {
                 FileTrees.deleteRecursively(tmp);
             }
         }
-    }
-
-    private static String utsRelease(Path tree) throws IOException {
-        String uts = Files.readString(tree.resolve("include/generated/utsrelease.h"));
-        var m = java.util.regex.Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"").matcher(uts);
-        return m.find() ? m.group(1) : "unknown";
     }
 
     private static StepResult result(Step step, StepStatus status, long start, String message, List<Diagnostic> diagnostics,

@@ -15,7 +15,14 @@ record KernelConfig(SortedMap<String, String> options, String header) {
 
     private static final Pattern SET = Pattern.compile("^(CONFIG_[A-Za-z0-9_]+)=(.*)$");
     private static final Pattern UNSET = Pattern.compile("^# (CONFIG_[A-Za-z0-9_]+) is not set$");
+    private static final Pattern UTS = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
     private static final Pattern HEADER = Pattern.compile("^# Linux/(\\S+) (\\S+) Kernel Configuration$");
+
+    /** The release modules built against {@code tree} get in vermagic: include/generated/utsrelease.h. */
+    static Optional<String> utsRelease(Path tree) throws IOException {
+        Matcher m = UTS.matcher(Files.readString(tree.resolve("include/generated/utsrelease.h")));
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
 
     static KernelConfig read(Path file) {
         try {

@@ -25,7 +25,6 @@ public final class KernelDiscovery {
     public record Found(String kind, Path path, String version, String arch) {}
 
     private static final Pattern SOURCE = Pattern.compile("linux-source-([0-9][0-9.]*)\\.tar\\.(xz|gz|bz2)");
-    private static final Pattern UTS = Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"");
 
     private final List<Path> roots;
 
@@ -64,8 +63,7 @@ public final class KernelDiscovery {
     private static Found headers(Path tree) {
         String release = "";
         try {
-            Matcher m = UTS.matcher(Files.readString(tree.resolve("include/generated/utsrelease.h")));
-            release = m.find() ? m.group(1) : "";
+            release = KernelConfig.utsRelease(tree).orElse("");
         } catch (IOException e) {
             // Release unknown: the tree is listed anyway.
         }

@@ -97,13 +97,12 @@ public final class Reports {
 
     /**
      * An in-toto Statement (v1) with a SLSA provenance (v1) predicate whose subjects are the
-     * modules below {@code out} with their sha256; the build definition names the plan, the
+     * modules listed in {@code sha256sums} (the SHA256SUMS text); the build definition names the plan, the
      * kernels and the tools it was made with.
      */
-    public static String provenance(Path out, List<String> cellDirs, dev.kforge.core.plan.BuildPlan plan, String manifest)
-            throws IOException {
+    public static String provenance(String sha256sums, dev.kforge.core.plan.BuildPlan plan, String manifest) {
         List<Object> subjects = new ArrayList<>();
-        for (String line : sha256sums(out, cellDirs).split("\n")) {
+        for (String line : sha256sums.split("\n")) {
             if (line.isEmpty()) {
                 continue;
             }

@@ -304,8 +304,9 @@ public final class KforgeService {
                 planned.plan().cellOf(s).ifPresent(c ->
                         dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
             }
-            Reports.writeAtomically(out.resolve("SHA256SUMS"), Reports.sha256sums(out, dirs));
-            Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(out, dirs, planned.plan(),
+            String sums = Reports.sha256sums(out, dirs); // every module hashed once, for both files
+            Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
+            Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(sums, planned.plan(),
                     planned.workspace().manifestName()));
             if (request.junit().isPresent()) {
                 Reports.writeAtomically(request.junit().get(), Reports.junit(report));

@@ -1,7 +1,6 @@
 package dev.kforge.core.exec;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecuteResultHandler;
 import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ProcessDestroyer;
 import org.apache.commons.exec.PumpStreamHandler;
 
 /**
@@ -62,10 +62,13 @@ public final class LocalProcessRunner implements ProcessRunner {
         OutputStream sink = spec.log().isPresent()
                 ? Files.newOutputStream(spec.log().get(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)
                 : new Bounded(captured, CAPTURE_LIMIT);
-        GroupExecutor executor = new GroupExecutor();
-        executor.setWorkingDirectory(spec.cwd().toFile());
-        executor.setStreamHandler(new PumpStreamHandler(sink, sink, null));
+        GroupKiller group = new GroupKiller();
+        DefaultExecutor executor = DefaultExecutor.builder()
+                .setWorkingDirectory(spec.cwd())
+                .setExecuteStreamHandler(new PumpStreamHandler(sink, sink, null))
+                .get();
         executor.setExitValues(null);
+        executor.setProcessDestroyer(group);
         DefaultExecuteResultHandler handler = new DefaultExecuteResultHandler();
         boolean timedOut = false;
         try {
@@ -77,14 +80,14 @@ public final class LocalProcessRunner implements ProcessRunner {
                 handler.waitFor(spec.timeout().get());
                 if (!handler.hasResult()) {
                     timedOut = true;
-                    executor.killGroup();
+                    group.killGroup();
                     handler.waitFor(GRACE.multipliedBy(5));
                 }
             } else {
                 handler.waitFor();
             }
         } catch (InterruptedException e) {
-            executor.killGroup();
+            group.killGroup();
             handler.waitFor(GRACE.multipliedBy(5));
             throw e;
         } finally {
@@ -93,7 +96,7 @@ public final class LocalProcessRunner implements ProcessRunner {
         int exit;
         if (handler.hasResult() && handler.getException() == null) {
             exit = handler.getExitValue();
-        } else if (handler.hasResult() && handler.getException() != null && executor.process == null) {
+        } else if (handler.hasResult() && handler.getException() != null && group.process == null) {
             throw new IOException("cannot run " + spec.argv().get(0) + ": " + handler.getException().getMessage(),
                     handler.getException());
         } else {
@@ -101,7 +104,7 @@ public final class LocalProcessRunner implements ProcessRunner {
         }
         if (exit != 0) {
             // A leader that died abnormally may leave its group behind.
-            executor.killGroup();
+            group.killGroup();
         }
         String out = spec.log().isPresent() ? "" : captured.toString(StandardCharsets.UTF_8);
         if (exit == 127 && out.contains("setsid: failed to execute")) {
@@ -110,15 +113,28 @@ public final class LocalProcessRunner implements ProcessRunner {
         return new ProcessResult(exit, timedOut, Duration.ofNanos(System.nanoTime() - start), out);
     }
 
-    /** Remembers the launched process so its whole group can be signalled. */
-    private static final class GroupExecutor extends DefaultExecutor {
+    /**
+     * Remembers the launched process so its whole group can be signalled. commons-exec hands every
+     * process it launches to the executor's {@link ProcessDestroyer}; this one records it and
+     * leaves the killing to {@link #killGroup()}.
+     */
+    private static final class GroupKiller implements ProcessDestroyer {
         private volatile Process process;
 
         @Override
-        protected Process launch(CommandLine command, Map<String, String> env, File dir) throws IOException {
-            Process p = super.launch(command, env, dir);
+        public boolean add(Process p) {
             process = p;
-            return p;
+            return true;
+        }
+
+        @Override
+        public boolean remove(Process p) {
+            return true;
+        }
+
+        @Override
+        public int size() {
+            return process == null ? 0 : 1;
         }
 
         /** SIGTERM to the group, a grace period, then SIGKILL to the group and any stray descendant. */

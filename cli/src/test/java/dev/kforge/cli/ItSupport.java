@@ -24,7 +24,8 @@ import picocli.CommandLine;
 
 /**
  * Helpers for integration tests: kforge in-process against the real machine (real make, Kbuild,
- * compilers, kernel trees), with the user cache so prepared trees are reused between runs.
+ * compilers, kernel trees), with the tests' own cache ({@link #itCache()}) so prepared trees are reused
+ * between tests and runs.
  */
 final class ItSupport {
 
@@ -54,7 +55,21 @@ final class ItSupport {
         return kforgeWithEnv(cwd, Map.of(), args);
     }
 
+    /**
+     * The integration tests' own cache directory, set by failsafe for the whole run; a test that
+     * would fall back to the user's cache fails instead.
+     */
+    static Path itCache() {
+        String dir = System.getenv("KFORGE_CACHE_DIR");
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalStateException("KFORGE_CACHE_DIR is not set: run the integration tests through Maven "
+                    + "(mvn verify), which points it at the tests' own cache");
+        }
+        return Path.of(dir);
+    }
+
     static Run kforgeWithEnv(Path cwd, Map<String, String> extraEnv, String... args) {
+        itCache();
         RecordingRunner runner = new RecordingRunner(extraEnv);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("CI", "true");

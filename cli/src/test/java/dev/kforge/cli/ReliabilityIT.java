@@ -196,8 +196,7 @@ class ReliabilityIT {
                 java.nio.file.StandardOpenOption.APPEND);
         Path shared = dir.resolve("cache");
         Files.createDirectories(shared);
-        Path userCache = Path.of(System.getenv().getOrDefault("KFORGE_CACHE_DIR",
-                System.getProperty("user.home") + "/.cache/kforge"));
+        Path userCache = ItSupport.itCache();
         Files.createSymbolicLink(shared.resolve("sources"), userCache.resolve("sources"));
         Files.createSymbolicLink(shared.resolve("digests"), userCache.resolve("digests"));
         Process a = launch(ws, "build", "kf_*/v6.1/x86_64-gcc", "kf_*/debian/*");
@@ -240,8 +239,7 @@ class ReliabilityIT {
     void aDeletedFileInAPreparedTreeIsDetectedAndTheTreeRepaired() throws Exception {
         warmUserCache(dir.resolve("warm"));
         Path ws = ItSupport.copyExamples(dir.resolve("damaged"));
-        Path userCache = Path.of(System.getenv().getOrDefault("KFORGE_CACHE_DIR",
-                System.getProperty("user.home") + "/.cache/kforge"));
+        Path userCache = ItSupport.itCache();
         Path scratch = dir.resolve("cache");
         Files.createDirectories(scratch.resolve("trees"));
         Files.createSymbolicLink(scratch.resolve("sources"), userCache.resolve("sources"));

@@ -86,38 +86,54 @@ final class BuildCommand implements Callable<Integer> {
         return report.environmentFailure() ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
     }
 
-    private static final java.util.regex.Pattern UNDEFINED =
-            java.util.regex.Pattern.compile("modpost: \"([^\"]+)\" \\[.*] undefined!");
+    /** modpost's lines about kernel symbols it cannot check, expected against a tree without Module.symvers. */
+    private static final java.util.regex.Pattern UNCHECKED_SYMBOLS =
+            java.util.regex.Pattern.compile(
+                    "modpost: (\"[^\"]+\" \\[.*] undefined!|.*Module\\.symvers is missing|suppressed \\d+ unresolved symbol warnings)");
 
     /**
-     * Compiler warnings one per line (three per cell unless -v). modpost's unresolved kernel
-     * symbols, expected against a tree from modules_prepare (it has no Module.symvers), are
-     * condensed to one line per cell naming them, so they are seen without drowning the rest.
+     * Compiler warnings one per line (three per cell unless -v). On a cell whose tree has no
+     * Module.symvers, modpost's unresolved-symbol warnings say nothing about the driver (every
+     * kernel symbol is unresolved there): they are left out unless -v, and one line per run names
+     * the trees whose symbols went unchecked.
      */
     private void printWarnings(PrintWriter err, CellReport c) {
-        List<String> undefined = new java.util.ArrayList<>();
-        boolean noSymvers = false;
         int shown = 0;
         for (Diagnostic d : c.diagnostics()) {
             if (d.severity() != Diagnostic.Severity.WARNING) {
                 continue;
             }
-            var m = UNDEFINED.matcher(d.message());
-            if (m.find() && !root.verbose) {
-                undefined.add(m.group(1));
-            } else if (d.message().contains("Module.symvers is missing") && !root.verbose) {
-                noSymvers = true;
-            } else if (root.verbose || shown++ < 3) {
+            if (!root.verbose && c.symbols().equals("unchecked") && UNCHECKED_SYMBOLS.matcher(d.message()).find()) {
+                continue;
+            }
+            if (root.verbose || shown++ < 3) {
                 err.println("warning " + c.cell().id() + ": " + d.format());
             }
         }
-        if (!undefined.isEmpty() || noSymvers) {
-            err.println("warning " + c.cell().id() + ": modpost: " + (noSymvers ? "tree has no Module.symvers; " : "")
-                    + undefined.size() + " unresolved symbol(s)" + (undefined.isEmpty() ? "" : ": "
-                            + String.join(", ", undefined.subList(0, Math.min(5, undefined.size())))
-                            + (undefined.size() > 5 ? " and " + (undefined.size() - 5) + " more" : ""))
-                    + " (-v shows each)");
+    }
+
+    /** The warnings a user sees for a cell: those printed by {@link #printWarnings}, before the three-line cap. */
+    private boolean shownWarning(CellReport c, Diagnostic d) {
+        return d.severity() == Diagnostic.Severity.WARNING
+                && (root.verbose || !c.symbols().equals("unchecked") || !UNCHECKED_SYMBOLS.matcher(d.message()).find());
+    }
+
+    /** "; 3 companions: 2 built, 1 failed" (statuses that occurred, failures always), empty when there are none. */
+    static String steps(String noun, List<dev.kforge.core.exec.StepResult> results) {
+        if (results.isEmpty()) {
+            return "";
         }
+        List<String> parts = new java.util.ArrayList<>();
+        for (StepStatus s : StepStatus.values()) {
+            long n = results.stream().filter(r -> r.status() == s).count();
+            if (n > 0 || s == StepStatus.FAILED) {
+                String word = s == StepStatus.FAILED ? "failed" : s.key();
+                parts.add(s == StepStatus.FAILED ? n + results.stream().filter(r -> r.status() == StepStatus.TIMED_OUT).count()
+                        + " " + word : n + " " + word);
+            }
+        }
+        parts.removeIf(p -> p.endsWith(" timed-out"));
+        return "; " + results.size() + " " + noun + (results.size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
     }
 
     private void print(RunReport report, Planned planned) {
@@ -127,7 +143,10 @@ final class BuildCommand implements Callable<Integer> {
             if (c.status() == StepStatus.FAILED || c.status() == StepStatus.TIMED_OUT) {
                 err.println("FAILED " + c.cell().id() + ": " + c.message());
                 c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(5)
-                        .forEach(d -> err.println("  " + d.format()));
+                        .forEach(d -> {
+                            err.println("  " + d.format());
+                            d.notes().forEach(n -> err.println("    note: " + n));
+                        });
                 if (!c.outDir().isEmpty()) {
                     err.println("  log: " + planned.out().resolve(c.outDir()).resolve("build.log"));
                 }
@@ -135,6 +154,13 @@ final class BuildCommand implements Callable<Integer> {
             if (c.warnings() > 0 && !root.quiet) {
                 printWarnings(err, c);
             }
+        }
+        java.util.SortedSet<String> unchecked = new java.util.TreeSet<>();
+        report.unchecked().forEach(c -> unchecked.add(c.cell().target().id()));
+        if (!unchecked.isEmpty() && !root.quiet) {
+            err.println("note: kernel symbols unchecked on " + unchecked.size() + " tree(s) without Module.symvers ("
+                    + String.join(", ", unchecked) + "): modules built there are compile checks; build against a "
+                    + "kernel's headers (with Module.symvers) to check their symbols");
         }
         report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
@@ -145,20 +171,21 @@ final class BuildCommand implements Callable<Integer> {
                 report.companions().stream().mapToInt(c -> c.stepId().length()).max().orElse(4)));
         out.printf("%-" + w + "s  %-9s %7s %5s  %s%n", "CELL", "STATUS", "TIME", "WARN", "NOTE");
         for (CellReport c : report.cells()) {
-            String note = c.status().ok() ? c.outDir() : c.message();
+            String note = c.status().ok() ? c.outDir() + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
+                    : c.message();
             out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%n", c.cell().id(), c.status().key(),
-                    c.duration().toMillis() / 1000.0, c.warnings(), note);
+                    c.duration().toMillis() / 1000.0, c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(), note);
         }
         for (var c : report.companions()) {
             out.printf("%-" + w + "s  %-9s %6.1fs %5s  %s%n", c.stepId(), c.status().key(), c.duration().toMillis() / 1000.0, "",
                     c.message());
         }
-        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s -> %s%n", report.cells().size(),
+        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s -> %s%n", report.cells().size(),
                 report.count(StepStatus.BUILT), report.count(StepStatus.CACHED),
                 report.count(StepStatus.FAILED) + report.count(StepStatus.TIMED_OUT),
                 report.count(StepStatus.SKIPPED),
                 report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "",
-                planned.out());
+                steps("companion", report.companions()), steps("tree", report.prepares()), planned.out());
         out.flush();
     }
 }

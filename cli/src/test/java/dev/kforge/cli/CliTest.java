@@ -216,4 +216,69 @@ class CliTest {
         assertThat(toml).contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
         assertThat(run(ws, "init").code()).isEqualTo(2);
     }
+
+    /**
+     * A bug met in one step (here the process runner throws for one cell's make) fails that cell
+     * only: the other cell builds, every report is written and counts it, and the exit code is 1.
+     */
+    @Test
+    void anUnexpectedExceptionInOneStepFailsThatStepAndTheRunGoesOn() throws Exception {
+        Path ws = Files.createDirectories(dir.resolve("bug"));
+        new TestWorkspace(ws)
+                .cDriver("drivers/good")
+                .cDriver("drivers/buggy")
+                .write("hdrs/Makefile", "# a headers tree as far as kforge looks\n")
+                .write("hdrs/.config", "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/riscv 6.1.192 Kernel Configuration\n#\n"
+                        + "CONFIG_64BIT=y\nCONFIG_MODULES=y\n")
+                .write("hdrs/include/generated/utsrelease.h", "#define UTS_RELEASE \"6.1.192\"\n")
+                .write("hdrs/Module.symvers", "")
+                .manifest("""
+                        [[kernel]]
+                        name = "h"
+                        headers = "hdrs"
+                        [[driver]]
+                        name = "good"
+                        path = "drivers/good"
+                        [[driver]]
+                        name = "buggy"
+                        path = "drivers/buggy"
+                        [[matrix]]
+                        arches = ["riscv64"]
+                        """);
+        Path module = Path.of(CliTest.class.getResource("/ko/kf_core-riscv64.ko").toURI());
+        LocalProcessRunner real = new LocalProcessRunner();
+        dev.kforge.core.exec.ProcessRunner runner = spec -> {
+            String m = spec.argv().stream().filter(a -> a.startsWith("M=")).findFirst().orElse("");
+            if (m.endsWith("/buggy")) {
+                throw new IllegalStateException("boom: a bug met in one step");
+            }
+            if (m.endsWith("/good")) {
+                Files.copy(module, Path.of(m.substring(2)).resolve("good.ko"));
+                return new dev.kforge.core.exec.ProcessResult(0, false, java.time.Duration.ZERO, "");
+            }
+            return real.run(spec);
+        };
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("KFORGE_CACHE_DIR", cache.toString());
+        CommandLine cl = KforgeCommand.commandLine(new Context(env, runner, ws));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("build", "--no-cache", "--junit", "junit.xml");
+
+        assertThat(code).as(err.toString()).isEqualTo(1);
+        assertThat(out.toString()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
+        assertThat(err.toString()).contains("FAILED buggy/h/riscv64-gcc: internal error in kforge: "
+                + "java.lang.IllegalStateException: boom: a bug met in one step");
+        var cells = ItSupport.cells(ws.resolve("out"));
+        assertThat(cells.get("good/h/riscv64-gcc")).containsEntry("status", "built");
+        assertThat(cells.get("buggy/h/riscv64-gcc")).containsEntry("status", "failed").containsEntry("error", true);
+        assertThat(Files.readString(ws.resolve("out/h/riscv64-gcc/buggy/build.log")))
+                .contains("IllegalStateException: boom").contains("\tat ");
+        assertThat(ws.resolve("out/h/riscv64-gcc/good/good.ko")).isRegularFile();
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS"))).contains("h/riscv64-gcc/good/good.ko");
+        assertThat(Files.readString(ws.resolve("junit.xml"))).contains("tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"")
+                .contains("<error type=\"failed\" message=\"internal error in kforge");
+    }
 }

@@ -6,7 +6,6 @@ import static dev.kforge.cli.ItSupport.kforge;
 import static dev.kforge.cli.ItSupport.vermagic;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,7 +41,15 @@ class ExamplesBuildIT {
         // --no-cache: this test is about real builds, whatever earlier runs left in the step cache.
         ItSupport.Run run = kforge(ws, "build", "--no-cache", "--junit", junit.toString());
         assertThat(run.code()).as(run.err() + run.out()).isZero();
-        assertThat(run.out()).contains("23 cells: 15 built, 0 cached, 0 failed, 8 skipped");
+        assertThat(run.out()).containsPattern("23 cells: 15 built, 0 cached, 0 failed, 8 skipped; "
+                + "8 companions: 6 built, 0 failed, 2 skipped; 7 trees: (7 built|7 cached|\\d built, \\d cached), 0 failed -> ");
+        // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
+        assertThat(run.err()).containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
+                + "(v6.1/arm64-gcc, v6.1/arm64-llvm, v6.1/armhf-gcc, v6.1/riscv64-gcc, v6.1/x86_64-gcc, v6.1/x86_64-llvm, "
+                + "v6.12/x86_64-gcc)");
+        assertThat(run.err()).doesNotContain("unresolved symbol").doesNotContain("Module.symvers is missing")
+                .doesNotContain("undefined!");
+        assertThat(run.out()).contains("v6.1/arm64-gcc/kf_core (symbols: unchecked)");
 
         Path out = ws.resolve("out");
         var cells = cells(out);
@@ -57,9 +64,11 @@ class ExamplesBuildIT {
             String release = (String) meta.get("release");
             assertThat(vermagic(ko)).as(id).startsWith(release + " ");
             assertThat(cellDir.resolve("build.log")).isRegularFile();
+            assertThat(cells.get(id)).as(id).containsEntry("symbols", p[1].equals("debian") ? "checked" : "unchecked");
+            assertThat(meta).as(id).containsEntry("symbols", p[1].equals("debian") ? "checked" : "unchecked");
         }
         // The headers tree's release is the one in utsrelease.h, not kernel.release.
-        Path headers = firstMatch(Path.of("/usr/src"), "linux-headers-*-amd64");
+        Path headers = dev.kforge.kbuild.KernelPaths.resolve("/usr/src/linux-headers-*-amd64", ws, "debian");
         assertThat(vermagic(out.resolve("debian/x86_64-gcc/kf_core/kf_core.ko"))).startsWith(ItSupport.utsRelease(headers) + " ");
         assertThat(vermagic(out.resolve("v6.1/arm64-gcc/kf_core/kf_core.ko"))).startsWith("6.1.");
         assertThat(vermagic(out.resolve("v6.12/x86_64-gcc/kf_core/kf_core.ko"))).startsWith("6.12.");
@@ -92,7 +101,9 @@ class ExamplesBuildIT {
         assertThat(new String(ctl.getInputStream().readAllBytes())).endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"31\" failures=\"0\" errors=\"0\" skipped=\"10\"");
+        assertThat(xml).contains("tests=\"38\" failures=\"0\" errors=\"0\" skipped=\"10\"");
+        assertThat(xml).contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
+                .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
         assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(15)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
@@ -120,11 +131,5 @@ class ExamplesBuildIT {
         @SuppressWarnings("unchecked")
         var prepares = (List<Map<String, Object>>) ItSupport.json(out.resolve("kforge-results.json")).get("prepares");
         assertThat(prepares).hasSize(7).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
-    }
-
-    static Path firstMatch(Path dir, String glob) throws Exception {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
-            return ds.iterator().next();
-        }
     }
 }

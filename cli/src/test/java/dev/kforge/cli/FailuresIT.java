@@ -108,4 +108,121 @@ class FailuresIT {
         assertThat(cells.get("a/debian/x86_64-gcc")).containsEntry("status", "failed");
         assertThat(cells.get("b/debian/x86_64-gcc")).containsEntry("status", "cancelled");
     }
+
+    /** The real case: cmpxchg on a 16-bit field, riscv64 on 6.1, reported at the driver's own line. */
+    @Test
+    void aBuildBugInTheKernelsMacrosIsReportedAtTheDriversLine() throws Exception {
+        new TestWorkspace(dir)
+                .write("drivers/cx/Kbuild", "obj-m += cx.o\n")
+                .write("drivers/cx/cx.c", """
+                        // SPDX-License-Identifier: GPL-2.0
+                        #include <linux/module.h>
+                        #include <linux/atomic.h>
+
+                        struct cx_state {
+                        	u16 flag;
+                        };
+
+                        static struct cx_state state;
+
+                        static int __init cx_init(void)
+                        {
+                        	u16 old = cmpxchg(&state.flag, 0, 1);
+
+                        	return old;
+                        }
+                        module_init(cx_init);
+                        MODULE_LICENSE("GPL");
+                        """)
+                .manifest("""
+                        [[kernel]]
+                        name = "v6.1"
+                        source = "/usr/src/linux-source-6.1.tar.xz"
+                        [[driver]]
+                        name = "cx"
+                        path = "drivers/cx"
+                        [[matrix]]
+                        arches = ["riscv64"]
+                        toolchains = ["gcc"]
+                        """);
+        ItSupport.Run run = kforge(dir, "build", "--no-cache");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        var cell = cells(dir.resolve("out")).get("cx/v6.1/riscv64-gcc");
+        assertThat(cell).containsEntry("status", "failed");
+        assertThat((String) cell.get("message")).startsWith("drivers/cx/cx.c:13:").contains("BUILD_BUG failed");
+        assertThat(run.err()).contains("FAILED cx/v6.1/riscv64-gcc: drivers/cx/cx.c:13:")
+                .contains("note: reported in include/linux/compiler_types.h:");
+    }
+
+    /** A tree that cannot be prepared fails its cells (not skips them), and every count says so. */
+    @Test
+    void aFailedTreePreparationFailsItsCellsAndIsCounted() throws Exception {
+        new TestWorkspace(dir)
+                .cDriver("drivers/a")
+                .cDriver("drivers/b")
+                .write("no-such-option.config", "CONFIG_KFORGE_NO_SUCH_OPTION=y\n")
+                .manifest("""
+                        [[kernel]]
+                        name = "v6.1"
+                        source = "/usr/src/linux-source-6.1.tar.xz"
+                        fragments = ["no-such-option.config"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[driver]]
+                        name = "b"
+                        path = "drivers/b"
+                        [[matrix]]
+                        arches = ["riscv64"]
+                        toolchains = ["gcc"]
+                        """);
+        ItSupport.Run run = kforge(dir, "build", "--no-cache", "--junit", "junit.xml");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        var cells = cells(dir.resolve("out"));
+        for (String id : new String[] {"a/v6.1/riscv64-gcc", "b/v6.1/riscv64-gcc"}) {
+            assertThat(cells.get(id)).containsEntry("status", "failed");
+            assertThat((String) cells.get(id).get("message")).startsWith("tree preparation failed: prepare/v6.1/riscv64-gcc: ")
+                    .contains("CONFIG_KFORGE_NO_SUCH_OPTION");
+        }
+        assertThat(run.out()).contains("2 cells: 0 built, 0 cached, 2 failed, 0 skipped; 1 tree: 1 failed");
+        @SuppressWarnings("unchecked")
+        var summary = (java.util.Map<String, Object>) ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
+        assertThat(summary).containsEntry("failed", 2).containsEntry("failedSteps", 3);
+        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"0\"");
+    }
+
+    /** A cargo companion that does not compile fails the run, and the summary line, JSON and JUnit all count it. */
+    @Test
+    void aFailedCompanionIsCountedEverywhere() throws Exception {
+        new TestWorkspace(dir)
+                .cDriver("drivers/a")
+                .write("drivers/a/tool/Cargo.toml", """
+                        [package]
+                        name = "atool"
+                        version = "0.1.0"
+                        edition = "2021"
+                        """)
+                .write("drivers/a/tool/src/main.rs", "fn main() { this is not rust }\n")
+                .manifest("""
+                        [[kernel]]
+                        name = "debian"
+                        headers = "/usr/src/linux-headers-*-amd64"
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[driver.cargo]]
+                        path = "drivers/a/tool"
+                        role = "tool"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        ItSupport.Run run = kforge(dir, "build", "--no-cache", "--junit", "junit.xml");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("1 cells: 1 built, 0 cached, 0 failed, 0 skipped; 1 companion: 1 failed");
+        assertThat(run.err()).contains("FAILED cargo-tool/a/tool/debian/x86_64-gcc");
+        @SuppressWarnings("unchecked")
+        var summary = (java.util.Map<String, Object>) ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
+        assertThat(summary).containsEntry("failedSteps", 1);
+        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("tests=\"2\" failures=\"1\" errors=\"0\"");
+    }
 }

@@ -14,29 +14,53 @@ import java.util.regex.Pattern;
 
 /**
  * Parses a Kbuild log for compiler (gcc, clang, rustc) and modpost diagnostics, mapping paths in
- * the per-cell build directory back to the user's source directory. Streams the log and keeps at
- * most {@link #LIMIT} diagnostics, so a log of any size costs bounded memory.
+ * the per-cell build directory back to the user's source directory.
+ *
+ * <p>A diagnostic the compiler places in the kernel's headers (a BUILD_BUG inside a macro, a
+ * warning in an inline function) is moved to the innermost place in the driver's own files that
+ * led there: gcc's "in expansion of macro" and "In function"/"inlined from" chains, clang's
+ * "note:" chains. The kernel location stays, as a note.
+ *
+ * <p>Streams the log; every error is kept, warnings up to {@link #LIMIT}, so a log of any size
+ * costs bounded memory for warnings and never loses an error.
  */
 final class KbuildLog {
 
     static final int LIMIT = 200;
 
+    private static final int MAX_LINE = 4000;
+
     private static final Pattern CC = Pattern.compile(
             "^(\\S[^:]*?):(\\d+):(?:(\\d+):)? (?:fatal )?(error|warning): (.*)$");
+    private static final Pattern NOTE = Pattern.compile("^(\\S[^:]*?):(\\d+):(?:(\\d+):)? note: (.*)$");
+    private static final Pattern INLINED = Pattern.compile("^\\s+inlined from '([^']+)' at (\\S[^:]*?):(\\d+):(\\d+)[:,]$");
+    private static final Pattern IN_FUNCTION = Pattern.compile("^(\\S[^:]*?): In function '([^']+)':$");
+    private static final Pattern INLINE_START = Pattern.compile("^In function '([^']+)',$");
     private static final Pattern RUSTC_HEAD = Pattern.compile("^(error|warning)(?:\\[\\w+])?: (.*)$");
     private static final Pattern RUSTC_AT = Pattern.compile("^\\s*--> (\\S+):(\\d+):(\\d+)$");
     private static final Pattern MODPOST = Pattern.compile("^(WARNING|ERROR): (?:modpost: )?(.*)$");
 
     private final String buildDir;
     private final String sourceDir;
+    private final List<String> kernelDirs;
 
     /**
      * @param buildDir the absolute per-cell build directory as make saw it
      * @param sourceDir how to name the user's driver directory in diagnostics (workspace-relative)
+     * @param kernelDirs the kernel's source and output directories, named relative to them in notes
      */
+    KbuildLog(String buildDir, String sourceDir, List<String> kernelDirs) {
+        this.buildDir = slash(buildDir);
+        this.sourceDir = slash(sourceDir);
+        this.kernelDirs = kernelDirs.stream().map(KbuildLog::slash).toList();
+    }
+
     KbuildLog(String buildDir, String sourceDir) {
-        this.buildDir = buildDir.endsWith("/") ? buildDir : buildDir + "/";
-        this.sourceDir = sourceDir.endsWith("/") ? sourceDir : sourceDir + "/";
+        this(buildDir, sourceDir, List.of());
+    }
+
+    private static String slash(String dir) {
+        return dir.endsWith("/") ? dir : dir + "/";
     }
 
     List<Diagnostic> parse(Path log) throws IOException {
@@ -49,50 +73,175 @@ final class KbuildLog {
         }
     }
 
+    /** A place in a file as the compiler printed it. */
+    private record Frame(String file, int line, int column) {}
+
+    /** The diagnostic being read, with the places printed around it. */
+    private static final class Pending {
+        final Severity severity;
+        final Frame at;
+        final String message;
+        final List<Frame> chain = new ArrayList<>();
+        Frame function; // "FILE: In function 'f':", a file without a line
+
+        Pending(Severity severity, Frame at, String message) {
+            this.severity = severity;
+            this.at = at;
+            this.message = message;
+        }
+    }
+
     List<Diagnostic> parse(BufferedReader r) throws IOException {
-        List<Diagnostic> out = new ArrayList<>();
-        String pendingSeverity = null;
-        String pendingMessage = null;
+        Output out = new Output();
+        Pending pending = null;
+        // gcc prints the function and its inlining chain before the diagnostic they belong to.
+        List<Frame> preamble = new ArrayList<>();
+        Frame function = null;
+        String rustSeverity = null;
+        String rustMessage = null;
         String line;
-        while ((line = r.readLine()) != null && out.size() < LIMIT) {
-            if (line.length() > 4000) {
-                line = line.substring(0, 4000);
+        while ((line = r.readLine()) != null) {
+            if (line.length() > MAX_LINE) {
+                line = line.substring(0, MAX_LINE);
             }
             Matcher m = CC.matcher(line);
             if (m.matches() && !line.startsWith("make")) {
-                out.add(new Diagnostic(severity(m.group(4)), map(m.group(1)), Integer.parseInt(m.group(2)),
-                        m.group(3) == null ? 0 : Integer.parseInt(m.group(3)), m.group(5)));
-                pendingSeverity = null;
+                out.add(pending);
+                pending = new Pending(severity(m.group(4)), frame(m.group(1), m.group(2), m.group(3)), m.group(5));
+                // The inlining context holds for every diagnostic until gcc prints the next one.
+                pending.chain.addAll(preamble);
+                pending.function = function;
+                rustSeverity = null;
+                continue;
+            }
+            m = NOTE.matcher(line);
+            if (m.matches()) {
+                if (pending != null) {
+                    pending.chain.add(frame(m.group(1), m.group(2), m.group(3)));
+                }
+                continue;
+            }
+            m = INLINED.matcher(line);
+            if (m.matches()) {
+                preamble.add(frame(m.group(2), m.group(3), m.group(4)));
+                continue;
+            }
+            m = IN_FUNCTION.matcher(line);
+            if (m.matches()) {
+                out.add(pending);
+                pending = null;
+                preamble.clear();
+                function = new Frame(m.group(1), 0, 0);
+                continue;
+            }
+            if (INLINE_START.matcher(line).matches()) {
+                out.add(pending);
+                pending = null;
+                preamble.clear();
+                continue;
+            }
+            if (line.startsWith("In file included from ")) {
+                out.add(pending);
+                pending = null;
+                preamble.clear();
+                function = null;
                 continue;
             }
             m = RUSTC_AT.matcher(line);
-            if (m.matches() && pendingSeverity != null) {
-                out.add(new Diagnostic(severity(pendingSeverity), map(m.group(1)), Integer.parseInt(m.group(2)),
-                        Integer.parseInt(m.group(3)), pendingMessage));
-                pendingSeverity = null;
+            if (m.matches() && rustSeverity != null) {
+                out.add(new Diagnostic(severity(rustSeverity), map(m.group(1)), Integer.parseInt(m.group(2)),
+                        Integer.parseInt(m.group(3)), rustMessage));
+                rustSeverity = null;
                 continue;
             }
             m = RUSTC_HEAD.matcher(line);
             if (m.matches()) {
+                out.add(pending);
+                pending = null;
                 // rustc puts the location on a following "-->" line; summaries have none.
                 if (m.group(2).startsWith("aborting due to") || m.group(2).matches("\\d+ warnings? emitted.*")) {
-                    pendingSeverity = null;
+                    rustSeverity = null;
                 } else {
-                    pendingSeverity = m.group(1);
-                    pendingMessage = m.group(2);
+                    rustSeverity = m.group(1);
+                    rustMessage = m.group(2);
                 }
                 continue;
             }
             m = MODPOST.matcher(line);
             if (m.matches()) {
+                out.add(pending);
+                pending = null;
                 out.add(new Diagnostic(severity(m.group(1)), "", 0, 0, "modpost: " + mapAll(m.group(2))));
                 continue;
             }
             if (line.contains("Module.symvers is missing")) {
                 out.add(new Diagnostic(Severity.WARNING, "", 0, 0, "modpost: " + line.strip()));
+                continue;
+            }
+            if (line.startsWith("make") || line.startsWith("  CC") || line.startsWith("  LD") || line.startsWith("  RUSTC")) {
+                out.add(pending);
+                pending = null;
+                preamble.clear();
+                function = null;
+            }
+            // Anything else (source excerpts, carets, "In file included from") belongs to the diagnostic being read.
+        }
+        out.add(pending);
+        return out.diagnostics;
+    }
+
+    /** Every error; warnings up to {@link #LIMIT}. */
+    private final class Output {
+        final List<Diagnostic> diagnostics = new ArrayList<>();
+        int warnings;
+
+        void add(Pending p) {
+            if (p != null) {
+                add(resolve(p));
             }
         }
-        return out;
+
+        void add(Diagnostic d) {
+            if (d.severity() == Severity.WARNING && warnings++ >= LIMIT) {
+                return;
+            }
+            diagnostics.add(d);
+        }
+    }
+
+    /** Moves a diagnostic from the kernel's files to the innermost frame in the driver's own files. */
+    private Diagnostic resolve(Pending p) {
+        if (user(p.at.file())) {
+            return new Diagnostic(p.severity, map(p.at.file()), p.at.line(), p.at.column(), p.message);
+        }
+        String kernelNote = "reported in " + kernelRelative(p.at.file()) + ":" + p.at.line()
+                + (p.at.column() > 0 ? ":" + p.at.column() : "");
+        for (Frame f : p.chain) {
+            if (user(f.file())) {
+                return new Diagnostic(p.severity, map(f.file()), f.line(), f.column(), p.message, List.of(kernelNote));
+            }
+        }
+        if (p.function != null && user(p.function.file())) {
+            return new Diagnostic(p.severity, map(p.function.file()), 0, 0, p.message, List.of(kernelNote));
+        }
+        return new Diagnostic(p.severity, p.at.file(), p.at.line(), p.at.column(), p.message);
+    }
+
+    private boolean user(String file) {
+        return file.startsWith(buildDir);
+    }
+
+    private String kernelRelative(String file) {
+        for (String k : kernelDirs) {
+            if (file.startsWith(k)) {
+                return file.substring(k.length());
+            }
+        }
+        return file;
+    }
+
+    private static Frame frame(String file, String line, String column) {
+        return new Frame(file, Integer.parseInt(line), column == null ? 0 : Integer.parseInt(column));
     }
 
     private String map(String file) {

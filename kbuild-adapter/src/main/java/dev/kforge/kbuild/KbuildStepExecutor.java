@@ -277,7 +277,7 @@ public final class KbuildStepExecutor implements StepExecutor {
 
         Optional<Duration> limit = effectiveTimeout(step);
         long deadline = limit.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
-        KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"));
+        KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"), kernelDirs(step, tree));
         for (List<String> argv : step.commands()) {
             Optional<StepResult> failed = run(step, argv, log, deadline, start, Optional.of(parser));
             if (failed.isPresent()) {
@@ -313,16 +313,34 @@ public final class KbuildStepExecutor implements StepExecutor {
             f.put("elfMachine", "EM_" + arch.elfMachineName());
             f.put("vermagic", elf.vermagic().orElse(""));
             if (!elf.release().orElse("").equals(release)) {
-                diagnostics = new ArrayList<>(diagnostics);
-                diagnostics.add(new Diagnostic(Diagnostic.Severity.WARNING, "", 0, 0, ko.getFileName()
-                        + ": vermagic release " + elf.release().orElse("?") + " differs from the tree's " + release));
+                // The kernel refuses a module whose vermagic names another release: not a loadable result.
+                StepResult r = result(step, StepStatus.FAILED, start, ko.getFileName() + ": vermagic release "
+                        + elf.release().orElse("(none)") + " differs from the tree's " + release
+                        + " (include/generated/utsrelease.h); the tree was changed under the build, or the driver's "
+                        + "Makefile overrides the kernel it builds against", diagnostics, Map.of());
+                publish(step, outDir, List.of(), log, r, Map.of());
+                return r;
             }
             moduleFacts.put(buildDir.relativize(ko).toString(), f);
         }
+        // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
+        String symbols = Files.isRegularFile(tree.resolve("Module.symvers")) ? "checked" : "unchecked";
         StepResult r = result(step, StepStatus.BUILT, start, modules.size() + " module(s)", diagnostics,
-                Map.of("release", release, "log", outDir.resolve("build.log").toString()));
-        publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts));
+                Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
+        publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
         return r;
+    }
+
+    /** The kernel's directories as make sees them: the tree, and the source that {@code make -C} enters. */
+    private List<String> kernelDirs(Step step, Path tree) {
+        List<String> dirs = new ArrayList<>();
+        dirs.add(tree.toString());
+        List<String> make = step.commands().get(step.commands().size() - 1);
+        int c = make.indexOf("-C");
+        if (c >= 0 && c + 1 < make.size()) {
+            dirs.add(roots.resolve(make.get(c + 1)));
+        }
+        return dirs;
     }
 
     /** The tighter of --step-timeout and the driver's own timeout. */

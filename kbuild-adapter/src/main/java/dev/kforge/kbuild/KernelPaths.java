@@ -12,13 +12,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Resolves a kernel path from the manifest: relative to the workspace, with an optional glob in its last segment. */
-final class KernelPaths {
+public final class KernelPaths {
 
     private static final Pattern NUMBER = Pattern.compile("\\d+");
 
     private KernelPaths() {}
 
-    static Path resolve(String written, Path workspace, String kernelName) {
+    public static Path resolve(String written, Path workspace, String kernelName) {
         Path p = workspace.resolve(written).normalize();
         String last = p.getFileName() == null ? "" : p.getFileName().toString();
         if (!last.contains("*") && !last.contains("?")) {

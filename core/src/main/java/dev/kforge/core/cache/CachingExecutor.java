@@ -92,7 +92,7 @@ public final class CachingExecutor implements StepExecutor {
             if (prepare != null) {
                 StepResult p = delegate.execute(prepare);
                 if (!p.status().ok()) {
-                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), prepare.id() + ": " + p.message(),
+                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), "tree preparation failed: " + prepare.id() + ": " + p.message(),
                             p.diagnostics(), p.details());
                 }
             }
@@ -199,6 +199,9 @@ public final class CachingExecutor implements StepExecutor {
             e.put("line", d.line());
             e.put("column", d.column());
             e.put("message", d.message());
+            if (!d.notes().isEmpty()) {
+                e.put("notes", d.notes());
+            }
             ds.add(e);
         }
         m.put("diagnostics", ds);
@@ -215,7 +218,8 @@ public final class CachingExecutor implements StepExecutor {
             Map<?, ?> d = (Map<?, ?>) o;
             ds.add(new Diagnostic(Diagnostic.Severity.valueOf(((String) d.get("severity")).toUpperCase(java.util.Locale.ROOT)),
                     (String) d.get("file"), ((Number) d.get("line")).intValue(), ((Number) d.get("column")).intValue(),
-                    (String) d.get("message")));
+                    (String) d.get("message"),
+                    d.get("notes") instanceof List<?> n ? n.stream().map(String::valueOf).toList() : List.of()));
         }
         SortedMap<String, String> details = new TreeMap<>();
         ((Map<?, ?>) m.get("details")).forEach((k, v) -> details.put((String) k, (String) v));

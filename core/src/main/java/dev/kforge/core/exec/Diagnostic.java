@@ -1,5 +1,6 @@
 package dev.kforge.core.exec;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,8 +11,14 @@ import java.util.Objects;
  * @param line 1-based, 0 when unknown
  * @param column 1-based, 0 when unknown
  * @param message the message text
+ * @param notes further places that explain it, such as the kernel header where the compiler
+ *     reported a diagnostic that kforge moved to the driver's own line
  */
-public record Diagnostic(Severity severity, String file, int line, int column, String message) {
+public record Diagnostic(Severity severity, String file, int line, int column, String message, List<String> notes) {
+
+    public Diagnostic(Severity severity, String file, int line, int column, String message) {
+        this(severity, file, line, column, message, List.of());
+    }
 
     /** Severity as the compiler says it. */
     public enum Severity {
@@ -27,6 +34,7 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(message, "message");
+        notes = List.copyOf(notes);
     }
 
     /** {@code drivers/hello/hello.c:12:5: error: expected ';'}. */

@@ -131,6 +131,9 @@ public final class Scheduler {
             return new StepResult(s.id(), StepStatus.FAILED, Duration.ofNanos(System.nanoTime() - start),
                     e.getMessage() + hint, java.util.List.of(),
                     new java.util.TreeMap<>(java.util.Map.of("failure", e.kind().name())));
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            // The last line of defence: a bug met in one step fails that step, not the run.
+            return GuardedExecutor.internalFailure(s, e, Duration.ofNanos(System.nanoTime() - start), java.util.Optional.empty());
         }
     }
 
@@ -156,12 +159,31 @@ public final class Scheduler {
         if (results.containsKey(s.id())) {
             return;
         }
-        StepResult r = StepResult.of(s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause + " did not succeed");
+        StepResult r = blocked(s, byId.get(cause), results.get(cause));
         results.put(s.id(), r);
         progress.finished(s, r, done.incrementAndGet(), total);
         for (String d : dependents.getOrDefault(s.id(), List.of())) {
             block(byId.get(d), cause, byId, dependents, results, progress, done, total);
         }
+    }
+
+    /**
+     * The result of a step that cannot run because {@code cause} did not succeed. A cell whose
+     * kernel tree could not be prepared has failed (its build was attempted and cannot happen);
+     * one that waited on another driver's cell is skipped, since that cell's failure is counted.
+     */
+    private static StepResult blocked(Step s, Step cause, StepResult causeResult) {
+        if (cause.kind() == Step.Kind.PREPARE && causeResult != null
+                && (causeResult.status() == StepStatus.FAILED || causeResult.status() == StepStatus.TIMED_OUT)) {
+            java.util.SortedMap<String, String> details = new java.util.TreeMap<>();
+            String failure = causeResult.details().get("failure");
+            if (failure != null) {
+                details.put("failure", failure);
+            }
+            return new StepResult(s.id(), StepStatus.FAILED, Duration.ZERO, "tree preparation failed: " + cause.id() + ": "
+                    + causeResult.message(), List.of(), details);
+        }
+        return StepResult.of(s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause.id() + " did not succeed");
     }
 
     private static void awaitQuietly(ExecutorService pool) {

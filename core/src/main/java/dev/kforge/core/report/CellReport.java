@@ -16,9 +16,19 @@ import java.util.Objects;
  * @param message the skip reason or first error; for built cells a short summary
  * @param diagnostics parsed compiler and modpost messages
  * @param outDir the cell's output directory relative to out/, empty when it has none
+ * @param error whether a failure is an error rather than the build saying no (timeout, a missing
+ *     tool or disk, a bug in kforge): JUnit's {@code error} as against {@code failure}
+ * @param symbols {@code checked} when modpost checked the module's symbols against the tree's
+ *     Module.symvers, {@code unchecked} when the tree has none, empty when the cell did not build
  */
 public record CellReport(
-        Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics, String outDir) {
+        Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics, String outDir,
+        boolean error, String symbols) {
+
+    /** A cell that did not get as far as a build (skipped in planning). */
+    public static CellReport skipped(Cell cell, String reason) {
+        return new CellReport(cell, StepStatus.SKIPPED, Duration.ZERO, reason, List.of(), "", false, "");
+    }
 
     public CellReport {
         Objects.requireNonNull(cell, "cell");
@@ -27,6 +37,12 @@ public record CellReport(
         Objects.requireNonNull(message, "message");
         diagnostics = List.copyOf(diagnostics);
         Objects.requireNonNull(outDir, "outDir");
+        Objects.requireNonNull(symbols, "symbols");
+    }
+
+    /** Failed, timed out or cancelled: counted as a failure everywhere. */
+    public boolean failed() {
+        return !status.ok() && status != StepStatus.SKIPPED;
     }
 
     public long warnings() {

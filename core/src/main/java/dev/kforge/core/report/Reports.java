@@ -31,6 +31,10 @@ public final class Reports {
             summary.put(s.key(), run.count(s));
         }
         summary.put("cells", run.cells().size());
+        summary.put("failedSteps", run.failedSteps());
+        summary.put("companions", counts(run.companions()));
+        summary.put("trees", counts(run.prepares()));
+        summary.put("symbolsUnchecked", run.unchecked().size());
         m.put("summary", summary);
         List<Object> cells = new ArrayList<>();
         for (CellReport c : run.cells()) {
@@ -44,6 +48,8 @@ public final class Reports {
             e.put("durationMs", c.duration().toMillis());
             e.put("message", c.message());
             e.put("outDir", c.outDir());
+            e.put("error", c.error());
+            e.put("symbols", c.symbols());
             e.put("warnings", c.warnings());
             e.put("diagnostics", c.diagnostics().stream().map(Reports::diagnostic).toList());
             cells.add(e);
@@ -54,6 +60,15 @@ public final class Reports {
         return CanonicalJson.write(m);
     }
 
+    private static Map<String, Object> counts(List<StepResult> results) {
+        Map<String, Object> m = new TreeMap<>();
+        for (StepStatus s : StepStatus.values()) {
+            m.put(s.key(), results.stream().filter(r -> r.status() == s).count());
+        }
+        m.put("steps", results.size());
+        return m;
+    }
+
     private static List<Object> steps(List<StepResult> results) {
         List<Object> out = new ArrayList<>();
         for (StepResult p : results) {
@@ -62,6 +77,7 @@ public final class Reports {
             e.put("status", p.status().key());
             e.put("durationMs", p.duration().toMillis());
             e.put("message", p.message());
+            e.put("error", RunReport.error(p));
             out.add(e);
         }
         return out;
@@ -74,6 +90,7 @@ public final class Reports {
         m.put("line", d.line());
         m.put("column", d.column());
         m.put("message", d.message());
+        m.put("notes", d.notes());
         return m;
     }
 
@@ -143,51 +160,75 @@ public final class Reports {
         return CanonicalJson.write(statement);
     }
 
-    /** JUnit XML: one testcase per cell (classname = driver, name = target), skips as skipped. */
+    /**
+     * JUnit XML: one testcase per cell (classname = driver, name = target), per tree preparation
+     * (classname = kernel-tree) and per cargo companion (classname = cargo). A step the build
+     * refused is a {@code failure}; one stopped by a timeout, the environment or a bug in kforge is
+     * an {@code error}; the suite's counts are computed from the same testcases.
+     */
     public static String junit(RunReport run) {
+        List<JunitCase> cases = new ArrayList<>();
+        for (CellReport c : run.cells()) {
+            String props = c.symbols().isEmpty() ? "" : "symbols=" + c.symbols();
+            String body = c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(20)
+                    .map(d -> d.format() + "\n" + d.notes().stream().map(n -> "  note: " + n + "\n").reduce("", String::concat))
+                    .reduce("", String::concat);
+            cases.add(new JunitCase(c.cell().driver(), c.cell().target().id(), c.duration(), c.status(), c.error(),
+                    c.message(), body, props));
+        }
+        for (StepResult p : run.prepares()) {
+            cases.add(JunitCase.of("kernel-tree", p));
+        }
+        for (StepResult c : run.companions()) {
+            cases.add(JunitCase.of("cargo", c));
+        }
+        long failures = cases.stream().filter(c -> c.failed() && !c.error()).count();
+        long errors = cases.stream().filter(c -> c.failed() && c.error()).count();
+        long skipped = cases.stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
+        double total = cases.stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        long failures = run.cells().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count()
-                + run.companions().stream().filter(c -> !c.status().ok() && c.status() != StepStatus.SKIPPED).count();
-        long skipped = run.count(StepStatus.SKIPPED)
-                + run.companions().stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
-        double total = run.cells().stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
         sb.append("<testsuites>\n");
         sb.append(String.format(java.util.Locale.ROOT,
-                "  <testsuite name=\"kforge\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">%n",
-                run.cells().size() + run.companions().size(), failures, skipped, total));
-        for (CellReport c : run.cells()) {
+                "  <testsuite name=\"kforge\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
+                cases.size(), failures, errors, skipped, total));
+        cases.forEach(c -> c.append(sb));
+        sb.append("  </testsuite>\n</testsuites>\n");
+        return sb.toString();
+    }
+
+    private record JunitCase(String classname, String name, java.time.Duration duration, StepStatus status, boolean error,
+            String message, String body, String property) {
+
+        static JunitCase of(String classname, StepResult r) {
+            return new JunitCase(classname, r.stepId(), r.duration(), r.status(), RunReport.error(r), r.message(), "", "");
+        }
+
+        boolean failed() {
+            return !status.ok() && status != StepStatus.SKIPPED;
+        }
+
+        void append(StringBuilder sb) {
             sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
-                    xml(c.cell().driver()), xml(c.cell().target().id()), c.duration().toMillis() / 1000.0));
-            if (c.status().ok()) {
+                    xml(classname), xml(name), duration.toMillis() / 1000.0));
+            if (status.ok() && property.isEmpty()) {
                 sb.append("/>\n");
-                continue;
+                return;
             }
             sb.append(">\n");
-            if (c.status() == StepStatus.SKIPPED) {
-                sb.append("      <skipped message=\"").append(xml(c.message())).append("\"/>\n");
-            } else {
-                sb.append("      <failure type=\"").append(c.status().key()).append("\" message=\"")
-                        .append(xml(c.message())).append("\">");
-                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(20)
-                        .forEach(d -> sb.append(xml(d.format())).append("\n"));
-                sb.append("</failure>\n");
+            if (!property.isEmpty()) {
+                int eq = property.indexOf('=');
+                sb.append("      <properties><property name=\"").append(xml(property.substring(0, eq))).append("\" value=\"")
+                        .append(xml(property.substring(eq + 1))).append("\"/></properties>\n");
+            }
+            if (status == StepStatus.SKIPPED) {
+                sb.append("      <skipped message=\"").append(xml(message)).append("\"/>\n");
+            } else if (failed()) {
+                String element = error ? "error" : "failure";
+                sb.append("      <").append(element).append(" type=\"").append(status.key()).append("\" message=\"")
+                        .append(xml(message)).append("\">").append(xml(body)).append("</").append(element).append(">\n");
             }
             sb.append("    </testcase>\n");
         }
-        for (StepResult c : run.companions()) {
-            sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"cargo\" name=\"%s\" time=\"%.3f\"",
-                    xml(c.stepId()), c.duration().toMillis() / 1000.0));
-            if (c.status().ok()) {
-                sb.append("/>\n");
-            } else if (c.status() == StepStatus.SKIPPED) {
-                sb.append(">\n      <skipped message=\"").append(xml(c.message())).append("\"/>\n    </testcase>\n");
-            } else {
-                sb.append(">\n      <failure type=\"").append(c.status().key()).append("\" message=\"").append(xml(c.message()))
-                        .append("\"/>\n    </testcase>\n");
-            }
-        }
-        sb.append("  </testsuite>\n</testsuites>\n");
-        return sb.toString();
     }
 
     /** Writes a file by write-temp-then-rename, so readers never see half of it. */

@@ -28,10 +28,36 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
         return cells.stream().filter(c -> c.status() == status).count();
     }
 
+    /** Every step that failed, timed out or was cancelled: cells, tree preparations and cargo companions. */
+    public long failedSteps() {
+        return cells.stream().filter(CellReport::failed).count() + prepares.stream().filter(RunReport::failed).count()
+                + companions.stream().filter(RunReport::failed).count();
+    }
+
+    /** Failed, timed out or cancelled. */
+    public static boolean failed(StepResult r) {
+        return !r.status().ok() && r.status() != StepStatus.SKIPPED;
+    }
+
+    /**
+     * Whether a failed step is an error rather than a failure in JUnit's sense: it timed out, or
+     * the environment (a tool, a disk) or a bug in kforge stopped it, not the compiler.
+     */
+    public static boolean error(StepResult r) {
+        if (!failed(r)) {
+            return false;
+        }
+        String kind = r.details().getOrDefault("failure", "");
+        return r.status() == StepStatus.TIMED_OUT || kind.equals("ENVIRONMENT") || kind.equals("INTERNAL");
+    }
+
+    /** The cells whose modules were built against a tree without Module.symvers. */
+    public java.util.List<CellReport> unchecked() {
+        return cells.stream().filter(c -> c.symbols().equals("unchecked")).toList();
+    }
+
     /** True when no cell failed, timed out or was cancelled (skips are fine). */
     public boolean success() {
-        return cells.stream().allMatch(c -> c.status().ok() || c.status() == StepStatus.SKIPPED)
-                && prepares.stream().allMatch(p -> p.status().ok() || p.status() == StepStatus.SKIPPED)
-                && companions.stream().allMatch(p -> p.status().ok() || p.status() == StepStatus.SKIPPED);
+        return failedSteps() == 0;
     }
 }

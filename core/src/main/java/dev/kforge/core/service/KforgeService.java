@@ -12,6 +12,7 @@ import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.elf.Elf;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.GuardedExecutor;
 import dev.kforge.core.exec.ProgressListener;
 import dev.kforge.core.exec.Scheduler;
 import dev.kforge.core.exec.StepExecutorFactory;
@@ -212,7 +213,8 @@ public final class KforgeService {
                 ? s -> StepResult.of(s.id(), StepStatus.FAILED, Duration.ZERO,
                         "not in the cache: no shard built it (or its upload failed)")
                 : executors.create(roots, plan.tools(), request.stepTimeout());
-        var executor = new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred);
+        var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred),
+                (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
 
         List<CellReport> cells = new ArrayList<>();
@@ -232,13 +234,14 @@ public final class KforgeService {
             Cell cell = plan.cellOf(s).orElseThrow();
             String outDir = r.status() == StepStatus.SKIPPED || r.status() == StepStatus.CANCELLED ? ""
                     : cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
-            cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir));
+            cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir, RunReport.error(r),
+                    r.status().ok() ? r.details().getOrDefault("symbols", "") : ""));
         }
         List<Pattern> wanted = request.cells().stream().map(KforgeService::glob).toList();
         boolean reportSkips = request.shard().map(sh -> sh.index() == 1).orElse(true);
         for (Skip skip : plan.skipped()) {
             if (reportSkips && (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches()))) {
-                cells.add(new CellReport(skip.cell(), StepStatus.SKIPPED, Duration.ZERO, skip.reason(), List.of(), ""));
+                cells.add(CellReport.skipped(skip.cell(), skip.reason()));
             }
         }
         cells.sort(Comparator.comparing(CellReport::cell));
@@ -246,6 +249,25 @@ public final class KforgeService {
         RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment);
         writeReports(planned, report, request);
         return report;
+    }
+
+    /**
+     * The log of a step that met a bug: a cell's out/ directory is replaced by one holding only
+     * that log (so no stale module from an earlier run stays listed), any other step's goes to
+     * out/logs/.
+     */
+    static Path writeFailureLog(Roots roots, Step step, String text) throws IOException {
+        String outDir = step.attributes().get("outDir");
+        if (outDir == null) {
+            Path log = roots.path("${out}").resolve("logs").resolve(step.id().replace('/', '_') + ".log");
+            Reports.writeAtomically(log, text);
+            return log;
+        }
+        Path dir = roots.path(outDir);
+        Path staged = dev.kforge.core.fs.FileTrees.stagingFor(dir);
+        Files.writeString(staged.resolve("build.log"), text);
+        dev.kforge.core.fs.FileTrees.swapIn(staged, dir);
+        return dir.resolve("build.log");
     }
 
     /**

@@ -46,17 +46,36 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
+    /** Combinations kforge cannot honour are usage errors, never silently ignored. */
+    private void checkOptions() {
+        boolean ci = format == Format.github_matrix || format == Format.gitlab_child;
+        if (shard != null && ci) {
+            throw dev.kforge.core.KforgeException.userInput("--shard cannot be combined with --format "
+                    + format.name().replace('_', '-') + " (that format already describes every shard)",
+                    "use --shards N to choose the number of shards, or --format json|text with --shard I/N");
+        }
+        if (shards != null && !ci) {
+            throw dev.kforge.core.KforgeException.userInput("--shards applies to --format github-matrix or gitlab-child only",
+                    "kforge plan --format github-matrix --shards N; for one shard's steps, --shard I/N");
+        }
+    }
+
     @Override
     public Integer call() {
+        checkOptions();
         Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
         PrintWriter out = root.out();
         BuildPlan plan = planned.plan();
         var only = PlanChecks.shard(shard, java.util.Map.of());
         if (only.isPresent()) {
             var ids = new java.util.HashSet<>(dev.kforge.core.plan.Sharding.split(plan, only.get().total()).get(only.get().index() - 1));
-            for (Step s : plan.steps()) {
-                if (ids.contains(s.id())) {
-                    out.println(s.id());
+            if (format == Format.json) {
+                out.print(CanonicalJson.write(plan.toTree(ids, only.get().index() + "/" + only.get().total())));
+            } else {
+                for (Step s : plan.steps()) {
+                    if (ids.contains(s.id())) {
+                        out.println(s.id());
+                    }
                 }
             }
             out.flush();

@@ -203,6 +203,9 @@ public final class KbuildKernelInspector implements KernelInspector {
         return out;
     }
 
+    /** A kernel tarball extracts in about 20 s here; far longer means a stuck disk or a wrong file. */
+    static final java.time.Duration EXTRACT_TIMEOUT = java.time.Duration.ofMinutes(10);
+
     /** Extracts a tarball once into the cache; concurrent runs wait for the first. */
     private Path extract(KernelSource kernel, Path tarball) throws IOException {
         Path done = extracted.get(tarball);
@@ -219,7 +222,13 @@ public final class KbuildKernelInspector implements KernelInspector {
                 org.slf4j.LoggerFactory.getLogger(KbuildKernelInspector.class)
                         .info("extracting {} into {} (once; about 20 s)", tarball, target);
                 ProcessResult r = runner.run(new ProcessSpec(List.of("tar", "-xf", tarball.toString(), "-C", tmp.toString()),
-                        new TreeMap<>(), tmp, Optional.empty(), Optional.empty()));
+                        new TreeMap<>(), tmp, Optional.empty(), Optional.of(EXTRACT_TIMEOUT)));
+                if (r.timedOut()) {
+                    FileTrees.deleteRecursively(tmp);
+                    throw KforgeException.environment("kernel '" + kernel.name() + "': extracting " + tarball + " took longer than "
+                            + EXTRACT_TIMEOUT.toMinutes() + " minutes and was stopped",
+                            "check the disk under " + cache.sources() + " (a slow or full disk), then run again");
+                }
                 if (!r.succeeded()) {
                     FileTrees.deleteRecursively(tmp);
                     throw KforgeException.environment("kernel '" + kernel.name() + "': tar could not extract " + tarball

@@ -43,4 +43,30 @@ class ElfTest {
         Files.writeString(f, "not an elf file at all, but long enough to have a header".repeat(2));
         assertThatThrownBy(() -> Elf.read(f)).isInstanceOf(IOException.class).hasMessageContaining("not an ELF file");
     }
+
+    /** Every prefix of a real module, and the module with garbage in its headers: a clear error or a result, never a crash. */
+    @Test
+    void truncatedOrGarbageModulesGiveAClearErrorNamingTheFile() throws Exception {
+        byte[] real = Files.readAllBytes(fixture(dir));
+        Path f = dir.resolve("bad.ko");
+        for (int len : new int[] {4, 16, 40, 63, 64, 100, 1000, real.length / 2, real.length - 1}) {
+            Files.write(f, java.util.Arrays.copyOf(real, len));
+            assertThatThrownBy(() -> Elf.read(f)).as("first %d bytes", len).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(f.toString());
+        }
+        java.util.Random random = new java.util.Random(42);
+        for (int n = 0; n < 2000; n++) {
+            byte[] garbage = real.clone();
+            for (int k = 0; k < 8; k++) {
+                garbage[16 + random.nextInt(48)] = (byte) random.nextInt(256); // somewhere in the ELF header
+            }
+            garbage[4 + random.nextInt(2)] = (byte) (1 + random.nextInt(2));
+            Files.write(f, garbage);
+            try {
+                Elf.read(f);
+            } catch (IOException e) {
+                assertThat(e).hasMessageStartingWith(f.toString());
+            }
+        }
+    }
 }

@@ -16,13 +16,24 @@ import java.util.TreeMap;
  */
 public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, SortedMap<String, String> sections) {
 
+    /**
+     * Reads an ELF file. Every offset and size is checked against the file before use: a
+     * truncated or garbage file is an IOException naming the file and what is wrong, never an
+     * index error.
+     */
     public static Elf read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        if (bytes.length < 52 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F') {
+        if (bytes.length < 16 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F') {
             throw new IOException(file + " is not an ELF file");
         }
+        if ((bytes[4] != 1 && bytes[4] != 2) || (bytes[5] != 1 && bytes[5] != 2)) {
+            throw new IOException(file + " is not a valid ELF file: unknown class " + bytes[4] + " or byte order " + bytes[5]);
+        }
         boolean is64 = bytes[4] == 2;
+        if (bytes.length < (is64 ? 64 : 52)) {
+            throw new IOException(file + " is not a valid ELF file: " + bytes.length + " bytes is shorter than its header (truncated?)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         b.order(bytes[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         int machine = Short.toUnsignedInt(b.getShort(18));
         long shoff = is64 ? b.getLong(0x28) : Integer.toUnsignedLong(b.getInt(0x20));
@@ -31,24 +42,44 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
         int shstrndx = Short.toUnsignedInt(b.getShort(is64 ? 0x3E : 0x32));
         SortedMap<String, String> modinfo = new TreeMap<>();
         SortedMap<String, String> sections = new TreeMap<>();
-        if (shoff > 0 && shstrndx < shnum) {
-            long strOff = sectionOffset(b, shoff, shentsize, shstrndx, is64);
-            for (int i = 0; i < shnum; i++) {
-                long base = shoff + (long) i * shentsize;
-                String name = cString(bytes, (int) (strOff + Integer.toUnsignedLong(b.getInt((int) base))));
-                long off = sectionOffset(b, shoff, shentsize, i, is64);
-                long size = is64 ? b.getLong((int) base + 0x20) : Integer.toUnsignedLong(b.getInt((int) base + 0x14));
-                int type = b.getInt((int) base + 4);
-                boolean hasBytes = type != 8 && off >= 0 && off + size <= bytes.length; // SHT_NOBITS has none
-                if (name.equals(".modinfo") && hasBytes) {
-                    parseModinfo(bytes, (int) off, (int) size, modinfo);
-                }
-                if (!name.isEmpty()) {
-                    String digest = hasBytes
-                            ? dev.kforge.core.digest.Digest.of(java.util.Arrays.copyOfRange(bytes, (int) off, (int) (off + size))).hex()
-                            : "nobits:" + size;
-                    sections.merge(name, digest, (x, y) -> x + "+" + y);
-                }
+        if (shoff == 0 || shnum == 0) {
+            return new Elf(machine, is64, modinfo, sections);
+        }
+        if (shentsize < (is64 ? 64 : 40)) {
+            throw new IOException(file + " is not a valid ELF file: section header size " + shentsize + " is too small");
+        }
+        if (shoff < 0 || shoff + (long) shnum * shentsize > bytes.length) {
+            throw new IOException(file + " is not a valid ELF file: its section headers end past its " + bytes.length
+                    + " bytes (truncated?)");
+        }
+        if (shstrndx >= shnum) {
+            throw new IOException(file + " is not a valid ELF file: section name table index " + shstrndx + " >= " + shnum);
+        }
+        long strOff = sectionOffset(b, shoff, shentsize, shstrndx, is64);
+        for (int i = 0; i < shnum; i++) {
+            int base = (int) (shoff + (long) i * shentsize);
+            long nameOff = strOff + Integer.toUnsignedLong(b.getInt(base));
+            if (strOff < 0 || nameOff >= bytes.length) {
+                throw new IOException(file + " is not a valid ELF file: section " + i + "'s name lies past the end (truncated?)");
+            }
+            String name = cString(bytes, (int) nameOff);
+            long off = sectionOffset(b, shoff, shentsize, i, is64);
+            long size = is64 ? b.getLong(base + 0x20) : Integer.toUnsignedLong(b.getInt(base + 0x14));
+            int type = b.getInt(base + 4);
+            boolean nobits = type == 8; // SHT_NOBITS has no bytes in the file
+            if (!nobits && type != 0 && (off < 0 || size < 0 || off + size > bytes.length)) {
+                throw new IOException(file + " is not a valid ELF file: section " + (name.isEmpty() ? "#" + i : name)
+                        + " lies past the end of the file (truncated?)");
+            }
+            boolean hasBytes = !nobits && type != 0;
+            if (name.equals(".modinfo") && hasBytes) {
+                parseModinfo(bytes, (int) off, (int) size, modinfo);
+            }
+            if (!name.isEmpty()) {
+                String digest = hasBytes
+                        ? dev.kforge.core.digest.Digest.of(java.util.Arrays.copyOfRange(bytes, (int) off, (int) (off + size))).hex()
+                        : "nobits:" + size;
+                sections.merge(name, digest, (x, y) -> x + "+" + y);
             }
         }
         return new Elf(machine, is64, modinfo, sections);

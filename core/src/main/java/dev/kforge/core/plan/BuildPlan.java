@@ -16,24 +16,62 @@ import java.util.TreeMap;
  * of every kernel and tool it was planned against. Its hash is the SHA-256 of its canonical JSON
  * without the hash itself.
  */
-public record BuildPlan(
-        int format,
-        List<Step> steps,
-        List<Skip> skipped,
-        SortedMap<String, Map<String, String>> kernels,
-        SortedMap<String, String> tools,
-        Map<String, Cell> cells) {
+public final class BuildPlan {
 
-    public BuildPlan {
-        steps = List.copyOf(steps);
-        skipped = List.copyOf(skipped);
-        kernels = Collections.unmodifiableSortedMap(new TreeMap<>(kernels));
-        tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
-        cells = Collections.unmodifiableMap(new LinkedHashMap<>(cells));
+    private final int format;
+    private final List<Step> steps;
+    private final List<Skip> skipped;
+    private final SortedMap<String, Map<String, String>> kernels;
+    private final SortedMap<String, String> tools;
+    private final Map<String, Cell> cells;
+    private final Map<String, Step> byId;
+
+    public BuildPlan(int format, List<Step> steps, List<Skip> skipped, SortedMap<String, Map<String, String>> kernels,
+            SortedMap<String, String> tools, Map<String, Cell> cells) {
+        this.format = format;
+        this.steps = List.copyOf(steps);
+        this.skipped = List.copyOf(skipped);
+        this.kernels = Collections.unmodifiableSortedMap(new TreeMap<>(kernels));
+        this.tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
+        this.cells = Collections.unmodifiableMap(new LinkedHashMap<>(cells));
+        Map<String, Step> index = new java.util.HashMap<>();
+        for (Step s : this.steps) {
+            if (index.put(s.id(), s) != null) {
+                throw new IllegalArgumentException("two steps named " + s.id());
+            }
+        }
+        this.byId = index;
     }
 
+    public int format() {
+        return format;
+    }
+
+    /** Every step, dependencies before the steps that need them. */
+    public List<Step> steps() {
+        return steps;
+    }
+
+    public List<Skip> skipped() {
+        return skipped;
+    }
+
+    public SortedMap<String, Map<String, String>> kernels() {
+        return kernels;
+    }
+
+    public SortedMap<String, String> tools() {
+        return tools;
+    }
+
+    /** BUILD step id to the cell it builds. */
+    public Map<String, Cell> cells() {
+        return cells;
+    }
+
+    /** The step with this id. */
     public Optional<Step> step(String id) {
-        return steps.stream().filter(s -> s.id().equals(id)).findFirst();
+        return Optional.ofNullable(byId.get(id));
     }
 
     /** The cell a BUILD step builds. */
@@ -49,6 +87,18 @@ public record BuildPlan(
     public Map<String, Object> toTree() {
         Map<String, Object> m = body();
         m.put("planHash", Digest.of(CanonicalJson.compact(m)).hex()); // the body is built once
+        return m;
+    }
+
+    /**
+     * The JSON tree of the steps one shard runs: the whole plan's hash (which every shard checks
+     * with --expect-plan-hash), the shard as {@code I/N}, and only those steps, in plan order.
+     */
+    public Map<String, Object> toTree(java.util.Collection<String> stepIds, String shard) {
+        Map<String, Object> m = toTree();
+        java.util.Set<String> ids = new java.util.HashSet<>(stepIds);
+        m.put("shard", shard);
+        m.put("steps", steps.stream().filter(s -> ids.contains(s.id())).map(Step::toTree).toList());
         return m;
     }
 

@@ -121,7 +121,7 @@ public final class Planner {
                     for (Driver d : ws.drivers()) {
                         boolean named = m.drivers().isEmpty() || m.drivers().contains(d.name());
                         if (named && !inMatrix(ws, d, t) && excluded.add(new Cell(d.name(), t))) {
-                            skipped.add(new Skip(new Cell(d.name(), t), "excluded by the matrix at " + e.pos()));
+                            skipped.add(new Skip(new Cell(d.name(), t), "excluded by the matrix at " + inWorkspace(e.pos())));
                         }
                     }
                 });
@@ -482,5 +482,16 @@ public final class Planner {
         List<String> out = new ArrayList<>(list);
         out.add(item);
         return out;
+    }
+
+    /**
+     * A manifest position as the plan states it: the manifest is named by its file name (it sits at
+     * the workspace's root), not as {@code -f} spelled it, so the plan and its hash do not depend on
+     * the current directory.
+     */
+    static String inWorkspace(dev.kforge.core.model.SourcePos pos) {
+        String file = pos.file();
+        int slash = file.lastIndexOf('/');
+        return (slash < 0 ? file : file.substring(slash + 1)) + ":" + pos.line() + ":" + pos.column();
     }
 }

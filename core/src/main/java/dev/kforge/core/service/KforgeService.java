@@ -329,7 +329,7 @@ public final class KforgeService {
             String sums = Reports.sha256sums(out, dirs); // every module hashed once, for both files
             Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
             Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(sums, planned.plan(),
-                    planned.workspace().manifestName()));
+                    Path.of(planned.workspace().manifestName()).getFileName().toString()));
             if (request.junit().isPresent()) {
                 Reports.writeAtomically(request.junit().get(), Reports.junit(report));
             }

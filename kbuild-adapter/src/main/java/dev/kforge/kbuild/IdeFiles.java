@@ -50,11 +50,11 @@ public final class IdeFiles {
             Path log = Files.createTempFile("kforge-ide", ".log");
             ProcessResult r = runner.run(new ProcessSpec(argv, build.env(), roots.path(build.cwd()), Optional.of(log),
                     Optional.empty()));
-            String output = Files.readString(log);
+            String last = String.join("", dev.kforge.core.fs.LogLines.last(log, 1)).strip();
             Files.deleteIfExists(log);
             if (!r.succeeded()) {
                 throw new KforgeException(KforgeException.Kind.BUILD, build.id() + ": make " + argv.get(argv.size() - 1)
-                        + " failed: " + output.strip().lines().reduce((a, b) -> b).orElse(""), "kforge explain shows the build");
+                        + " failed: " + last, "kforge explain shows the build");
             }
             if (rust) {
                 Path file = source.resolve("rust-project.json");
@@ -63,9 +63,18 @@ public final class IdeFiles {
                 }
                 return file;
             }
-            String json = Files.readString(buildDir.resolve("compile_commands.json"));
+            // Streamed line by line (the file grows with the driver), build paths turned into the user's.
             Path file = source.resolve("compile_commands.json");
-            Files.writeString(file, json.replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+            Path tmp = Files.createTempFile(source, ".compile_commands", ".tmp");
+            try (var in = Files.newBufferedReader(buildDir.resolve("compile_commands.json"));
+                    var out = Files.newBufferedWriter(tmp)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.write(line.replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+                    out.newLine();
+                }
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return file;
         } catch (IOException e) {
             throw KforgeException.environment(build.id() + ": " + e.getMessage(), "check that the driver directory is writable");

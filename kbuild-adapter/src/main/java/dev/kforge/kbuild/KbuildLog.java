@@ -2,10 +2,9 @@ package dev.kforge.kbuild;
 
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.Diagnostic.Severity;
-import java.io.BufferedReader;
+import dev.kforge.core.fs.LogLines;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.Reader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,6 @@ import java.util.regex.Pattern;
 final class KbuildLog {
 
     static final int LIMIT = 200;
-
-    private static final int MAX_LINE = 4000;
 
     private static final Pattern CC = Pattern.compile(
             "^(\\S[^:]*?):(\\d+):(?:(\\d+):)? (?:fatal )?(error|warning): (.*)$");
@@ -64,13 +61,13 @@ final class KbuildLog {
     }
 
     List<Diagnostic> parse(Path log) throws IOException {
-        try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
-            return parse(r);
-        } catch (java.nio.charset.MalformedInputException e) {
-            try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.ISO_8859_1)) {
-                return parse(r);
-            }
+        try (LogLines lines = LogLines.open(log)) {
+            return parse(lines);
         }
+    }
+
+    List<Diagnostic> parse(Reader r) throws IOException {
+        return parse(new LogLines(r, LogLines.MAX_LINE));
     }
 
     /** A place in a file as the compiler printed it. */
@@ -91,7 +88,7 @@ final class KbuildLog {
         }
     }
 
-    List<Diagnostic> parse(BufferedReader r) throws IOException {
+    private List<Diagnostic> parse(LogLines r) throws IOException {
         Output out = new Output();
         Pending pending = null;
         // gcc prints the function and its inlining chain before the diagnostic they belong to.
@@ -101,9 +98,6 @@ final class KbuildLog {
         String rustMessage = null;
         String line;
         while ((line = r.readLine()) != null) {
-            if (line.length() > MAX_LINE) {
-                line = line.substring(0, MAX_LINE);
-            }
             Matcher m = CC.matcher(line);
             if (m.matches() && !line.startsWith("make")) {
                 out.add(pending);

@@ -385,15 +385,7 @@ public final class KbuildStepExecutor implements StepExecutor {
     }
 
     private static String lastLines(Path log, String program) throws IOException {
-        List<String> lines = new ArrayList<>();
-        try (Stream<String> s = Files.lines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
-            s.forEach(l -> {
-                lines.add(l);
-                if (lines.size() > 3) {
-                    lines.remove(0);
-                }
-            });
-        }
+        List<String> lines = dev.kforge.core.fs.LogLines.last(log, 3);
         return lines.isEmpty() ? "no output" : String.join(" | ", lines).strip();
     }
 

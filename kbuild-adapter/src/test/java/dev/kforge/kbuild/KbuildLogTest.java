@@ -6,6 +6,7 @@ import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.Diagnostic.Severity;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,37 @@ class KbuildLogTest {
         assertThat(d).filteredOn(x -> x.severity() == Severity.WARNING).hasSize(KbuildLog.LIMIT);
         assertThat(d).filteredOn(x -> x.severity() == Severity.ERROR).hasSize(1_000)
                 .allSatisfy(x -> assertThat(x.format()).isEqualTo("d/x.c:2:1: error: the point"));
+    }
+
+    /** One 50 MB line (a runaway macro expansion, binary output) is cut, never held whole, and the next line still parses. */
+    @Test
+    void aHugeSingleLineIsCutAndParsingGoesOn() throws Exception {
+        Reader huge = new Reader() {
+            long left = 50L << 20;
+            boolean tailDone;
+
+            @Override
+            public int read(char[] buf, int off, int len) {
+                if (left > 0) {
+                    int n = (int) Math.min(len, left);
+                    java.util.Arrays.fill(buf, off, off + n, 'x');
+                    left -= n;
+                    return n;
+                }
+                if (!tailDone) {
+                    String tail = "\n/b/x.c:7:3: error: after the flood\n";
+                    tail.getChars(0, tail.length(), buf, off);
+                    tailDone = true;
+                    return tail.length();
+                }
+                return -1;
+            }
+
+            @Override
+            public void close() {}
+        };
+        assertThat(new KbuildLog("/b", "d").parse(huge)).extracting(Diagnostic::format)
+                .containsExactly("d/x.c:7:3: error: after the flood");
     }
 
     /** gcc 12, riscv64, 6.1: cmpxchg on a u16 hits BUILD_BUG deep in the kernel's macros. */

@@ -83,19 +83,19 @@ public final class CargoStepExecutor implements StepExecutor {
             } catch (IOException e) {
                 throw KforgeException.environment(step.id() + ": cannot run cargo: " + e.getMessage(), "apt-get install cargo");
             }
-            String text = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             if (r.timedOut()) {
                 return result(step, StepStatus.TIMED_OUT, start, "timed out; see " + log, Map.of("log", log.toString()));
             }
             if (step.kind() == Step.Kind.CARGO_TEST) {
-                Matcher m = TEST_RESULT.matcher(text);
-                int passed = 0;
-                int failed = 0;
-                while (m.find()) {
-                    passed += Integer.parseInt(m.group(2));
-                    failed += Integer.parseInt(m.group(3));
-                }
-                String summary = passed + " passed, " + failed + " failed";
+                int[] counts = new int[2]; // passed, failed: the log is streamed, never read whole
+                dev.kforge.core.fs.LogLines.forEach(log, line -> {
+                    Matcher m = TEST_RESULT.matcher(line);
+                    while (m.find()) {
+                        counts[0] += Integer.parseInt(m.group(2));
+                        counts[1] += Integer.parseInt(m.group(3));
+                    }
+                });
+                String summary = counts[0] + " passed, " + counts[1] + " failed";
                 return result(step, r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED, start,
                         r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log, Map.of("log", log.toString()));
             }

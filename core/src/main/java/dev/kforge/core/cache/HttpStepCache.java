@@ -57,6 +57,9 @@ public final class HttpStepCache implements StepCache {
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     }
 
+    /** The largest action entry kforge accepts from a server. */
+    static final int MAX_AC_BYTES = 8 << 20;
+
     /** The base URL without credentials, query or fragment: safe for logs. */
     public static String redact(URI uri) {
         return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
@@ -75,13 +78,27 @@ public final class HttpStepCache implements StepCache {
 
     @Override
     public Optional<ActionEntry> lookup(Digest key) throws IOException {
-        HttpResponse<String> r = send(request("/ac/" + key.hex()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<InputStream> r = send(request("/ac/" + key.hex()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() == 404) {
+            r.body().close();
             return Optional.empty();
         }
+        if (r.statusCode() / 100 != 2) {
+            r.body().close();
+        }
         check(r.statusCode(), "GET ac");
+        byte[] body;
+        try (InputStream in = r.body()) {
+            // An entry is a few kilobytes; a server that answers with more is not serving kforge's entry.
+            body = in.readNBytes(MAX_AC_BYTES + 1);
+        }
+        if (body.length > MAX_AC_BYTES) {
+            org.slf4j.LoggerFactory.getLogger(HttpStepCache.class).warn("remote cache {}: entry {} is larger than {} bytes; "
+                    + "treated as a miss", describe(), key.prefix(12), MAX_AC_BYTES);
+            return Optional.empty();
+        }
         try {
-            Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(r.body());
+            Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(new String(body, StandardCharsets.UTF_8));
             if (!key.hex().equals(m.get("key"))) {
                 return Optional.empty();
             }

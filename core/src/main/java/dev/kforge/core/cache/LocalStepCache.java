@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -159,16 +158,63 @@ public final class LocalStepCache implements StepCache {
      * @return the number of entries removed
      */
     public int prune(long maxBytes) throws IOException {
-        List<Path> entries = new ArrayList<>(list(ac));
-        entries.sort(Comparator.comparing(LocalStepCache::mtime));
-        int removed = 0;
-        while (stats().bytes() > maxBytes && !entries.isEmpty()) {
-            Files.deleteIfExists(entries.remove(0));
-            removed++;
-            collectGarbage();
+        // One pass over the store: every entry read once (without touching it, which would change
+        // the order), blob sizes and reference counts kept in memory; removal is then arithmetic.
+        Map<String, Long> blobSizes = new java.util.HashMap<>();
+        Map<String, Path> blobPaths = new java.util.HashMap<>();
+        long total = 0;
+        for (Path b : allBlobs()) {
+            long size = Files.size(b);
+            blobSizes.put(b.getFileName().toString(), size);
+            blobPaths.put(b.getFileName().toString(), b);
+            total += size;
         }
-        collectGarbage();
+        record Entry(Path file, long size, java.nio.file.attribute.FileTime mtime, List<String> blobs) {}
+        List<Entry> entries = new ArrayList<>();
+        Map<String, Integer> refs = new java.util.HashMap<>();
+        for (Path e : list(ac)) {
+            List<String> blobs = outputsOf(e);
+            var attrs = Files.readAttributes(e, java.nio.file.attribute.BasicFileAttributes.class);
+            entries.add(new Entry(e, attrs.size(), attrs.lastModifiedTime(), blobs));
+            total += attrs.size();
+            for (String d : new TreeSet<>(blobs)) {
+                refs.merge(d, 1, Integer::sum);
+            }
+        }
+        // Blobs no entry names are garbage whatever the limit.
+        for (Map.Entry<String, Path> b : blobPaths.entrySet()) {
+            if (!refs.containsKey(b.getKey())) {
+                Files.deleteIfExists(b.getValue());
+                total -= blobSizes.get(b.getKey());
+            }
+        }
+        entries.sort(Comparator.comparing(Entry::mtime).thenComparing(Entry::file));
+        int removed = 0;
+        for (Entry e : entries) {
+            if (total <= maxBytes) {
+                break;
+            }
+            Files.deleteIfExists(e.file());
+            total -= e.size();
+            removed++;
+            for (String d : new TreeSet<>(e.blobs())) {
+                if (refs.merge(d, -1, Integer::sum) == 0 && blobPaths.containsKey(d)) {
+                    Files.deleteIfExists(blobPaths.get(d));
+                    total -= blobSizes.get(d);
+                }
+            }
+        }
         return removed;
+    }
+
+    /** The blob digests an entry names; a torn entry names none (and goes first, being garbage). */
+    private static List<String> outputsOf(Path entry) {
+        try {
+            Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(Files.readString(entry));
+            return ((Map<?, ?>) m.get("outputs")).values().stream().map(String::valueOf).toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     public void clear() throws IOException {
@@ -177,18 +223,6 @@ public final class LocalStepCache implements StepCache {
         }
         for (Path p : allBlobs()) {
             Files.deleteIfExists(p);
-        }
-    }
-
-    private void collectGarbage() throws IOException {
-        Set<String> live = new TreeSet<>();
-        for (Path e : list(ac)) {
-            lookup(new Digest(e.getFileName().toString())).ifPresent(a -> a.outputs().values().forEach(d -> live.add(d.hex())));
-        }
-        for (Path b : allBlobs()) {
-            if (!live.contains(b.getFileName().toString())) {
-                Files.deleteIfExists(b);
-            }
         }
     }
 

@@ -60,6 +60,28 @@ class LocalStepCacheTest extends StepCacheContract {
         assertThat(cache.stats()).isEqualTo(new LocalStepCache.Stats(0, 0, 0));
     }
 
+    /** A blob two entries share stays while one of them does; pruning reads entries without touching them. */
+    @Test
+    void pruneKeepsSharedBlobsAndTheRecencyOfWhatItKeeps() throws Exception {
+        Path shared = file("shared.ko", "s".repeat(10_000));
+        for (int i = 0; i < 4; i++) {
+            var outputs = new TreeMap<String, Path>();
+            outputs.put("out/shared.ko", shared);
+            outputs.put("out/own.ko", file("own" + i + ".ko", "o".repeat(10_000) + i));
+            cache().store(Digest.of("e" + i), outputs, "{}");
+            Files.setLastModifiedTime(dir.resolve("cache/ac/" + Digest.of("e" + i).hex()),
+                    java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+        }
+        assertThat(cache.stats().blobs()).isEqualTo(5);
+        assertThat(cache.prune(35_000)).isEqualTo(2); // 5 blobs of 10 kB: e0 and e1 go with their own blobs
+        assertThat(Files.getLastModifiedTime(dir.resolve("cache/ac/" + Digest.of("e2").hex())).toMillis()).isEqualTo(3_000_000L);
+        assertThat(cache.stats().blobs()).isEqualTo(3);
+        assertThat(cache.lookup(Digest.of("e3"))).hasValueSatisfying(e ->
+                assertThat(e.outputs()).containsKey("out/shared.ko"));
+        assertThat(cache.prune(0)).isEqualTo(2);
+        assertThat(cache.stats()).isEqualTo(new LocalStepCache.Stats(0, 0, 0));
+    }
+
     /** Entry point of the second process in {@link #twoProcessesWritingTheSameEntriesAtOnce}. */
     public static void main(String[] args) throws Exception {
         writeMany(new LocalStepCache(Path.of(args[0])), Path.of(args[1]), Integer.parseInt(args[2]));

@@ -60,8 +60,8 @@ final class InitCommand implements Callable<Integer> {
                     "a driver directory holds a Kbuild or Makefile with obj-m += NAME.o");
         }
         StringBuilder t = new StringBuilder();
-        t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = \"")
-                .append(ws.getFileName()).append("\"\n\n");
+        t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = ")
+                .append(toml(ws.getFileName().toString())).append("\n\n");
         List<String> kernelNames = new ArrayList<>();
         List<KernelDiscovery.Found> found = new KernelDiscovery().find();
         for (KernelDiscovery.Found f : found) {
@@ -73,22 +73,26 @@ final class InitCommand implements Callable<Integer> {
             String path = f.kind().equals("headers") && f.path().toString().contains("linux-headers-")
                     ? f.path().toString().replaceAll("linux-headers-[0-9][^/]*-([a-z0-9]+)$", "linux-headers-*-$1")
                     : f.path().toString();
-            t.append("[[kernel]]\nname = \"").append(name).append("\"\n")
-                    .append(f.kind()).append(" = \"").append(path).append("\"\n\n");
+            t.append("[[kernel]]\nname = ").append(toml(name)).append("\n")
+                    .append(f.kind()).append(" = ").append(toml(path)).append("\n\n");
         }
         if (kernelNames.isEmpty()) {
             kernelNames.add("host");
             t.append("[[kernel]]\nname = \"host\"\nheaders = \"/lib/modules/").append("KERNEL-RELEASE").append("/build\"\n\n");
             root.err().println("kforge: no kernel found on this machine; edit the [[kernel]] path (kforge kernels lists them)");
         }
+        java.util.Set<String> driverNames = new java.util.HashSet<>();
         for (Path d : drivers) {
-            String name = d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString();
-            t.append("[[driver]]\nname = \"").append(name).append("\"\npath = \"")
-                    .append(d.equals(ws) ? "." : ws.relativize(d).toString()).append("\"\n\n");
+            String name = driverName(d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString());
+            while (!driverNames.add(name)) {
+                name = name + "_";
+            }
+            t.append("[[driver]]\nname = ").append(toml(name)).append("\npath = ")
+                    .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString())).append("\n\n");
         }
         t.append("[[matrix]]\nkernels = [");
         for (int i = 0; i < kernelNames.size(); i++) {
-            t.append(i == 0 ? "" : ", ").append('"').append(kernelNames.get(i)).append('"');
+            t.append(i == 0 ? "" : ", ").append(toml(kernelNames.get(i)));
         }
         t.append("]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\"]\n");
         Files.writeString(manifest, t.toString());
@@ -96,5 +100,37 @@ final class InitCommand implements Callable<Integer> {
                 + " kernel(s); next: kforge plan --format text");
         root.out().flush();
         return 0;
+    }
+
+    /** A TOML basic string: quotes, backslashes and control characters escaped. */
+    static String toml(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        sb.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** A directory name made into a valid driver name (kforge.toml's naming rule). */
+    static String driverName(String dir) {
+        String n = dir.replaceAll("[^A-Za-z0-9._+-]", "_");
+        if (n.isEmpty() || !Character.isLetterOrDigit(n.charAt(0))) {
+            n = "d" + n;
+        }
+        return n.length() > 64 ? n.substring(0, 64) : n;
     }
 }

@@ -104,6 +104,13 @@ final class KforgeCommand implements Runnable {
             return 2;
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(parsed -> {
+            if (root.quiet && root.verbose) {
+                CommandLine sub = parsed.subcommand() == null ? cl : parsed.subcommand().commandSpec().commandLine();
+                throw new CommandLine.ParameterException(sub, "-q and -v cannot be used together");
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl;
     }
 

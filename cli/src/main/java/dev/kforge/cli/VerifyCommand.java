@@ -58,6 +58,13 @@ final class VerifyCommand implements Callable<Integer> {
         }
         out.printf("%d module(s) checked, %d not reproducible%n", results.size(), bad);
         out.flush();
+        if (results.isEmpty()) {
+            // A check that looked at nothing must not pass.
+            root.err().println("kforge: error: no module was built, so nothing was verified");
+            root.err().println("  hint: kforge plan --format text lists the cells; skipped cells have no module");
+            root.err().flush();
+            return KforgeException.Kind.BUILD.exitCode();
+        }
         return bad == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
     }
 }

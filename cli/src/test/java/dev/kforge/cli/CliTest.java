@@ -92,14 +92,53 @@ class CliTest {
                 "\"cell\" : \"rusty/k/arm64-gcc\"", "\"planHash\" : \"");
         assertThat(a.out()).doesNotContain(dir.toString()).doesNotContain(cache.toString());
         assertThat(a.err()).isEmpty();
-        assertThat(run(dir, "plan", "-f", "kforge.toml").out()).isEqualTo(a.out());
+        Run spelled = run(dir, "plan", "-f", "kforge.toml");
+        assertThat(spelled.code()).isZero();
+        assertThat(spelled.out()).isEqualTo(a.out());
     }
 
     @Test
     void theSameWorkspaceInAnotherDirectoryHasTheSamePlan() throws Exception {
         Path other = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy").resolve("deeper/still"));
         workspace(other);
-        assertThat(run(other, "plan").out()).isEqualTo(run(dir, "plan").out());
+        Run there = run(other, "plan");
+        Run here = run(dir, "plan");
+        assertThat(there.code()).isZero();
+        assertThat(here.code()).isZero();
+        assertThat(there.out()).isEqualTo(here.out());
+    }
+
+    /** planHash and skip reasons do not depend on how -f names the manifest or where kforge runs. */
+    @Test
+    void thePlanDoesNotDependOnHowTheManifestIsNamed() throws Exception {
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
+                .replace("arches = [\"x86_64\", \"arm64\"]", "arches = [\"x86_64\", \"arm64\"]\nexclude = [{ arch = \"arm64\" }]"));
+        Run inside = run(dir, "plan");
+        Run outside = run(dir.getParent(), "plan", "-f", dir.getFileName() + "/kforge.toml");
+        Run dotted = run(dir, "plan", "-f", "./../" + dir.getFileName() + "/kforge.toml");
+        assertThat(inside.code()).as(inside.err()).isZero();
+        assertThat(outside.code()).as(outside.err()).isZero();
+        assertThat(dotted.code()).as(dotted.err()).isZero();
+        assertThat(inside.out()).contains("excluded by the matrix at kforge.toml:");
+        assertThat(outside.out()).isEqualTo(inside.out());
+        assertThat(dotted.out()).isEqualTo(inside.out());
+    }
+
+    @Test
+    void aShardPrintsItsJsonPlanAndImpossibleCombinationsAreUsageErrors() {
+        Run whole = run(dir, "plan");
+        Run shard = run(dir, "plan", "--format", "json", "--shard", "1/2");
+        assertThat(shard.code()).as(shard.err()).isZero();
+        assertThat(shard.out()).startsWith("{\n").contains("\"shard\" : \"1/2\"");
+        String hash = whole.out().substring(whole.out().indexOf("\"planHash\""));
+        assertThat(shard.out()).contains(hash.substring(0, hash.indexOf('\n')));
+        assertThat(shard.out().split("\"kind\" :").length).isLessThan(whole.out().split("\"kind\" :").length);
+        Run both = run(dir, "plan", "--format", "github-matrix", "--shard", "1/2");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--shard cannot be combined with --format github-matrix");
+        Run shards = run(dir, "plan", "--format", "json", "--shards", "3");
+        assertThat(shards.code()).isEqualTo(2);
+        assertThat(shards.err()).contains("--shards applies to --format github-matrix or gitlab-child only");
     }
 
     @Test
@@ -175,6 +214,7 @@ class CliTest {
         assertThat(a.code()).isZero();
         assertThat(a.out()).contains("armhf", "multi_v7_defconfig", "arm-linux-gnueabihf-", "aarch64");
         Run t = run(dir, "list", "toolchains");
+        assertThat(t.code()).isZero();
         assertThat(t.out()).contains("llvm", "LLVM=1", "clang,lld,llvm");
     }
 
@@ -215,6 +255,38 @@ class CliTest {
         String toml = Files.readString(ws.resolve("kforge.toml"));
         assertThat(toml).contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
         assertThat(run(ws, "init").code()).isEqualTo(2);
+    }
+
+    @Test
+    void initEscapesWhatItWritesSoTheManifestLoads() throws Exception {
+        Path ws = Files.createDirectories(dir.resolve("odd \"ws\" \\ name"));
+        new TestWorkspace(ws).cDriver("drv/my \"quoted\" drv").cDriver("drv/tab\there");
+        Run r = run(ws, "init");
+        assertThat(r.code()).as(r.err()).isZero();
+        String toml = Files.readString(ws.resolve("kforge.toml"));
+        assertThat(toml).contains("path = \"drv/my \\\"quoted\\\" drv\"").contains("path = \"drv/tab\\there\"")
+                .contains("name = \"odd \\\"ws\\\" \\\\ name\"");
+        var loaded = new dev.kforge.core.manifest.ManifestLoader(dev.kforge.core.catalog.Catalog.builtIn())
+                .load(ws.resolve("kforge.toml"), "kforge.toml");
+        assertThat(loaded.name()).isEqualTo("odd \"ws\" \\ name");
+        assertThat(loaded.drivers()).extracting(d -> d.path()).containsExactlyInAnyOrder("drv/my \"quoted\" drv", "drv/tab\there");
+    }
+
+    @Test
+    void verifyThatCheckedNoModuleFails() throws Exception {
+        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
+                .replace("[[driver]]\nname = \"hello\"\npath = \"drivers/hello\"\n", ""));
+        Run r = run(dir, "verify");
+        assertThat(r.code()).as(r.err() + r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("0 module(s) checked");
+        assertThat(r.err()).contains("nothing was verified");
+    }
+
+    @Test
+    void quietAndVerboseTogetherIsAUsageError() {
+        Run r = run(dir, "-q", "-v", "plan");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("-q and -v");
     }
 
     /**

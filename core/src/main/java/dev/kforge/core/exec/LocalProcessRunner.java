@@ -27,6 +27,8 @@ import org.apache.commons.exec.PumpStreamHandler;
  */
 public final class LocalProcessRunner implements ProcessRunner {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalProcessRunner.class);
+
     private static final int CAPTURE_LIMIT = 1 << 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
 
@@ -51,6 +53,7 @@ public final class LocalProcessRunner implements ProcessRunner {
     @Override
     public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
         long start = System.nanoTime();
+        LOG.debug("run in {}: {}", spec.cwd(), String.join(" ", spec.argv()));
         CommandLine cmd = new CommandLine("setsid");
         for (String arg : spec.argv()) {
             cmd.addArgument(arg, false);

@@ -82,9 +82,46 @@ final class DoctorCommand implements Callable<Integer> {
                 problems++;
             }
         }
+        problems += cargoTools(out, ws, targets);
         out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
         out.flush();
         return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
+    }
+
+    /**
+     * For drivers with a cargo tool crate, each target architecture needs Rust's standard library
+     * and a C library to link against (libc6-dev-ARCH-cross, which --no-install-recommends leaves out).
+     */
+    private static int cargoTools(PrintWriter out, Workspace ws, List<Target> targets) {
+        boolean tools = ws.drivers().stream().anyMatch(d -> d.cargo().stream()
+                .anyMatch(c -> c.role() == dev.kforge.core.model.CargoCrate.Role.TOOL));
+        if (!tools) {
+            return 0;
+        }
+        out.println("cargo tools");
+        List<Doctor.Check> checks = new ArrayList<>();
+        dev.kforge.rust.CrossLibc libc = dev.kforge.rust.CrossLibc.host();
+        for (String key : new TreeSet<>(targets.stream().map(Target::arch).toList())) {
+            var arch = Catalog.builtIn().requireArch(key);
+            if (arch.rustTarget().isEmpty()) {
+                continue;
+            }
+            String triple = arch.rustTarget().get();
+            Path std = Path.of("/usr/lib/rustlib", triple, "lib");
+            if (!java.nio.file.Files.isDirectory(std)) {
+                // Not a problem: the tool is skipped for this arch, with this reason, and nothing fails.
+                out.printf("  %-5s %-28s %s%n        to build it: %s%n", "skip", "tools for " + key, std + " missing",
+                        "dpkg --add-architecture " + arch.debianArch() + " && apt-get update && apt-get install "
+                                + "libstd-rust-dev:" + arch.debianArch() + " " + libc.packageFor(arch));
+                continue;
+            }
+            checks.add(new Doctor.Check("Rust std for " + key, true, std.toString(), ""));
+            List<String> missing = libc.missing(arch);
+            checks.add(new Doctor.Check("C library for " + key, missing.isEmpty(), missing.isEmpty()
+                    ? libc.libDir(arch).toString() : String.join(", ", missing) + " missing in " + libc.libDir(arch),
+                    missing.isEmpty() ? "" : "apt-get install " + libc.packageFor(arch)));
+        }
+        return print(out, checks);
     }
 
     private static int print(PrintWriter out, List<Doctor.Check> checks) {

@@ -24,6 +24,10 @@ class RustIT {
             // rustup's proxy is first on PATH on this machine kind; it must be rejected, with reasons.
             assertThat(run.out()).containsPattern("\\.cargo/bin/rustc \\(PATH [^)]*\\): rustc 1\\.\\d+\\.\\d+.* -> rejected: too new");
         }
+        // What a fresh machine lacked: the cross C library for the arm64 tool crate, and python3 for kforge ide.
+        assertThat(run.out()).containsPattern("ok +C library for arm64 +/usr/aarch64-linux-gnu/lib")
+                .containsPattern("ok +python3 ")
+                .containsPattern("skip +tools for armhf .*\n *to build it: .*libstd-rust-dev:armhf libc6-dev-armhf-cross");
         assertThat(run.code()).as(run.out()).isZero();
     }
 

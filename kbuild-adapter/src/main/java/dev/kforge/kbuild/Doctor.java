@@ -42,6 +42,8 @@ public final class Doctor {
         out.add(program("perl", "perl"));
         out.add(program("tar", "tar"));
         out.add(program("xz", "xz-utils"));
+        // The kernel's scripts that write compile_commands.json and rust-project.json (kforge ide) are Python.
+        out.add(program("python3", "python3"));
         out.add(header("/usr/include/gelf.h", "libelf headers (objtool, resolve_btfids)", "libelf-dev"));
         out.add(header("/usr/include/openssl/opensslv.h", "OpenSSL headers (sign-file, extract-cert)", "libssl-dev"));
         return out;

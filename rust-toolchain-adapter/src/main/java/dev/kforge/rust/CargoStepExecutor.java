@@ -43,11 +43,18 @@ public final class CargoStepExecutor implements StepExecutor {
     private final Catalog catalog;
     private final Path rustlib;
     private final Optional<Duration> timeout;
+    private final CrossLibc libc;
 
     /**
      * @param rustlib where Debian's rustc keeps per-target standard libraries (/usr/lib/rustlib)
      */
     public CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout) {
+        this(roots, runner, catalog, rustlib, timeout, CrossLibc.host());
+    }
+
+    CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout,
+            CrossLibc libc) {
+        this.libc = libc;
         this.roots = roots;
         this.runner = runner;
         this.catalog = catalog;
@@ -65,8 +72,15 @@ public final class CargoStepExecutor implements StepExecutor {
         }
         if (step.kind() == Step.Kind.CARGO_TOOL) {
             String triple = step.attribute("triple");
+            Architecture target = catalog.requireArch(step.attribute("arch"));
+            if (Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
+                Optional<String> noLibc = libc.problem(target);
+                if (noLibc.isPresent()) {
+                    throw KforgeException.environment(step.id() + ": " + noLibc.get(), "scripts/install-deps installs it");
+                }
+            }
             if (!Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
-                Architecture arch = catalog.requireArch(step.attribute("arch"));
+                Architecture arch = target;
                 return result(step, StepStatus.SKIPPED, start, "no Rust standard library for " + triple + " (install it: "
                         + "dpkg --add-architecture " + arch.debianArch() + " && apt-get update && apt-get install libstd-rust-dev:"
                         + arch.debianArch() + ")", Map.of());

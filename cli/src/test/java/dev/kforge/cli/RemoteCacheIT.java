@@ -31,6 +31,11 @@ class RemoteCacheIT {
 
     @BeforeEach
     void startNginx() throws Exception {
+        startNginx("");
+    }
+
+    /** @param guard nginx directives checked before every request (such as a required Authorization header) */
+    void startNginx(String guard) throws Exception {
         Path prefix = Files.createDirectories(dir.resolve("nginx"));
         serverRoot = Files.createDirectories(prefix.resolve("root"));
         try (ServerSocket s = new ServerSocket(0)) {
@@ -55,13 +60,14 @@ class RemoteCacheIT {
                         listen 127.0.0.1:%2$d;
                         root %1$s/root;
                         location / {
+                            %3$s
                             dav_methods PUT;
                             create_full_put_path on;
                             dav_access user:rw group:r all:r;
                         }
                     }
                 }
-                """.formatted(prefix, port);
+                """.formatted(prefix, port, guard);
         Files.writeString(prefix.resolve("nginx.conf"), conf);
         nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", prefix.resolve("nginx.conf").toString())
                 .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
@@ -179,6 +185,53 @@ class RemoteCacheIT {
         assertThat(third.code()).as(third.err()).isZero();
         assertThat(third.commands()).anyMatch(RemoteCacheIT::make);
         assertThat(Files.readAllLines(c.resolve("out/SHA256SUMS"))).isEqualTo(Files.readAllLines(a.resolve("out/SHA256SUMS")));
+        // ... and repaired on the server: the rebuild uploaded the good blob over the tampered one.
+        try (Stream<Path> s = Files.walk(serverRoot.resolve("kforge/cas"))) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                assertThat(dev.kforge.core.digest.Digest.ofFile(p).hex()).as(p.toString()).isEqualTo(p.getFileName().toString());
+            }
+        }
+    }
+
+    /**
+     * Credentials through the real launcher against a server that demands them: the build uploads
+     * (so the header was sent), and the secret appears in no output and no file kforge wrote.
+     */
+    @Test
+    void credentialsReachTheServerAndNothingElse() throws Exception {
+        String secret = "kforge-test-secret-" + System.nanoTime();
+        stopNginx();
+        startNginx("if ($http_authorization != \"Bearer " + secret + "\") { return 401; }");
+        Path ws = workspace("secret");
+        Path cache = dir.resolve("cache-secret");
+        List<String> written = new java.util.ArrayList<>();
+        for (String command : List.of("build", "plan")) {
+            ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), command, "--remote-cache", url())
+                    .directory(ws.toFile());
+            pb.environment().put("KFORGE_CACHE_DIR", cache.toString());
+            pb.environment().put("KFORGE_REMOTE_CACHE_HEADER", "Authorization: Bearer " + secret);
+            pb.environment().put("AWS_SECRET_ACCESS_KEY", secret);
+            pb.redirectOutput(dir.resolve(command + ".out").toFile()).redirectError(dir.resolve(command + ".err").toFile());
+            Process p = pb.start();
+            assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(dir.resolve(command + ".err"))).isZero();
+            written.add(Files.readString(dir.resolve(command + ".out")) + Files.readString(dir.resolve(command + ".err")));
+        }
+        assertThat(entries("ac")).isEqualTo(3);
+        assertThat(String.join("\n", written)).doesNotContain(secret).doesNotContain("Bearer");
+        for (Path root : List.of(ws, cache)) {
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path f : s.filter(Files::isRegularFile).toList()) {
+                    assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString())
+                            .doesNotContain(secret);
+                }
+            }
+        }
+        // The same build without the header is refused by the server: a warning, and the build carries on.
+        ItSupport.Run refused = build(workspace("nosecret"), "cache-nosecret", "--remote-cache", url());
+        assertThat(refused.code()).as(refused.err()).isZero();
+        assertThat(refused.out()).contains("3 cells: 3 built, 0 cached");
+        assertThat(entries("ac")).isEqualTo(3);
     }
 
     @Test

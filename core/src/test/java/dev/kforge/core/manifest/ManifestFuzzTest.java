@@ -67,7 +67,6 @@ class ManifestFuzzTest {
     @Test
     void mutatedManifestsNeverEscapeAsAnythingButPositionedErrors() {
         long seed = Long.getLong("kforge.fuzz.seed", System.nanoTime());
-        System.out.println("ManifestFuzzTest seed " + seed + " (rerun: -Dkforge.fuzz.seed=" + seed + ")");
         new TestWorkspace(dir).cDriver("drivers/core").cDriver("drivers/user").write("configs/extra.config", "CONFIG_PCI=y\n");
         ManifestLoader loader = new ManifestLoader(Catalog.builtIn());
         Random random = new Random(seed);
@@ -87,7 +86,7 @@ class ManifestFuzzTest {
             }
         }
         // The mutations are strong enough to break most manifests, yet leave some valid.
-        assertThat(errors).isBetween(CASES / 4, CASES - 1);
+        assertThat(errors).as("seed %d (rerun: -Dkforge.fuzz.seed=%d)", seed, seed).isBetween(CASES / 4, CASES - 1);
     }
 
     static String mutate(String text, Random r) {
@@ -121,17 +120,49 @@ class ManifestFuzzTest {
                 case 6 -> {
                     String[] values = {"\"\"", "0", "-1", "[]", "{}", "true", "\"../x\"", "\"/etc\"", "\"a b\"", "1.5",
                         "\"x; rm -rf ~\"", "[1, 2]", "\"CONFIG_\"", "99999999999", "\"\\u0000\"", "\"drivers\""};
-                    s = s.replaceFirst("= [^\n]*", "= " + values[r.nextInt(values.length)].replace("\\", "\\\\").replace("$", "\\$"));
-                    int skip = r.nextInt(20);
-                    for (int j = 0; j < skip; j++) {
-                        s = s.replaceFirst("(?s)^(.*?= [^\n]*\n)", "$1");
-                    }
+                    s = replaceAssignment(s, r.nextInt(20), values[r.nextInt(values.length)]);
                 }
                 default -> s = s.replace("\"" + pick(r, "core", "user", "v6.1", "x86_64", "gcc", "arm64", "host") + "\"",
                         "\"" + pick(r, "cor", "usr", "v6.2", "x86", "icc", "aarch64", "risc5", "") + "\"");
             }
         }
         return s;
+    }
+
+    static final Pattern ASSIGNMENT = Pattern.compile("= [^\n]*");
+
+    /** Replaces the value of the {@code index}-th assignment (counting from 0, wrapping around) with {@code value}. */
+    static String replaceAssignment(String s, int index, String value) {
+        List<int[]> spans = new ArrayList<>();
+        var m = ASSIGNMENT.matcher(s);
+        while (m.find()) {
+            spans.add(new int[] {m.start(), m.end()});
+        }
+        if (spans.isEmpty()) {
+            return s;
+        }
+        int[] span = spans.get(index % spans.size());
+        return s.substring(0, span[0]) + "= " + value + s.substring(span[1]);
+    }
+
+    @Test
+    void theAssignmentMutationReachesEveryAssignment() {
+        String text = "a = 1\nb = 2\nc = 3\n";
+        assertThat(replaceAssignment(text, 0, "x")).isEqualTo("a = x\nb = 2\nc = 3\n");
+        assertThat(replaceAssignment(text, 2, "x")).isEqualTo("a = 1\nb = 2\nc = x\n");
+        assertThat(replaceAssignment(text, 4, "x")).isEqualTo("a = 1\nb = x\nc = 3\n");
+        java.util.Set<Integer> changedLines = new java.util.TreeSet<>();
+        Random r = new Random(1);
+        String[] valid = VALID.split("\n", -1);
+        for (int i = 0; i < 500; i++) {
+            String[] got = replaceAssignment(VALID, r.nextInt(20), "\"fuzz-value\"").split("\n", -1);
+            for (int l = 0; l < valid.length; l++) {
+                if (!got[l].equals(valid[l])) {
+                    changedLines.add(l);
+                }
+            }
+        }
+        assertThat(changedLines).hasSizeGreaterThan(15);
     }
 
     static String pick(Random r, String... options) {

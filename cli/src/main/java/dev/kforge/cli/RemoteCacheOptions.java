@@ -26,6 +26,10 @@ final class RemoteCacheOptions {
         Optional<String> u = Optional.ofNullable(url).or(() -> Optional.ofNullable(env.get("KFORGE_REMOTE_CACHE"))
                 .filter(s -> !s.isBlank())).or(ws::remoteCache);
         if (u.isEmpty()) {
+            if (mode == Mode.read_only) {
+                throw KforgeException.userInput("--remote-cache-mode read-only needs a remote cache",
+                        "add --remote-cache URL (or set KFORGE_REMOTE_CACHE, or remote-cache under [workspace])");
+            }
             return Optional.empty();
         }
         URI uri;

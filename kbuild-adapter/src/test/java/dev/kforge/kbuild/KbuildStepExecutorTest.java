@@ -237,4 +237,28 @@ class KbuildStepExecutorTest {
         out.addAll(List.of(more));
         return out;
     }
+
+    /** The kernel refuses a module whose vermagic names another release: kforge fails the cell instead of warning. */
+    @Test
+    void aVermagicThatDiffersFromTheTreesReleaseFailsTheCell() throws Exception {
+        Files.writeString(tree.resolve("include/generated/utsrelease.h"), "#define UTS_RELEASE \"6.1.999\"\n");
+        makeBuildsTheFixture();
+        StepResult r = executor().execute(build("riscv64", ""));
+        assertThat(r.status()).isEqualTo(StepStatus.FAILED);
+        assertThat(r.message()).startsWith("kf_core.ko: vermagic release 6.1.192 differs from the tree's 6.1.999");
+        Path out = ws.resolve("out/v6.1/riscv64-gcc/kf_core");
+        assertThat(out.resolve("kf_core.ko")).doesNotExist();
+        assertThat(out.resolve("metadata.json")).content().contains("\"status\" : \"failed\"");
+    }
+
+    @Test
+    void symbolsAreCheckedOnlyWhereTheTreeHasModuleSymvers() throws Exception {
+        makeBuildsTheFixture();
+        StepResult without = executor().execute(build("riscv64", ""));
+        assertThat(without.details()).containsEntry("symbols", "unchecked");
+        Files.writeString(tree.resolve("Module.symvers"), "0x00000000\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
+        StepResult with = executor().execute(build("riscv64", ""));
+        assertThat(with.details()).containsEntry("symbols", "checked");
+        assertThat(ws.resolve("out/v6.1/riscv64-gcc/kf_core/metadata.json")).content().contains("\"symbols\" : \"checked\"");
+    }
 }

@@ -244,11 +244,8 @@ class ReliabilityIT {
         Files.createDirectories(scratch.resolve("trees"));
         Files.createSymbolicLink(scratch.resolve("sources"), userCache.resolve("sources"));
         Map<String, String> env = Map.of("KFORGE_CACHE_DIR", scratch.toString());
-        String tree;
-        try (Stream<Path> s = Files.list(userCache.resolve("trees"))) {
-            tree = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("6\\.1\\.\\d+-riscv64-gcc-[0-9a-f]{16}"))
-                    .findFirst().orElseThrow();
-        }
+        // The examples' own riscv64 tree, as the plan names it (the cache holds other riscv64 trees too).
+        String tree = treeOf(ws, "prepare/v6.1/riscv64-gcc");
         new ProcessBuilder("cp", "-a", userCache.resolve("trees").resolve(tree).toString(), scratch.resolve("trees").toString())
                 .start().waitFor();
         // A first run reuses the copy as it is (and records its file listing if an older kforge prepared it).
@@ -315,5 +312,16 @@ class ReliabilityIT {
                 }
             }
         }
+    }
+
+    /** The directory name under ${trees} of a prepare step of the workspace's plan. */
+    @SuppressWarnings("unchecked")
+    static String treeOf(Path ws, String prepareStep) {
+        ItSupport.Run plan = ItSupport.kforge(ws, "plan");
+        assertThat(plan.code()).as(plan.err()).isZero();
+        var steps = (List<Map<String, Object>>) ((Map<String, Object>) dev.kforge.core.json.CanonicalJson.read(plan.out())).get("steps");
+        String tree = steps.stream().filter(st -> st.get("id").equals(prepareStep))
+                .map(st -> (String) ((Map<String, Object>) st.get("attributes")).get("tree")).findFirst().orElseThrow();
+        return tree.substring(tree.lastIndexOf('/') + 1);
     }
 }

@@ -206,8 +206,9 @@ class RemoteCacheIT {
         Path cache = dir.resolve("cache-secret");
         List<String> written = new java.util.ArrayList<>();
         for (String command : List.of("build", "plan")) {
-            ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), command, "--remote-cache", url())
-                    .directory(ws.toFile());
+            List<String> argv = command.equals("build") ? List.of(ItSupport.launcher().toString(), command, "--remote-cache", url())
+                    : List.of(ItSupport.launcher().toString(), command);
+            ProcessBuilder pb = new ProcessBuilder(argv).directory(ws.toFile());
             pb.environment().put("KFORGE_CACHE_DIR", cache.toString());
             pb.environment().put("KFORGE_REMOTE_CACHE_HEADER", "Authorization: Bearer " + secret);
             pb.environment().put("AWS_SECRET_ACCESS_KEY", secret);

@@ -67,7 +67,7 @@ final class BuildCommand implements Callable<Integer> {
         if (stepTimeout != null && stepTimeout < 1) {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
-        Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,
@@ -75,7 +75,7 @@ final class BuildCommand implements Callable<Integer> {
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
         try {
-            report = root.service().build(planned, request, progress);
+            report = root.services().builds().build(planned, request, progress);
         } finally {
             progress.done();
         }

@@ -6,7 +6,14 @@ import dev.kforge.core.exec.LocalProcessRunner;
 import dev.kforge.core.exec.MemoizingProbeRunner;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.RunnerToolProbe;
-import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.service.BuildService;
+import dev.kforge.core.service.GatherService;
+import dev.kforge.core.service.PlanService;
+import dev.kforge.core.service.Services;
+import dev.kforge.core.service.VerifyService;
+import dev.kforge.kbuild.KbuildStepPlanner;
+import dev.kforge.rust.CargoStepPlanner;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
 import dev.kforge.rust.CargoStepExecutor;
@@ -75,18 +82,22 @@ final class Context {
         return CacheDirs.resolve(flag.map(cwd::resolve), env);
     }
 
-    KforgeService service(Optional<Path> cacheFlag, Optional<Path> rustc) {
+    /** Every use case wired to the adapters: Kbuild for kernel steps, cargo for companions. */
+    Services services(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
-        return new KforgeService(catalog, new KbuildKernelInspector(cache, runner, catalog), rustToolchains(rustc, cache),
-                new RunnerToolProbe(probes(cache)),
-                (roots, tools, timeout) -> {
+        Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner());
+        PlanService plans = new PlanService(catalog, new KbuildKernelInspector(cache, runner, catalog),
+                rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime);
+        dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
                     return step -> switch (step.kind()) {
                         case PREPARE, BUILD -> kbuild.execute(step);
                         case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
                     };
-                }, cache, env, this::lastCommitTime);
+                };
+        BuildService builds = new BuildService(executors, cache);
+        return new Services(catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
     }
 }

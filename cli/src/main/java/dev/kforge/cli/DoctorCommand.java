@@ -5,10 +5,10 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.model.KernelSource;
-import dev.kforge.core.plan.Planner;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Workspace;
-import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.service.Selection;
+import dev.kforge.core.service.Services;
 import dev.kforge.kbuild.Doctor;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import java.io.PrintWriter;
@@ -35,8 +35,8 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        KforgeService service = root.service();
-        Workspace ws = service.load(manifest.path(root.context), manifest.display());
+        Services service = root.services();
+        Workspace ws = service.plans().load(manifest.path(root.context), manifest.display());
         Path wsRoot = manifest.path(root.context).getParent();
         Doctor doctor = new Doctor(root.context.runner());
         PrintWriter out = root.out();
@@ -62,14 +62,14 @@ final class DoctorCommand implements Callable<Integer> {
                 out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
             }
         }
-        List<Target> targets = KforgeService.targets(ws);
+        List<Target> targets = Selection.targets(ws);
         for (String key : new TreeSet<>(targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
             Target t = targets.stream().filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key)).findFirst().orElseThrow();
             out.println("target " + t.id());
             problems += print(out, doctor.target(Catalog.builtIn().requireArch(t.arch()),
                     Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
         }
-        for (String k : new Planner(Catalog.builtIn()).rustKernels(ws, facts)) {
+        for (String k : service.plans().planner().rustKernels(ws, facts)) {
             RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache())
                     .select(facts.get(k), kernelDirs.get(k).orElseThrow());
             out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")");

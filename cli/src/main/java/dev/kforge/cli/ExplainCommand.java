@@ -3,7 +3,8 @@ package dev.kforge.cli;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
-import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.service.Selection;
+import dev.kforge.core.service.Services;
 import dev.kforge.core.service.Planned;
 import java.io.PrintWriter;
 import java.util.List;
@@ -34,9 +35,9 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        KforgeService service = root.service();
-        Planned planned = service.plan(manifest.path(root.context), manifest.display());
-        if (!KforgeService.cellSteps(planned.plan()).containsKey(cell)) {
+        Services service = root.services();
+        Planned planned = service.plans().plan(manifest.path(root.context), manifest.display());
+        if (!Selection.cellSteps(planned.plan()).containsKey(cell)) {
             String skipped = planned.plan().skipped().stream().filter(s -> s.cell().id().equals(cell))
                     .map(s -> "cell " + cell + " is skipped: " + s.reason()).findFirst().orElse(null);
             if (skipped != null) {
@@ -45,8 +46,8 @@ final class ExplainCommand implements Callable<Integer> {
             throw KforgeException.userInput("no cell " + cell + " in the plan",
                     "kforge plan --format text lists the cells (build/DRIVER/KERNEL/ARCH-TOOLCHAIN)");
         }
-        List<Step> steps = onlyCell ? List.of(KforgeService.cellSteps(planned.plan()).get(cell))
-                : KforgeService.select(planned.plan(), List.of(cell));
+        List<Step> steps = onlyCell ? List.of(Selection.cellSteps(planned.plan()).get(cell))
+                : Selection.select(planned.plan(), List.of(cell));
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
         PrintWriter out = root.out();

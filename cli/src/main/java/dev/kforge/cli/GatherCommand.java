@@ -35,12 +35,12 @@ final class GatherCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(Runtime.getRuntime().availableProcessors(), false, Optional.empty(),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), List.of(), true, Optional.empty(), true,
                 remote.resolve(planned.workspace(), root.context.env()));
-        RunReport report = root.service().build(planned, request, new Progress(root.err(), false, true));
+        RunReport report = root.services().gathers().gather(planned, request, new Progress(root.err(), false, true));
         long missing = report.cells().stream().filter(c -> c.status() == StepStatus.FAILED).count();
         report.cells().stream().filter(c -> c.status() == StepStatus.FAILED)
                 .forEach(c -> root.err().println("missing " + c.cell().id() + ": " + c.message()));

@@ -8,7 +8,8 @@ import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.CellReport;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
-import dev.kforge.core.service.KforgeService;
+import dev.kforge.core.service.Selection;
+import dev.kforge.core.service.Services;
 import dev.kforge.core.service.Planned;
 import dev.kforge.kbuild.IdeFiles;
 import java.nio.file.Path;
@@ -39,10 +40,10 @@ final class IdeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        KforgeService service = root.service();
-        Planned planned = service.plan(manifest.path(root.context), manifest.display());
+        Services service = root.services();
+        Planned planned = service.plans().plan(manifest.path(root.context), manifest.display());
         Map<String, Step> chosen = new LinkedHashMap<>();
-        KforgeService.cellSteps(planned.plan()).forEach((cell, step) -> {
+        Selection.cellSteps(planned.plan()).forEach((cell, step) -> {
             String t = cell.substring(cell.indexOf('/') + 1);
             String driver = cell.substring(0, cell.indexOf('/'));
             if ((target == null || target.equals(t)) && !chosen.containsKey(driver)) {
@@ -55,7 +56,7 @@ final class IdeCommand implements Callable<Integer> {
         }
         List<String> cells = new ArrayList<>();
         chosen.values().forEach(s -> cells.add(planned.plan().cellOf(s).orElseThrow().id()));
-        RunReport report = service.build(planned, BuildRequest.of(Runtime.getRuntime().availableProcessors(), false,
+        RunReport report = service.builds().build(planned, BuildRequest.of(Runtime.getRuntime().availableProcessors(), false,
                 Optional.empty(), Optional.empty(), cells, false), ProgressListener.NONE);
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());

@@ -73,8 +73,8 @@ final class KforgeCommand implements Runnable {
             description = "A rustc to consider first for Rust drivers (also $KFORGE_RUSTC); it needs rust-src.")
     Path rustc;
 
-    dev.kforge.core.service.KforgeService service() {
-        return context.service(cacheDir(), Optional.ofNullable(rustc));
+    dev.kforge.core.service.Services services() {
+        return context.services(cacheDir(), Optional.ofNullable(rustc));
     }
 
     PrintWriter out() {

@@ -63,7 +63,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         checkOptions();
-        Planned planned = root.service().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
         PrintWriter out = root.out();
         BuildPlan plan = planned.plan();
         var only = PlanChecks.shard(shard, java.util.Map.of());

@@ -1,7 +1,6 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.service.KforgeService;
 import dev.kforge.core.service.Planned;
 import dev.kforge.core.service.Verification;
 import java.io.IOException;
@@ -30,12 +29,11 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        KforgeService service = root.service();
-        Planned planned = service.plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
         Path scratch = Files.createTempDirectory("kforge-verify");
         List<Verification> results;
         try {
-            results = service.verify(planned, cells, Runtime.getRuntime().availableProcessors(), scratch);
+            results = root.services().verifications().verify(planned, cells, Runtime.getRuntime().availableProcessors(), scratch);
         } finally {
             try (var s = Files.walk(scratch)) {
                 for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {

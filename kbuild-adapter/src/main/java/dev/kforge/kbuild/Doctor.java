@@ -5,7 +5,6 @@ import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
-import dev.kforge.core.plan.Planner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ public final class Doctor {
      */
     public List<Check> target(Architecture arch, Toolchain tc, Optional<Path> kernelSource) throws InterruptedException {
         List<Check> out = new ArrayList<>();
-        String compiler = Planner.compilerProgram(arch, tc);
+        String compiler = new KbuildStepPlanner().compilerProgram(arch, tc);
         String pkg = tc.usesCrossCompile() ? arch.gccPackage() : String.join(" ", tc.packages());
         Check cc = program(compiler, pkg);
         out.add(cc);

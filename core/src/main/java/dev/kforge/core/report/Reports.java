@@ -180,7 +180,8 @@ public final class Reports {
             cases.add(JunitCase.of("kernel-tree", p));
         }
         for (StepResult c : run.companions()) {
-            cases.add(JunitCase.of("cargo", c));
+            // Classed by the tool the step id names first (cargo-test/..., cargo-tool/...): "cargo".
+            cases.add(JunitCase.of(c.stepId().substring(0, Math.max(0, c.stepId().indexOf('-'))), c));
         }
         long failures = cases.stream().filter(c -> c.failed() && !c.error()).count();
         long errors = cases.stream().filter(c -> c.failed() && c.error()).count();

@@ -19,7 +19,7 @@ class ShardingTest {
     Path dir;
 
     BuildPlan plan() {
-        return new Planner(Catalog.builtIn()).plan(PlannerTest.input(dir));
+        return TestPlanners.planner().plan(PlannerTest.input(dir));
     }
 
     @Test

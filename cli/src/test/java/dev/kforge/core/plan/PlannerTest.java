@@ -103,7 +103,7 @@ class PlannerTest {
     }
 
     BuildPlan plan() {
-        return new Planner(Catalog.builtIn()).plan(input(dir));
+        return TestPlanners.planner().plan(input(dir));
     }
 
     Map<String, String> skips(BuildPlan p) {
@@ -165,7 +165,7 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(skips(p)).containsEntry("b/v6.1/x86_64-gcc", "depends on 'a', which is skipped for this target");
     }
 
@@ -206,7 +206,7 @@ class PlannerTest {
         var v61 = in.kernels().get("v6.1");
         kernels.put("k", new KernelFacts("k", v61.kind(), v61.version(), v61.identity(), Optional.empty(), Optional.empty(),
                 Optional.empty(), v61.rustArches(), new TreeMap<>()));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(p.step("prepare/k/armhf-gcc").orElseThrow().commands().get(0))
                 .endsWith("ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-", "multi_v7_defconfig");
         assertThat(p.step("prepare/k/arm64-llvm").orElseThrow().commands().get(0))
@@ -241,7 +241,7 @@ class PlannerTest {
     @Test
     void thePlanIsDeterministicAndFreeOfMachinePaths() {
         String a = CanonicalJson.write(plan().toTree());
-        String b = CanonicalJson.write(new Planner(Catalog.builtIn()).plan(input(dir.resolve("elsewhere/deeper"))).toTree());
+        String b = CanonicalJson.write(TestPlanners.planner().plan(input(dir.resolve("elsewhere/deeper"))).toTree());
         assertThat(a).isEqualTo(b);
         assertThat(a).doesNotContain(dir.toString()).doesNotContain(System.getProperty("user.name") + "/");
         assertThat(a).contains("\"planHash\" : \"" + plan().planHash().hex() + "\"");
@@ -252,7 +252,7 @@ class PlannerTest {
         var in = input(dir);
         var tools = new TreeMap<>(in.tools());
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 13.1.0) 13.1.0");
-        BuildPlan changed = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust(), in.sourceDateEpoch()));
+        BuildPlan changed = TestPlanners.planner().plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust(), in.sourceDateEpoch()));
         BuildPlan p = plan();
         assertThat(changed.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"))
                 .isNotEqualTo(p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"));
@@ -286,7 +286,7 @@ class PlannerTest {
                 "modules"));
         assertThat(build.deps()).containsExactly("prepare/v6.1/x86_64-llvm-rust");
         assertThat(p.tools()).containsEntry("/usr/bin/rustc", "rustc 1.63.0");
-        assertThat(new Planner(Catalog.builtIn()).rustKernels(input(dir).workspace(), input(dir).kernels()))
+        assertThat(TestPlanners.planner().rustKernels(input(dir).workspace(), input(dir).kernels()))
                 .containsExactly("v6.1");
     }
 
@@ -298,10 +298,10 @@ class PlannerTest {
         kernels.put("host", new KernelFacts("host", host.kind(), host.version(), host.identity(), host.headersArch(),
                 host.headersFamily(), host.release(), new TreeSet<>(List.of("x86_64")),
                 new TreeMap<>(Map.of("CONFIG_RUST", "y", "CONFIG_RUSTC_VERSION_TEXT", "rustc 1.63.0"))));
-        assertThat(new Planner(Catalog.builtIn()).rustKernels(in.workspace(), kernels)).containsExactly("host", "v6.1");
+        assertThat(TestPlanners.planner().rustKernels(in.workspace(), kernels)).containsExactly("host", "v6.1");
         var rust = rust();
         rust.put("host", rust.get("v6.1"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(in.workspace(), kernels, in.tools(), in.files(), rust,
+        BuildPlan p = TestPlanners.planner().plan(new PlanInput(in.workspace(), kernels, in.tools(), in.files(), rust,
                 in.sourceDateEpoch()));
         assertThat(p.step("build/rusty/host/x86_64-gcc").orElseThrow().commands().get(3))
                 .contains("RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen");
@@ -325,10 +325,10 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
         assertThat(p.steps()).extracting(Step::id).containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
         assertThat(p.skipped()).isEmpty();
-        assertThat(new Planner(Catalog.builtIn()).rustKernels(ws, in.kernels())).isEmpty();
+        assertThat(TestPlanners.planner().rustKernels(ws, in.kernels())).isEmpty();
     }
 
     @Test
@@ -352,7 +352,7 @@ class PlannerTest {
                         """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = new Planner(Catalog.builtIn()).plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
         Step test = p.step("cargo-test/a/t").orElseThrow();
         assertThat(test.commands()).containsExactly(List.of("/usr/bin/cargo", "test", "--offline", "--manifest-path",
                 "${workspace}/drivers/a/t/Cargo.toml", "--target-dir", "${build}/cargo/a/t/host"));

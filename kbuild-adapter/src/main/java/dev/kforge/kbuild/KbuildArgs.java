@@ -1,4 +1,4 @@
-package dev.kforge.core.plan;
+package dev.kforge.kbuild;
 
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;

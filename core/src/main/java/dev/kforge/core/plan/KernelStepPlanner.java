@@ -1,0 +1,65 @@
+package dev.kforge.core.plan;
+
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Toolchain;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Port: how kernel work is run, step by step. The {@link Planner} decides which trees and cells
+ * there are, names them and orders them; an implementation (the Kbuild adapter) writes each
+ * step's commands, environment, inputs and attributes. Implementations must be pure: the same
+ * request gives the same step, byte for byte, so plans stay reproducible.
+ */
+public interface KernelStepPlanner {
+
+    /** The compiler program a target runs ({@code aarch64-linux-gnu-gcc}, {@code clang}); its identity keys trees. */
+    String compilerProgram(Architecture arch, Toolchain tc);
+
+    /** Programs every kernel step runs besides the compilers (make). */
+    List<String> tools();
+
+    /** The step that configures and prepares {@code tree} for one target of a source kernel. */
+    Step prepare(TreeRequest request);
+
+    /** The step that builds one driver for one target (a cell). */
+    Step build(CellRequest request);
+
+    /**
+     * One tree to prepare.
+     *
+     * @param id the step id the planner gives it
+     * @param tree the tree's directory, under {@code ${trees}}
+     * @param sourceDateEpoch the build time tree steps are given, for reproducible trees
+     */
+    record TreeRequest(String id, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc,
+            Optional<RustTools> rust, String tree, long sourceDateEpoch) {
+        public TreeRequest {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(rust, "rust");
+            Objects.requireNonNull(tree, "tree");
+        }
+    }
+
+    /**
+     * One cell to build.
+     *
+     * @param prepare the tree step it builds on; empty for a headers tree that needs none
+     * @param built build step ids of the drivers already planned for this target, by driver
+     */
+    record CellRequest(KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Driver driver, Target target,
+            Optional<Step> prepare, Map<String, String> built, Optional<RustTools> rust) {
+        public CellRequest {
+            Objects.requireNonNull(prepare, "prepare");
+            built = Map.copyOf(built);
+            Objects.requireNonNull(rust, "rust");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.CachingExecutor;
+import dev.kforge.core.cache.HttpStepCache;
+import dev.kforge.core.cache.TieredStepCache;
+import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.cache.StepCache;
+import dev.kforge.core.cache.StepKeys;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.GuardedExecutor;
+import dev.kforge.core.exec.ProgressListener;
+import dev.kforge.core.exec.Scheduler;
+import dev.kforge.core.exec.StepExecutorFactory;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.RustToolchains;
+import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.kernel.ToolProbe;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.PlanInput;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Skip;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.Reports;
+import dev.kforge.core.report.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@code kforge build} (and, restoring only, {@code kforge gather}): runs the selected steps through
+ * the step cache and the scheduler, then assembles and writes the reports.
+ */
+public final class BuildService {
+
+    private final StepExecutorFactory executors;
+    private final CacheDirs cache;
+
+    public BuildService(StepExecutorFactory executors, CacheDirs cache) {
+        this.executors = executors;
+        this.cache = cache;
+    }
+
+    /** Builds the planned workspace and writes the reports into out/. */
+    public RunReport build(Planned planned, BuildRequest request, ProgressListener progress) {
+        BuildPlan plan = planned.plan();
+        Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(),
+                request.jobs());
+        LocalStepCache local = new LocalStepCache(cache.steps());
+        StepCache stepCache = request.remote().<StepCache>map(r -> new TieredStepCache(local,
+                new HttpStepCache(r.url(), r.header()), r.readWrite())).orElse(local);
+        List<Step> selected = Selection.select(plan, request.cells());
+        if (request.shard().isPresent()) {
+            var shard = request.shard().get();
+            java.util.Set<String> ids = new java.util.HashSet<>(
+                    dev.kforge.core.plan.Sharding.split(plan, shard.total()).get(shard.index() - 1));
+            selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
+        }
+        Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, new DigestMemo(cache.digests())).compute(selected);
+        Map<String, Step> deferred = new LinkedHashMap<>();
+        List<Step> steps = request.restoreOnly() ? withoutPrepares(selected)
+                : request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
+        dev.kforge.core.exec.StepExecutor real = request.restoreOnly()
+                ? s -> StepResult.of(s.id(), StepStatus.FAILED, Duration.ZERO,
+                        "not in the cache: no shard built it (or its upload failed)")
+                : executors.create(roots, plan.tools(), request.stepTimeout());
+        var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred),
+                (step, text) -> writeFailureLog(roots, step, text));
+        List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
+
+        List<CellReport> cells = new ArrayList<>();
+        List<StepResult> prepares = new ArrayList<>();
+        List<StepResult> companions = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            StepResult r = results.get(i);
+            if (s.kind() == Step.Kind.PREPARE) {
+                prepares.add(r);
+                continue;
+            }
+            if (s.kind() == Step.Kind.CARGO_TEST || s.kind() == Step.Kind.CARGO_TOOL) {
+                companions.add(r);
+                continue;
+            }
+            Cell cell = plan.cellOf(s).orElseThrow();
+            String outDir = r.status() == StepStatus.SKIPPED || r.status() == StepStatus.CANCELLED ? ""
+                    : cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
+            cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir, RunReport.error(r),
+                    r.status().ok() ? r.details().getOrDefault("symbols", "") : ""));
+        }
+        List<Pattern> wanted = request.cells().stream().map(Selection::glob).toList();
+        boolean reportSkips = request.shard().map(sh -> sh.index() == 1).orElse(true);
+        for (Skip skip : plan.skipped()) {
+            if (reportSkips && (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches()))) {
+                cells.add(CellReport.skipped(skip.cell(), skip.reason()));
+            }
+        }
+        cells.sort(Comparator.comparing(CellReport::cell));
+        boolean environment = results.stream().anyMatch(r -> "ENVIRONMENT".equals(r.details().get("failure")));
+        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment);
+        writeReports(planned, report, request);
+        return report;
+    }
+
+    /**
+     * The log of a step that met a bug: a cell's out/ directory is replaced by one holding only
+     * that log (so no stale module from an earlier run stays listed), any other step's goes to
+     * out/logs/.
+     */
+    static Path writeFailureLog(Roots roots, Step step, String text) throws IOException {
+        String outDir = step.attributes().get("outDir");
+        if (outDir == null) {
+            Path log = roots.path("${out}").resolve("logs").resolve(step.id().replace('/', '_') + ".log");
+            Reports.writeAtomically(log, text);
+            return log;
+        }
+        Path dir = roots.path(outDir);
+        Path staged = dev.kforge.core.fs.FileTrees.stagingFor(dir);
+        Files.writeString(staged.resolve("build.log"), text);
+        dev.kforge.core.fs.FileTrees.swapIn(staged, dir);
+        return dir.resolve("build.log");
+    }
+
+    /**
+     * A step expected to come from the cache needs no prepared tree: its PREPARE dependency is
+     * deferred (run only should the restore fail), and a PREPARE no remaining step needs is left
+     * out, so a fully cached run invokes no make at all.
+     */
+    private static List<Step> withoutNeedlessPrepares(List<Step> steps, Map<String, StepKeys.StepKey> keys, StepCache cache,
+            Map<String, Step> deferred) {
+        Map<String, Step> byId = new LinkedHashMap<>();
+        steps.forEach(s -> byId.put(s.id(), s));
+        List<Step> out = new ArrayList<>();
+        for (Step s : steps) {
+            StepKeys.StepKey key = keys.get(s.id());
+            boolean hit;
+            try {
+                hit = key != null && cache.lookup(key.key()).isPresent();
+            } catch (IOException e) {
+                hit = false;
+            }
+            if (!hit) {
+                out.add(s);
+                continue;
+            }
+            List<String> deps = new ArrayList<>();
+            for (String d : s.deps()) {
+                if (byId.get(d).kind() == Step.Kind.PREPARE) {
+                    deferred.put(s.id(), byId.get(d));
+                } else {
+                    deps.add(d);
+                }
+            }
+            out.add(new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(), deps, s.attributes()));
+        }
+        Set<String> needed = new java.util.HashSet<>();
+        out.forEach(s -> needed.addAll(s.deps()));
+        return out.stream().filter(s -> s.kind() != Step.Kind.PREPARE || needed.contains(s.id())).toList();
+    }
+
+    /** Gather mode runs nothing: prepares go, and the steps that waited on them wait no more. */
+    private static List<Step> withoutPrepares(List<Step> steps) {
+        java.util.Set<String> prepares = new java.util.HashSet<>();
+        steps.stream().filter(s -> s.kind() == Step.Kind.PREPARE).forEach(s -> prepares.add(s.id()));
+        return steps.stream().filter(s -> !prepares.contains(s.id()))
+                .map(s -> new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
+                        s.deps().stream().filter(d -> !prepares.contains(d)).toList(), s.attributes()))
+                .toList();
+    }
+
+    private static void writeReports(Planned planned, RunReport report, BuildRequest request) {
+        try {
+            Path out = planned.out();
+            Reports.writeAtomically(out.resolve("kforge-results.json"), Reports.resultsJson(report));
+            List<String> dirs = new ArrayList<>();
+            for (Step s : planned.plan().steps()) {
+                planned.plan().cellOf(s).ifPresent(c ->
+                        dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
+            }
+            String sums = Reports.sha256sums(out, dirs); // every module hashed once, for both files
+            Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
+            Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(sums, planned.plan(),
+                    Path.of(planned.workspace().manifestName()).getFileName().toString()));
+            if (request.junit().isPresent()) {
+                Reports.writeAtomically(request.junit().get(), Reports.junit(report));
+            }
+        } catch (IOException e) {
+            throw KforgeException.environment("cannot write reports: " + e.getMessage(),
+                    "check that the output directory is writable and the disk is not full");
+        }
+    }
+}

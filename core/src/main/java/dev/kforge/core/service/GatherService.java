@@ -1,0 +1,24 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.exec.ProgressListener;
+import dev.kforge.core.report.RunReport;
+
+/**
+ * {@code kforge gather}: after CI shards built their parts, restores every selected cell from the
+ * (remote) step cache into one out/ with all reports; runs no make at all, and a cell no shard
+ * stored is reported as failed.
+ */
+public final class GatherService {
+
+    private final BuildService builds;
+
+    public GatherService(BuildService builds) {
+        this.builds = builds;
+    }
+
+    public RunReport gather(Planned planned, BuildRequest request, ProgressListener progress) {
+        BuildRequest restore = new BuildRequest(request.jobs(), false, request.stepTimeout(), request.junit(), request.cells(),
+                true, java.util.Optional.empty(), true, request.remote());
+        return builds.build(planned, restore, progress);
+    }
+}

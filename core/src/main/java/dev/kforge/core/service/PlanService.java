@@ -1,0 +1,152 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.CachingExecutor;
+import dev.kforge.core.cache.HttpStepCache;
+import dev.kforge.core.cache.TieredStepCache;
+import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.cache.StepCache;
+import dev.kforge.core.cache.StepKeys;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.GuardedExecutor;
+import dev.kforge.core.exec.ProgressListener;
+import dev.kforge.core.exec.Scheduler;
+import dev.kforge.core.exec.StepExecutorFactory;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.RustToolchains;
+import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.kernel.ToolProbe;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.PlanInput;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Skip;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.Reports;
+import dev.kforge.core.report.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@code kforge plan} and the first half of every other use case: loads the manifest, reads the
+ * kernels it names and the tools it needs, chooses a Rust toolchain per Rust kernel, and plans.
+ */
+public final class PlanService {
+
+    private final Catalog catalog;
+    private final KernelInspector kernels;
+    private final RustToolchains rust;
+    private final ToolProbe tools;
+    private final Planner planner;
+    private final Map<String, String> environment;
+    private final java.util.function.ToLongFunction<Path> commitTime;
+
+    /**
+     * @param environment the caller's environment (SOURCE_DATE_EPOCH)
+     * @param commitTime the last commit time of a workspace, 0 when it is not in version control
+     */
+    public PlanService(Catalog catalog, KernelInspector kernels, RustToolchains rust, ToolProbe tools, Planner planner,
+            Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime) {
+        this.catalog = catalog;
+        this.kernels = kernels;
+        this.rust = rust;
+        this.tools = tools;
+        this.planner = planner;
+        this.environment = Map.copyOf(environment);
+        this.commitTime = commitTime;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    /** The planner, for commands that ask it about a workspace (doctor: which kernels need Rust). */
+    public Planner planner() {
+        return planner;
+    }
+
+    /** Loads the manifest only (no kernel or tool is looked at). */
+    public Workspace load(Path manifest, String displayName) {
+        return new ManifestLoader(catalog).load(manifest, displayName);
+    }
+
+    /** Loads the manifest, reads the kernels it names and the tools it needs, and plans. */
+    public Planned plan(Path manifest, String displayName) {
+        Workspace ws = load(manifest, displayName);
+        Path root = manifest.toAbsolutePath().normalize().getParent();
+        Set<String> used = new LinkedHashSet<>();
+        Planner.targets(ws).forEach(t -> used.add(t.kernel()));
+        SortedMap<String, KernelFacts> facts = new TreeMap<>();
+        Map<String, Path> dirs = new TreeMap<>();
+        SortedMap<String, Digest> files = new TreeMap<>();
+        for (KernelSource k : ws.kernels()) {
+            if (!used.contains(k.name())) {
+                continue;
+            }
+            facts.put(k.name(), kernels.inspect(k, root));
+            dirs.put(k.name(), kernels.sourceDir(k, root));
+            List<String> paths = new ArrayList<>(k.fragments());
+            k.config().filter(c -> c.contains("/")).ifPresent(paths::add);
+            for (String p : paths) {
+                Path f = root.resolve(p);
+                if (!Files.isRegularFile(f)) {
+                    throw new dev.kforge.core.manifest.ManifestException(k.pos(),
+                            "kernel '" + k.name() + "': config file '" + p + "' does not exist",
+                            "paths are relative to the manifest's directory");
+                }
+                files.put(p, Digest.ofFile(f));
+            }
+        }
+        SortedMap<String, String> identities = new TreeMap<>();
+        planner.tools(ws).parallelStream().forEach(t -> {
+            String v = tools.version(t).orElse("not found");
+            synchronized (identities) {
+                identities.put(t, v);
+            }
+        });
+        SortedMap<String, RustTools> rustTools = new TreeMap<>();
+        for (String k : planner.rustKernels(ws, facts)) {
+            RustSelection sel = rust.select(facts.get(k), dirs.get(k));
+            rustTools.put(k, sel.chosen().orElseThrow(() -> KforgeException.environment(
+                    "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
+                            + String.join("\n  ", sel.candidates()), sel.hint())));
+        }
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root)));
+        return new Planned(ws, root, plan, dirs);
+    }
+
+    /** SOURCE_DATE_EPOCH when set, else the workspace's last commit time, else 0. */
+    private long sourceDateEpoch(Path root) {
+        String env = environment.get("SOURCE_DATE_EPOCH");
+        if (env != null && env.matches("\\d+")) {
+            return Long.parseLong(env);
+        }
+        return commitTime.applyAsLong(root);
+    }
+}

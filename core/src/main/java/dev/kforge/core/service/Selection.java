@@ -1,0 +1,114 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.CachingExecutor;
+import dev.kforge.core.cache.HttpStepCache;
+import dev.kforge.core.cache.TieredStepCache;
+import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.cache.StepCache;
+import dev.kforge.core.cache.StepKeys;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.GuardedExecutor;
+import dev.kforge.core.exec.ProgressListener;
+import dev.kforge.core.exec.Scheduler;
+import dev.kforge.core.exec.StepExecutorFactory;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.RustToolchains;
+import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.kernel.ToolProbe;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.PlanInput;
+import dev.kforge.core.plan.Planner;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Skip;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.Reports;
+import dev.kforge.core.report.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/** Which steps a run takes: the cells a user names (globs), with everything they depend on. */
+public final class Selection {
+
+    private Selection() {}
+
+    /** Selects the build steps whose cell matches one of {@code patterns}, with everything they depend on. */
+    public static List<Step> select(BuildPlan plan, List<String> patterns) {
+        if (patterns.isEmpty()) {
+            return plan.steps();
+        }
+        List<Pattern> regexes = patterns.stream().map(Selection::glob).toList();
+        Set<String> wanted = new LinkedHashSet<>();
+        for (Step s : plan.steps()) {
+            plan.cellOf(s).filter(c -> regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
+                    .ifPresent(c -> closure(plan, s, wanted));
+        }
+        if (wanted.isEmpty()) {
+            throw KforgeException.userInput("no cell matches " + String.join(" ", patterns),
+                    "cells are named DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc; kforge plan --format text lists them");
+        }
+        return plan.steps().stream().filter(s -> wanted.contains(s.id())).toList();
+    }
+
+    private static void closure(BuildPlan plan, Step s, Set<String> acc) {
+        if (acc.add(s.id())) {
+            s.deps().forEach(d -> closure(plan, plan.step(d).orElseThrow(), acc));
+        }
+    }
+
+    static Pattern glob(String p) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c == '*' && i + 1 < p.length() && p.charAt(i + 1) == '*') {
+                sb.append(".*");
+                i++;
+            } else if (c == '*') {
+                sb.append("[^/]*");
+            } else {
+                sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(sb.toString());
+    }
+
+    /** Cells by id, for callers that name one. */
+    public static Map<String, Step> cellSteps(BuildPlan plan) {
+        Map<String, Step> m = new LinkedHashMap<>();
+        for (Step s : plan.steps()) {
+            plan.cellOf(s).ifPresent(c -> m.put(c.id(), s));
+        }
+        return m;
+    }
+
+    /** The sorted set of targets, re-exported for commands that list them. */
+    public static List<Target> targets(Workspace ws) {
+        return List.copyOf(Planner.targets(ws));
+    }
+}

@@ -1,0 +1,174 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Language;
+import dev.kforge.core.model.Target;
+import dev.kforge.core.model.Toolchain;
+import dev.kforge.core.plan.KernelStepPlanner;
+import dev.kforge.core.plan.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Writes the kernel steps kforge runs with make and Kbuild: a tree's configuration and
+ * modules_prepare (defconfig or the user's config, fragments merged, CONFIG_RUST turned on for
+ * Rust trees, olddefconfig), and a cell's out-of-tree {@code make M=} build, each with the make
+ * variables its tree was prepared with (the O= tree does not remember them).
+ */
+public final class KbuildStepPlanner implements KernelStepPlanner {
+
+    @Override
+    public String compilerProgram(Architecture arch, Toolchain tc) {
+        return tc.usesCrossCompile() ? arch.crossCompile() + tc.compiler() : tc.compiler();
+    }
+
+    @Override
+    public List<String> tools() {
+        return List.of("make");
+    }
+
+    @Override
+    public Step prepare(TreeRequest r) {
+        KernelSource kernel = r.kernel();
+        Architecture arch = r.arch();
+        Toolchain tc = r.tc();
+        Optional<RustTools> rustTools = r.rust();
+        boolean rust = rustTools.isPresent();
+        String tree = r.tree();
+        String src = "${kernel:" + kernel.name() + "}";
+
+        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc, rustTools);
+        List<List<String>> commands = new ArrayList<>();
+        String configTarget = kernel.config().filter(c -> !c.contains("/")).orElse(arch.defconfig());
+        if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
+            commands.add(List.of("mkdir", "-p", tree));
+            commands.add(List.of("cp", "${workspace}/" + kernel.config().get(), tree + "/.config"));
+        } else {
+            commands.add(append(make, configTarget));
+        }
+        if (!kernel.fragments().isEmpty()) {
+            List<String> merge = new ArrayList<>(List.of(src + "/scripts/kconfig/merge_config.sh", "-m", "-O", tree,
+                    tree + "/.config"));
+            kernel.fragments().forEach(f -> merge.add("${workspace}/" + f));
+            commands.add(merge);
+        }
+        if (rust) {
+            commands.add(rustConfig(src, tree, tc));
+        }
+        commands.add(append(make, "olddefconfig"));
+        commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
+
+        List<String> inputs = new ArrayList<>(List.of(src));
+        kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
+        kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("kernel", kernel.name());
+        attrs.put("arch", arch.key());
+        attrs.put("toolchain", tc.key());
+        attrs.put("tree", tree);
+        attrs.put("rust", Boolean.toString(rust));
+        attrs.put("expect", rust ? "CONFIG_RUST=y" : "");
+        attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
+        return new Step(r.id(), Step.Kind.PREPARE, commands,
+                KbuildArgs.treeEnv(r.sourceDateEpoch()),
+                src, inputs, List.of(tree), List.of(), attrs);
+    }
+
+    /**
+     * Turns on CONFIG_RUST and turns off what it conflicts with (KERNEL-FACTS): WERROR (the vendored
+     * alloc crate warns on newer rustc), MODVERSIONS, GCC_PLUGINS, RANDSTRUCT, DEBUG_INFO_BTF, CFI_CLANG;
+     * with gcc also INIT_STACK_ALL_ZERO, whose flag libclang rejects.
+     */
+    private static List<String> rustConfig(String src, String tree, Toolchain tc) {
+        List<String> argv = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config",
+                "-e", "RUST", "-d", "WERROR", "-d", "MODVERSIONS", "-d", "GCC_PLUGINS", "-d", "RANDSTRUCT_FULL",
+                "-d", "RANDSTRUCT_PERFORMANCE", "-e", "RANDSTRUCT_NONE", "-d", "DEBUG_INFO_BTF", "-d", "CFI_CLANG"));
+        if (tc.family() == dev.kforge.core.model.ToolchainFamily.GCC) {
+            argv.addAll(List.of("-d", "INIT_STACK_ALL_ZERO", "-e", "INIT_STACK_NONE"));
+        }
+        return argv;
+    }
+
+    @Override
+    public Step build(CellRequest r) {
+        KernelSource kernel = r.kernel();
+        KernelFacts facts = r.facts();
+        Architecture arch = r.arch();
+        Toolchain tc = r.tc();
+        Driver d = r.driver();
+        Target t = r.target();
+        Optional<Step> prepare = r.prepare();
+        Map<String, String> built = r.built();
+        Optional<RustTools> rust = r.rust();
+        String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
+        String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
+        String src = "${kernel:" + kernel.name() + "}";
+        Optional<String> tree = prepare.map(p -> p.attribute("tree"));
+        List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc, rust));
+        make.add("M=" + buildDir);
+        make.add("-j${jobs}");
+        // Paths of the per-cell directory must not reach the .ko: it then builds bit-identical anywhere.
+        make.add("KCFLAGS=-ffile-prefix-map=" + buildDir + "/=");
+        if (d.language() == Language.RUST) {
+            make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
+        }
+        if (prepare.isPresent()) {
+            // modules_prepare writes no Module.symvers, so every kernel symbol is unresolved; from 6.12
+            // modpost fails on that unless told to warn (6.1 warns by default). The warnings are surfaced.
+            make.add("KBUILD_MODPOST_WARN=1");
+        }
+        List<String> symvers = d.dependsOn().stream()
+                .map(dep -> "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + dep + "/Module.symvers")
+                .sorted()
+                .toList();
+        if (!symvers.isEmpty()) {
+            make.add("KBUILD_EXTRA_SYMBOLS=" + String.join(" ", symvers));
+        }
+        d.makeVariables().forEach((k, v) -> make.add(k + "=" + v));
+        make.add("modules");
+
+        List<List<String>> commands = List.of(
+                List.of("rm", "-rf", buildDir),
+                List.of("mkdir", "-p", buildDir),
+                List.of("cp", "-a", "${workspace}/" + d.path() + "/.", buildDir),
+                make);
+        List<String> deps = new ArrayList<>();
+        prepare.ifPresent(p -> deps.add(p.id()));
+        d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
+        List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
+        inputs.addAll(symvers);
+
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("driver", d.name());
+        attrs.put("kernel", t.kernel());
+        attrs.put("arch", arch.key());
+        attrs.put("toolchain", tc.key());
+        attrs.put("language", d.language().key());
+        attrs.put("source", "${workspace}/" + d.path());
+        attrs.put("sourcePath", d.path());
+        attrs.put("buildDir", buildDir);
+        attrs.put("outDir", outDir);
+        attrs.put("tree", tree.orElse(src));
+        attrs.put("requires", String.join(",", d.requires()));
+        if (d.timeoutSeconds() > 0) {
+            attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
+        }
+        facts.release().ifPresent(rel -> attrs.put("release", rel));
+        return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
+                "${workspace}", inputs, List.of(outDir), deps, attrs);
+    }
+
+    private static List<String> append(List<String> list, String item) {
+        List<String> out = new ArrayList<>(list);
+        out.add(item);
+        return out;
+    }
+}

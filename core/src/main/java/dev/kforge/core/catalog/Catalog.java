@@ -4,6 +4,8 @@ import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.ToolchainFamily;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -86,42 +88,102 @@ public final class Catalog {
         return List.copyOf(toolchains.values());
     }
 
+    /**
+     * The built-in catalog plus the data files in {@code dir} ({@code arches/KEY.properties},
+     * {@code toolchains/KEY.properties}, same keys as the built-in ones); a file there replaces
+     * the built-in entry of the same key. Adding an architecture takes one such file, no code.
+     */
+    public static Catalog withDataFrom(Path dir) {
+        Map<String, Architecture> arches = new TreeMap<>(BUILT_IN.arches);
+        Map<String, Toolchain> toolchains = new TreeMap<>(BUILT_IN.toolchains);
+        for (Path f : files(dir.resolve("arches"))) {
+            Architecture a = arch(key(f), properties(f));
+            arches.put(a.key(), a);
+        }
+        for (Path f : files(dir.resolve("toolchains"))) {
+            Toolchain t = toolchain(key(f), properties(f));
+            toolchains.put(t.key(), t);
+        }
+        return new Catalog(arches.values(), toolchains.values());
+    }
+
     private static Catalog load() {
         List<Architecture> arches = new ArrayList<>();
         for (String key : index("arches")) {
-            Properties p = properties("arches/" + key);
-            arches.add(new Architecture(
-                    key,
-                    required(p, key, "ARCH"),
-                    required(p, key, "SRCARCH"),
-                    p.getProperty("CROSS_COMPILE", ""),
-                    required(p, key, "clang.target"),
-                    Optional.ofNullable(p.getProperty("rust.target")).filter(s -> !s.isBlank()),
-                    required(p, key, "defconfig"),
-                    Integer.parseInt(required(p, key, "elf.machine")),
-                    required(p, key, "elf.machine.name"),
-                    required(p, key, "gcc.package"),
-                    required(p, key, "debian.arch"),
-                    list(p.getProperty("aliases", ""))));
+            arches.add(arch(key, properties("arches/" + key)));
         }
         List<Toolchain> toolchains = new ArrayList<>();
         for (String key : index("toolchains")) {
-            Properties p = properties("toolchains/" + key);
-            var make = new TreeMap<String, String>();
-            for (String kv : list(p.getProperty("make", ""))) {
-                int eq = kv.indexOf('=');
-                make.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-            toolchains.add(new Toolchain(
-                    key,
-                    ToolchainFamily.valueOf(required(p, key, "family")),
-                    make,
-                    Boolean.parseBoolean(required(p, key, "cross.compile")),
-                    required(p, key, "compiler"),
-                    list(p.getProperty("packages", "")),
-                    list(p.getProperty("aliases", ""))));
+            toolchains.add(toolchain(key, properties("toolchains/" + key)));
         }
         return new Catalog(arches, toolchains);
+    }
+
+    private static Architecture arch(String key, Properties p) {
+        Optional<Architecture.Boot> boot = Optional.ofNullable(p.getProperty("qemu.system")).filter(s -> !s.isBlank())
+                .map(q -> new Architecture.Boot(q.strip(), required(p, key, "qemu.machine"), required(p, key, "qemu.cpu"),
+                        required(p, key, "qemu.console"), required(p, key, "kernel.image")));
+        return new Architecture(
+                key,
+                required(p, key, "ARCH"),
+                required(p, key, "SRCARCH"),
+                p.getProperty("CROSS_COMPILE", ""),
+                required(p, key, "clang.target"),
+                optional(p, "rust.target"),
+                required(p, key, "defconfig"),
+                Integer.parseInt(required(p, key, "elf.machine")),
+                required(p, key, "elf.machine.name"),
+                required(p, key, "gcc.package"),
+                required(p, key, "debian.arch"),
+                list(p.getProperty("aliases", "")),
+                optional(p, "debian.flavour"),
+                boot);
+    }
+
+    private static Toolchain toolchain(String key, Properties p) {
+        var make = new TreeMap<String, String>();
+        for (String kv : list(p.getProperty("make", ""))) {
+            int eq = kv.indexOf('=');
+            make.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return new Toolchain(
+                key,
+                ToolchainFamily.valueOf(required(p, key, "family")),
+                make,
+                Boolean.parseBoolean(required(p, key, "cross.compile")),
+                required(p, key, "compiler"),
+                list(p.getProperty("packages", "")),
+                list(p.getProperty("aliases", "")));
+    }
+
+    private static Optional<String> optional(Properties p, String key) {
+        return Optional.ofNullable(p.getProperty(key)).map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    private static List<Path> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".properties")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String key(Path file) {
+        String n = file.getFileName().toString();
+        return n.substring(0, n.length() - ".properties".length());
+    }
+
+    private static Properties properties(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
     }
 
     private static List<String> index(String dir) {

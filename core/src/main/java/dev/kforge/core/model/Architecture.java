@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param gccPackage the Debian package that provides {@code crossCompile}gcc
  * @param debianArch the Debian architecture name (amd64, arm64, armhf), for multiarch packages
  * @param aliases other names users write (aarch64, amd64)
+ * @param debianFlavour Debian's kernel flavour for this arch (linux-headers-ABI-FLAVOUR: amd64, armmp), if Debian has one
+ * @param boot how QEMU boots a kernel of this arch, if it can
  */
 public record Architecture(
         String key,
@@ -32,7 +34,28 @@ public record Architecture(
         String elfMachineName,
         String gccPackage,
         String debianArch,
-        List<String> aliases) {
+        List<String> aliases,
+        Optional<String> debianFlavour,
+        Optional<Boot> boot) {
+
+    /**
+     * How a kernel of this architecture boots under QEMU.
+     *
+     * @param qemuSystem the emulator (qemu-system-aarch64)
+     * @param machine {@code -M} (virt, pc)
+     * @param cpu {@code -cpu} (max, cortex-a15)
+     * @param console the serial console the kernel writes to (console=ttyAMA0)
+     * @param image the bootable image in a kernel build tree (arch/arm64/boot/Image)
+     */
+    public record Boot(String qemuSystem, String machine, String cpu, String console, String image) {
+        public Boot {
+            Objects.requireNonNull(qemuSystem, "qemuSystem");
+            Objects.requireNonNull(machine, "machine");
+            Objects.requireNonNull(cpu, "cpu");
+            Objects.requireNonNull(console, "console");
+            Objects.requireNonNull(image, "image");
+        }
+    }
 
     public Architecture {
         Names.require("architecture key", key);
@@ -46,6 +69,8 @@ public record Architecture(
         Objects.requireNonNull(gccPackage, "gccPackage");
         Objects.requireNonNull(debianArch, "debianArch");
         aliases = List.copyOf(aliases);
+        Objects.requireNonNull(debianFlavour, "debianFlavour");
+        Objects.requireNonNull(boot, "boot");
         if (kernelArch.isEmpty() || srcArch.isEmpty() || defconfig.isEmpty()) {
             throw new IllegalArgumentException(key + ": ARCH, SRCARCH and defconfig are required");
         }

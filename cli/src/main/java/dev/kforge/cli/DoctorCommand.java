@@ -100,7 +100,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.println("cargo tools");
         List<Doctor.Check> checks = new ArrayList<>();
-        dev.kforge.rust.CrossLibc libc = dev.kforge.rust.CrossLibc.host();
+        dev.kforge.rust.CrossLibc libc = dev.kforge.rust.CrossLibc.host(Catalog.builtIn());
         for (String key : new TreeSet<>(targets.stream().map(Target::arch).toList())) {
             var arch = Catalog.builtIn().requireArch(key);
             if (arch.rustTarget().isEmpty()) {

@@ -49,7 +49,7 @@ public final class CargoStepExecutor implements StepExecutor {
      * @param rustlib where Debian's rustc keeps per-target standard libraries (/usr/lib/rustlib)
      */
     public CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout) {
-        this(roots, runner, catalog, rustlib, timeout, CrossLibc.host());
+        this(roots, runner, catalog, rustlib, timeout, CrossLibc.host(catalog));
     }
 
     CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout,

@@ -26,14 +26,10 @@ public final class CrossLibc {
         this.hostDebianArch = hostDebianArch;
     }
 
-    /** This machine. */
-    public static CrossLibc host() {
-        String arch = switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> "amd64";
-            case "aarch64" -> "arm64";
-            default -> System.getProperty("os.arch");
-        };
-        return new CrossLibc(Path.of("/"), arch);
+    /** This machine: its architecture as the catalog knows it (the JVM says amd64 or aarch64, both aliases there). */
+    public static CrossLibc host(dev.kforge.core.catalog.Catalog catalog) {
+        String jvm = System.getProperty("os.arch");
+        return new CrossLibc(Path.of("/"), catalog.arch(jvm).map(Architecture::debianArch).orElse(jvm));
     }
 
     /** Where the linker looks for the arch's C library. */

@@ -36,17 +36,13 @@ public final class ManifestLoader {
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
     private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
-    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout");
-    private static final Set<String> CARGO = Set.of("path", "role");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
-    private static final Pattern CONFIG_OPTION = Pattern.compile("CONFIG_[A-Z0-9_]+");
-    private static final Pattern MAKE_VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    private final Catalog catalog;
+    private final ManifestRefs refs;
 
     public ManifestLoader(Catalog catalog) {
-        this.catalog = catalog;
+        this.refs = new ManifestRefs(catalog);
     }
 
     /**
@@ -98,14 +94,14 @@ public final class ManifestLoader {
                         "e.g. remote-cache = \"http://cache.example:8080/kforge\"; credentials go in KFORGE_REMOTE_CACHE_HEADER");
             }
             if (ws.get().has("out")) {
-                out = relativePath(ws.get(), "out", ws.get().string("out"));
+                out = ManifestRefs.relativePath(ws.get(), "out", ws.get().string("out"));
             }
         }
 
         List<KernelSource> kernels = kernels(top);
-        List<Driver> drivers = drivers(top, root);
+        List<Driver> drivers = new DriverTables(refs).read(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
-        checkDependencies(drivers, displayName);
+        DriverTables.checkDependencies(drivers, displayName);
         return new Workspace(name, displayName, out, kernels, drivers, matrices, remote);
     }
 
@@ -113,7 +109,7 @@ public final class ManifestLoader {
         Map<String, KernelSource> byName = new LinkedHashMap<>();
         for (TableReader t : top.tables("kernel")) {
             t.onlyKeys(KERNEL);
-            String name = name(t, "kernel");
+            String name = refs.name(t, "kernel");
             if (byName.containsKey(name)) {
                 throw new ManifestException(t.posOf("name"), "duplicate kernel name '" + name + "'",
                         "first declared at " + byName.get(name).pos() + "; kernel names must be unique");
@@ -139,90 +135,13 @@ public final class ManifestLoader {
                         "remove config/fragments, or use source = ... so kforge configures the tree");
             }
             if (config.isPresent() && config.get().contains("/")) {
-                relativePath(t, "config", config.get());
+                ManifestRefs.relativePath(t, "config", config.get());
             }
             List<String> frags = new ArrayList<>();
             for (Positioned f : fragments) {
-                frags.add(relativePath(t, f.pos(), f.value()));
+                frags.add(ManifestRefs.relativePath(t, f.pos(), f.value()));
             }
             byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos()));
-        }
-        return List.copyOf(byName.values());
-    }
-
-    private List<Driver> drivers(TableReader top, Path root) {
-        Map<String, Driver> byName = new LinkedHashMap<>();
-        for (TableReader t : top.tables("driver")) {
-            t.onlyKeys(DRIVER);
-            String name = name(t, "driver");
-            if (byName.containsKey(name)) {
-                throw new ManifestException(t.posOf("name"), "duplicate driver name '" + name + "'",
-                        "first declared at " + byName.get(name).pos() + "; driver names must be unique");
-            }
-            String path = relativePath(t, "path", t.string("path"));
-            Path dir = root.resolve(path).normalize();
-            if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
-                throw new ManifestException(t.posOf("path"), "driver '" + name + "': '" + path
-                        + "' resolves (through a symbolic link) outside the workspace",
-                        "keep driver sources inside the directory holding the manifest; copy them in rather than linking out");
-            }
-            if (!Files.isDirectory(dir)) {
-                throw new ManifestException(t.posOf("path"), "driver '" + name + "': directory '" + path + "' does not exist",
-                        "path is relative to the directory holding the manifest");
-            }
-            if (!Files.isRegularFile(dir.resolve("Kbuild")) && !Files.isRegularFile(dir.resolve("Makefile"))) {
-                throw new ManifestException(t.posOf("path"), "driver '" + name + "': '" + path + "' has no Kbuild or Makefile",
-                        "an out-of-tree module needs a Kbuild file such as: obj-m += " + name + ".o");
-            }
-            List<String> arches = new ArrayList<>();
-            for (Positioned a : t.strings("arches")) {
-                arches.add(arch(a));
-            }
-            List<String> requires = new ArrayList<>();
-            for (Positioned r : t.strings("requires")) {
-                if (!CONFIG_OPTION.matcher(r.value()).matches()) {
-                    throw new ManifestException(r.pos(), "'" + r.value() + "' is not a kernel config option",
-                            "write options as Kconfig names them, e.g. \"CONFIG_PCI\"");
-                }
-                requires.add(r.value());
-            }
-            List<String> depends = t.strings("depends").stream().map(Positioned::value).toList();
-            var make = t.stringTable("make");
-            for (String var : make.keySet()) {
-                if (!MAKE_VARIABLE.matcher(var).matches()) {
-                    throw new ManifestException(t.posOf("make"), "'" + var + "' is not a make variable name",
-                            "use letters, digits and underscores");
-                }
-            }
-            List<CargoCrate> cargo = new ArrayList<>();
-            for (TableReader c : t.tables("cargo")) {
-                c.onlyKeys(CARGO);
-                String cpath = relativePath(c, "path", c.string("path"));
-                if (!Files.isRegularFile(root.resolve(cpath).resolve("Cargo.toml"))) {
-                    throw new ManifestException(c.posOf("path"), "driver '" + name + "': '" + cpath + "' has no Cargo.toml",
-                            "cargo.path names a crate directory, relative to the manifest");
-                }
-                String role = c.string("role");
-                CargoCrate.Role r;
-                try {
-                    r = CargoCrate.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new ManifestException(c.posOf("role"), "unknown cargo role '" + role + "' (known: test, tool)",
-                            "test: cargo test on the host; tool: cross-built for every target architecture");
-                }
-                String crate = Path.of(cpath).getFileName().toString();
-                if (!Names.isValid(crate) || cargo.stream().anyMatch(x -> x.name().equals(crate))) {
-                    throw new ManifestException(c.posOf("path"), "driver '" + name + "': crate directory name '" + crate
-                            + "' is invalid or used twice", "give each crate its own directory name (" + Names.rule() + ")");
-                }
-                cargo.add(new CargoCrate(crate, cpath, r, c.pos()));
-            }
-            long timeout = t.optLong("timeout").orElse(0L);
-            if (timeout < 0 || timeout > 86_400) {
-                throw new ManifestException(t.posOf("timeout"), "timeout must be between 1 and 86400 seconds, not " + timeout,
-                        "timeout = 600 limits each build of this driver to ten minutes");
-            }
-            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, timeout, t.pos()));
         }
         return List.copyOf(byName.values());
     }
@@ -249,7 +168,7 @@ public final class ManifestLoader {
             }
             List<String> ks = new ArrayList<>();
             for (Positioned k : t.strings("kernels")) {
-                ks.add(kernel(k, kernelNames));
+                ks.add(ManifestRefs.kernel(k, kernelNames));
             }
             if (!t.has("kernels")) {
                 ks.addAll(kernelNames);
@@ -259,15 +178,15 @@ public final class ManifestLoader {
             }
             List<String> arches = new ArrayList<>();
             for (Positioned a : t.strings("arches")) {
-                arches.add(arch(a));
+                arches.add(refs.arch(a));
             }
             if (arches.isEmpty()) {
                 throw new ManifestException(t.pos(), t.where() + " names no architecture",
-                        "add arches = [\"x86_64\", \"arm64\"] (known: " + archKeys() + ")");
+                        "add arches = [\"x86_64\", \"arm64\"] (known: " + refs.archKeys() + ")");
             }
             List<String> toolchains = new ArrayList<>();
             for (Positioned tc : t.strings("toolchains")) {
-                toolchains.add(toolchain(tc));
+                toolchains.add(refs.toolchain(tc));
             }
             if (!t.has("toolchains")) {
                 toolchains.add("gcc");
@@ -275,9 +194,9 @@ public final class ManifestLoader {
             List<MatrixSpec.Exclude> excludes = new ArrayList<>();
             for (TableReader e : t.tables("exclude")) {
                 e.onlyKeys(EXCLUDE);
-                String k = e.optString("kernel").map(v -> kernel(new Positioned(v, e.posOf("kernel")), kernelNames)).orElse("");
-                String a = e.optString("arch").map(v -> arch(new Positioned(v, e.posOf("arch")))).orElse("");
-                String tc = e.optString("toolchain").map(v -> toolchain(new Positioned(v, e.posOf("toolchain")))).orElse("");
+                String k = e.optString("kernel").map(v -> ManifestRefs.kernel(new Positioned(v, e.posOf("kernel")), kernelNames)).orElse("");
+                String a = e.optString("arch").map(v -> refs.arch(new Positioned(v, e.posOf("arch")))).orElse("");
+                String tc = e.optString("toolchain").map(v -> refs.toolchain(new Positioned(v, e.posOf("toolchain")))).orElse("");
                 excludes.add(new MatrixSpec.Exclude(k, a, tc, e.pos()));
             }
             out.add(new MatrixSpec(ds, ks, arches, toolchains, excludes, t.pos()));
@@ -285,128 +204,4 @@ public final class ManifestLoader {
         return out;
     }
 
-    private void checkDependencies(List<Driver> drivers, String file) {
-        Map<String, Driver> byName = new LinkedHashMap<>();
-        drivers.forEach(d -> byName.put(d.name(), d));
-        for (Driver d : drivers) {
-            for (String dep : d.dependsOn()) {
-                if (!byName.containsKey(dep)) {
-                    throw new ManifestException(d.pos(), "driver '" + d.name() + "' depends on unknown driver '" + dep + "'",
-                            Suggest.hint(dep, byName.keySet(), "known drivers: " + String.join(", ", byName.keySet())));
-                }
-                if (dep.equals(d.name())) {
-                    throw new ManifestException(d.pos(), "driver '" + d.name() + "' depends on itself", "remove it from depends");
-                }
-            }
-        }
-        // Depth-first search; the path on the stack is the cycle to report.
-        Map<String, Integer> state = new LinkedHashMap<>();
-        for (Driver d : drivers) {
-            List<String> stack = new ArrayList<>();
-            findCycle(d.name(), byName, state, stack);
-        }
-    }
-
-    private void findCycle(String name, Map<String, Driver> byName, Map<String, Integer> state, List<String> stack) {
-        Integer s = state.get(name);
-        if (s != null && s == 2) {
-            return;
-        }
-        if (s != null && s == 1) {
-            List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(name), stack.size()));
-            cycle.add(name);
-            Driver first = byName.get(name);
-            throw new ManifestException(first.pos(), "dependency cycle: " + String.join(" -> ", cycle),
-                    "a module cannot use symbols from a module that uses its own; break the cycle in depends");
-        }
-        state.put(name, 1);
-        stack.add(name);
-        for (String dep : byName.get(name).dependsOn()) {
-            findCycle(dep, byName, state, stack);
-        }
-        stack.remove(stack.size() - 1);
-        state.put(name, 2);
-    }
-
-    private String name(TableReader t, String what) {
-        String name = t.string("name");
-        if (!Names.isValid(name)) {
-            throw new ManifestException(t.posOf("name"), "invalid " + what + " name '" + name + "'", "use " + Names.rule());
-        }
-        return name;
-    }
-
-    private String arch(Positioned a) {
-        return catalog.arch(a.value()).map(x -> x.key()).orElseThrow(() -> new ManifestException(a.pos(),
-                "unknown architecture '" + a.value() + "' (known: " + archKeys() + ")",
-                Suggest.hint(a.value(), archNames(), "see kforge list arches")));
-    }
-
-    private java.util.Map<String, String> archNames() {
-        java.util.Map<String, String> names = new java.util.TreeMap<>();
-        catalog.arches().forEach(a -> {
-            names.put(a.key(), a.key());
-            a.aliases().forEach(alias -> names.put(alias, a.key()));
-        });
-        return names;
-    }
-
-    private String toolchain(Positioned t) {
-        List<String> known = catalog.toolchains().stream().map(x -> x.key()).toList();
-        return catalog.toolchain(t.value()).map(x -> x.key()).orElseThrow(() -> new ManifestException(t.pos(),
-                "unknown toolchain '" + t.value() + "' (known: " + String.join(", ", known) + ")",
-                Suggest.hint(t.value(), known, "see kforge list toolchains")));
-    }
-
-    private static String kernel(Positioned k, List<String> known) {
-        if (!known.contains(k.value())) {
-            throw new ManifestException(k.pos(), "unknown kernel '" + k.value() + "' (declared: "
-                    + (known.isEmpty() ? "none" : String.join(", ", known)) + ")",
-                    Suggest.hint(k.value(), known, "declare it with [[kernel]] name = \"" + k.value() + "\""));
-        }
-        return k.value();
-    }
-
-    private String archKeys() {
-        return String.join(", ", catalog.arches().stream().map(a -> a.key()).toList());
-    }
-
-    private static String relativePath(TableReader t, String key, String value) {
-        return relativePath(t, t.posOf(key), value);
-    }
-
-    /** Workspace paths must stay inside the workspace: no absolute paths, no escaping '..'. */
-    private static String relativePath(TableReader t, SourcePos pos, String value) {
-        Path p;
-        try {
-            p = Path.of(value);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new ManifestException(pos, "invalid path '" + value + "'", "use a plain relative path");
-        }
-        Path n = p.normalize();
-        if (p.isAbsolute() || n.startsWith("..") || value.isBlank()) {
-            throw new ManifestException(pos, "path '" + value + "' leaves the workspace",
-                    "paths in " + t.where() + " are relative to the manifest's directory and stay below it");
-        }
-        String s = n.toString().replace('\\', '/');
-        return s.isEmpty() ? "." : s;
-    }
-
-    /** Whether {@code dir}, with every symbolic link resolved, is inside the workspace. */
-    private static boolean insideWorkspace(Path root, Path dir) {
-        try {
-            return dir.toRealPath().startsWith(root.toRealPath());
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static Language inferLanguage(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.anyMatch(f -> f.getFileName().toString().endsWith(".rs") && Files.isRegularFile(f))
-                    ? Language.RUST : Language.C;
-        } catch (IOException e) {
-            return Language.C;
-        }
-    }
 }

@@ -1,0 +1,187 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.FileLock;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.plan.ConfigCheck;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * BUILD steps (cells): skips when the tree lacks a required CONFIG_ option, checks the make
+ * variables against those the tree was prepared with, runs the commands with output streamed to a
+ * log, parses diagnostics, checks every .ko's ELF machine and vermagic, records whether modpost
+ * checked its symbols, and publishes the cell's output directory by rename, so out/ only ever
+ * holds complete results.
+ */
+final class ModuleBuilder {
+
+    private final Roots roots;
+    private final Make make;
+    private final Catalog catalog;
+    private final SortedMap<String, String> tools;
+
+    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools) {
+        this.roots = roots;
+        this.make = make;
+        this.catalog = catalog;
+        this.tools = tools;
+    }
+
+    StepResult build(Step step) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path tree = roots.path(step.attribute("tree"));
+        Path buildDir = roots.path(step.attribute("buildDir"));
+        Path outDir = roots.path(step.attribute("outDir"));
+        Path log = buildDir.resolveSibling(buildDir.getFileName() + ".build.log");
+        Files.createDirectories(buildDir.getParent());
+        Files.deleteIfExists(log);
+
+        KernelConfig config = KernelConfig.read(tree.resolve(".config"));
+        List<String> requires = step.attribute("requires").isEmpty()
+                ? List.of() : Arrays.asList(step.attribute("requires").split(","));
+        List<String> missing = ConfigCheck.missing(config.options(), requires);
+        if (!missing.isEmpty()) {
+            return Make.result(step, StepStatus.SKIPPED, start, "kernel tree lacks " + String.join(", ", missing), List.of(), Map.of());
+        }
+        Path marker = tree.resolve(KbuildStepExecutor.MARKER);
+        if (Files.isRegularFile(marker)) {
+            Object stored = ((Map<?, ?>) CanonicalJson.read(Files.readString(marker))).get("makeVariables");
+            SortedMap<String, String> mine = TreePreparer.makeVariables(step.commands().get(step.commands().size() - 1));
+            mine.remove("KRUSTFLAGS");
+            if (stored instanceof Map<?, ?> s && !new TreeMap<>(s).equals(new TreeMap<Object, Object>(mine))) {
+                throw new KforgeException(KforgeException.Kind.INTERNAL, step.id() + ": make variables " + mine
+                        + " differ from those the tree was prepared with " + s, "report this bug");
+            }
+        }
+
+        Optional<Duration> limit = make.effectiveTimeout(step);
+        long deadline = limit.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"), kernelDirs(step, tree));
+        for (List<String> argv : step.commands()) {
+            Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser));
+            if (failed.isPresent()) {
+                publish(step, outDir, List.of(), log, failed.get(), Map.of());
+                return failed.get();
+            }
+        }
+        List<Diagnostic> diagnostics = parser.parse(log);
+        List<Path> modules;
+        try (Stream<Path> s = Files.walk(buildDir)) {
+            modules = s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
+        }
+        if (modules.isEmpty()) {
+            StepResult r = Make.result(step, StepStatus.FAILED, start,
+                    "make succeeded but built no .ko (does the Kbuild file set obj-m?); see " + log, diagnostics, Map.of());
+            publish(step, outDir, List.of(), log, r, Map.of());
+            return r;
+        }
+        Architecture arch = catalog.requireArch(step.attribute("arch"));
+        String release = step.attributes().containsKey("release") ? step.attribute("release") : KernelConfig.utsRelease(tree).orElse("unknown");
+        Map<String, Object> moduleFacts = new TreeMap<>();
+        for (Path ko : modules) {
+            Elf elf = Elf.read(ko);
+            if (elf.machine() != arch.elfMachine()) {
+                StepResult r = Make.result(step, StepStatus.FAILED, start, ko.getFileName() + " has ELF machine " + elf.machine()
+                        + ", expected " + arch.elfMachine() + " (EM_" + arch.elfMachineName() + ")", diagnostics, Map.of());
+                publish(step, outDir, List.of(), log, r, Map.of());
+                return r;
+            }
+            Map<String, Object> f = new TreeMap<>();
+            f.put("sha256", Digest.ofFile(ko).hex());
+            f.put("size", Files.size(ko));
+            f.put("elfMachine", "EM_" + arch.elfMachineName());
+            f.put("vermagic", elf.vermagic().orElse(""));
+            if (!elf.release().orElse("").equals(release)) {
+                // The kernel refuses a module whose vermagic names another release: not a loadable result.
+                StepResult r = Make.result(step, StepStatus.FAILED, start, ko.getFileName() + ": vermagic release "
+                        + elf.release().orElse("(none)") + " differs from the tree's " + release
+                        + " (include/generated/utsrelease.h); the tree was changed under the build, or the driver's "
+                        + "Makefile overrides the kernel it builds against", diagnostics, Map.of());
+                publish(step, outDir, List.of(), log, r, Map.of());
+                return r;
+            }
+            moduleFacts.put(buildDir.relativize(ko).toString(), f);
+        }
+        // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
+        String symbols = Files.isRegularFile(tree.resolve("Module.symvers")) ? "checked" : "unchecked";
+        StepResult r = Make.result(step, StepStatus.BUILT, start, modules.size() + " module(s)", diagnostics,
+                Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
+        publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
+        return r;
+    }
+
+    /** The kernel's directories as make sees them: the tree, and the source that {@code make -C} enters. */
+    private List<String> kernelDirs(Step step, Path tree) {
+        List<String> dirs = new ArrayList<>();
+        dirs.add(tree.toString());
+        List<String> make = step.commands().get(step.commands().size() - 1);
+        int c = make.indexOf("-C");
+        if (c >= 0 && c + 1 < make.size()) {
+            dirs.add(roots.resolve(make.get(c + 1)));
+        }
+        return dirs;
+    }
+
+    /** Writes the cell's output directory next to its final place, then swaps it in by rename. */
+    private void publish(Step step, Path outDir, List<Path> modules, Path log, StepResult r, Map<String, Object> extra)
+            throws IOException {
+        Path tmp = FileTrees.stagingFor(outDir);
+        try {
+            for (Path ko : modules) {
+                Files.copy(ko, tmp.resolve(ko.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            if (Files.exists(log)) {
+                Files.copy(log, tmp.resolve("build.log"));
+            }
+            Map<String, Object> meta = new TreeMap<>(extra);
+            meta.put("cell", step.id().substring("build/".length()));
+            meta.put("step", step.id());
+            meta.put("status", r.status().key());
+            meta.put("kernel", step.attribute("kernel"));
+            meta.put("arch", step.attribute("arch"));
+            meta.put("toolchain", step.attribute("toolchain"));
+            meta.put("language", step.attribute("language"));
+            meta.put("argv", step.commands());
+            meta.put("env", step.env());
+            meta.put("tools", tools);
+            meta.put("durationMs", r.duration().toMillis());
+            meta.put("message", r.message());
+            Files.writeString(tmp.resolve("metadata.json"), CanonicalJson.write(meta));
+            FileTrees.swapIn(tmp, outDir);
+            tmp = null;
+        } finally {
+            if (tmp != null) {
+                FileTrees.deleteRecursively(tmp);
+            }
+        }
+    }
+}

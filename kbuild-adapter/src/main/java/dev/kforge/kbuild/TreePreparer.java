@@ -1,0 +1,216 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.cache.FileLock;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.plan.ConfigCheck;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * PREPARE steps: under a cross-process lock, reuses a tree whose completion marker matches the step
+ * (and whose file listing shows it undamaged), or discards a half-prepared one and runs the step's
+ * commands, verifying after olddefconfig that every option the fragments ask for took, since
+ * Kconfig drops what it cannot satisfy silently. The marker stores the make variables the tree was
+ * prepared with; every later make must pass the same ones.
+ */
+final class TreePreparer {
+
+    private final Roots roots;
+    private final Make make;
+    private final CacheDirs cache;
+
+    TreePreparer(Roots roots, Make make, CacheDirs cache) {
+        this.roots = roots;
+        this.make = make;
+        this.cache = cache;
+    }
+
+    StepResult prepare(Step step) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path tree = roots.path(step.attribute("tree"));
+        Path log = tree.resolveSibling(tree.getFileName() + ".log");
+        String expected = marker(step);
+        Files.createDirectories(tree.getParent());
+        try (FileLock lock = FileLock.acquire(cache.locks().resolve("tree-" + tree.getFileName() + ".lock"))) {
+            Path marker = tree.resolve(KbuildStepExecutor.MARKER);
+            if (Files.isRegularFile(marker)) {
+                Map<?, ?> stored = markerContent(marker);
+                if (stored.get("listing") == null && stored.equals(CanonicalJson.read(expected))) {
+                    // A marker from before listings were recorded: record one now, trusting the tree this once.
+                    stored = upgradeMarker(marker, expected, tree);
+                }
+                if (stored.get("listing") != null && withoutListing(stored).equals(CanonicalJson.read(expected))) {
+                    if (stored.get("listing").equals(listing(tree))) {
+                        return Make.result(step, StepStatus.CACHED, start, "reused prepared tree " + tree, List.of(),
+                                Map.of("tree", tree.toString(), "log", log.toString()));
+                    }
+                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                            .warn("{}: prepared tree {} was damaged (files changed or deleted); preparing it again", step.id(), tree);
+                }
+            }
+            if (Files.exists(tree)) {
+                if (!Files.isRegularFile(marker)) {
+                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                            .warn("{}: discarding half-prepared tree {}", step.id(), tree);
+                }
+                FileTrees.deleteRecursively(tree);
+            }
+            Files.deleteIfExists(log);
+            long deadline = make.stepTimeout().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+            for (List<String> argv : step.commands()) {
+                Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.empty());
+                if (failed.isPresent()) {
+                    return failed.get();
+                }
+                if (argv.get(argv.size() - 1).equals("olddefconfig")) {
+                    List<String> lost = new ArrayList<>(verifyFragments(step, tree));
+                    String expect = step.attributes().getOrDefault("expect", "");
+                    if (!expect.isEmpty()) {
+                        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
+                        for (String kv : expect.split(",")) {
+                            String[] p = kv.split("=", 2);
+                            if (!actual.get(p[0]).equals(p[1])) {
+                                lost.add(kv + " (got " + actual.get(p[0]) + "; the kernel's rust_is_available.sh did not "
+                                        + "accept the toolchain, or a dependency of RUST is off)");
+                            }
+                        }
+                    }
+                    if (!lost.isEmpty()) {
+                        return Make.result(step, StepStatus.FAILED, start, "Kconfig did not take " + String.join(", ", lost)
+                                + " (a dependency is missing or the option does not exist for this arch); see " + log,
+                                List.of(), Map.of("log", log.toString()));
+                    }
+                }
+            }
+            if (!Files.isRegularFile(tree.resolve("include/generated/utsrelease.h"))) {
+                return Make.result(step, StepStatus.FAILED, start, "modules_prepare finished without include/generated/utsrelease.h",
+                        List.of(), Map.of("log", log.toString()));
+            }
+            Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> content = new LinkedHashMap<>((Map<String, Object>) CanonicalJson.read(expected));
+            content.put("listing", listing(tree));
+            Files.writeString(tmp, CanonicalJson.write(content));
+            Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return Make.result(step, StepStatus.BUILT, start, "prepared " + tree, List.of(),
+                    Map.of("tree", tree.toString(), "log", log.toString()));
+        }
+    }
+
+    private static Map<?, ?> markerContent(Path marker) throws IOException {
+        try {
+            return (Map<?, ?>) CanonicalJson.read(Files.readString(marker));
+        } catch (RuntimeException e) {
+            return Map.of(); // a torn marker: the tree is prepared again
+        }
+    }
+
+    private static Map<?, ?> upgradeMarker(Path marker, String expected, Path tree) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> content = new LinkedHashMap<>((Map<String, Object>) CanonicalJson.read(expected));
+        content.put("listing", listing(tree));
+        Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
+        Files.writeString(tmp, CanonicalJson.write(content));
+        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return content;
+    }
+
+    private static Object withoutListing(Map<?, ?> m) {
+        Map<Object, Object> copy = new LinkedHashMap<>(m);
+        copy.remove("listing");
+        return copy;
+    }
+
+    /**
+     * A digest of every file's path and size in a prepared tree (the marker aside): a deleted or
+     * truncated file changes it. M= builds write nothing into the tree, so it stays put.
+     */
+    static String listing(Path tree) throws IOException {
+        // One stat per file (walkFileTree hands over the attributes): reuse of a tree stays cheap.
+        java.util.TreeMap<String, Long> files = new java.util.TreeMap<>();
+        Files.walkFileTree(tree, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile() && !p.getFileName().toString().equals(KbuildStepExecutor.MARKER)) {
+                    files.put(tree.relativize(p).toString(), a.size());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-tree-listing", 1);
+        files.forEach((name, size) -> f.add(name).add(size));
+        return f.digest().hex();
+    }
+
+    /** The marker records the step (unresolved, so it is machine-independent) and its make variables. */
+    static String marker(Step step) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step.id());
+        m.put("commands", step.commands());
+        m.put("makeVariables", makeVariables(step.commands().get(step.commands().size() - 1)));
+        return CanonicalJson.write(m);
+    }
+
+    /** ARCH, CROSS_COMPILE, LLVM and the tool variables of a make argv. */
+    static SortedMap<String, String> makeVariables(List<String> argv) {
+        SortedMap<String, String> vars = new TreeMap<>();
+        for (String a : argv) {
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                String k = a.substring(0, eq);
+                if (List.of("ARCH", "CROSS_COMPILE", "LLVM", "CC", "LD", "RUSTC", "BINDGEN", "HOSTRUSTC",
+                        "RUST_LIB_SRC", "KRUSTFLAGS").contains(k) && !(k.equals("KRUSTFLAGS") && a.contains("remap-path-prefix"))) {
+                    vars.put(k, a.substring(eq + 1));
+                }
+            }
+        }
+        return vars;
+    }
+
+    private List<String> verifyFragments(Step step, Path tree) {
+        String frags = step.attributes().getOrDefault("fragments", "");
+        if (frags.isEmpty()) {
+            return List.of();
+        }
+        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
+        List<String> lost = new ArrayList<>();
+        for (String f : frags.split(",")) {
+            KernelConfig wanted = KernelConfig.read(roots.path(f));
+            wanted.options().forEach((k, v) -> {
+                if (!actual.get(k).equals(v)) {
+                    lost.add(k + "=" + v + " (got " + actual.get(k) + ")");
+                }
+            });
+        }
+        return lost;
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * The domain as values: drivers, kernels, architectures, toolchains, targets and cells, the
+ * matrices that combine them.
+ */
+package dev.kforge.core.model;

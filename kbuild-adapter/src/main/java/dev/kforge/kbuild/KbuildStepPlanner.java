@@ -106,7 +106,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         Driver d = r.driver();
         Target t = r.target();
         Optional<Step> prepare = r.prepare();
-        Map<String, String> built = r.built();
+        Map<String, String> built = r.dependencies();
         Optional<RustTools> rust = r.rust();
         String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();

@@ -52,13 +52,13 @@ public interface KernelStepPlanner {
      * One cell to build.
      *
      * @param prepare the tree step it builds on; empty for a headers tree that needs none
-     * @param built build step ids of the drivers already planned for this target, by driver
+     * @param dependencies the build step id of each driver this one depends on, for this target
      */
     record CellRequest(KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Driver driver, Target target,
-            Optional<Step> prepare, Map<String, String> built, Optional<RustTools> rust) {
+            Optional<Step> prepare, Map<String, String> dependencies, Optional<RustTools> rust) {
         public CellRequest {
             Objects.requireNonNull(prepare, "prepare");
-            built = Map.copyOf(built);
+            dependencies = Map.copyOf(dependencies);
             Objects.requireNonNull(rust, "rust");
         }
     }

@@ -110,7 +110,10 @@ public final class Planner {
                                 k -> kernelSteps.prepare(tree(in, kernel, facts, arch, tc, treeRust))))
                         : Optional.empty();
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
-                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, arch, tc, d, t, prepare, built, rust));
+                Map<String, String> dependencies = new TreeMap<>();
+                d.dependsOn().forEach(dep -> dependencies.put(dep, built.get(dep)));
+                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, arch, tc, d, t, prepare,
+                        dependencies, rust));
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());

@@ -14,6 +14,7 @@ import dev.kforge.core.service.Services;
 import dev.kforge.core.service.VerifyService;
 import dev.kforge.kbuild.KbuildStepPlanner;
 import dev.kforge.rust.CargoStepPlanner;
+import dev.kforge.kbuild.DebianHeaders;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
 import dev.kforge.rust.CargoStepExecutor;
@@ -87,7 +88,8 @@ final class Context {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner());
-        PlanService plans = new PlanService(catalog, new KbuildKernelInspector(cache, runner, catalog),
+        KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
+        PlanService plans = new PlanService(catalog, inspector, new DebianHeaders(cache, runner, inspector),
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime);
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);

@@ -80,7 +80,7 @@ public final class KbuildKernelInspector implements KernelInspector {
         }
     }
 
-    private KernelFacts headers(KernelSource kernel, Path tree) throws IOException {
+    KernelFacts headers(KernelSource kernel, Path tree) throws IOException {
         Path config = tree.resolve(".config");
         Path uts = tree.resolve("include/generated/utsrelease.h");
         if (!Files.isRegularFile(config) || !Files.isRegularFile(uts) || !Files.isRegularFile(tree.resolve("Makefile"))) {

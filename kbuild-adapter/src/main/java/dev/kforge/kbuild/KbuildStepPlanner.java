@@ -110,7 +110,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         Optional<RustTools> rust = r.rust();
         String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
-        String src = "${kernel:" + kernel.name() + "}";
+        String src = r.kernelRoot();
         Optional<String> tree = prepare.map(p -> p.attribute("tree"));
         List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc, rust));
         make.add("M=" + buildDir);
@@ -162,6 +162,11 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
         }
         facts.release().ifPresent(rel -> attrs.put("release", rel));
+        if (!facts.provenance().isEmpty()) {
+            // Where a fetched tree came from (package, version, sha256), for metadata.json.
+            attrs.put("kernelPackages", String.join(",", facts.provenance().entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+        }
         return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
                 "${workspace}", inputs, List.of(outDir), deps, attrs);
     }

@@ -170,6 +170,9 @@ final class ModuleBuilder {
             meta.put("arch", step.attribute("arch"));
             meta.put("toolchain", step.attribute("toolchain"));
             meta.put("language", step.attribute("language"));
+            if (step.attributes().containsKey("kernelPackages")) {
+                meta.put("kernelPackages", List.of(step.attribute("kernelPackages").split(",")));
+            }
             meta.put("argv", step.commands());
             meta.put("env", step.env());
             meta.put("tools", tools);

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * {@link KernelInspector}.
  *
  * @param name the manifest's kernel name
- * @param kind headers or source
+ * @param kind headers, source or debian
  * @param version the kernel version (6.1.192), from the top-level Makefile
  * @param identity a digest of the kernel's content (tarball bytes; for trees, the files that define them)
  * @param headersArch for HEADERS: the catalog key of the architecture the tree was configured for
@@ -24,6 +24,9 @@ import java.util.TreeSet;
  * @param release for HEADERS: the release modules get in vermagic (include/generated/utsrelease.h)
  * @param rustArches ARCH values whose arch/$SRCARCH/Kconfig selects HAVE_RUST
  * @param config for HEADERS: the tree's .config (CONFIG_X to value); empty for SOURCE
+ * @param arches for DEBIAN: the headers tree of each architecture the matrix asks for, as HEADERS facts
+ * @param missingArches for DEBIAN: why an architecture the matrix asks for has no tree (no Debian port)
+ * @param provenance where the tree came from, for metadata and provenance (package names, versions, sha256)
  */
 public record KernelFacts(
         String name,
@@ -34,7 +37,18 @@ public record KernelFacts(
         Optional<ToolchainFamily> headersFamily,
         Optional<String> release,
         SortedSet<String> rustArches,
-        SortedMap<String, String> config) {
+        SortedMap<String, String> config,
+        SortedMap<String, KernelFacts> arches,
+        SortedMap<String, String> missingArches,
+        SortedMap<String, String> provenance) {
+
+    /** A headers or source kernel: no per-architecture trees, nothing fetched. */
+    public KernelFacts(String name, KernelSource.Kind kind, String version, Digest identity, Optional<String> headersArch,
+            Optional<ToolchainFamily> headersFamily, Optional<String> release, SortedSet<String> rustArches,
+            SortedMap<String, String> config) {
+        this(name, kind, version, identity, headersArch, headersFamily, release, rustArches, config, new TreeMap<>(),
+                new TreeMap<>(), new TreeMap<>());
+    }
 
     public KernelFacts {
         Objects.requireNonNull(name, "name");
@@ -46,6 +60,9 @@ public record KernelFacts(
         Objects.requireNonNull(release, "release");
         rustArches = Collections.unmodifiableSortedSet(new TreeSet<>(rustArches));
         config = Collections.unmodifiableSortedMap(new TreeMap<>(config));
+        arches = Collections.unmodifiableSortedMap(new TreeMap<>(arches));
+        missingArches = Collections.unmodifiableSortedMap(new TreeMap<>(missingArches));
+        provenance = Collections.unmodifiableSortedMap(new TreeMap<>(provenance));
         if (kind == KernelSource.Kind.HEADERS && (headersArch.isEmpty() || headersFamily.isEmpty())) {
             throw new IllegalArgumentException(name + ": a headers tree must know its arch and compiler family");
         }

@@ -35,7 +35,7 @@ public final class ManifestLoader {
 
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "config", "fragments");
+    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "config", "fragments");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
@@ -116,22 +116,31 @@ public final class ManifestLoader {
             }
             boolean headers = t.has("headers");
             boolean source = t.has("source");
-            if (headers == source) {
-                throw new ManifestException(t.pos(), "kernel '" + name + "' needs exactly one of 'headers' or 'source'",
+            boolean debian = t.has("debian");
+            if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) != 1) {
+                throw new ManifestException(t.pos(), "kernel '" + name + "' needs exactly one of 'headers', 'source' or 'debian'",
                         "headers = \"/usr/src/linux-headers-*-amd64\" for a prepared tree; "
-                                + "source = \"/usr/src/linux-source-6.1.tar.xz\" for a tree kforge prepares");
+                                + "source = \"/usr/src/linux-source-6.1.tar.xz\" for a tree kforge prepares; "
+                                + "debian = \"6.1.0-56\" (or \"latest\") for Debian's kernels of every architecture");
             }
-            KernelSource.Kind kind = headers ? KernelSource.Kind.HEADERS : KernelSource.Kind.SOURCE;
-            String path = t.string(headers ? "headers" : "source");
+            KernelSource.Kind kind = headers ? KernelSource.Kind.HEADERS
+                    : source ? KernelSource.Kind.SOURCE : KernelSource.Kind.DEBIAN;
+            String key = headers ? "headers" : source ? "source" : "debian";
+            String path = t.string(key);
             if (path.isBlank()) {
-                throw new ManifestException(t.posOf(headers ? "headers" : "source"), "kernel path is empty",
-                        "name a directory or a .tar.xz");
+                throw new ManifestException(t.posOf(key), debian ? "kernel ABI is empty" : "kernel path is empty",
+                        debian ? "debian = \"6.1.0-56\" names linux-headers-6.1.0-56-FLAVOUR; \"latest\" the newest apt sees"
+                                : "name a directory or a .tar.xz");
+            }
+            if (debian && !path.equals("latest") && !path.matches("\\d+\\.\\d+\\.\\d+-\\d+[a-z0-9.+~-]*")) {
+                throw new ManifestException(t.posOf(key), "'" + path + "' is not a Debian kernel ABI",
+                        "write the ABI as in linux-headers-ABI-FLAVOUR, e.g. debian = \"6.1.0-56\", or \"latest\"");
             }
             Optional<String> config = t.optString("config");
             List<Positioned> fragments = t.strings("fragments");
-            if (headers && (config.isPresent() || !fragments.isEmpty())) {
+            if ((headers || debian) && (config.isPresent() || !fragments.isEmpty())) {
                 throw new ManifestException(t.posOf(config.isPresent() ? "config" : "fragments"),
-                        "kernel '" + name + "' is a prepared headers tree; config and fragments apply only to source kernels",
+                        "kernel '" + name + "' is a prebuilt headers tree; config and fragments apply only to source kernels",
                         "remove config/fragments, or use source = ... so kforge configures the tree");
             }
             if (config.isPresent() && config.get().contains("/")) {

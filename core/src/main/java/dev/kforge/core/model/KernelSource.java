@@ -8,9 +8,10 @@ import java.util.Optional;
  * A kernel named in the manifest.
  *
  * @param name the manifest's name for it (v6.1, debian); appears in step ids and out/ paths
- * @param kind a prepared {@code HEADERS} tree, or a {@code SOURCE} tree or tarball kforge prepares
+ * @param kind a prepared {@code HEADERS} tree, a {@code SOURCE} tree or tarball kforge prepares, or
+ *     a {@code DEBIAN} kernel whose prebuilt headers kforge fetches for every architecture Debian ports
  * @param path the path as written (relative to the workspace, or absolute; the last segment may
- *     hold a {@code *} glob, the highest version wins)
+ *     hold a {@code *} glob, the highest version wins); for DEBIAN the kernel ABI (6.1.0-56) or {@code latest}
  * @param config for SOURCE: a config target (defconfig) or a workspace-relative .config file;
  *     empty means the architecture's default config target
  * @param fragments for SOURCE: workspace-relative config fragments merged after {@code config}
@@ -22,7 +23,9 @@ public record KernelSource(
     /** How kforge gets a tree to build against. */
     public enum Kind {
         HEADERS,
-        SOURCE
+        SOURCE,
+        /** Debian's prebuilt headers (with Module.symvers) for each architecture, fetched with apt-get download. */
+        DEBIAN
     }
 
     public KernelSource {

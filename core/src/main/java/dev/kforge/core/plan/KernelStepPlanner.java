@@ -52,9 +52,12 @@ public interface KernelStepPlanner {
      * One cell to build.
      *
      * @param prepare the tree step it builds on; empty for a headers tree that needs none
+     * @param facts the kernel tree's facts (for a distribution kernel: the tree of this architecture)
+     * @param kernelRoot the plan root of the kernel's tree ({@code ${kernel:NAME}}, {@code ${kernel:NAME+ARCH}})
      * @param dependencies the build step id of each driver this one depends on, for this target
      */
-    record CellRequest(KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc, Driver driver, Target target,
+    record CellRequest(KernelSource kernel, KernelFacts facts, String kernelRoot, Architecture arch, Toolchain tc, Driver driver,
+            Target target,
             Optional<Step> prepare, Map<String, String> dependencies, Optional<RustTools> rust) {
         public CellRequest {
             Objects.requireNonNull(prepare, "prepare");

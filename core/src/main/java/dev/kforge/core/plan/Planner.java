@@ -78,13 +78,18 @@ public final class Planner {
         Map<String, Step> prepares = new HashMap<>();
         for (Target t : targets(ws)) {
             KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
-            KernelFacts facts = in.kernels().get(t.kernel());
-            if (facts == null) {
+            KernelFacts kernelFacts = in.kernels().get(t.kernel());
+            if (kernelFacts == null) {
                 throw new IllegalArgumentException("no facts for kernel " + t.kernel());
             }
             Architecture arch = catalog.requireArch(t.arch());
             Toolchain tc = catalog.requireToolchain(t.toolchain());
-            Optional<String> targetReason = SkipRules.target(facts, arch, tc);
+            // A distribution kernel is one prebuilt headers tree per architecture, each its own kernel root.
+            boolean distro = kernel.kind() == KernelSource.Kind.DEBIAN;
+            Optional<String> noPort = distro ? Optional.ofNullable(kernelFacts.missingArches().get(arch.key())) : Optional.empty();
+            KernelFacts facts = distro && noPort.isEmpty() ? archFacts(kernelFacts, arch) : kernelFacts;
+            String kernelRoot = "${kernel:" + kernel.name() + (distro ? "+" + arch.key() : "") + "}";
+            Optional<String> targetReason = noPort.or(() -> SkipRules.target(facts, arch, tc));
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
             for (Driver d : ordered) {
                 if (!Matrix.covers(ws, d, t)) {
@@ -112,7 +117,7 @@ public final class Planner {
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
                 Map<String, String> dependencies = new TreeMap<>();
                 d.dependsOn().forEach(dep -> dependencies.put(dep, built.get(dep)));
-                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, arch, tc, d, t, prepare,
+                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, kernelRoot, arch, tc, d, t, prepare,
                         dependencies, rust));
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
@@ -135,14 +140,29 @@ public final class Planner {
     private static SortedMap<String, Map<String, String>> kernels(PlanInput in) {
         SortedMap<String, Map<String, String>> kernels = new TreeMap<>();
         for (KernelFacts f : in.kernels().values()) {
-            Map<String, String> k = new TreeMap<>();
-            k.put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
-            k.put("version", f.version());
-            k.put("identity", f.identity().hex());
-            f.release().ifPresent(r -> k.put("release", r));
-            kernels.put(f.name(), k);
+            kernels.put(f.name(), kernelEntry(f));
+            // Each tree of a distribution kernel is a kernel root of its own: steps key on its identity.
+            f.arches().forEach((arch, a) -> kernels.put(f.name() + "+" + arch, kernelEntry(a)));
         }
         return kernels;
+    }
+
+    private static Map<String, String> kernelEntry(KernelFacts f) {
+        Map<String, String> k = new TreeMap<>();
+        k.put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+        k.put("version", f.version());
+        k.put("identity", f.identity().hex());
+        f.release().ifPresent(r -> k.put("release", r));
+        k.putAll(f.provenance());
+        return k;
+    }
+
+    private static KernelFacts archFacts(KernelFacts distro, Architecture arch) {
+        KernelFacts f = distro.arches().get(arch.key());
+        if (f == null) {
+            throw new IllegalArgumentException("no tree of kernel " + distro.name() + " for " + arch.key());
+        }
+        return f;
     }
 
     private SortedMap<String, String> tools(PlanInput in, Workspace ws) {

@@ -19,6 +19,7 @@ import dev.kforge.core.exec.StepExecutorFactory;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.kernel.RustToolchains;
@@ -48,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -61,6 +63,7 @@ public final class PlanService {
 
     private final Catalog catalog;
     private final KernelInspector kernels;
+    private final DistroKernels distros;
     private final RustToolchains rust;
     private final ToolProbe tools;
     private final Planner planner;
@@ -71,10 +74,11 @@ public final class PlanService {
      * @param environment the caller's environment (SOURCE_DATE_EPOCH)
      * @param commitTime the last commit time of a workspace, 0 when it is not in version control
      */
-    public PlanService(Catalog catalog, KernelInspector kernels, RustToolchains rust, ToolProbe tools, Planner planner,
-            Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime) {
+    public PlanService(Catalog catalog, KernelInspector kernels, DistroKernels distros, RustToolchains rust, ToolProbe tools,
+            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime) {
         this.catalog = catalog;
         this.kernels = kernels;
+        this.distros = distros;
         this.rust = rust;
         this.tools = tools;
         this.planner = planner;
@@ -109,6 +113,10 @@ public final class PlanService {
             if (!used.contains(k.name())) {
                 continue;
             }
+            if (k.kind() == KernelSource.Kind.DEBIAN) {
+                facts.put(k.name(), distroFacts(ws, k, dirs));
+                continue;
+            }
             facts.put(k.name(), kernels.inspect(k, root));
             dirs.put(k.name(), kernels.sourceDir(k, root));
             List<String> paths = new ArrayList<>(k.fragments());
@@ -139,6 +147,34 @@ public final class PlanService {
         }
         BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root)));
         return new Planned(ws, root, plan, dirs);
+    }
+
+    /**
+     * A distribution kernel: the tree of every architecture the matrix asks for, fetched when not
+     * cached, each registered as kernel root {@code NAME+ARCH}; architectures the distribution has
+     * no port for are recorded with the reason, for the planner to skip.
+     */
+    private KernelFacts distroFacts(Workspace ws, KernelSource k, Map<String, Path> dirs) {
+        SortedMap<String, KernelFacts> arches = new TreeMap<>();
+        SortedMap<String, String> missing = new TreeMap<>();
+        java.util.SortedSet<String> wanted = new java.util.TreeSet<>();
+        Planner.targets(ws).stream().filter(t -> t.kernel().equals(k.name())).forEach(t -> wanted.add(t.arch()));
+        for (String a : wanted) {
+            var arch = catalog.requireArch(a);
+            Optional<String> why = distros.unsupported(k, arch);
+            if (why.isPresent()) {
+                missing.put(a, why.get());
+                continue;
+            }
+            DistroKernels.Tree tree = distros.fetch(k, arch);
+            arches.put(a, tree.facts());
+            dirs.put(k.name() + "+" + a, tree.dir());
+        }
+        dev.kforge.core.digest.Fingerprint id = new dev.kforge.core.digest.Fingerprint("kforge-distro-kernel", 1).add(k.path());
+        arches.forEach((a, f) -> id.add(a).add(f.identity()));
+        String version = arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
+        return new KernelFacts(k.name(), KernelSource.Kind.DEBIAN, version, id.digest(), Optional.empty(), Optional.empty(),
+                Optional.empty(), new java.util.TreeSet<>(), new TreeMap<>(), arches, missing, new TreeMap<>());
     }
 
     /** SOURCE_DATE_EPOCH when set, else the workspace's last commit time, else 0. */

@@ -1,0 +1,39 @@
+package dev.kforge.core.kernel;
+
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.KernelSource;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Port: a distribution's prebuilt kernel headers for one architecture, fetched and unpacked once
+ * into the user cache (never installed), checked before first use (implemented by the Kbuild
+ * adapter for Debian).
+ */
+public interface DistroKernels {
+
+    /** Why the distribution has no kernel of this kernel's ABI for {@code arch}, if it has none (no port). */
+    Optional<String> unsupported(KernelSource kernel, Architecture arch);
+
+    /**
+     * The headers tree of {@code kernel} for {@code arch}, fetched and unpacked when not cached.
+     *
+     * @throws dev.kforge.core.KforgeException ENVIRONMENT with the commands that fix it (a foreign
+     *     architecture not enabled, an ABI apt cannot see, no network)
+     */
+    Tree fetch(KernelSource kernel, Architecture arch);
+
+    /**
+     * One architecture's tree.
+     *
+     * @param facts the tree as a headers kernel (arch, compiler family, release, .config), provenance included
+     * @param dir where it is on this machine
+     */
+    record Tree(KernelFacts facts, Path dir) {
+        public Tree {
+            Objects.requireNonNull(facts, "facts");
+            Objects.requireNonNull(dir, "dir");
+        }
+    }
+}

@@ -26,6 +26,9 @@ class ExamplesBuildIT {
 
     static final List<String> BUILT = List.of(
             "kf_core/debian/x86_64-gcc", "kf_user/debian/x86_64-gcc",
+            "kf_core/bookworm/x86_64-gcc", "kf_user/bookworm/x86_64-gcc",
+            "kf_core/bookworm/arm64-gcc", "kf_user/bookworm/arm64-gcc",
+            "kf_core/bookworm/armhf-gcc", "kf_user/bookworm/armhf-gcc",
             "kf_core/v6.1/x86_64-gcc", "kf_user/v6.1/x86_64-gcc",
             "kf_core/v6.1/arm64-gcc", "kf_user/v6.1/arm64-gcc",
             "kf_core/v6.1/riscv64-gcc", "kf_user/v6.1/riscv64-gcc",
@@ -41,8 +44,8 @@ class ExamplesBuildIT {
         // --no-cache: this test is about real builds, whatever earlier runs left in the step cache.
         ItSupport.Run run = kforge(ws, "build", "--no-cache", "--junit", junit.toString());
         assertThat(run.code()).as(run.err() + run.out()).isZero();
-        assertThat(run.out()).containsPattern("23 cells: 15 built, 0 cached, 0 failed, 8 skipped; "
-                + "8 companions: 6 built, 0 failed, 2 skipped; 7 trees: (7 built|7 cached|\\d built, \\d cached), 0 failed -> ");
+        assertThat(run.out()).containsPattern("29 cells: 21 built, 0 cached, 0 failed, 8 skipped; "
+                + "11 companions: 8 built, 0 failed, 3 skipped; 7 trees: (7 built|7 cached|\\d built, \\d cached), 0 failed -> ");
         // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
         assertThat(run.err()).containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
                 + "(v6.1/arm64-gcc, v6.1/arm64-llvm, v6.1/armhf-gcc, v6.1/riscv64-gcc, v6.1/x86_64-gcc, v6.1/x86_64-llvm, "
@@ -64,13 +67,21 @@ class ExamplesBuildIT {
             String release = (String) meta.get("release");
             assertThat(vermagic(ko)).as(id).startsWith(release + " ");
             assertThat(cellDir.resolve("build.log")).isRegularFile();
-            assertThat(cells.get(id)).as(id).containsEntry("symbols", p[1].equals("debian") ? "checked" : "unchecked");
-            assertThat(meta).as(id).containsEntry("symbols", p[1].equals("debian") ? "checked" : "unchecked");
+            boolean distro = p[1].equals("debian") || p[1].equals("bookworm");
+            assertThat(cells.get(id)).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
+            assertThat(meta).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
         }
         // The headers tree's release is the one in utsrelease.h, not kernel.release.
         Path headers = dev.kforge.kbuild.KernelPaths.resolve("/usr/src/linux-headers-*-amd64", ws, "debian");
         assertThat(vermagic(out.resolve("debian/x86_64-gcc/kf_core/kf_core.ko"))).startsWith(ItSupport.utsRelease(headers) + " ");
         assertThat(vermagic(out.resolve("v6.1/arm64-gcc/kf_core/kf_core.ko"))).startsWith("6.1.");
+        // Debian's kernels: vermagic is the release Debian ships, modversions on, and the package recorded.
+        assertThat(vermagic(out.resolve("bookworm/arm64-gcc/kf_core/kf_core.ko")))
+                .matches("6\\.1\\.0-\\d+-arm64 SMP mod_unload modversions aarch64");
+        assertThat(vermagic(out.resolve("bookworm/armhf-gcc/kf_user/kf_user.ko"))).matches("6\\.1\\.0-\\d+-armmp SMP .*ARMv7.*");
+        assertThat(ItSupport.json(out.resolve("bookworm/arm64-gcc/kf_core/metadata.json")).get("kernelPackages").toString())
+                .containsPattern("package:linux-headers-6\\.1\\.0-\\d+-arm64:arm64=\\S+ sha256:[0-9a-f]{64}");
+        assertThat(Files.readString(out.resolve("provenance.json"))).contains("kernel:bookworm+armhf").contains("linux-headers-");
         assertThat(vermagic(out.resolve("v6.12/x86_64-gcc/kf_core/kf_core.ko"))).startsWith("6.12.");
 
         // kf_user links against kf_core's export: modpost warns about kernel symbols (no Module.symvers
@@ -101,11 +112,11 @@ class ExamplesBuildIT {
         assertThat(new String(ctl.getInputStream().readAllBytes())).endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"38\" failures=\"0\" errors=\"0\" skipped=\"10\"");
+        assertThat(xml).contains("tests=\"47\" failures=\"0\" errors=\"0\" skipped=\"11\"");
         assertThat(xml).contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
                 .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
-        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(15)
+        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(21)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
         // User's sources were never built in place.
         try (var s = Files.walk(ws.resolve("drivers"))) {

@@ -199,6 +199,7 @@ class ReliabilityIT {
         Path userCache = ItSupport.itCache();
         Files.createSymbolicLink(shared.resolve("sources"), userCache.resolve("sources"));
         Files.createSymbolicLink(shared.resolve("digests"), userCache.resolve("digests"));
+        Files.createSymbolicLink(shared.resolve("debian"), userCache.resolve("debian")); // Debian's trees, fetched once
         Process a = launch(ws, "build", "kf_*/v6.1/x86_64-gcc", "kf_*/debian/*");
         Files.move(ws.resolve("kforge.log"), ws.resolve("a.log"));
         Process b = launch(ws, "build", "kf_*/v6.1/x86_64-gcc", "kf_*/debian/*");
@@ -243,6 +244,7 @@ class ReliabilityIT {
         Path scratch = dir.resolve("cache");
         Files.createDirectories(scratch.resolve("trees"));
         Files.createSymbolicLink(scratch.resolve("sources"), userCache.resolve("sources"));
+        Files.createSymbolicLink(scratch.resolve("debian"), userCache.resolve("debian"));
         Map<String, String> env = Map.of("KFORGE_CACHE_DIR", scratch.toString());
         // The examples' own riscv64 tree, as the plan names it (the cache holds other riscv64 trees too).
         String tree = treeOf(ws, "prepare/v6.1/riscv64-gcc");

@@ -1,0 +1,142 @@
+package dev.kforge.cli;
+
+import static dev.kforge.cli.ItSupport.cells;
+import static dev.kforge.cli.ItSupport.kforge;
+import static dev.kforge.cli.ItSupport.kforgeWithEnv;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Debian's kernels of other ports, fetched by kforge from the real archive and built against with real Kbuild. */
+class DebianIT {
+
+    @TempDir
+    Path dir;
+
+    static final String UNKNOWN_SYMBOL = """
+            // SPDX-License-Identifier: GPL-2.0
+            #include <linux/module.h>
+
+            void kforge_no_kernel_exports_this(void);
+
+            static int __init ghost_init(void)
+            {
+            	kforge_no_kernel_exports_this();
+            	return 0;
+            }
+            module_init(ghost_init);
+            MODULE_LICENSE("GPL");
+            """;
+
+    Path workspace(String kernel, String arches) {
+        new TestWorkspace(dir)
+                .cDriver("drivers/good")
+                .write("drivers/ghost/Kbuild", "obj-m += ghost.o\n")
+                .write("drivers/ghost/ghost.c", UNKNOWN_SYMBOL)
+                .manifest("""
+                        [[kernel]]
+                        name = "bookworm"
+                        debian = "%s"
+                        [[kernel]]
+                        name = "v6.1"
+                        source = "/usr/src/linux-source-6.1.tar.xz"
+                        [[driver]]
+                        name = "good"
+                        path = "drivers/good"
+                        [[driver]]
+                        name = "ghost"
+                        path = "drivers/ghost"
+                        [[matrix]]
+                        kernels = ["bookworm"]
+                        arches = [%s]
+                        [[matrix]]
+                        kernels = ["v6.1"]
+                        arches = ["arm64"]
+                        """.formatted(kernel, arches));
+        return dir;
+    }
+
+    @Test
+    void debiansArm64AndArmhfKernelsCheckEverySymbolAndInstallNothing() throws Exception {
+        Path ws = workspace("latest", "\"arm64\", \"armhf\", \"riscv64\"");
+        ItSupport.Run run = kforge(ws, "build", "--no-cache");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        var cells = cells(ws.resolve("out"));
+        for (String arch : List.of("arm64", "armhf")) {
+            assertThat(cells.get("good/bookworm/" + arch + "-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+            var ghost = cells.get("ghost/bookworm/" + arch + "-gcc");
+            assertThat(ghost).containsEntry("status", "failed");
+            assertThat((String) ghost.get("message")).contains("\"kforge_no_kernel_exports_this\"").contains("undefined");
+        }
+        assertThat(ItSupport.vermagic(ws.resolve("out/bookworm/arm64-gcc/good/good.ko"))).contains("-arm64 SMP").contains("modversions");
+        // The same driver against a tree from modules_prepare "builds": its symbols are unchecked there.
+        assertThat(cells.get("ghost/v6.1/arm64-gcc")).containsEntry("status", "built").containsEntry("symbols", "unchecked");
+        assertThat((String) cells.get("good/bookworm/riscv64-gcc").get("message")).contains("has no riscv64 port");
+
+        // Nothing kernel- or compiler-related of a foreign architecture was installed.
+        Process q = new ProcessBuilder("dpkg-query", "-W", "-f=${Package}:${Architecture} ${db:Status-Abbrev}\\n").start();
+        List<String> foreign = new String(q.getInputStream().readAllBytes()).lines()
+                // gcc-12-base:arm64 (documentation, pulled by libstd-rust-dev:arm64) is harmless; a foreign gcc is not.
+                .filter(l -> l.matches("(linux-headers-\\S*|linux-image-\\S*|gcc|gcc-\\d+|cpp|cpp-\\d+):(arm64|armhf) ii.*")).toList();
+        assertThat(q.waitFor()).isZero();
+        assertThat(foreign).isEmpty();
+    }
+
+    @Test
+    void aForeignArchitectureThatIsNotEnabledIsAnEnvironmentErrorWithTheFix() {
+        Path ws = workspace("latest", "\"i386\"");
+        ItSupport.Run run = kforge(ws, "plan");
+        assertThat(run.code()).as(run.err()).isEqualTo(3);
+        assertThat(run.err()).contains("dpkg architecture i386 is not enabled")
+                .contains("hint: dpkg --add-architecture i386 && apt-get update");
+    }
+
+    @Test
+    void anUnknownAbiNamesTheFix() {
+        Path ws = workspace("6.1.0-9999", "\"arm64\"");
+        ItSupport.Run run = kforge(ws, "plan");
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.err()).contains("apt sees no linux-headers-6.1.0-9999-arm64:arm64").contains("kforge kernels");
+    }
+
+    /** A torn download and a damaged tree in the cache are noticed, and fetched and unpacked again. */
+    @Test
+    void aTruncatedDebOrADamagedTreeIsFetchedAgain() throws Exception {
+        Path ws = workspace("latest", "\"arm64\"");
+        Map<String, String> env = Map.of("KFORGE_CACHE_DIR", dir.resolve("cache").toString());
+        ItSupport.Run first = kforgeWithEnv(ws, env, "build", "good/bookworm/*");
+        assertThat(first.code()).as(first.err()).isZero();
+        Path debs = dir.resolve("cache/debian/debs");
+        Path deb;
+        try (Stream<Path> s = Files.list(debs)) {
+            deb = s.filter(p -> p.getFileName().toString().contains("-arm64_")).findFirst().orElseThrow();
+        }
+        String sha = dev.kforge.core.digest.Digest.ofFile(deb).hex();
+        Path tree;
+        try (Stream<Path> s = Files.list(dir.resolve("cache/debian"))) {
+            tree = s.filter(p -> p.getFileName().toString().endsWith("-arm64_arm64")).findFirst().orElseThrow();
+        }
+        // Truncate the cached package and remove the tree's marker: the next run must not trust either.
+        Files.write(deb, java.util.Arrays.copyOf(Files.readAllBytes(deb), 1000));
+        Files.delete(tree.resolve(".kforge-debian.json"));
+        ItSupport.Run again = kforgeWithEnv(ws, env, "build", "--no-cache", "good/bookworm/*");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.commands()).anyMatch(argv -> argv.get(0).equals("apt-get") && argv.contains("download"));
+        assertThat(dev.kforge.core.digest.Digest.ofFile(deb).hex()).isEqualTo(sha);
+        assertThat(tree.resolve(".kforge-debian.json")).isRegularFile();
+
+        // A tree that lost a file is unpacked again before use.
+        Files.delete(tree.resolve("root/usr/src").resolve(tree.getFileName().toString().replace("_arm64", "")).resolve("Module.symvers"));
+        ItSupport.Run third = kforgeWithEnv(ws, env, "build", "--no-cache", "good/bookworm/*");
+        assertThat(third.code()).as(third.err()).isZero();
+        assertThat(cells(ws.resolve("out")).get("good/bookworm/arm64-gcc")).containsEntry("status", "built")
+                .containsEntry("symbols", "checked");
+    }
+}

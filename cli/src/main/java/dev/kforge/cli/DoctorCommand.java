@@ -48,7 +48,13 @@ final class DoctorCommand implements Callable<Integer> {
         Map<String, KernelFacts> facts = new LinkedHashMap<>();
         KbuildKernelInspector inspector = new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
+        var debian = new dev.kforge.kbuild.DebianHeaders(service.cache(), root.context.runner(), inspector);
         for (KernelSource k : ws.kernels()) {
+            if (k.kind() == KernelSource.Kind.DEBIAN) {
+                problems += debianKernel(out, debian, k, Selection.targets(ws));
+                kernelDirs.put(k.name(), Optional.empty());
+                continue;
+            }
             try {
                 KernelFacts f = inspector.inspect(k, wsRoot);
                 Path dir = inspector.sourceDir(k, wsRoot);
@@ -86,6 +92,29 @@ final class DoctorCommand implements Callable<Integer> {
         out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
         out.flush();
         return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
+    }
+
+    /** A Debian kernel: for each architecture the matrix asks for, the tree is fetched (or found cached) and checked. */
+    private static int debianKernel(PrintWriter out, dev.kforge.kbuild.DebianHeaders debian, KernelSource k, List<Target> targets) {
+        int problems = 0;
+        for (String a : new TreeSet<>(targets.stream().filter(t -> t.kernel().equals(k.name())).map(Target::arch).toList())) {
+            var arch = Catalog.builtIn().requireArch(a);
+            String label = k.name() + " " + a;
+            Optional<String> missing = debian.unsupported(k, arch);
+            if (missing.isPresent()) {
+                out.printf("  %-5s %-28s %s%n", "skip", label, missing.get());
+                continue;
+            }
+            try {
+                var tree = debian.fetch(k, arch);
+                out.printf("  ok    %-28s debian %s (vermagic %s), Module.symvers present%n", label,
+                        tree.facts().version(), tree.facts().release().orElse("?"));
+            } catch (KforgeException e) {
+                problems++;
+                out.printf("  FAIL  %-28s %s%n        fix: %s%n", label, e.getMessage(), e.hint());
+            }
+        }
+        return problems;
     }
 
     /**

@@ -14,21 +14,36 @@ final class KernelsCommand implements Callable<Integer> {
     KforgeCommand root;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         PrintWriter out = root.out();
         List<KernelDiscovery.Found> found = new KernelDiscovery().find();
-        if (found.isEmpty()) {
-            root.err().println("no kernels found in /lib/modules/*/build, /usr/src/linux-headers-*, /usr/src/linux-source-*.tar.*");
-            root.err().println("  hint: apt-get install linux-headers-amd64 linux-source-6.1");
-            root.err().flush();
-            return 0;
-        }
         out.printf("%-8s %-20s %-8s %s%n", "KIND", "VERSION", "ARCH", "MANIFEST LINE");
         for (KernelDiscovery.Found f : found) {
             out.printf("%-8s %-20s %-8s %s = \"%s\"%n", f.kind(), f.version(), f.arch().isEmpty() ? "any" : f.arch(),
                     f.kind(), f.path());
         }
+        // Debian's kernels apt can see for the dpkg architectures enabled here: kforge fetches them itself.
+        var services = root.services();
+        var inspector = new dev.kforge.kbuild.KbuildKernelInspector(services.cache(), root.context.runner(), services.catalog());
+        var debian = new dev.kforge.kbuild.DebianHeaders(services.cache(), root.context.runner(), inspector);
+        List<String> enabled = debian.enabledArches();
+        int listed = 0;
+        for (var arch : services.catalog().arches()) {
+            if (!enabled.contains(arch.debianArch())) {
+                continue;
+            }
+            for (String abi : debian.abis(arch)) {
+                out.printf("%-8s %-20s %-8s %s = \"%s\"%n", "debian", abi, arch.key(), "debian", abi);
+                listed++;
+            }
+        }
         out.flush();
+        if (found.isEmpty() && listed == 0) {
+            root.err().println("no kernels found in /lib/modules/*/build, /usr/src/linux-headers-*, /usr/src/linux-source-*.tar.*,"
+                    + " nor Debian kernel headers apt can see");
+            root.err().println("  hint: apt-get install linux-headers-amd64 linux-source-6.1, or apt-get update");
+            root.err().flush();
+        }
         return 0;
     }
 }

@@ -332,6 +332,20 @@ public final class DebianHeaders implements DistroKernels {
         return m.group(1);
     }
 
+    /** The dpkg architectures apt fetches indexes for: the host's and the foreign ones enabled. */
+    public List<String> enabledArches() throws InterruptedException {
+        List<String> out = new ArrayList<>();
+        capture(List.of("dpkg", "--print-architecture")).map(String::strip).filter(a -> !a.isEmpty()).ifPresent(out::add);
+        capture(List.of("dpkg", "--print-foreign-architectures")).ifPresent(f -> {
+            for (String a : f.split("\\s+")) {
+                if (!a.isBlank()) {
+                    out.add(a);
+                }
+            }
+        });
+        return out;
+    }
+
     /** The kernel ABIs apt can see for {@code arch}, oldest first. */
     public List<String> abis(Architecture arch) throws InterruptedException {
         if (arch.debianFlavour().isEmpty()) {

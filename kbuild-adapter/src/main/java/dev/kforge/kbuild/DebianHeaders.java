@@ -114,7 +114,7 @@ public final class DebianHeaders implements DistroKernels {
     private Tree fetchOrThrow(KernelSource kernel, Architecture arch) throws IOException, InterruptedException {
         String flavour = arch.debianFlavour().orElseThrow();
         String debArch = arch.debianArch();
-        requireEnabled(kernel, debArch);
+        // Nothing is asked of dpkg or apt when the tree is cached (a no-op build stays cheap).
         String abi = kernel.path().equals("latest") ? latest(kernel, flavour, debArch) : kernel.path();
         String pkg = "linux-headers-" + abi + "-" + flavour;
         Path dir = cache.root().resolve("debian").resolve(pkg + "_" + debArch);
@@ -123,6 +123,7 @@ public final class DebianHeaders implements DistroKernels {
         if (ready.isPresent()) {
             return ready.get();
         }
+        requireEnabled(kernel, debArch);
         Files.createDirectories(dir.getParent());
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("debian-" + pkg + "_" + debArch + ".lock"))) {
             ready = ready(kernel, dir, tree);
@@ -320,8 +321,29 @@ public final class DebianHeaders implements DistroKernels {
         }
     }
 
-    /** The ABI of the newest linux-headers-FLAVOUR:ARCH apt can see. */
-    private String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
+    /**
+     * The ABI of the newest linux-headers-FLAVOUR:ARCH apt can see, remembered until apt's lists
+     * change (apt-get update touches their directory), so a no-op build asks apt nothing.
+     */
+    private String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
+        Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
+        String stamp = Files.isDirectory(aptLists) ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis()) : "none";
+        if (Files.isRegularFile(memo)) {
+            String[] m = Files.readString(memo).strip().split(" ");
+            if (m.length == 2 && m[0].equals(stamp)) {
+                return m[1];
+            }
+        }
+        requireEnabled(kernel, debArch);
+        String abi = resolveLatest(kernel, flavour, debArch);
+        Files.createDirectories(memo.getParent());
+        Path tmp = Files.createTempFile(memo.getParent(), memo.getFileName().toString(), ".tmp");
+        Files.writeString(tmp, stamp + " " + abi + "\n");
+        Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return abi;
+    }
+
+    private String resolveLatest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
         String meta = "linux-headers-" + flavour + ":" + debArch;
         Optional<String> out = capture(List.of("apt-cache", "depends", meta));
         Matcher m = Pattern.compile("Depends: linux-headers-(\\S+)-" + Pattern.quote(flavour) + "(?::\\S+)?").matcher(out.orElse(""));

@@ -95,7 +95,7 @@ final class Context {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
                     return step -> switch (step.kind()) {
-                        case PREPARE, BUILD -> kbuild.execute(step);
+                        case PREPARE, SYMVERS, BUILD -> kbuild.execute(step);
                         case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
                     };
                 };

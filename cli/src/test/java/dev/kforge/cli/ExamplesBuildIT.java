@@ -29,6 +29,7 @@ class ExamplesBuildIT {
             "kf_core/bookworm/x86_64-gcc", "kf_user/bookworm/x86_64-gcc",
             "kf_core/bookworm/arm64-gcc", "kf_user/bookworm/arm64-gcc",
             "kf_core/bookworm/armhf-gcc", "kf_user/bookworm/armhf-gcc",
+            "kf_core/v6.1-checked/x86_64-gcc", "kf_user/v6.1-checked/x86_64-gcc",
             "kf_core/v6.1/x86_64-gcc", "kf_user/v6.1/x86_64-gcc",
             "kf_core/v6.1/arm64-gcc", "kf_user/v6.1/arm64-gcc",
             "kf_core/v6.1/riscv64-gcc", "kf_user/v6.1/riscv64-gcc",
@@ -44,8 +45,8 @@ class ExamplesBuildIT {
         // --no-cache: this test is about real builds, whatever earlier runs left in the step cache.
         ItSupport.Run run = kforge(ws, "build", "--no-cache", "--junit", junit.toString());
         assertThat(run.code()).as(run.err() + run.out()).isZero();
-        assertThat(run.out()).containsPattern("29 cells: 21 built, 0 cached, 0 failed, 8 skipped; "
-                + "11 companions: 8 built, 0 failed, 3 skipped; 7 trees: (7 built|7 cached|\\d built, \\d cached), 0 failed -> ");
+        assertThat(run.out()).containsPattern("31 cells: 23 built, 0 cached, 0 failed, 8 skipped; "
+                + "12 companions: 9 built, 0 failed, 3 skipped; 9 trees: (9 built|9 cached|\\d built, \\d cached), 0 failed -> ");
         // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
         assertThat(run.err()).containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
                 + "(v6.1/arm64-gcc, v6.1/arm64-llvm, v6.1/armhf-gcc, v6.1/riscv64-gcc, v6.1/x86_64-gcc, v6.1/x86_64-llvm, "
@@ -67,7 +68,7 @@ class ExamplesBuildIT {
             String release = (String) meta.get("release");
             assertThat(vermagic(ko)).as(id).startsWith(release + " ");
             assertThat(cellDir.resolve("build.log")).isRegularFile();
-            boolean distro = p[1].equals("debian") || p[1].equals("bookworm");
+            boolean distro = p[1].equals("debian") || p[1].equals("bookworm") || p[1].equals("v6.1-checked");
             assertThat(cells.get(id)).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
             assertThat(meta).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
         }
@@ -112,11 +113,11 @@ class ExamplesBuildIT {
         assertThat(new String(ctl.getInputStream().readAllBytes())).endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"47\" failures=\"0\" errors=\"0\" skipped=\"11\"");
+        assertThat(xml).contains("tests=\"52\" failures=\"0\" errors=\"0\" skipped=\"11\"");
         assertThat(xml).contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
                 .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
-        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(21)
+        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(23)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
         // User's sources were never built in place.
         try (var s = Files.walk(ws.resolve("drivers"))) {
@@ -141,6 +142,7 @@ class ExamplesBuildIT {
                 || argv.contains("defconfig") || argv.contains("multi_v7_defconfig"));
         @SuppressWarnings("unchecked")
         var prepares = (List<Map<String, Object>>) ItSupport.json(out.resolve("kforge-results.json")).get("prepares");
-        assertThat(prepares).hasSize(7).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
+        assertThat(prepares).hasSize(9).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
+        assertThat(prepares).anySatisfy(p -> assertThat(p).containsEntry("step", "symvers/v6.1-checked/x86_64-gcc"));
     }
 }

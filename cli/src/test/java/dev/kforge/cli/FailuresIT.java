@@ -225,4 +225,41 @@ class FailuresIT {
         assertThat(summary).containsEntry("failedSteps", 1);
         assertThat(Files.readString(dir.resolve("junit.xml"))).contains("tests=\"2\" failures=\"1\" errors=\"0\"");
     }
+
+    /**
+     * A source kernel with symvers = true checks symbols like a distribution's headers: the driver
+     * calling a function no kernel exports fails, with the symbol named, and the good one builds.
+     * (Same kernel, config and fragment as the examples, so the tests share the tree.)
+     */
+    @Test
+    void anUndefinedSymbolFailsAgainstASourceKernelWithSymvers() throws Exception {
+        new TestWorkspace(dir)
+                .cDriver("drivers/good")
+                .write("drivers/ghost/Kbuild", "obj-m += ghost.o\n")
+                .write("drivers/ghost/ghost.c", DebianIT.UNKNOWN_SYMBOL)
+                .write("configs/modules.config", Files.readString(ItSupport.repo().resolve("examples/configs/modules.config")))
+                .manifest("""
+                        [[kernel]]
+                        name = "v6.1-checked"
+                        source = "/usr/src/linux-source-6.1.tar.xz"
+                        config = "tinyconfig"
+                        fragments = ["configs/modules.config"]
+                        symvers = true
+                        [[driver]]
+                        name = "good"
+                        path = "drivers/good"
+                        [[driver]]
+                        name = "ghost"
+                        path = "drivers/ghost"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        ItSupport.Run run = kforge(dir, "build", "--no-cache");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        var cells = cells(dir.resolve("out"));
+        assertThat(cells.get("good/v6.1-checked/x86_64-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+        assertThat(cells.get("ghost/v6.1-checked/x86_64-gcc")).containsEntry("status", "failed");
+        assertThat((String) cells.get("ghost/v6.1-checked/x86_64-gcc").get("message"))
+                .contains("\"kforge_no_kernel_exports_this\"").contains("undefined");
+    }
 }

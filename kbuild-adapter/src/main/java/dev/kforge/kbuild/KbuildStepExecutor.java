@@ -68,8 +68,11 @@ public final class KbuildStepExecutor implements StepExecutor {
     public StepResult execute(Step step) throws InterruptedException {
         Make make = new Make(roots, runner, stepTimeout);
         try {
-            return step.kind() == Step.Kind.PREPARE ? new TreePreparer(roots, make, cache).prepare(step)
-                    : new ModuleBuilder(roots, make, catalog, tools).build(step);
+            return switch (step.kind()) {
+                case PREPARE -> new TreePreparer(roots, make, cache).prepare(step);
+                case SYMVERS -> new SymversBuilder(roots, make).build(step);
+                default -> new ModuleBuilder(roots, make, catalog, tools).build(step);
+            };
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
         } catch (UncheckedIOException e) {

@@ -83,6 +83,33 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
     }
 
     /**
+     * vmlinux and the in-tree modules, built once in a directory beside the tree with the tree's
+     * .config and make variables; the executor then puts the resulting Module.symvers into the
+     * tree (the only file this step adds to it) and removes the build directory.
+     */
+    @Override
+    public Step symvers(Step prepare) {
+        String tree = prepare.attribute("tree");
+        String full = tree + ".vmlinux";
+        List<String> prepareMake = prepare.commands().get(prepare.commands().size() - 1);
+        List<String> make = new ArrayList<>();
+        for (String a : prepareMake.subList(0, prepareMake.size() - 2)) { // without -j and modules_prepare
+            make.add(a.equals("O=" + tree) ? "O=" + full : a);
+        }
+        List<List<String>> commands = List.of(
+                List.of("rm", "-rf", full),
+                List.of("mkdir", "-p", full),
+                List.of("cp", tree + "/.config", full + "/.config"),
+                append(make, "olddefconfig"),
+                append(append(append(make, "-j${jobs}"), "vmlinux"), "modules"));
+        SortedMap<String, String> attrs = new TreeMap<>(prepare.attributes());
+        attrs.put("fullBuild", full);
+        String id = "symvers/" + prepare.id().substring(prepare.id().indexOf('/') + 1);
+        return new Step(id, Step.Kind.SYMVERS, commands, prepare.env(), prepare.cwd(), List.of(tree),
+                List.of(tree + "/Module.symvers"), List.of(prepare.id()), attrs);
+    }
+
+    /**
      * Turns on CONFIG_RUST and turns off what it conflicts with (KERNEL-FACTS): WERROR (the vendored
      * alloc crate warns on newer rustc), MODVERSIONS, GCC_PLUGINS, RANDSTRUCT, DEBUG_INFO_BTF, CFI_CLANG;
      * with gcc also INIT_STACK_ALL_ZERO, whose flag libclang rejects.
@@ -120,7 +147,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         if (d.language() == Language.RUST) {
             make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
         }
-        if (prepare.isPresent()) {
+        if (prepare.isPresent() && r.symvers().isEmpty()) {
             // modules_prepare writes no Module.symvers, so every kernel symbol is unresolved; from 6.12
             // modpost fails on that unless told to warn (6.1 warns by default). The warnings are surfaced.
             make.add("KBUILD_MODPOST_WARN=1");
@@ -142,6 +169,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 make);
         List<String> deps = new ArrayList<>();
         prepare.ifPresent(p -> deps.add(p.id()));
+        r.symvers().ifPresent(sv -> deps.add(sv.id()));
         d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
         List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
         inputs.addAll(symvers);

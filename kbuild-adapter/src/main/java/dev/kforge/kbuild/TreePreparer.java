@@ -160,7 +160,10 @@ final class TreePreparer {
         Files.walkFileTree(tree, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
-                if (a.isRegularFile() && !p.getFileName().toString().equals(KbuildStepExecutor.MARKER)) {
+                // The markers, and the Module.symvers a SYMVERS step adds, are not the tree's own files.
+                String name = p.getFileName().toString();
+                if (a.isRegularFile() && !name.equals(KbuildStepExecutor.MARKER) && !name.equals(SymversBuilder.MARKER)
+                        && !(name.equals("Module.symvers") && p.getParent().equals(tree))) {
                     files.put(tree.relativize(p).toString(), a.size());
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;

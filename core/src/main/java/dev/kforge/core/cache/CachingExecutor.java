@@ -44,15 +44,15 @@ public final class CachingExecutor implements StepExecutor {
     private final Roots roots;
     private final Map<String, StepKey> keys;
     private final boolean lookup;
-    private final Map<String, Step> deferredPrepares;
+    private final Map<String, List<Step>> deferredPrepares;
 
     /**
      * @param lookup false for --no-cache: always run, still store
-     * @param deferredPrepares for steps whose tree preparation was left out because they were
+     * @param deferredPrepares for steps whose tree steps (preparation, Module.symvers) were left out because they were
      *     expected to hit: the prepare step to run first should the restore fail after all
      */
     public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
-            Map<String, Step> deferredPrepares) {
+            Map<String, List<Step>> deferredPrepares) {
         this.delegate = delegate;
         this.cache = cache;
         this.roots = roots;
@@ -88,12 +88,11 @@ public final class CachingExecutor implements StepExecutor {
                             stored.message(), stored.diagnostics(), stored.details());
                 }
             }
-            Step prepare = deferredPrepares.get(step.id());
-            if (prepare != null) {
+            for (Step prepare : deferredPrepares.getOrDefault(step.id(), List.of())) {
                 StepResult p = delegate.execute(prepare);
                 if (!p.status().ok()) {
-                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), "tree preparation failed: " + prepare.id() + ": " + p.message(),
-                            p.diagnostics(), p.details());
+                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), "tree preparation failed: " + prepare.id() + ": "
+                            + p.message(), p.diagnostics(), p.details());
                 }
             }
             StepResult r = delegate.execute(step);
@@ -150,6 +149,9 @@ public final class CachingExecutor implements StepExecutor {
                 }
             }
         }
+        if (step.kind() == Step.Kind.SYMVERS) {
+            outputs.put("tree/Module.symvers", roots.path(step.attribute("tree")).resolve("Module.symvers"));
+        }
         if (step.kind() == Step.Kind.BUILD) {
             Path symvers = roots.path(step.attribute("buildDir")).resolve("Module.symvers");
             if (Files.isRegularFile(symvers)) {
@@ -180,6 +182,9 @@ public final class CachingExecutor implements StepExecutor {
         }
         if (name.startsWith(OUT_EXECUTABLE)) {
             return tmpOut.resolve(name.substring(OUT_EXECUTABLE.length()));
+        }
+        if (name.equals("tree/Module.symvers")) {
+            return roots.path(step.attribute("tree")).resolve("Module.symvers");
         }
         if (name.equals("build/Module.symvers")) {
             return roots.path(step.attribute("buildDir")).resolve("Module.symvers");

@@ -55,7 +55,8 @@ public final class StepKeys {
 
     /** Whether a step's result can come from the cache. */
     public static boolean cacheable(Step s) {
-        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.CARGO_TEST || s.kind() == Step.Kind.CARGO_TOOL;
+        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.SYMVERS || s.kind() == Step.Kind.CARGO_TEST
+                || s.kind() == Step.Kind.CARGO_TOOL;
     }
 
     /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */

@@ -53,7 +53,7 @@ public final class Scheduler {
             }
         }
         // Prepare steps unblock the most work, so they go first; then plan order.
-        Comparator<Step> priority = Comparator.comparing((Step s) -> s.kind() == Step.Kind.PREPARE ? 0 : 1)
+        Comparator<Step> priority = Comparator.comparing((Step s) -> s.kind().isTree() ? 0 : 1)
                 .thenComparing(Step::id);
         List<Step> ready = new ArrayList<>(steps.stream().filter(s -> s.deps().isEmpty()).toList());
         Map<String, StepResult> results = new HashMap<>();
@@ -173,7 +173,7 @@ public final class Scheduler {
      * one that waited on another driver's cell is skipped, since that cell's failure is counted.
      */
     private static StepResult blocked(Step s, Step cause, StepResult causeResult) {
-        if (cause.kind() == Step.Kind.PREPARE && causeResult != null
+        if (cause.kind().isTree() && causeResult != null
                 && (causeResult.status() == StepStatus.FAILED || causeResult.status() == StepStatus.TIMED_OUT)) {
             java.util.SortedMap<String, String> details = new java.util.TreeMap<>();
             String failure = causeResult.details().get("failure");

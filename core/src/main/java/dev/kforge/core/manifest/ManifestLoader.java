@@ -35,7 +35,7 @@ public final class ManifestLoader {
 
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "config", "fragments");
+    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "config", "fragments", "symvers");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
@@ -150,7 +150,12 @@ public final class ManifestLoader {
             for (Positioned f : fragments) {
                 frags.add(ManifestRefs.relativePath(t, f.pos(), f.value()));
             }
-            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos()));
+            boolean symvers = t.optBoolean("symvers").orElse(false);
+            if (symvers && !source) {
+                throw new ManifestException(t.posOf("symvers"), "kernel '" + name + "': symvers applies to source kernels",
+                        "headers and Debian trees have their Module.symvers already; remove symvers");
+            }
+            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers));
         }
         return List.copyOf(byName.values());
     }

@@ -78,6 +78,17 @@ final class TableReader {
         return Optional.of(n);
     }
 
+    Optional<Boolean> optBoolean(String key) {
+        Object v = table.get(List.of(key));
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!(v instanceof Boolean b)) {
+            throw wrongType(key, "true or false", v);
+        }
+        return Optional.of(b);
+    }
+
     String string(String key) {
         return optString(key).orElseThrow(() -> new ManifestException(pos,
                 where + " lacks required key '" + key + "'", "add " + key + " = \"...\" to " + where));

@@ -16,9 +16,15 @@ import java.util.Optional;
  *     empty means the architecture's default config target
  * @param fragments for SOURCE: workspace-relative config fragments merged after {@code config}
  * @param pos where it was declared
+ * @param symvers for SOURCE: build each tree's vmlinux and in-tree modules once, so its
+ *     Module.symvers lets modpost check every symbol of the modules built against it
  */
 public record KernelSource(
-        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
+        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers) {
+
+    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
+        this(name, kind, path, config, fragments, pos, false);
+    }
 
     /** How kforge gets a tree to build against. */
     public enum Kind {

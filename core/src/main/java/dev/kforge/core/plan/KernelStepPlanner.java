@@ -29,6 +29,12 @@ public interface KernelStepPlanner {
     /** The step that configures and prepares {@code tree} for one target of a source kernel. */
     Step prepare(TreeRequest request);
 
+    /**
+     * The step that builds a prepared tree's vmlinux and in-tree modules once, so the tree gets
+     * the Module.symvers modules_prepare never writes; it depends on {@code prepare}.
+     */
+    Step symvers(Step prepare);
+
     /** The step that builds one driver for one target (a cell). */
     Step build(CellRequest request);
 
@@ -52,15 +58,17 @@ public interface KernelStepPlanner {
      * One cell to build.
      *
      * @param prepare the tree step it builds on; empty for a headers tree that needs none
+     * @param symvers the step that gives that tree its Module.symvers, when the kernel asks for one
      * @param facts the kernel tree's facts (for a distribution kernel: the tree of this architecture)
      * @param kernelRoot the plan root of the kernel's tree ({@code ${kernel:NAME}}, {@code ${kernel:NAME+ARCH}})
      * @param dependencies the build step id of each driver this one depends on, for this target
      */
     record CellRequest(KernelSource kernel, KernelFacts facts, String kernelRoot, Architecture arch, Toolchain tc, Driver driver,
             Target target,
-            Optional<Step> prepare, Map<String, String> dependencies, Optional<RustTools> rust) {
+            Optional<Step> prepare, Optional<Step> symvers, Map<String, String> dependencies, Optional<RustTools> rust) {
         public CellRequest {
             Objects.requireNonNull(prepare, "prepare");
+            Objects.requireNonNull(symvers, "symvers");
             dependencies = Map.copyOf(dependencies);
             Objects.requireNonNull(rust, "rust");
         }

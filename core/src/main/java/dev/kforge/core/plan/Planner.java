@@ -76,6 +76,7 @@ public final class Planner {
         Map<String, Cell> cells = new LinkedHashMap<>();
         List<Driver> ordered = Matrix.dependencyOrder(ws);
         Map<String, Step> prepares = new HashMap<>();
+        Map<String, Step> symversSteps = new HashMap<>();
         for (Target t : targets(ws)) {
             KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
             KernelFacts kernelFacts = in.kernels().get(t.kernel());
@@ -115,10 +116,14 @@ public final class Planner {
                                 k -> kernelSteps.prepare(tree(in, kernel, facts, arch, tc, treeRust))))
                         : Optional.empty();
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
+                // With symvers, the tree's vmlinux and in-tree modules are built once, for Module.symvers.
+                Optional<Step> symvers = prepare.filter(p -> kernel.symvers())
+                        .map(p -> symversSteps.computeIfAbsent(p.id(), k -> kernelSteps.symvers(p)));
+                symvers.ifPresent(sv -> steps.putIfAbsent(sv.id(), sv));
                 Map<String, String> dependencies = new TreeMap<>();
                 d.dependsOn().forEach(dep -> dependencies.put(dep, built.get(dep)));
                 Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, kernelRoot, arch, tc, d, t, prepare,
-                        dependencies, rust));
+                        symvers, dependencies, rust));
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
@@ -190,6 +195,7 @@ public final class Planner {
                 .add(tc.key())
                 .add(rust)
                 .add(kernel.config().orElse(""))
+                .add(kernel.symvers() ? "symvers" : "")
                 .add(in.tools().getOrDefault(kernelSteps.compilerProgram(arch, tc), "not found"));
         rustTools.ifPresent(r -> key.add(r.rustc()).add(r.rustcVersion()).add(r.bindgen()).add(r.bindgenVersion())
                 .add(r.rustLibSrc()));

@@ -23,6 +23,8 @@ public final class Sharding {
     static final int PREPARE_COST = 35;
     static final int RUST_PREPARE_COST = 85;
     static final int BUILD_COST = 4;
+    /** vmlinux and the in-tree modules of a small config, once per tree. */
+    static final int SYMVERS_COST = 90;
     static final int CARGO_COST = 2;
 
     private Sharding() {}
@@ -64,7 +66,7 @@ public final class Sharding {
         // Group the build-like steps by the tree they need.
         Map<String, List<Step>> groups = new TreeMap<>();
         for (Step s : plan.steps()) {
-            if (s.kind() != Step.Kind.PREPARE) {
+            if (!s.kind().isTree()) {
                 groups.computeIfAbsent(groupOf(s, byId), k -> new ArrayList<>()).add(s);
             }
         }
@@ -144,7 +146,7 @@ public final class Sharding {
     private static String rootBuild(Step s, Map<String, Step> byId, List<Step> group) {
         for (String d : s.deps()) {
             Step dep = byId.get(d);
-            if (dep.kind() != Step.Kind.PREPARE && group.contains(dep)) {
+            if (!dep.kind().isTree() && group.contains(dep)) {
                 return rootBuild(dep, byId, group);
             }
         }
@@ -164,6 +166,7 @@ public final class Sharding {
     private static long own(Step s) {
         return switch (s.kind()) {
             case PREPARE -> "true".equals(s.attributes().get("rust")) ? RUST_PREPARE_COST : PREPARE_COST;
+            case SYMVERS -> SYMVERS_COST;
             case BUILD -> BUILD_COST;
             case CARGO_TEST, CARGO_TOOL -> CARGO_COST;
         };

@@ -39,6 +39,11 @@ public record Step(
     public enum Kind {
         /** Configure a kernel tree for one arch and toolchain and run modules_prepare. */
         PREPARE,
+        /**
+         * Build a prepared tree's vmlinux and in-tree modules once, for its Module.symvers, so the
+         * modules built against the tree have every kernel symbol checked.
+         */
+        SYMVERS,
         /** Build one driver for one target with Kbuild (a cell). */
         BUILD,
         /** Run a driver's test crate with cargo test on the host. */
@@ -48,6 +53,11 @@ public record Step(
 
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /** Work on a kernel tree that cells build against, rather than a cell or a companion. */
+        public boolean isTree() {
+            return this == PREPARE || this == SYMVERS;
         }
     }
 

@@ -83,7 +83,7 @@ public final class BuildService {
             selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
         }
         Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, new DigestMemo(cache.digests())).compute(selected);
-        Map<String, Step> deferred = new LinkedHashMap<>();
+        Map<String, List<Step>> deferred = new LinkedHashMap<>();
         List<Step> steps = request.restoreOnly() ? withoutPrepares(selected)
                 : request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
         dev.kforge.core.exec.StepExecutor real = request.restoreOnly()
@@ -100,7 +100,7 @@ public final class BuildService {
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             StepResult r = results.get(i);
-            if (s.kind() == Step.Kind.PREPARE) {
+            if (s.kind().isTree()) {
                 prepares.add(r);
                 continue;
             }
@@ -153,7 +153,7 @@ public final class BuildService {
      * out, so a fully cached run invokes no make at all.
      */
     private static List<Step> withoutNeedlessPrepares(List<Step> steps, Map<String, StepKeys.StepKey> keys, StepCache cache,
-            Map<String, Step> deferred) {
+            Map<String, List<Step>> deferred) {
         Map<String, Step> byId = new LinkedHashMap<>();
         steps.forEach(s -> byId.put(s.id(), s));
         List<Step> out = new ArrayList<>();
@@ -169,25 +169,43 @@ public final class BuildService {
                 out.add(s);
                 continue;
             }
+            if (s.kind().isTree()) {
+                out.add(s); // a tree step restored from the cache still needs its tree in place
+                continue;
+            }
             List<String> deps = new ArrayList<>();
+            List<Step> trees = new ArrayList<>();
             for (String d : s.deps()) {
-                if (byId.get(d).kind() == Step.Kind.PREPARE) {
-                    deferred.put(s.id(), byId.get(d));
+                if (byId.get(d).kind().isTree()) {
+                    trees.add(byId.get(d));
                 } else {
                     deps.add(d);
                 }
             }
+            if (!trees.isEmpty()) {
+                deferred.put(s.id(), trees);
+            }
             out.add(new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(), deps, s.attributes()));
         }
+        // Tree steps stay only where a remaining step needs them, directly or through another tree step.
+        Map<String, Step> outById = new LinkedHashMap<>();
+        out.forEach(s -> outById.put(s.id(), s));
         Set<String> needed = new java.util.HashSet<>();
-        out.forEach(s -> needed.addAll(s.deps()));
-        return out.stream().filter(s -> s.kind() != Step.Kind.PREPARE || needed.contains(s.id())).toList();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>();
+        out.stream().filter(s -> !s.kind().isTree()).forEach(s -> todo.addAll(s.deps()));
+        while (!todo.isEmpty()) {
+            String id = todo.pop();
+            if (needed.add(id) && outById.containsKey(id)) {
+                todo.addAll(outById.get(id).deps());
+            }
+        }
+        return out.stream().filter(s -> !s.kind().isTree() || needed.contains(s.id())).toList();
     }
 
     /** Gather mode runs nothing: prepares go, and the steps that waited on them wait no more. */
     private static List<Step> withoutPrepares(List<Step> steps) {
         java.util.Set<String> prepares = new java.util.HashSet<>();
-        steps.stream().filter(s -> s.kind() == Step.Kind.PREPARE).forEach(s -> prepares.add(s.id()));
+        steps.stream().filter(s -> s.kind().isTree()).forEach(s -> prepares.add(s.id()));
         return steps.stream().filter(s -> !prepares.contains(s.id()))
                 .map(s -> new Step(s.id(), s.kind(), s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
                         s.deps().stream().filter(d -> !prepares.contains(d)).toList(), s.attributes()))

@@ -73,10 +73,10 @@ public final class VerifyService {
         BuildPlan plan = planned.plan();
         List<Step> steps = Selection.select(plan, patterns);
         Roots shared = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(), jobs);
-        List<Step> prepares = steps.stream().filter(s -> s.kind() == Step.Kind.PREPARE).toList();
+        List<Step> prepares = steps.stream().filter(s -> s.kind().isTree()).toList();
         List<Step> builds = steps.stream().filter(s -> s.kind() == Step.Kind.BUILD).map(s -> new Step(s.id(), s.kind(),
                 s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
-                s.deps().stream().filter(d -> plan.step(d).orElseThrow().kind() != Step.Kind.PREPARE).toList(), s.attributes()))
+                s.deps().stream().filter(d -> !plan.step(d).orElseThrow().kind().isTree()).toList(), s.attributes()))
                 .toList();
         Scheduler scheduler = new Scheduler(jobs, false);
         List<StepResult> prepared = scheduler.run(prepares, executors.create(shared, plan.tools(), java.util.Optional.empty()),

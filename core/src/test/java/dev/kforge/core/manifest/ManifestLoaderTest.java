@@ -225,6 +225,18 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void debianKernelsTakeAnAbiOrLatestAndNoConfig() {
+        var bad = error("[[kernel]]\nname = \"k\"\ndebian = \"bookworm\"\n" + MATRIX);
+        assertThat(bad.getMessage()).isEqualTo("kforge.toml:3:1: 'bookworm' is not a Debian kernel ABI");
+        var config = error("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nconfig = \"defconfig\"\n" + MATRIX);
+        assertThat(config.getMessage()).contains("kernel 'k' is a prebuilt headers tree; config and fragments apply only");
+        var symvers = error("[[kernel]]\nname = \"k\"\ndebian = \"6.1.0-56\"\nsymvers = true\n" + MATRIX);
+        assertThat(symvers.getMessage()).isEqualTo("kforge.toml:4:1: kernel 'k': symvers applies to source kernels");
+        var type = error("[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nsymvers = \"yes\"\n" + MATRIX);
+        assertThat(type.getMessage()).startsWith("kforge.toml:4:").contains("true or false");
+    }
+
+    @Test
     void requiresMustBeConfigOptions() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"PCI\"]\n" + MATRIX);
         assertThat(e.getMessage()).isEqualTo("kforge.toml:7:13: 'PCI' is not a kernel config option");

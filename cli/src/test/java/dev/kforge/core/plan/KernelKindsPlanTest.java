@@ -1,0 +1,114 @@
+package dev.kforge.core.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.ToolchainFamily;
+import dev.kforge.core.model.Workspace;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plans for the kernel kinds that check symbols: Debian's per-port trees and source kernels with symvers. */
+class KernelKindsPlanTest {
+
+    @TempDir
+    Path dir;
+
+    Workspace workspace(String kernels, String arches) {
+        new TestWorkspace(dir).cDriver("drivers/a").cDriver("drivers/b").write("configs/m.config", "CONFIG_MODULES=y\n")
+                .manifest(kernels + """
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[driver]]
+                        name = "b"
+                        path = "drivers/b"
+                        depends = ["a"]
+                        [[matrix]]
+                        arches = [%s]
+                        """.formatted(arches));
+        return new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+    }
+
+    static KernelFacts headers(String name, String arch, String release) {
+        return new KernelFacts(name, KernelSource.Kind.HEADERS, "6.1.192", Digest.of(release), Optional.of(arch),
+                Optional.of(ToolchainFamily.GCC), Optional.of(release), new TreeSet<>(), new TreeMap<>(Map.of("CONFIG_64BIT", "y")),
+                new TreeMap<>(), new TreeMap<>(), new TreeMap<>(Map.of("package:linux-headers-" + release, "6.1.192-2 sha256:ab")));
+    }
+
+    @Test
+    void aDebianKernelIsOneHeadersTreePerPortAndSkipsThePortsDebianLacks() {
+        Workspace ws = workspace("[[kernel]]\nname = \"bookworm\"\ndebian = \"latest\"\n", "\"arm64\", \"riscv64\"");
+        var arches = new TreeMap<String, KernelFacts>(Map.of("arm64", headers("bookworm", "arm64", "6.1.0-56-arm64")));
+        var kernels = new TreeMap<String, KernelFacts>();
+        kernels.put("bookworm", new KernelFacts("bookworm", KernelSource.Kind.DEBIAN, "6.1.192", Digest.of("d"), Optional.empty(),
+                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>(), arches,
+                new TreeMap<>(Map.of("riscv64", "Debian bookworm has no riscv64 port")), new TreeMap<>()));
+        BuildPlan plan = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
+
+        Step b = plan.step("build/b/bookworm/arm64-gcc").orElseThrow();
+        assertThat(b.commands().get(3)).startsWith("make", "-C", "${kernel:bookworm+arm64}")
+                .contains("ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-")
+                .noneMatch(a -> a.startsWith("KBUILD_MODPOST_WARN"));
+        assertThat(b.attributes()).containsEntry("release", "6.1.0-56-arm64")
+                .containsEntry("kernelPackages", "package:linux-headers-6.1.0-56-arm64=6.1.192-2 sha256:ab");
+        assertThat(b.deps()).containsExactly("build/a/bookworm/arm64-gcc");
+        assertThat(plan.steps()).noneMatch(s -> s.kind().isTree());
+        assertThat(plan.kernels()).containsKey("bookworm+arm64");
+        assertThat(plan.skipped()).extracting(s -> s.cell().id() + ": " + s.reason())
+                .contains("a/bookworm/riscv64-gcc: Debian bookworm has no riscv64 port");
+    }
+
+    @Test
+    void symversAddsOneTreeStepThatEveryCellOfTheTreeWaitsFor() {
+        Workspace ws = workspace("""
+                [[kernel]]
+                name = "tiny"
+                source = "/usr/src/linux-source-6.1.tar.xz"
+                config = "tinyconfig"
+                fragments = ["configs/m.config"]
+                symvers = true
+                [[kernel]]
+                name = "plain"
+                source = "/usr/src/linux-source-6.1.tar.xz"
+                config = "tinyconfig"
+                fragments = ["configs/m.config"]
+                """, "\"x86_64\"");
+        var kernels = new TreeMap<String, KernelFacts>();
+        for (String k : List.of("tiny", "plain")) {
+            kernels.put(k, new KernelFacts(k, KernelSource.Kind.SOURCE, "6.1.192", Digest.of("src"), Optional.empty(),
+                    Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
+        }
+        var files = new TreeMap<String, Digest>(Map.of("configs/m.config", Digest.of("m")));
+        BuildPlan plan = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L));
+
+        Step prepare = plan.step("prepare/tiny/x86_64-gcc").orElseThrow();
+        Step symvers = plan.step("symvers/tiny/x86_64-gcc").orElseThrow();
+        String tree = prepare.attribute("tree");
+        assertThat(symvers.kind()).isEqualTo(Step.Kind.SYMVERS);
+        assertThat(symvers.deps()).containsExactly("prepare/tiny/x86_64-gcc");
+        assertThat(symvers.commands().get(4)).contains("O=" + tree + ".vmlinux", "ARCH=x86_64", "-j${jobs}", "vmlinux", "modules");
+        assertThat(symvers.outputs()).containsExactly(tree + "/Module.symvers");
+        for (String d : List.of("a", "b")) {
+            Step build = plan.step("build/" + d + "/tiny/x86_64-gcc").orElseThrow();
+            assertThat(build.deps()).contains("prepare/tiny/x86_64-gcc", "symvers/tiny/x86_64-gcc");
+            assertThat(build.commands().get(3)).noneMatch(a -> a.startsWith("KBUILD_MODPOST_WARN"));
+        }
+        // The same config without symvers is another tree (it must not see that Module.symvers) and warns.
+        Step plain = plan.step("prepare/plain/x86_64-gcc").orElseThrow();
+        assertThat(plain.attribute("tree")).isNotEqualTo(tree);
+        assertThat(plan.step("symvers/plain/x86_64-gcc")).isEmpty();
+        assertThat(plan.step("build/a/plain/x86_64-gcc").orElseThrow().commands().get(3)).contains("KBUILD_MODPOST_WARN=1");
+    }
+}

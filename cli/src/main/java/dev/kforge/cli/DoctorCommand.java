@@ -50,6 +50,20 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("kernels");
         var debian = new dev.kforge.kbuild.DebianHeaders(service.cache(), root.context.runner(), inspector);
         for (KernelSource k : ws.kernels()) {
+            if (k.kind() == KernelSource.Kind.DEB) {
+                try {
+                    var tree = debian.unpack(k, wsRoot);
+                    facts.put(k.name(), tree.facts());
+                    kernelDirs.put(k.name(), Optional.of(tree.dir()));
+                    out.printf("  ok    %-28s deb %s (vermagic %s)%n", k.name(), tree.facts().version(),
+                            tree.facts().release().orElse("?"));
+                } catch (KforgeException e) {
+                    kernelDirs.put(k.name(), Optional.empty());
+                    problems++;
+                    out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
+                }
+                continue;
+            }
             if (k.kind() == KernelSource.Kind.DEBIAN) {
                 problems += debianKernel(out, debian, k, Selection.targets(ws));
                 kernelDirs.put(k.name(), Optional.empty());

@@ -139,4 +139,36 @@ class DebianIT {
         assertThat(cells(ws.resolve("out")).get("good/bookworm/arm64-gcc")).containsEntry("status", "built")
                 .containsEntry("symbols", "checked");
     }
+
+    /** deb = "...": a headers package the user already has (offline, another distribution) serves its own arch. */
+    @Test
+    void aHeadersPackageNamedInTheManifestServesItsArchitecture() throws Exception {
+        Process latest = new ProcessBuilder("apt-cache", "depends", "linux-headers-arm64:arm64").start();
+        String out = new String(latest.getInputStream().readAllBytes());
+        assertThat(latest.waitFor()).isZero();
+        String pkg = out.replaceAll("(?s).*Depends: (linux-headers-\\S+-arm64):arm64.*", "$1");
+        Process download = new ProcessBuilder("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg + ":arm64")
+                .directory(Files.createDirectories(dir.resolve("debs")).toFile()).inheritIO().start();
+        assertThat(download.waitFor()).isZero();
+        String deb;
+        try (Stream<Path> s = Files.list(dir.resolve("debs"))) {
+            deb = dir.relativize(s.findFirst().orElseThrow()).toString();
+        }
+        new TestWorkspace(dir).cDriver("drivers/good").manifest("""
+                [[kernel]]
+                name = "mine"
+                deb = "%s"
+                [[driver]]
+                name = "good"
+                path = "drivers/good"
+                [[matrix]]
+                arches = ["arm64", "x86_64"]
+                """.formatted(deb));
+        ItSupport.Run run = kforge(dir, "build", "--no-cache");
+        assertThat(run.code()).as(run.err()).isZero();
+        var cells = cells(dir.resolve("out"));
+        assertThat(cells.get("good/mine/arm64-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+        assertThat((String) cells.get("good/mine/x86_64-gcc").get("message")).contains("configured for arm64 only");
+        assertThat(ItSupport.vermagic(dir.resolve("out/mine/arm64-gcc/good/good.ko"))).contains("-arm64 SMP");
+    }
 }

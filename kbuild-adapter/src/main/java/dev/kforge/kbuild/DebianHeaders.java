@@ -162,17 +162,85 @@ public final class DebianHeaders implements DistroKernels {
 
     private Tree unpack(KernelSource kernel, Architecture arch, String pkg, Path dir, Path tree)
             throws IOException, InterruptedException {
-        String debArch = arch.debianArch();
-        Map<String, String> show = show(kernel, pkg + ":" + debArch);
-        String version = show.get("Version");
+        Map<String, String> show = show(kernel, pkg + ":" + arch.debianArch());
+        Path deb = download(kernel, pkg + ":" + arch.debianArch(), show);
+        unpackInto(kernel, Optional.of(arch), deb, show, dir);
+        return ready(kernel, dir, tree).orElseThrow(() -> KforgeException.environment(
+                "kernel '" + kernel.name() + "': " + tree + " is incomplete after unpacking", "run again; report it if it persists"));
+    }
+
+    /**
+     * {@code deb = "linux-headers-....deb"}: a headers package the user has (offline, or another
+     * Debian-based distribution), unpacked and fixed up like a fetched one, keyed by its digest.
+     * It serves the one architecture it was built for, like any headers tree.
+     */
+    @Override
+    public Tree unpack(KernelSource kernel, Path workspace) {
+        Path deb = workspace.resolve(kernel.path()).normalize();
+        try {
+            if (!Files.isRegularFile(deb)) {
+                throw KforgeException.environment("kernel '" + kernel.name() + "': " + deb + " does not exist",
+                        "name a linux-headers-*.deb (apt-get download linux-headers-ABI-FLAVOUR:ARCH fetches one)");
+            }
+            String sha = Digest.ofFile(deb).hex();
+            Path dir = cache.root().resolve("debian").resolve("local-" + sha.substring(0, 16));
+            Optional<Path> tree = localTree(dir);
+            if (tree.isPresent()) {
+                Optional<Tree> ready = ready(kernel, dir, tree.get());
+                if (ready.isPresent()) {
+                    return ready.get();
+                }
+            }
+            Files.createDirectories(dir.getParent());
+            try (FileLock lock = FileLock.acquire(cache.locks().resolve("debian-local-" + sha.substring(0, 16) + ".lock"))) {
+                Map<String, String> fields = fields(capture(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Version",
+                        "Architecture", "Depends")).orElseThrow(() -> KforgeException.environment("kernel '" + kernel.name()
+                                + "': " + deb + " is not a Debian package dpkg-deb can read", "name a linux-headers-*.deb")));
+                fields.put("SHA256", sha);
+                if (!fields.getOrDefault("Package", "").startsWith("linux-headers-")) {
+                    throw KforgeException.environment("kernel '" + kernel.name() + "': " + deb + " is "
+                            + fields.getOrDefault("Package", "no package") + ", not a linux-headers package", "name a linux-headers-*.deb");
+                }
+                unpackInto(kernel, Optional.empty(), deb, fields, dir);
+                Path unpacked = localTree(dir).orElseThrow();
+                return ready(kernel, dir, unpacked).orElseThrow(() -> KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + unpacked + " is incomplete after unpacking", "check the package"));
+            }
+        } catch (IOException e) {
+            throw KforgeException.environment("kernel '" + kernel.name() + "': " + e.getMessage(), "check free space in " + cache.root());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted while unpacking kernel headers", "");
+        }
+    }
+
+    /** The arch tree inside an unpacked package directory (not the -common one). */
+    private static Optional<Path> localTree(Path dir) throws IOException {
+        Path src = dir.resolve("root/usr/src");
+        if (!Files.isDirectory(src)) {
+            return Optional.empty();
+        }
+        try (var s = Files.list(src)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("linux-headers-")
+                    && !p.getFileName().toString().endsWith("-common")).sorted().findFirst();
+        }
+    }
+
+    /**
+     * Unpacks {@code deb} (fields: Package, Version, Architecture, Depends, SHA256) into a staging
+     * directory, fixes it up (the -common tree, the host's kbuild), checks it, writes the marker
+     * last and renames the whole into {@code dir}.
+     */
+    private void unpackInto(KernelSource kernel, Optional<Architecture> arch, Path deb, Map<String, String> fields, Path dir)
+            throws IOException, InterruptedException {
+        String pkg = fields.get("Package");
         Map<String, String> packages = new TreeMap<>();
+        packages.put(pkg + ":" + fields.getOrDefault("Architecture", "?"), fields.get("Version") + " sha256:" + fields.get("SHA256"));
         Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
-            Path deb = download(kernel, pkg + ":" + debArch, show);
-            packages.put(pkg + ":" + debArch, version + " sha256:" + show.get("SHA256"));
             run(kernel, List.of("dpkg-deb", "-x", deb.toString(), staging.resolve("root").toString()), staging);
             Path staged = staging.resolve("root/usr/src").resolve(pkg);
-            String depends = show.getOrDefault("Depends", "");
+            String depends = fields.getOrDefault("Depends", "");
             Optional<Path> common = commonTree(kernel, depends, staging, dir, staged, packages);
             kbuildLinks(kernel, depends, staged);
             if (common.isPresent()) {
@@ -192,8 +260,6 @@ public final class DebianHeaders implements DistroKernels {
                 FileTrees.deleteRecursively(staging);
             }
         }
-        return ready(kernel, dir, tree).orElseThrow(() -> KforgeException.environment(
-                "kernel '" + kernel.name() + "': " + tree + " is incomplete after unpacking", "run again; report it if it persists"));
     }
 
     /**
@@ -246,11 +312,12 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     /** What first use needs: the tree is for this arch, has its release and Module.symvers. */
-    private void check(KernelSource kernel, Architecture arch, Path tree) throws IOException {
+    private void check(KernelSource kernel, Optional<Architecture> arch, Path tree) throws IOException {
         List<String> problems = new ArrayList<>();
         KernelConfig config = KernelConfig.read(tree.resolve(".config"));
-        if (!config.srcArch().orElse("").equals(arch.srcArch())) {
-            problems.add(".config is for " + config.srcArch().orElse("no architecture") + ", not " + arch.srcArch());
+        if (config.srcArch().isEmpty() || arch.isPresent() && !config.srcArch().get().equals(arch.get().srcArch())) {
+            problems.add(".config is for " + config.srcArch().orElse("no architecture")
+                    + arch.map(a -> ", not " + a.srcArch()).orElse(""));
         }
         if (KernelConfig.utsRelease(tree).isEmpty()) {
             problems.add("no include/generated/utsrelease.h");
@@ -408,6 +475,7 @@ public final class DebianHeaders implements DistroKernels {
         }
     }
 
+    /** The fields of an apt or dpkg record; mutable for the caller. */
     static Map<String, String> fields(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         Matcher m = FIELD.matcher(text);

@@ -25,6 +25,12 @@ public interface DistroKernels {
     Tree fetch(KernelSource kernel, Architecture arch);
 
     /**
+     * A headers package the user names ({@code deb = "linux-headers-....deb"}), unpacked once: a
+     * headers tree for the one architecture it was built for.
+     */
+    Tree unpack(KernelSource kernel, Path workspace);
+
+    /**
      * One architecture's tree.
      *
      * @param facts the tree as a headers kernel (arch, compiler family, release, .config), provenance included

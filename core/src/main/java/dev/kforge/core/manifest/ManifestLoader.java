@@ -35,7 +35,7 @@ public final class ManifestLoader {
 
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "config", "fragments", "symvers");
+    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
@@ -117,15 +117,17 @@ public final class ManifestLoader {
             boolean headers = t.has("headers");
             boolean source = t.has("source");
             boolean debian = t.has("debian");
-            if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) != 1) {
-                throw new ManifestException(t.pos(), "kernel '" + name + "' needs exactly one of 'headers', 'source' or 'debian'",
+            boolean deb = t.has("deb");
+            if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) + (deb ? 1 : 0) != 1) {
+                throw new ManifestException(t.pos(), "kernel '" + name + "' needs exactly one of 'headers', 'source', 'debian' or 'deb'",
                         "headers = \"/usr/src/linux-headers-*-amd64\" for a prepared tree; "
                                 + "source = \"/usr/src/linux-source-6.1.tar.xz\" for a tree kforge prepares; "
-                                + "debian = \"6.1.0-56\" (or \"latest\") for Debian's kernels of every architecture");
+                                + "debian = \"6.1.0-56\" (or \"latest\") for Debian's kernels of every architecture; "
+                                + "deb = \"linux-headers-....deb\" for a headers package you have");
             }
             KernelSource.Kind kind = headers ? KernelSource.Kind.HEADERS
-                    : source ? KernelSource.Kind.SOURCE : KernelSource.Kind.DEBIAN;
-            String key = headers ? "headers" : source ? "source" : "debian";
+                    : source ? KernelSource.Kind.SOURCE : debian ? KernelSource.Kind.DEBIAN : KernelSource.Kind.DEB;
+            String key = headers ? "headers" : source ? "source" : debian ? "debian" : "deb";
             String path = t.string(key);
             if (path.isBlank()) {
                 throw new ManifestException(t.posOf(key), debian ? "kernel ABI is empty" : "kernel path is empty",
@@ -138,7 +140,7 @@ public final class ManifestLoader {
             }
             Optional<String> config = t.optString("config");
             List<Positioned> fragments = t.strings("fragments");
-            if ((headers || debian) && (config.isPresent() || !fragments.isEmpty())) {
+            if ((headers || debian || deb) && (config.isPresent() || !fragments.isEmpty())) {
                 throw new ManifestException(t.posOf(config.isPresent() ? "config" : "fragments"),
                         "kernel '" + name + "' is a prebuilt headers tree; config and fragments apply only to source kernels",
                         "remove config/fragments, or use source = ... so kforge configures the tree");

@@ -31,7 +31,9 @@ public record KernelSource(
         HEADERS,
         SOURCE,
         /** Debian's prebuilt headers (with Module.symvers) for each architecture, fetched with apt-get download. */
-        DEBIAN
+        DEBIAN,
+        /** A headers package the user names (path: the .deb), unpacked by kforge; serves its own arch. */
+        DEB
     }
 
     public KernelSource {

@@ -117,6 +117,12 @@ public final class PlanService {
                 facts.put(k.name(), distroFacts(ws, k, dirs));
                 continue;
             }
+            if (k.kind() == KernelSource.Kind.DEB) {
+                DistroKernels.Tree tree = distros.unpack(k, root);
+                facts.put(k.name(), tree.facts());
+                dirs.put(k.name(), tree.dir());
+                continue;
+            }
             facts.put(k.name(), kernels.inspect(k, root));
             dirs.put(k.name(), kernels.sourceDir(k, root));
             List<String> paths = new ArrayList<>(k.fragments());

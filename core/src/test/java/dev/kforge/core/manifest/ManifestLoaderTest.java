@@ -221,7 +221,7 @@ class ManifestLoaderTest {
     @Test
     void kernelNeedsExactlyOneSource() {
         var e = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nsource = \"/b\"\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source' or 'debian'");
+        assertThat(e.getMessage()).isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source', 'debian' or 'deb'");
     }
 
     @Test

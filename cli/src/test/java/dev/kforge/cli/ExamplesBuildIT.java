@@ -130,6 +130,11 @@ class ExamplesBuildIT {
         String cc = Files.readString(ws.resolve("drivers/kf_core/compile_commands.json"));
         assertThat(cc).contains("aarch64-linux-gnu-gcc").contains(ws.resolve("drivers/kf_core/kf_core.c").toString())
                 .doesNotContain(".kforge/build");
+        // Debian's headers ship no gen_compile_commands.py: kforge reads Kbuild's .cmd files itself.
+        ItSupport.Run ideDebian = kforge(ws, "ide", "--target", "bookworm/arm64-gcc");
+        assertThat(ideDebian.code()).as(ideDebian.err()).isZero();
+        assertThat(Files.readString(ws.resolve("drivers/kf_core/compile_commands.json"))).contains("aarch64-linux-gnu-gcc-12")
+                .contains(ws.resolve("drivers/kf_core/kf_core.c").toString()).doesNotContain(".kforge/build").doesNotContain(".mod.c");
         ItSupport.Run ideRust = kforge(ws, "ide", "--target", "v6.1/x86_64-llvm");
         assertThat(ideRust.code()).as(ideRust.err()).isZero();
         assertThat(Files.readString(ws.resolve("drivers/rust_hello/rust-project.json")))

@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * Editor files for one built cell, from Kbuild's own generators: compile_commands.json for C
  * drivers (scripts/clang-tools/gen_compile_commands.py over the cell's build directory, paths
- * mapped back to the user's sources) and rust-project.json for Rust drivers (make rust-analyzer).
+ * mapped back to the user's sources; read from Kbuild's .cmd files directly where a distribution's
+ * headers ship no such script) and rust-project.json for Rust drivers (make rust-analyzer).
  */
 public final class IdeFiles {
 
@@ -52,6 +53,14 @@ public final class IdeFiles {
                     Optional.empty()));
             String last = String.join("", dev.kforge.core.fs.LogLines.last(log, 1)).strip();
             Files.deleteIfExists(log);
+            Path objtree = Path.of(objtree(make));
+            if (!r.succeeded() && !rust && !Files.isRegularFile(objtree.resolve("scripts/clang-tools/gen_compile_commands.py"))) {
+                // Distribution headers ship no gen_compile_commands.py: read Kbuild's .cmd files as it would.
+                Path file = source.resolve("compile_commands.json");
+                Files.writeString(file, fromCmdFiles(buildDir, objtree)
+                        .replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+                return file;
+            }
             if (!r.succeeded()) {
                 throw new KforgeException(KforgeException.Kind.BUILD, build.id() + ": make " + argv.get(argv.size() - 1)
                         + " failed: " + last, "kforge explain shows the build");
@@ -79,5 +88,46 @@ public final class IdeFiles {
         } catch (IOException e) {
             throw KforgeException.environment(build.id() + ": " + e.getMessage(), "check that the driver directory is writable");
         }
+    }
+
+    /** The directory make builds in: O= when given, else -C (a headers tree). */
+    private static String objtree(List<String> make) {
+        for (String a : make) {
+            if (a.startsWith("O=")) {
+                return a.substring(2);
+            }
+        }
+        int c = make.indexOf("-C");
+        return c >= 0 && c + 1 < make.size() ? make.get(c + 1) : ".";
+    }
+
+    /**
+     * compile_commands.json from the {@code .NAME.o.cmd} files Kbuild leaves in the build directory
+     * ({@code cmd_OBJ := COMMAND} and {@code source_OBJ := FILE}), as the kernel's own
+     * gen_compile_commands.py reads them; commands run in {@code objtree}.
+     */
+    static String fromCmdFiles(Path buildDir, Path objtree) throws IOException {
+        List<java.util.Map<String, Object>> entries = new ArrayList<>();
+        try (var files = Files.walk(buildDir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.o\\.cmd")).sorted().toList()) {
+                String command = null;
+                String file = null;
+                for (String line : Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
+                    if ((line.startsWith("cmd_") || line.startsWith("savedcmd_")) && line.contains(" := ") && command == null) {
+                        command = line.substring(line.indexOf(" := ") + 4).strip();
+                    } else if (line.startsWith("source_") && line.contains(" := ")) {
+                        file = line.substring(line.indexOf(" := ") + 4).strip();
+                    }
+                }
+                if (command != null && file != null && file.endsWith(".c") && !file.endsWith(".mod.c")) {
+                    java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+                    e.put("command", command);
+                    e.put("directory", objtree.toString());
+                    e.put("file", objtree.resolve(file).normalize().toString());
+                    entries.add(e);
+                }
+            }
+        }
+        return dev.kforge.core.json.CanonicalJson.write(entries);
     }
 }

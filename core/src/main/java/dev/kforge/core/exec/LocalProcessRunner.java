@@ -68,7 +68,7 @@ public final class LocalProcessRunner implements ProcessRunner {
         GroupKiller group = new GroupKiller();
         DefaultExecutor executor = DefaultExecutor.builder()
                 .setWorkingDirectory(spec.cwd())
-                .setExecuteStreamHandler(new PumpStreamHandler(sink, sink, null))
+                .setExecuteStreamHandler(new PumpStreamHandler(new WholeLines(sink), new WholeLines(sink), null))
                 .get();
         executor.setExitValues(null);
         executor.setProcessDestroyer(group);
@@ -167,6 +167,70 @@ public final class LocalProcessRunner implements ProcessRunner {
                 k.waitFor(5, TimeUnit.SECONDS);
             } catch (IOException e) {
                 // kill(1) missing: fall back to the descendants snapshot, killed by the caller.
+            }
+        }
+    }
+
+    /**
+     * One of the two pumps (stdout, stderr) that share a log: bytes are held until a line is whole
+     * and the line is written under the log's lock, so the two streams never interleave inside a
+     * line (they did: "ERROR: modpost: " from stderr, then "make[1]: Leaving directory" from stdout,
+     * and the undefined symbol's name was lost). A line longer than {@link #MAX} is passed on in
+     * pieces, so memory stays bounded.
+     */
+    static final class WholeLines extends OutputStream {
+        static final int MAX = 64 * 1024;
+
+        private final OutputStream shared;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+        WholeLines(OutputStream shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            line.write(b);
+            if (b == '\n' || line.size() >= MAX) {
+                flushLine();
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            int start = off;
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n' || line.size() + (i - start + 1) >= MAX) {
+                    line.write(b, start, i - start + 1);
+                    flushLine();
+                    start = i + 1;
+                }
+            }
+            line.write(b, start, off + len - start);
+        }
+
+        private void flushLine() throws IOException {
+            synchronized (shared) {
+                line.writeTo(shared);
+            }
+            line.reset();
+        }
+
+        /** The pumps flush when their stream ends: a last line without its newline is written then. */
+        @Override
+        public void flush() throws IOException {
+            if (line.size() > 0) {
+                flushLine();
+            }
+            synchronized (shared) {
+                shared.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (line.size() > 0) {
+                flushLine(); // a last line without its newline
             }
         }
     }

@@ -96,4 +96,23 @@ class LocalProcessRunnerTest {
         long grandchild = Long.parseLong(Files.readString(pids).strip());
         assertThat(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
+
+    /**
+     * stdout and stderr share the log, yet no line mixes the two: modpost's "ERROR: modpost: " on
+     * stderr was once cut by make's "Leaving directory" on stdout, losing the symbol's name.
+     */
+    @Test
+    void stdoutAndStderrNeverInterleaveInsideALine() throws Exception {
+        java.nio.file.Path log = dir.resolve("mixed.log");
+        String script = "for i in $(seq 300); do printf 'ERROR: modpost: ' >&2; printf 'make[1]: Leaving directory\\n'; "
+                + "printf '\"sym%d\" undefined!\\n' $i >&2; done; printf 'tail without newline'";
+        ProcessResult r = runner.run(new ProcessSpec(List.of("sh", "-c", script), new java.util.TreeMap<>(), dir, Optional.of(log),
+                Optional.empty()));
+        assertThat(r.exitCode()).isZero();
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        assertThat(lines).filteredOn(l -> l.startsWith("ERROR")).hasSize(300)
+                .allSatisfy(l -> assertThat(l).matches("ERROR: modpost: \"sym\\d+\" undefined!"));
+        assertThat(lines).filteredOn(l -> l.startsWith("make")).hasSize(300).allSatisfy(l -> assertThat(l).isEqualTo("make[1]: Leaving directory"));
+        assertThat(lines).contains("tail without newline").hasSize(601);
+    }
 }

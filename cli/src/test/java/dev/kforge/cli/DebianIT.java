@@ -171,4 +171,32 @@ class DebianIT {
         assertThat((String) cells.get("good/mine/x86_64-gcc").get("message")).contains("configured for arm64 only");
         assertThat(ItSupport.vermagic(dir.resolve("out/mine/arm64-gcc/good/good.ko"))).contains("-arm64 SMP");
     }
+
+    /** Two kforge processes that need the same tree at once share one fetch: one download, one tree, nothing half-done. */
+    @Test
+    void concurrentRunsShareOneFetch() throws Exception {
+        Path ws = workspace("latest", "\"arm64\"");
+        Path cache = dir.resolve("shared-cache");
+        List<Process> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "plan", "--format", "text").directory(ws.toFile())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("run" + i + ".log").toFile());
+            pb.environment().put("KFORGE_CACHE_DIR", cache.toString());
+            runs.add(pb.start());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(runs.get(i).waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+            assertThat(runs.get(i).exitValue()).as(Files.readString(dir.resolve("run" + i + ".log"))).isZero();
+        }
+        try (Stream<Path> s = Files.list(cache.resolve("debian/debs"))) {
+            assertThat(s.filter(p -> p.getFileName().toString().contains("-arm64_")).toList()).hasSize(1);
+        }
+        try (Stream<Path> s = Files.walk(cache.resolve("debian"), 1)) {
+            List<Path> entries = s.toList();
+            assertThat(entries).noneMatch(p -> p.getFileName().toString().contains(".tmp-") || p.getFileName().toString()
+                    .startsWith("download-"));
+            assertThat(entries).filteredOn(p -> Files.isDirectory(p) && p.getFileName().toString().endsWith("-arm64_arm64")).singleElement()
+                    .satisfies(t -> assertThat(t.resolve(".kforge-debian.json")).isRegularFile());
+        }
+    }
 }

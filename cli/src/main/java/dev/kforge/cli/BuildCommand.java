@@ -125,14 +125,15 @@ final class BuildCommand implements Callable<Integer> {
         }
         List<String> parts = new java.util.ArrayList<>();
         for (StepStatus s : StepStatus.values()) {
-            long n = results.stream().filter(r -> r.status() == s).count();
+            if (s == StepStatus.TIMED_OUT) {
+                continue; // counted with the failed ones, as in the cells' part of the line
+            }
+            long n = results.stream().filter(r -> r.status() == s
+                    || s == StepStatus.FAILED && r.status() == StepStatus.TIMED_OUT).count();
             if (n > 0 || s == StepStatus.FAILED) {
-                String word = s == StepStatus.FAILED ? "failed" : s.key();
-                parts.add(s == StepStatus.FAILED ? n + results.stream().filter(r -> r.status() == StepStatus.TIMED_OUT).count()
-                        + " " + word : n + " " + word);
+                parts.add(n + " " + s.key());
             }
         }
-        parts.removeIf(p -> p.endsWith(" timed-out"));
         return "; " + results.size() + " " + noun + (results.size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
     }
 
@@ -164,7 +165,7 @@ final class BuildCommand implements Callable<Integer> {
         }
         report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
-        report.companions().stream().filter(p -> !p.status().ok() && p.status() != StepStatus.SKIPPED).forEach(p ->
+        report.companions().stream().filter(p -> p.status().failed()).forEach(p ->
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
         err.flush();
         int w = Math.max(4, Math.max(report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4),

@@ -83,13 +83,18 @@ final class Context {
         return CacheDirs.resolve(flag.map(cwd::resolve), env);
     }
 
+    /** Debian's kernel headers, fetched into {@code cache} (plan, doctor and kernels share the one wiring). */
+    DebianHeaders debian(CacheDirs cache) {
+        return new DebianHeaders(cache, runner, new KbuildKernelInspector(cache, runner, Catalog.builtIn()));
+    }
+
     /** Every use case wired to the adapters: Kbuild for kernel steps, cargo for companions. */
     Services services(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner());
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
-        PlanService plans = new PlanService(catalog, inspector, new DebianHeaders(cache, runner, inspector),
+        PlanService plans = new PlanService(catalog, inspector, debian(cache),
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime);
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);

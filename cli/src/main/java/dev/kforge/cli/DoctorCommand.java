@@ -48,7 +48,7 @@ final class DoctorCommand implements Callable<Integer> {
         Map<String, KernelFacts> facts = new LinkedHashMap<>();
         KbuildKernelInspector inspector = new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
-        var debian = new dev.kforge.kbuild.DebianHeaders(service.cache(), root.context.runner(), inspector);
+        var debian = root.context.debian(service.cache());
         for (KernelSource k : ws.kernels()) {
             if (k.kind() == KernelSource.Kind.DEB) {
                 try {

@@ -24,8 +24,7 @@ final class KernelsCommand implements Callable<Integer> {
         }
         // Debian's kernels apt can see for the dpkg architectures enabled here: kforge fetches them itself.
         var services = root.services();
-        var inspector = new dev.kforge.kbuild.KbuildKernelInspector(services.cache(), root.context.runner(), services.catalog());
-        var debian = new dev.kforge.kbuild.DebianHeaders(services.cache(), root.context.runner(), inspector);
+        var debian = root.context.debian(services.cache());
         List<String> enabled = debian.enabledArches();
         int listed = 0;
         for (var arch : services.catalog().arches()) {

@@ -50,6 +50,7 @@ public final class DebianHeaders implements DistroKernels {
     private final KbuildKernelInspector inspector;
     private final Path aptLists;
     private final Path usr;
+    private volatile Map<String, List<String>> ports;
 
     public DebianHeaders(CacheDirs cache, ProcessRunner runner, KbuildKernelInspector inspector) {
         this(cache, runner, inspector, Path.of("/var/lib/apt/lists"), Path.of("/usr"));
@@ -76,8 +77,17 @@ public final class DebianHeaders implements DistroKernels {
         return Optional.empty();
     }
 
-    /** The architectures of each suite apt knows, from the Release files it downloaded. */
+    /** The architectures of each suite apt knows, from the Release files it downloaded; read once per instance. */
     Map<String, List<String>> ports() {
+        Map<String, List<String>> known = ports;
+        if (known == null) {
+            known = readPorts();
+            ports = known;
+        }
+        return known;
+    }
+
+    private Map<String, List<String>> readPorts() {
         Map<String, List<String>> out = new TreeMap<>();
         if (!Files.isDirectory(aptLists)) {
             return out;

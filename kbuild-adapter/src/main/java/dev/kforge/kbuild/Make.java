@@ -1,39 +1,22 @@
 package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.cache.CacheDirs;
-import dev.kforge.core.cache.FileLock;
-import dev.kforge.core.catalog.Catalog;
-import dev.kforge.core.digest.Digest;
-import dev.kforge.core.elf.Elf;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
-import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
-import dev.kforge.core.json.CanonicalJson;
-import dev.kforge.core.model.Architecture;
-import dev.kforge.core.plan.ConfigCheck;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * What every Kbuild step shares: runs one command of a step into its log under the step's
@@ -52,12 +35,13 @@ final class Make {
         this.stepTimeout = stepTimeout;
     }
 
-    Optional<Duration> stepTimeout() {
-        return stepTimeout;
+    /** When a step's commands together must be done, from now: System.nanoTime() scale, MAX_VALUE for never. */
+    long deadline(Step step) {
+        return effectiveTimeout(step).map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
     }
 
-    /** The tighter of --step-timeout and the driver's own timeout. */
-    Optional<Duration> effectiveTimeout(Step step) {
+    /** The tighter of --step-timeout and the driver's own timeout (tree steps have only the former). */
+    private Optional<Duration> effectiveTimeout(Step step) {
         Optional<Duration> driver = Optional.ofNullable(step.attributes().get("timeoutSeconds"))
                 .map(s -> Duration.ofSeconds(Long.parseLong(s)));
         if (driver.isPresent() && stepTimeout.isPresent()) {
@@ -93,11 +77,11 @@ final class Make {
         }
         String first = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).findFirst()
                 .map(Diagnostic::format)
-                .orElse(argv.get(0) + " exited " + r.exitCode() + " (" + lastLines(log, argv.get(0)) + ")");
+                .orElse(argv.get(0) + " exited " + r.exitCode() + " (" + lastLines(log) + ")");
         return Optional.of(result(step, StepStatus.FAILED, start, first, diagnostics, Map.of("log", log.toString())));
     }
 
-    private static String lastLines(Path log, String program) throws IOException {
+    private static String lastLines(Path log) throws IOException {
         List<String> lines = dev.kforge.core.fs.LogLines.last(log, 3);
         return lines.isEmpty() ? "no output" : String.join(" | ", lines).strip();
     }

@@ -1,17 +1,11 @@
 package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.cache.CacheDirs;
-import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.elf.Elf;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
-import dev.kforge.core.exec.ProcessResult;
-import dev.kforge.core.exec.ProcessRunner;
-import dev.kforge.core.exec.ProcessSpec;
-import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.json.CanonicalJson;
@@ -20,14 +14,11 @@ import dev.kforge.core.plan.ConfigCheck;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,8 +74,7 @@ final class ModuleBuilder {
             }
         }
 
-        Optional<Duration> limit = make.effectiveTimeout(step);
-        long deadline = limit.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        long deadline = make.deadline(step);
         KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"), kernelDirs(step, tree));
         for (List<String> argv : step.commands()) {
             Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser));

@@ -45,7 +45,7 @@ final class SymversBuilder {
         Path log = full.resolveSibling(full.getFileName() + ".log");
         Files.deleteIfExists(log);
         Files.deleteIfExists(marker);
-        long deadline = make.stepTimeout().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        long deadline = make.deadline(step);
         for (List<String> argv : step.commands()) {
             Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.empty());
             if (failed.isPresent()) {

@@ -1,39 +1,24 @@
 package dev.kforge.kbuild;
 
-import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
-import dev.kforge.core.catalog.Catalog;
-import dev.kforge.core.digest.Digest;
-import dev.kforge.core.elf.Elf;
 import dev.kforge.core.fs.FileTrees;
-import dev.kforge.core.exec.Diagnostic;
-import dev.kforge.core.exec.ProcessResult;
-import dev.kforge.core.exec.ProcessRunner;
-import dev.kforge.core.exec.ProcessSpec;
-import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.json.CanonicalJson;
-import dev.kforge.core.model.Architecture;
-import dev.kforge.core.plan.ConfigCheck;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * PREPARE steps: under a cross-process lock, reuses a tree whose completion marker matches the step
@@ -85,7 +70,7 @@ final class TreePreparer {
                 FileTrees.deleteRecursively(tree);
             }
             Files.deleteIfExists(log);
-            long deadline = make.stepTimeout().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+            long deadline = make.deadline(step);
             for (List<String> argv : step.commands()) {
                 Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.empty());
                 if (failed.isPresent()) {

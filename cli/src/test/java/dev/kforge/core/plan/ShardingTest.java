@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.catalog.Catalog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -24,4 +24,9 @@ public enum StepStatus {
     public boolean ok() {
         return this == BUILT || this == CACHED;
     }
+
+    /** Failed, timed out or cancelled: counted as a failure in every report and the exit code. */
+    public boolean failed() {
+        return !ok() && this != SKIPPED;
+    }
 }

@@ -1,31 +1,13 @@
 package dev.kforge.core.manifest;
 
-import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.manifest.TableReader.Positioned;
-import dev.kforge.core.model.CargoCrate;
-import dev.kforge.core.model.Driver;
-import dev.kforge.core.model.KernelSource;
-import dev.kforge.core.model.Language;
-import dev.kforge.core.model.MatrixSpec;
 import dev.kforge.core.model.Names;
 import dev.kforge.core.model.SourcePos;
 import dev.kforge.core.model.Workspace;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.tomlj.Toml;
-import org.tomlj.TomlParseError;
-import org.tomlj.TomlParseResult;
 
 /** Names and paths in the manifest checked against the catalog and the workspace, with positioned errors and hints. */
 final class ManifestRefs {

@@ -89,7 +89,7 @@ public final class Planner {
             boolean distro = kernel.kind() == KernelSource.Kind.DEBIAN;
             Optional<String> noPort = distro ? Optional.ofNullable(kernelFacts.missingArches().get(arch.key())) : Optional.empty();
             KernelFacts facts = distro && noPort.isEmpty() ? archFacts(kernelFacts, arch) : kernelFacts;
-            String kernelRoot = "${kernel:" + kernel.name() + (distro ? "+" + arch.key() : "") + "}";
+            String kernelRoot = "${kernel:" + (distro ? distroTree(kernel.name(), arch.key()) : kernel.name()) + "}";
             Optional<String> targetReason = noPort.or(() -> SkipRules.target(facts, arch, tc));
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
             for (Driver d : ordered) {
@@ -147,9 +147,14 @@ public final class Planner {
         for (KernelFacts f : in.kernels().values()) {
             kernels.put(f.name(), kernelEntry(f));
             // Each tree of a distribution kernel is a kernel root of its own: steps key on its identity.
-            f.arches().forEach((arch, a) -> kernels.put(f.name() + "+" + arch, kernelEntry(a)));
+            f.arches().forEach((arch, a) -> kernels.put(distroTree(f.name(), arch), kernelEntry(a)));
         }
         return kernels;
+    }
+
+    /** The kernel root name of one architecture's tree of a distribution kernel: {@code NAME+ARCH}. */
+    public static String distroTree(String kernel, String arch) {
+        return kernel + "+" + arch;
     }
 
     private static Map<String, String> kernelEntry(KernelFacts f) {

@@ -42,7 +42,7 @@ public record CellReport(
 
     /** Failed, timed out or cancelled: counted as a failure everywhere. */
     public boolean failed() {
-        return !status.ok() && status != StepStatus.SKIPPED;
+        return status.failed();
     }
 
     public long warnings() {

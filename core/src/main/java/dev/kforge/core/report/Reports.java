@@ -205,7 +205,7 @@ public final class Reports {
         }
 
         boolean failed() {
-            return !status.ok() && status != StepStatus.SKIPPED;
+            return status.failed();
         }
 
         void append(StringBuilder sb) {

@@ -30,13 +30,8 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
 
     /** Every step that failed, timed out or was cancelled: cells, tree preparations and cargo companions. */
     public long failedSteps() {
-        return cells.stream().filter(CellReport::failed).count() + prepares.stream().filter(RunReport::failed).count()
-                + companions.stream().filter(RunReport::failed).count();
-    }
-
-    /** Failed, timed out or cancelled. */
-    public static boolean failed(StepResult r) {
-        return !r.status().ok() && r.status() != StepStatus.SKIPPED;
+        return cells.stream().filter(CellReport::failed).count() + prepares.stream().filter(p -> p.status().failed()).count()
+                + companions.stream().filter(c -> c.status().failed()).count();
     }
 
     /**
@@ -44,7 +39,7 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
      * the environment (a tool, a disk) or a bug in kforge stopped it, not the compiler.
      */
     public static boolean error(StepResult r) {
-        if (!failed(r)) {
+        if (!r.status().failed()) {
             return false;
         }
         String kind = r.details().getOrDefault("failure", "");

@@ -1,23 +1,8 @@
 package dev.kforge.core.service;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.cache.CacheDirs;
-import dev.kforge.core.cache.CachingExecutor;
-import dev.kforge.core.cache.HttpStepCache;
-import dev.kforge.core.cache.TieredStepCache;
-import dev.kforge.core.cache.LocalStepCache;
-import dev.kforge.core.cache.StepCache;
-import dev.kforge.core.cache.StepKeys;
-import dev.kforge.core.digest.DigestMemo;
-import dev.kforge.core.elf.Elf;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
-import dev.kforge.core.exec.GuardedExecutor;
-import dev.kforge.core.exec.ProgressListener;
-import dev.kforge.core.exec.Scheduler;
-import dev.kforge.core.exec.StepExecutorFactory;
-import dev.kforge.core.exec.StepResult;
-import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelInspector;
@@ -26,26 +11,14 @@ import dev.kforge.core.kernel.RustToolchains;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.kernel.ToolProbe;
 import dev.kforge.core.manifest.ManifestLoader;
-import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.KernelSource;
-import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.PlanInput;
 import dev.kforge.core.plan.Planner;
-import dev.kforge.core.plan.Roots;
-import dev.kforge.core.plan.Skip;
-import dev.kforge.core.plan.Step;
-import dev.kforge.core.report.CellReport;
-import dev.kforge.core.report.Reports;
-import dev.kforge.core.report.RunReport;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * {@code kforge plan} and the first half of every other use case: loads the manifest, reads the
@@ -174,7 +146,7 @@ public final class PlanService {
             }
             DistroKernels.Tree tree = distros.fetch(k, arch);
             arches.put(a, tree.facts());
-            dirs.put(k.name() + "+" + a, tree.dir());
+            dirs.put(Planner.distroTree(k.name(), a), tree.dir());
         }
         dev.kforge.core.digest.Fingerprint id = new dev.kforge.core.digest.Fingerprint("kforge-distro-kernel", 1).add(k.path());
         arches.forEach((a, f) -> id.add(a).add(f.identity()));

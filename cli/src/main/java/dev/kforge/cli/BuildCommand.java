@@ -5,6 +5,7 @@ import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.report.CellReport;
 import dev.kforge.core.report.RunReport;
+import dev.kforge.core.report.TestReport;
 import dev.kforge.core.service.BuildRequest;
 import dev.kforge.core.service.Planned;
 import java.io.PrintWriter;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "build", description = "Build the matrix (or the cells named) and write out/.")
-final class BuildCommand implements Callable<Integer> {
+class BuildCommand implements Callable<Integer> {
 
     @ParentCommand
     KforgeCommand root;
@@ -54,6 +55,9 @@ final class BuildCommand implements Callable<Integer> {
             description = "Refuse to run (exit 2) unless this runner's plan has this hash.")
     String expectPlanHash;
 
+    @Option(names = "--test", description = "Also boot each built cell's kernel under QEMU and load its modules (as kforge test).")
+    boolean test;
+
     @Parameters(paramLabel = "CELL", arity = "0..*",
             description = "Cells to build, DRIVER/KERNEL/ARCH-TOOLCHAIN; * matches within a part (hello/*/arm64-*).")
     List<String> cells = List.of();
@@ -67,7 +71,7 @@ final class BuildCommand implements Callable<Integer> {
         if (stepTimeout != null && stepTimeout < 1) {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), testing());
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,
@@ -84,6 +88,11 @@ final class BuildCommand implements Callable<Integer> {
             return 0;
         }
         return report.environmentFailure() ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
+    }
+
+    /** Whether this run tests the cells it builds. */
+    boolean testing() {
+        return test;
     }
 
     /** modpost's lines about kernel symbols it cannot check, expected against a tree without Module.symvers. */
@@ -137,6 +146,21 @@ final class BuildCommand implements Callable<Integer> {
         return "; " + results.size() + " " + noun + (results.size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
     }
 
+    /** "; 8 tests: 6 passed, 1 cached, 1 failed" (statuses that occurred, failures always). */
+    static String tests(RunReport report) {
+        List<String> parts = new java.util.ArrayList<>();
+        for (String k : dev.kforge.core.report.Reports.TEST_KEYS) {
+            long n = k.equals("failed") ? report.countTests("failed") + report.countTests("timed-out") : report.countTests(k);
+            if (k.equals("timed-out")) {
+                continue; // counted with the failed ones
+            }
+            if (n > 0 || k.equals("failed")) {
+                parts.add(n + " " + k);
+            }
+        }
+        return "; " + report.tests().size() + " test" + (report.tests().size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
+    }
+
     private void print(RunReport report, Planned planned) {
         PrintWriter out = root.out();
         PrintWriter err = root.err();
@@ -167,26 +191,49 @@ final class BuildCommand implements Callable<Integer> {
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
         report.companions().stream().filter(p -> p.status().failed()).forEach(p ->
                 err.println("FAILED " + p.stepId() + ": " + p.message()));
+        for (TestReport t : report.tests()) {
+            if (t.failed()) {
+                err.println("FAILED test/" + t.cell().id() + ": " + t.message());
+                t.problems().stream().skip(1).limit(5).forEach(p -> err.println("  " + p.message()));
+                if (!t.log().isEmpty()) {
+                    err.println("  guest console: " + planned.out().resolve(t.log()));
+                }
+            }
+        }
         err.flush();
+        java.util.Map<String, TestReport> tests = new java.util.HashMap<>();
+        report.tests().forEach(t -> tests.put(t.cell().id(), t));
+        boolean testing = planned.plan().withTests();
         int w = Math.max(4, Math.max(report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4),
                 report.companions().stream().mapToInt(c -> c.stepId().length()).max().orElse(4)));
-        out.printf("%-" + w + "s  %-9s %7s %5s  %s%n", "CELL", "STATUS", "TIME", "WARN", "NOTE");
+        out.printf("%-" + w + "s  %-9s %7s %5s  " + (testing ? "%-9s %7s  " : "%s%s") + "%s%n", "CELL", "STATUS", "TIME", "WARN",
+                testing ? "TEST" : "", testing ? "TIME" : "", "NOTE");
         for (CellReport c : report.cells()) {
             String note = c.status().ok() ? c.outDir() + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
                     : c.message();
-            out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%n", c.cell().id(), c.status().key(),
-                    c.duration().toMillis() / 1000.0, c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(), note);
+            TestReport t = tests.get(c.cell().id());
+            String testCols = "";
+            if (testing) {
+                testCols = t == null ? String.format("%-9s %7s  ", "-", "")
+                        : String.format(java.util.Locale.ROOT, "%-9s %6.1fs  ", t.key(), t.duration().toMillis() / 1000.0);
+                if (t != null && (t.failed() || t.status() == StepStatus.SKIPPED) && c.status().ok()) {
+                    note = "test: " + t.message();
+                }
+            }
+            out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%s%n", c.cell().id(), c.status().key(),
+                    c.duration().toMillis() / 1000.0, c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(), testCols, note);
         }
         for (var c : report.companions()) {
             out.printf("%-" + w + "s  %-9s %6.1fs %5s  %s%n", c.stepId(), c.status().key(), c.duration().toMillis() / 1000.0, "",
                     c.message());
         }
-        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s -> %s%n", report.cells().size(),
+        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s%s -> %s%n", report.cells().size(),
                 report.count(StepStatus.BUILT), report.count(StepStatus.CACHED),
                 report.count(StepStatus.FAILED) + report.count(StepStatus.TIMED_OUT),
                 report.count(StepStatus.SKIPPED),
                 report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "",
-                steps("companion", report.companions()), steps("tree", report.prepares()), planned.out());
+                testing ? tests(report) : "", steps("companion", report.companions()), steps("tree", report.prepares()),
+                planned.out());
         out.flush();
     }
 }

@@ -17,6 +17,9 @@ import dev.kforge.rust.CargoStepPlanner;
 import dev.kforge.kbuild.DebianHeaders;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
+import dev.kforge.qemu.Accelerator;
+import dev.kforge.qemu.QemuStepExecutor;
+import dev.kforge.qemu.QemuStepPlanner;
 import dev.kforge.rust.CargoStepExecutor;
 import dev.kforge.rust.RustToolchainProbe;
 import java.nio.file.Path;
@@ -92,16 +95,18 @@ final class Context {
     Services services(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
-        Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner());
+        Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
         PlanService plans = new PlanService(catalog, inspector, debian(cache),
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime);
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
+                    var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
                     return step -> switch (step.kind()) {
                         case PREPARE, SYMVERS, BUILD -> kbuild.execute(step);
                         case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
+                        case TEST -> qemu.execute(step);
                     };
                 };
         BuildService builds = new BuildService(executors, cache);

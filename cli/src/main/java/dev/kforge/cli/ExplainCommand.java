@@ -33,10 +33,14 @@ final class ExplainCommand implements Callable<Integer> {
             description = "Print only the cell's own commands, not the tree preparation or the drivers it depends on.")
     boolean onlyCell;
 
+    @picocli.CommandLine.Option(names = "--test",
+            description = "Explain the cell's test too: the QEMU command line that boots its kernel with its initramfs.")
+    boolean test;
+
     @Override
     public Integer call() {
         Services service = root.services();
-        Planned planned = service.plans().plan(manifest.path(root.context), manifest.display());
+        Planned planned = service.plans().plan(manifest.path(root.context), manifest.display(), test);
         if (!Selection.cellSteps(planned.plan()).containsKey(cell)) {
             String skipped = planned.plan().skipped().stream().filter(s -> s.cell().id().equals(cell))
                     .map(s -> "cell " + cell + " is skipped: " + s.reason()).findFirst().orElse(null);
@@ -48,6 +52,16 @@ final class ExplainCommand implements Callable<Integer> {
         }
         List<Step> steps = onlyCell ? List.of(Selection.cellSteps(planned.plan()).get(cell))
                 : Selection.select(planned.plan(), List.of(cell));
+        if (onlyCell && test) {
+            steps = planned.plan().steps().stream().filter(s -> planned.plan().testedCell(s).map(c -> c.id().equals(cell))
+                    .orElse(false) || Selection.cellSteps(planned.plan()).get(cell) == s).toList();
+        }
+        if (test) {
+            planned.plan().untested().stream().filter(s -> s.cell().id().equals(cell)).findFirst().ifPresent(s -> {
+                throw KforgeException.userInput("cell " + cell + " is not tested: " + s.reason(), "kforge explain without --test "
+                        + "prints its build");
+            });
+        }
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
                 planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
         PrintWriter out = root.out();
@@ -60,6 +74,14 @@ final class ExplainCommand implements Callable<Integer> {
             out.println("cd " + quote(roots.resolve(s.cwd())));
             StringBuilder env = new StringBuilder();
             s.env().forEach((k, v) -> env.append(k).append('=').append(quote(v)).append(' '));
+            if (s.kind() == Step.Kind.TEST) {
+                out.println("# kforge packs the initramfs (busybox, the modules in load order, a generated /init) into "
+                        + quote(roots.resolve(s.attribute("initramfs"))) + " when it runs this test; run kforge test " + cell
+                        + " once to have it. The guest's console is judged by markers /init prints.");
+                out.println(String.join(" ", dev.kforge.qemu.QemuStepExecutor.commandLine(s, roots,
+                        dev.kforge.qemu.Accelerator.detect()).stream().map(ExplainCommand::quote).toList()));
+                continue;
+            }
             for (List<String> argv : s.commands()) {
                 boolean make = argv.get(0).equals("make");
                 out.println((make ? env.toString() : "") + String.join(" ", roots.resolve(argv).stream().map(ExplainCommand::quote).toList()));

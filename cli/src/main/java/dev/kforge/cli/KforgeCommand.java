@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             PlanCommand.class,
             BuildCommand.class,
+            TestCommand.class,
             ExplainCommand.class,
             IdeCommand.class,
             VerifyCommand.class,

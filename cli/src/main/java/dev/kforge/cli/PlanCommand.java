@@ -28,6 +28,9 @@ final class PlanCommand implements Callable<Integer> {
                     + "(a child pipeline). Default: ${DEFAULT-VALUE}.")
     Format format;
 
+    @Option(names = "--test", description = "Plan the tests too: a TEST step per built cell whose kernel can boot (as kforge test).")
+    boolean test;
+
     @Option(names = "--shards", paramLabel = "N", description = "Shards for github-matrix/gitlab-child (default: about four cells each).")
     Integer shards;
 
@@ -63,7 +66,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         checkOptions();
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
         PrintWriter out = root.out();
         BuildPlan plan = planned.plan();
         var only = PlanChecks.shard(shard, java.util.Map.of());

@@ -51,6 +51,7 @@ public final class DebianHeaders implements DistroKernels {
     private final Path aptLists;
     private final Path usr;
     private volatile Map<String, List<String>> ports;
+    private final DebianBootFiles boot = new DebianBootFiles(this);
 
     public DebianHeaders(CacheDirs cache, ProcessRunner runner, KbuildKernelInspector inspector) {
         this(cache, runner, inspector, Path.of("/var/lib/apt/lists"), Path.of("/usr"));
@@ -106,6 +107,25 @@ public final class DebianHeaders implements DistroKernels {
             return new TreeMap<>();
         }
         return out;
+    }
+
+    @Override
+    public dev.kforge.core.kernel.BootRoot image(KernelSource kernel, Architecture arch) {
+        return boot.image(kernel, arch);
+    }
+
+    @Override
+    public Optional<String> noBusybox(Architecture arch) {
+        return boot.noBusybox(arch);
+    }
+
+    @Override
+    public dev.kforge.core.kernel.BootRoot busybox(Architecture arch) {
+        return boot.busybox(arch);
+    }
+
+    CacheDirs cache() {
+        return cache;
     }
 
     @Override
@@ -342,7 +362,7 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     /** apt's record of one package; an ABI apt cannot see is an environment error with the fix. */
-    private Map<String, String> show(KernelSource kernel, String pkg) throws InterruptedException {
+    Map<String, String> show(KernelSource kernel, String pkg) throws InterruptedException {
         Optional<String> out = capture(List.of("apt-cache", "show", "--no-all-versions", pkg));
         Map<String, String> fields = out.map(DebianHeaders::fields).orElse(Map.of());
         if (!fields.containsKey("Version") || !fields.containsKey("SHA256")) {
@@ -353,7 +373,7 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     /** The .deb in the cache, downloaded when missing or not matching apt's digest (a torn download). */
-    private Path download(KernelSource kernel, String pkg, Map<String, String> show) throws IOException, InterruptedException {
+    Path download(KernelSource kernel, String pkg, Map<String, String> show) throws IOException, InterruptedException {
         Path debs = Files.createDirectories(cache.root().resolve("debian/debs"));
         String file = Path.of(show.getOrDefault("Filename", pkg.replace(':', '_') + ".deb")).getFileName().toString();
         Path deb = debs.resolve(file);
@@ -383,7 +403,7 @@ public final class DebianHeaders implements DistroKernels {
         }
     }
 
-    private void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
+    void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
         String host = capture(List.of("dpkg", "--print-architecture")).orElse("").strip();
         if (debArch.equals(host)) {
             return;
@@ -402,7 +422,7 @@ public final class DebianHeaders implements DistroKernels {
      * The ABI of the newest linux-headers-FLAVOUR:ARCH apt can see, remembered until apt's lists
      * change (apt-get update touches their directory), so a no-op build asks apt nothing.
      */
-    private String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
+    String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
         Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
         String stamp = Files.isDirectory(aptLists) ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis()) : "none";
         if (Files.isRegularFile(memo)) {
@@ -461,7 +481,7 @@ public final class DebianHeaders implements DistroKernels {
         return List.copyOf(abis);
     }
 
-    private void run(KernelSource kernel, List<String> argv, Path cwd) throws InterruptedException {
+    void run(KernelSource kernel, List<String> argv, Path cwd) throws InterruptedException {
         ProcessResult r;
         try {
             r = runner.run(ProcessSpec.capture(argv, cwd));
@@ -476,7 +496,7 @@ public final class DebianHeaders implements DistroKernels {
         }
     }
 
-    private Optional<String> capture(List<String> argv) throws InterruptedException {
+    Optional<String> capture(List<String> argv) throws InterruptedException {
         try {
             ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of("/")));
             return r.succeeded() ? Optional.of(r.output()) : Optional.empty();

@@ -60,6 +60,12 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             kernel.fragments().forEach(f -> merge.add("${workspace}/" + f));
             commands.add(merge);
         }
+        if (kernel.boot() && arch.boot().isPresent() && !arch.boot().get().config().isEmpty()) {
+            // What booting under QEMU needs: a serial console, initramfs, devtmpfs, proc, sysfs, ELF binaries.
+            List<String> boot = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config"));
+            arch.boot().get().config().forEach(o -> boot.addAll(List.of("-e", o)));
+            commands.add(boot);
+        }
         if (rust) {
             commands.add(rustConfig(src, tree, tc));
         }
@@ -77,6 +83,9 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         attrs.put("rust", Boolean.toString(rust));
         attrs.put("expect", rust ? "CONFIG_RUST=y" : "");
         attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
+        if (kernel.boot() && arch.boot().isPresent()) {
+            attrs.put("bootImage", arch.boot().get().image());
+        }
         return new Step(r.id(), Step.Kind.PREPARE, commands,
                 KbuildArgs.treeEnv(r.sourceDateEpoch()),
                 src, inputs, List.of(tree), List.of(), attrs);
@@ -85,7 +94,9 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
     /**
      * vmlinux and the in-tree modules, built once in a directory beside the tree with the tree's
      * .config and make variables; the executor then puts the resulting Module.symvers into the
-     * tree (the only file this step adds to it) and removes the build directory.
+     * tree and removes the build directory. For a bootable kernel the same make also builds the
+     * image, and the in-tree modules are installed: image and modules go to the tree's
+     * {@code .kforge-boot} directory (staged, then renamed in whole by the executor).
      */
     @Override
     public Step symvers(Step prepare) {
@@ -96,17 +107,31 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         for (String a : prepareMake.subList(0, prepareMake.size() - 2)) { // without -j and modules_prepare
             make.add(a.equals("O=" + tree) ? "O=" + full : a);
         }
-        List<List<String>> commands = List.of(
+        Optional<String> image = Optional.ofNullable(prepare.attributes().get("bootImage"));
+        List<String> targets = append(append(append(make, "-j${jobs}"), "vmlinux"), "modules");
+        List<List<String>> commands = new ArrayList<>(List.of(
                 List.of("rm", "-rf", full),
                 List.of("mkdir", "-p", full),
                 List.of("cp", tree + "/.config", full + "/.config"),
                 append(make, "olddefconfig"),
-                append(append(append(make, "-j${jobs}"), "vmlinux"), "modules"));
+                image.map(i -> append(targets, i.substring(i.lastIndexOf('/') + 1))).orElse(targets)));
         SortedMap<String, String> attrs = new TreeMap<>(prepare.attributes());
         attrs.put("fullBuild", full);
+        List<String> outputs = new ArrayList<>(List.of(tree + "/Module.symvers"));
+        if (image.isPresent()) {
+            String staging = tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR + ".tmp";
+            commands.add(List.of("rm", "-rf", staging));
+            commands.add(append(append(make, "INSTALL_MOD_PATH=" + staging), "modules_install"));
+            String name = image.get().substring(image.get().lastIndexOf('/') + 1);
+            commands.add(List.of("cp", full + "/" + image.get(), staging + "/" + name));
+            attrs.put("boot", tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR);
+            attrs.put("bootStaging", staging);
+            attrs.put("bootImageName", name);
+            outputs.add(tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR);
+        }
         String id = "symvers/" + prepare.id().substring(prepare.id().indexOf('/') + 1);
         return new Step(id, Step.Kind.SYMVERS, commands, prepare.env(), prepare.cwd(), List.of(tree),
-                List.of(tree + "/Module.symvers"), List.of(prepare.id()), attrs);
+                outputs, List.of(prepare.id()), attrs);
     }
 
     /**

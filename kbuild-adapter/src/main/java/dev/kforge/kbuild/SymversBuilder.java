@@ -38,7 +38,10 @@ final class SymversBuilder {
         Path symvers = tree.resolve("Module.symvers");
         Path marker = tree.resolve(MARKER);
         String expected = TreePreparer.marker(step);
-        if (Files.isRegularFile(symvers) && Files.isRegularFile(marker) && Files.readString(marker).equals(expected)) {
+        Optional<Path> boot = Optional.ofNullable(step.attributes().get("boot")).map(roots::path);
+        Optional<Path> bootImage = boot.map(b -> b.resolve(step.attribute("bootImageName")));
+        if (Files.isRegularFile(symvers) && Files.isRegularFile(marker) && Files.readString(marker).equals(expected)
+                && bootImage.map(Files::isRegularFile).orElse(true)) {
             return Make.result(step, StepStatus.CACHED, start, "reused Module.symvers of " + tree, List.of(),
                     Map.of("tree", tree.toString()));
         }
@@ -64,13 +67,40 @@ final class SymversBuilder {
         } finally {
             Files.deleteIfExists(tmp);
         }
+        if (boot.isPresent()) {
+            Path staging = roots.path(step.attribute("bootStaging"));
+            if (!Files.isRegularFile(staging.resolve(step.attribute("bootImageName")))) {
+                return Make.result(step, StepStatus.FAILED, start, "make wrote no kernel image " + step.attribute("bootImageName")
+                        + "; see " + log, List.of(), Map.of("log", log.toString()));
+            }
+            dropLinks(staging.resolve("lib/modules")); // build and source point into the build directory removed below
+            FileTrees.deleteRecursively(boot.get());
+            Files.move(staging, boot.get(), StandardCopyOption.ATOMIC_MOVE);
+        }
         Files.writeString(marker, expected);
         FileTrees.deleteRecursively(full);
         long symbols;
         try (var lines = Files.lines(symvers)) {
             symbols = lines.count();
         }
-        return Make.result(step, StepStatus.BUILT, start, symbols + " kernel symbols in " + symvers.getFileName(), List.of(),
+        return Make.result(step, StepStatus.BUILT, start, symbols + " kernel symbols in " + symvers.getFileName()
+                + (boot.isPresent() ? ", kernel image " + step.attribute("bootImageName") : ""), List.of(),
                 Map.of("tree", tree.toString(), "log", log.toString()));
+    }
+
+    /** Removes the symbolic links modules_install leaves in {@code lib/modules/RELEASE} (build, source). */
+    private static void dropLinks(Path modules) throws IOException {
+        if (!Files.isDirectory(modules)) {
+            return;
+        }
+        try (var releases = Files.list(modules)) {
+            for (Path rel : releases.toList()) {
+                for (String link : List.of("build", "source")) {
+                    if (Files.isSymbolicLink(rel.resolve(link))) {
+                        Files.delete(rel.resolve(link));
+                    }
+                }
+            }
+        }
     }
 }

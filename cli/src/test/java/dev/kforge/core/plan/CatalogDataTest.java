@@ -66,7 +66,7 @@ class CatalogDataTest {
         var kernels = new TreeMap<String, KernelFacts>();
         kernels.put("v6.1", new KernelFacts("v6.1", KernelSource.Kind.SOURCE, "6.1.192", dev.kforge.core.digest.Digest.of("src"),
                 Optional.empty(), Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
-        BuildPlan plan = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner())
+        BuildPlan plan = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new dev.kforge.qemu.QemuStepPlanner())
                 .plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
 
         Step build = plan.step("build/hello/v6.1/mips64el-gcc").orElseThrow();

@@ -13,6 +13,6 @@ final class TestPlanners {
     private TestPlanners() {}
 
     static Planner planner() {
-        return new Planner(Catalog.builtIn(), new KbuildStepPlanner(), new CargoStepPlanner());
+        return new Planner(Catalog.builtIn(), new KbuildStepPlanner(), new CargoStepPlanner(), new dev.kforge.qemu.QemuStepPlanner());
     }
 }

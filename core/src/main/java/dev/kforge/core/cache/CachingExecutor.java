@@ -150,7 +150,19 @@ public final class CachingExecutor implements StepExecutor {
             }
         }
         if (step.kind() == Step.Kind.SYMVERS) {
-            outputs.put("tree/Module.symvers", roots.path(step.attribute("tree")).resolve("Module.symvers"));
+            Path tree = roots.path(step.attribute("tree"));
+            outputs.put("tree/Module.symvers", tree.resolve("Module.symvers"));
+            Path boot = tree.resolve(dev.kforge.core.plan.Planner.BOOT_DIR);
+            if (Files.isDirectory(boot)) { // a bootable kernel's image and installed modules
+                try (Stream<Path> s = Files.walk(boot)) {
+                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                        outputs.put("tree/" + tree.relativize(f), f);
+                    }
+                }
+            }
+        }
+        if (step.kind() == Step.Kind.TEST) {
+            outputs.put("test/log", roots.path(step.attribute("testLog")));
         }
         if (step.kind() == Step.Kind.BUILD) {
             Path symvers = roots.path(step.attribute("buildDir")).resolve("Module.symvers");
@@ -183,8 +195,16 @@ public final class CachingExecutor implements StepExecutor {
         if (name.startsWith(OUT_EXECUTABLE)) {
             return tmpOut.resolve(name.substring(OUT_EXECUTABLE.length()));
         }
-        if (name.equals("tree/Module.symvers")) {
-            return roots.path(step.attribute("tree")).resolve("Module.symvers");
+        if (name.startsWith("tree/")) {
+            Path tree = roots.path(step.attribute("tree"));
+            Path target = tree.resolve(name.substring("tree/".length())).normalize();
+            if (!target.startsWith(tree)) {
+                throw new IllegalStateException("cached output " + name + " leaves its tree");
+            }
+            return target;
+        }
+        if (name.equals("test/log")) {
+            return roots.path(step.attribute("testLog"));
         }
         if (name.equals("build/Module.symvers")) {
             return roots.path(step.attribute("buildDir")).resolve("Module.symvers");

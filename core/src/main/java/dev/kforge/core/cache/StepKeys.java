@@ -56,7 +56,7 @@ public final class StepKeys {
     /** Whether a step's result can come from the cache. */
     public static boolean cacheable(Step s) {
         return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.SYMVERS || s.kind() == Step.Kind.CARGO_TEST
-                || s.kind() == Step.Kind.CARGO_TOOL;
+                || s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST;
     }
 
     /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */
@@ -79,6 +79,9 @@ public final class StepKeys {
         f.add(s.commands().size());
         s.commands().forEach(f::addStrings);
         f.addMap(s.env()).add(s.cwd());
+        if (s.kind() == Step.Kind.TEST) {
+            f.addMap(s.attributes()); // what the guest loads, with which parameters and script, shapes its /init
+        }
         SortedMap<String, String> inputs = new TreeMap<>();
         for (String in : s.inputs()) {
             if (in.startsWith("${build}/")) {

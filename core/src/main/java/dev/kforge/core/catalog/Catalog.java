@@ -122,7 +122,9 @@ public final class Catalog {
     private static Architecture arch(String key, Properties p) {
         Optional<Architecture.Boot> boot = Optional.ofNullable(p.getProperty("qemu.system")).filter(s -> !s.isBlank())
                 .map(q -> new Architecture.Boot(q.strip(), required(p, key, "qemu.machine"), required(p, key, "qemu.cpu"),
-                        required(p, key, "qemu.console"), required(p, key, "kernel.image")));
+                        required(p, key, "qemu.console"), required(p, key, "kernel.image"),
+                        List.of(p.getProperty("kernel.boot.config", "").strip().split("\\s+")).stream().filter(o -> !o.isEmpty())
+                                .toList()));
         return new Architecture(
                 key,
                 required(p, key, "ARCH"),

@@ -31,6 +31,23 @@ public interface DistroKernels {
     Tree unpack(KernelSource kernel, Path workspace);
 
     /**
+     * The kernel image package of {@code kernel} for {@code arch} (the same ABI as its headers):
+     * its kernel image and own modules, fetched and unpacked when not cached, for booting under QEMU.
+     *
+     * @throws dev.kforge.core.KforgeException ENVIRONMENT when apt has no such package or the download fails
+     */
+    BootRoot image(KernelSource kernel, Architecture arch);
+
+    /** Why the distribution has no static busybox for {@code arch}, if it has none (so its tests are skipped). */
+    Optional<String> noBusybox(Architecture arch);
+
+    /**
+     * A static busybox for {@code arch} (Debian's busybox-static), the whole userland of a test
+     * guest, fetched and unpacked when not cached.
+     */
+    BootRoot busybox(Architecture arch);
+
+    /**
      * One architecture's tree.
      *
      * @param facts the tree as a headers kernel (arch, compiler family, release, .config), provenance included

@@ -3,6 +3,7 @@ package dev.kforge.core.manifest;
 import dev.kforge.core.manifest.TableReader.Positioned;
 import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.DriverTest;
 import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Names;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -19,7 +21,8 @@ import java.util.stream.Stream;
 /** Reads the manifest's {@code [[driver]]} tables (with their cargo crates) and checks the drivers' dependencies. */
 final class DriverTables {
 
-    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout");
+    private static final Set<String> DRIVER = Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout", "test");
+    private static final Set<String> TEST = Set.of("script", "params", "timeout");
     private static final Set<String> CARGO = Set.of("path", "role");
     private static final Pattern CONFIG_OPTION = Pattern.compile("CONFIG_[A-Z0-9_]+");
     private static final Pattern MAKE_VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -102,9 +105,40 @@ final class DriverTables {
                 throw new ManifestException(t.posOf("timeout"), "timeout must be between 1 and 86400 seconds, not " + timeout,
                         "timeout = 600 limits each build of this driver to ten minutes");
             }
-            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, timeout, t.pos()));
+            DriverTest test = DriverTest.DEFAULT;
+            Optional<TableReader> tt = t.table("test");
+            if (tt.isPresent()) {
+                test = test(name, root, tt.get());
+            }
+            byName.put(name, new Driver(name, path, inferLanguage(dir), arches, requires, depends, make, cargo, timeout, test,
+                    t.pos()));
         }
         return List.copyOf(byName.values());
+    }
+
+    /** {@code [driver.test]}: a guest script that exists in the workspace, insmod parameters, a VM timeout. */
+    private static DriverTest test(String driver, Path root, TableReader t) {
+        t.onlyKeys(TEST);
+        Optional<String> script = Optional.empty();
+        if (t.has("script")) {
+            String s = ManifestRefs.relativePath(t, "script", t.string("script"));
+            if (!Files.isRegularFile(root.resolve(s))) {
+                throw new ManifestException(t.posOf("script"), "driver '" + driver + "': test script '" + s + "' does not exist",
+                        "script is relative to the directory holding the manifest; the guest runs it with busybox sh");
+            }
+            script = Optional.of(s);
+        }
+        String params = t.optString("params").orElse("");
+        if (params.contains("\n") || params.contains("'")) {
+            throw new ManifestException(t.posOf("params"), "driver '" + driver + "': params must be one line without quotes",
+                    "write them as insmod takes them: params = \"debug=1 count=4\"");
+        }
+        long timeout = t.optLong("timeout").orElse(DriverTest.DEFAULT_TIMEOUT_SECONDS);
+        if (timeout < 1 || timeout > 86_400) {
+            throw new ManifestException(t.posOf("timeout"), "test timeout must be between 1 and 86400 seconds, not " + timeout,
+                    "timeout = 60 kills the guest if boot, load, script and unload take longer than a minute");
+        }
+        return new DriverTest(script, params, timeout);
     }
 
     static void checkDependencies(List<Driver> drivers, String file) {

@@ -30,7 +30,7 @@ public final class ManifestLoader {
 
     private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers");
+    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
@@ -152,7 +152,13 @@ public final class ManifestLoader {
                 throw new ManifestException(t.posOf("symvers"), "kernel '" + name + "': symvers applies to source kernels",
                         "headers and Debian trees have their Module.symvers already; remove symvers");
             }
-            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers));
+            boolean boot = t.optBoolean("boot").orElse(false);
+            if (boot && !source) {
+                throw new ManifestException(t.posOf("boot"), "kernel '" + name + "': boot applies to source kernels",
+                        "kforge boots Debian's kernels from their image packages without it; a headers tree has no image: "
+                                + "use debian = \"latest\" or a source kernel with boot = true to test drivers under QEMU");
+            }
+            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot));
         }
         return List.copyOf(byName.values());
     }

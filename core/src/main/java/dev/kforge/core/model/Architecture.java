@@ -46,9 +46,12 @@ public record Architecture(
      * @param cpu {@code -cpu} (max, cortex-a15)
      * @param console the serial console the kernel writes to (console=ttyAMA0)
      * @param image the bootable image in a kernel build tree (arch/arm64/boot/Image)
+     * @param config the options (without CONFIG_) a source kernel built for booting turns on: a
+     *     serial console, initramfs, devtmpfs, proc, sysfs, ELF and script binaries, module unloading
      */
-    public record Boot(String qemuSystem, String machine, String cpu, String console, String image) {
+    public record Boot(String qemuSystem, String machine, String cpu, String console, String image, List<String> config) {
         public Boot {
+            config = List.copyOf(config);
             Objects.requireNonNull(qemuSystem, "qemuSystem");
             Objects.requireNonNull(machine, "machine");
             Objects.requireNonNull(cpu, "cpu");

@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * @param makeVariables extra variables passed to make (VERSION=1.2)
  * @param cargo Rust crates that go with the driver
  * @param timeoutSeconds a limit for each of the driver's build steps, 0 for none
+ * @param test how {@code kforge test} exercises it after loading ({@code [driver.test]})
  * @param pos where it was declared
  */
 public record Driver(
@@ -30,7 +31,14 @@ public record Driver(
         SortedMap<String, String> makeVariables,
         List<CargoCrate> cargo,
         long timeoutSeconds,
+        DriverTest test,
         SourcePos pos) {
+
+    public Driver(String name, String path, Language language, List<String> arches, List<String> requires,
+            List<String> dependsOn, SortedMap<String, String> makeVariables, List<CargoCrate> cargo, long timeoutSeconds,
+            SourcePos pos) {
+        this(name, path, language, arches, requires, dependsOn, makeVariables, cargo, timeoutSeconds, DriverTest.DEFAULT, pos);
+    }
 
     public Driver {
         Names.require("driver name", name);
@@ -44,6 +52,7 @@ public record Driver(
         if (timeoutSeconds < 0) {
             throw new IllegalArgumentException("timeout must not be negative");
         }
+        Objects.requireNonNull(test, "test");
         Objects.requireNonNull(pos, "pos");
     }
 }

@@ -18,12 +18,16 @@ import java.util.Optional;
  * @param pos where it was declared
  * @param symvers for SOURCE: build each tree's vmlinux and in-tree modules once, so its
  *     Module.symvers lets modpost check every symbol of the modules built against it
+ * @param boot for SOURCE: also build a bootable kernel image (and install the in-tree modules) in
+ *     that step, with the architecture's boot options turned on, so {@code kforge test} can boot it;
+ *     implies {@code symvers}
  */
 public record KernelSource(
-        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers) {
+        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers,
+        boolean boot) {
 
     public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
-        this(name, kind, path, config, fragments, pos, false);
+        this(name, kind, path, config, fragments, pos, false, false);
     }
 
     /** How kforge gets a tree to build against. */
@@ -43,5 +47,11 @@ public record KernelSource(
         Objects.requireNonNull(config, "config");
         fragments = List.copyOf(fragments);
         Objects.requireNonNull(pos, "pos");
+        symvers = symvers || boot;
+    }
+
+    /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */
+    public boolean bootable() {
+        return kind == Kind.DEBIAN || kind == Kind.SOURCE && boot;
     }
 }

@@ -25,9 +25,26 @@ public final class BuildPlan {
     private final SortedMap<String, String> tools;
     private final Map<String, Cell> cells;
     private final Map<String, Step> byId;
+    private final boolean withTests;
+    private final Map<String, Cell> tests;
+    private final List<Skip> untested;
 
     public BuildPlan(int format, List<Step> steps, List<Skip> skipped, SortedMap<String, Map<String, String>> kernels,
             SortedMap<String, String> tools, Map<String, Cell> cells) {
+        this(format, steps, skipped, kernels, tools, cells, false, Map.of(), List.of());
+    }
+
+    /**
+     * @param withTests whether the plan was made with tests (its JSON then lists the untested cells)
+     * @param tests TEST step id to the cell it tests
+     * @param untested built cells that are not tested, with the reason
+     */
+    public BuildPlan(int format, List<Step> steps, List<Skip> skipped, SortedMap<String, Map<String, String>> kernels,
+            SortedMap<String, String> tools, Map<String, Cell> cells, boolean withTests, Map<String, Cell> tests,
+            List<Skip> untested) {
+        this.withTests = withTests;
+        this.tests = Collections.unmodifiableMap(new LinkedHashMap<>(tests));
+        this.untested = List.copyOf(untested);
         this.format = format;
         this.steps = List.copyOf(steps);
         this.skipped = List.copyOf(skipped);
@@ -67,6 +84,26 @@ public final class BuildPlan {
     /** BUILD step id to the cell it builds. */
     public Map<String, Cell> cells() {
         return cells;
+    }
+
+    /** Whether TEST steps were planned (kforge test, build --test, plan --test). */
+    public boolean withTests() {
+        return withTests;
+    }
+
+    /** TEST step id to the cell it tests. */
+    public Map<String, Cell> tests() {
+        return tests;
+    }
+
+    /** The cell a TEST step tests. */
+    public Optional<Cell> testedCell(Step step) {
+        return Optional.ofNullable(tests.get(step.id()));
+    }
+
+    /** Built cells that are not tested, with the reason (their kernel cannot boot, no guest for the arch). */
+    public List<Skip> untested() {
+        return untested;
     }
 
     /** The step with this id. */
@@ -114,6 +151,14 @@ public final class BuildPlan {
             e.put("reason", s.reason());
             return e;
         }).toList());
+        if (withTests) {
+            m.put("untested", untested.stream().map(s -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("cell", s.cell().id());
+                e.put("reason", s.reason());
+                return e;
+            }).toList());
+        }
         return m;
     }
 }

@@ -1,6 +1,7 @@
 package dev.kforge.core.plan;
 
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Workspace;
@@ -19,6 +20,8 @@ import java.util.TreeMap;
  * @param files workspace-relative path to content digest, for config files and fragments
  * @param rust the Rust toolchain chosen per kernel, for kernels that build Rust drivers
  * @param sourceDateEpoch the build time tree steps record (SOURCE_DATE_EPOCH, else the last commit)
+ * @param tests whether to plan a TEST step for every built cell whose kernel can boot
+ * @param boot what tests boot (Debian kernel images, guest userland); {@link BootFacts#NONE} without tests
  */
 public record PlanInput(
         Workspace workspace,
@@ -26,7 +29,15 @@ public record PlanInput(
         SortedMap<String, String> tools,
         SortedMap<String, Digest> files,
         SortedMap<String, RustTools> rust,
-        long sourceDateEpoch) {
+        long sourceDateEpoch,
+        boolean tests,
+        BootFacts boot) {
+
+    /** A plan without tests. */
+    public PlanInput(Workspace workspace, SortedMap<String, KernelFacts> kernels, SortedMap<String, String> tools,
+            SortedMap<String, Digest> files, SortedMap<String, RustTools> rust, long sourceDateEpoch) {
+        this(workspace, kernels, tools, files, rust, sourceDateEpoch, false, BootFacts.NONE);
+    }
 
     public PlanInput {
         Objects.requireNonNull(workspace, "workspace");
@@ -34,5 +45,6 @@ public record PlanInput(
         tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
         files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
         rust = Collections.unmodifiableSortedMap(new TreeMap<>(rust));
+        Objects.requireNonNull(boot, "boot");
     }
 }

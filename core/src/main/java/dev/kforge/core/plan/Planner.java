@@ -40,11 +40,14 @@ public final class Planner {
     private final Catalog catalog;
     private final KernelStepPlanner kernelSteps;
     private final CompanionStepPlanner companionSteps;
+    private final TestStepPlanner testSteps;
 
-    public Planner(Catalog catalog, KernelStepPlanner kernelSteps, CompanionStepPlanner companionSteps) {
+    public Planner(Catalog catalog, KernelStepPlanner kernelSteps, CompanionStepPlanner companionSteps,
+            TestStepPlanner testSteps) {
         this.catalog = catalog;
         this.kernelSteps = kernelSteps;
         this.companionSteps = companionSteps;
+        this.testSteps = testSteps;
     }
 
     /** The union of the matrices' targets, sorted. */
@@ -59,7 +62,21 @@ public final class Planner {
 
     /** Programs whose identity the plan records: the kernel steps' tools, each target's compiler, the companions' tools. */
     public SortedSet<String> tools(Workspace ws) {
+        return tools(ws, false);
+    }
+
+    /** The tools of {@link #tools(Workspace)}, and with tests the emulator of every target architecture that can boot. */
+    public SortedSet<String> tools(Workspace ws, boolean tests) {
         SortedSet<String> tools = new TreeSet<>(kernelSteps.tools());
+        if (tests) {
+            for (Target t : targets(ws)) {
+                Architecture arch = catalog.requireArch(t.arch());
+                boolean bootable = ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false);
+                if (bootable && arch.boot().isPresent()) {
+                    tools.add(testSteps.emulator(arch));
+                }
+            }
+        }
         for (Target t : targets(ws)) {
             tools.add(kernelSteps.compilerProgram(catalog.requireArch(t.arch()), catalog.requireToolchain(t.toolchain())));
         }
@@ -77,6 +94,8 @@ public final class Planner {
         List<Driver> ordered = Matrix.dependencyOrder(ws);
         Map<String, Step> prepares = new HashMap<>();
         Map<String, Step> symversSteps = new HashMap<>();
+        Map<String, Cell> tests = new LinkedHashMap<>();
+        List<Skip> untested = new ArrayList<>();
         for (Target t : targets(ws)) {
             KernelSource kernel = ws.kernel(t.kernel()).orElseThrow();
             KernelFacts kernelFacts = in.kernels().get(t.kernel());
@@ -127,6 +146,16 @@ public final class Planner {
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
+                if (in.tests()) {
+                    Optional<String> why = untestable(in, kernel, arch);
+                    if (why.isPresent()) {
+                        untested.add(new Skip(cell, why.get()));
+                    } else {
+                        Step test = test(in, ws, cell, kernel, arch, d, build, prepare, symvers, built, steps);
+                        steps.put(test.id(), test);
+                        tests.put(test.id(), cell);
+                    }
+                }
                 for (CargoCrate c : d.cargo()) {
                     if (c.role() == CargoCrate.Role.TEST) {
                         Step test = companionSteps.test(d, c);
@@ -139,7 +168,94 @@ public final class Planner {
             }
         }
         skipped.sort(Comparator.naturalOrder());
-        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools(in, ws), cells);
+        untested.sort(Comparator.naturalOrder());
+        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools(in, ws), cells, in.tests(),
+                tests, untested);
+    }
+
+    /** The plan root of a Debian kernel's image package for one architecture: {@code NAME+ARCH.image}. */
+    public static String imageRoot(String kernel, String arch) {
+        return distroTree(kernel, arch) + ".image";
+    }
+
+    /** The plan root of the guest userland (a static busybox) for one architecture: {@code guest+ARCH}. */
+    public static String guestRoot(String arch) {
+        return "guest+" + arch;
+    }
+
+    /** The directory a bootable source kernel's SYMVERS step leaves its image and installed modules in, inside the tree. */
+    public static final String BOOT_DIR = ".kforge-boot";
+
+    /** Why a built cell cannot be tested: its kernel has no image, or QEMU or a guest is not to be had for its arch. */
+    private static Optional<String> untestable(PlanInput in, KernelSource kernel, Architecture arch) {
+        if (!kernel.bootable()) {
+            return Optional.of("kernel '" + kernel.name() + "' has no kernel image to boot (a headers tree); test against "
+                    + "debian = \"latest\" or a source kernel with boot = true");
+        }
+        if (arch.boot().isEmpty()) {
+            return Optional.of("kforge does not know how to boot " + arch.key() + " under QEMU");
+        }
+        for (String root : kernel.kind() == KernelSource.Kind.DEBIAN
+                ? List.of(imageRoot(kernel.name(), arch.key()), guestRoot(arch.key()))
+                : List.of(guestRoot(arch.key()))) {
+            String missing = in.boot().missing().get(root);
+            if (missing != null) {
+                return Optional.of(missing);
+            }
+            if (!in.boot().roots().containsKey(root)) {
+                throw new IllegalArgumentException("no boot facts for " + root);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A cell's TEST step: its kernel's image and modules, the guest, and the drivers to load, dependencies first. */
+    private Step test(PlanInput in, Workspace ws, Cell cell, KernelSource kernel, Architecture arch, Driver d, Step build,
+            Optional<Step> prepare, Optional<Step> symvers, Map<String, String> built, Map<String, Step> steps) {
+        dev.kforge.core.kernel.BootRoot guest = in.boot().roots().get(guestRoot(arch.key()));
+        String busybox = "${kernel:" + guestRoot(arch.key()) + "}/" + guest.file();
+        List<String> inputs = new ArrayList<>();
+        String image;
+        String modules;
+        if (kernel.kind() == KernelSource.Kind.DEBIAN) {
+            String root = imageRoot(kernel.name(), arch.key());
+            dev.kforge.core.kernel.BootRoot img = in.boot().roots().get(root);
+            image = "${kernel:" + root + "}/" + img.file();
+            modules = "${kernel:" + root + "}/" + img.modules();
+            inputs.add("${kernel:" + root + "}");
+        } else {
+            String boot = prepare.orElseThrow().attribute("tree") + "/" + BOOT_DIR;
+            String imageName = arch.boot().orElseThrow().image();
+            image = boot + "/" + imageName.substring(imageName.lastIndexOf('/') + 1);
+            modules = boot + "/lib/modules";
+            inputs.add(boot);
+        }
+        inputs.add("${kernel:" + guestRoot(arch.key()) + "}");
+        d.test().script().ifPresent(sc -> inputs.add("${workspace}/" + sc));
+        List<String> deps = new ArrayList<>(List.of(build.id()));
+        List<TestStepPlanner.Load> loads = new ArrayList<>();
+        java.util.Set<String> needed = new java.util.HashSet<>();
+        collectDependencies(ws, d, needed);
+        for (Driver dep : Matrix.dependencyOrder(ws)) {
+            if (needed.contains(dep.name())) {
+                Step depBuild = steps.get(built.get(dep.name()));
+                deps.add(depBuild.id());
+                loads.add(new TestStepPlanner.Load(dep.name(), depBuild.attribute("outDir"), dep.test().params()));
+            }
+        }
+        loads.add(new TestStepPlanner.Load(d.name(), build.attribute("outDir"), d.test().params()));
+        prepare.ifPresent(p -> deps.add(p.id()));
+        symvers.ifPresent(sv -> deps.add(sv.id()));
+        return testSteps.test(new TestStepPlanner.TestRequest(cell, arch, image, modules, busybox, loads,
+                d.test().script().map(sc -> "${workspace}/" + sc), d.test().timeoutSeconds(), deps, inputs));
+    }
+
+    private static void collectDependencies(Workspace ws, Driver d, java.util.Set<String> acc) {
+        for (String dep : d.dependsOn()) {
+            if (acc.add(dep)) {
+                collectDependencies(ws, ws.driver(dep).orElseThrow(), acc);
+            }
+        }
     }
 
     private static SortedMap<String, Map<String, String>> kernels(PlanInput in) {
@@ -149,6 +265,13 @@ public final class Planner {
             // Each tree of a distribution kernel is a kernel root of its own: steps key on its identity.
             f.arches().forEach((arch, a) -> kernels.put(distroTree(f.name(), arch), kernelEntry(a)));
         }
+        // What tests boot: image packages and guest userland, keyed by their package digests.
+        in.boot().roots().forEach((name, root) -> {
+            Map<String, String> k = new TreeMap<>(root.facts());
+            k.put("kind", root.kind());
+            k.put("identity", root.identity().hex());
+            kernels.put(name, k);
+        });
         return kernels;
     }
 
@@ -177,7 +300,7 @@ public final class Planner {
 
     private SortedMap<String, String> tools(PlanInput in, Workspace ws) {
         SortedMap<String, String> tools = new TreeMap<>();
-        for (String tool : tools(ws)) {
+        for (String tool : tools(ws, in.tests())) {
             tools.put(tool, in.tools().getOrDefault(tool, "not found"));
         }
         for (RustTools r : in.rust().values()) {
@@ -205,6 +328,9 @@ public final class Planner {
         rustTools.ifPresent(r -> key.add(r.rustc()).add(r.rustcVersion()).add(r.bindgen()).add(r.bindgenVersion())
                 .add(r.rustLibSrc()));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
+        if (kernel.boot()) {
+            key.add("boot").addStrings(arch.boot().map(Architecture.Boot::config).orElse(List.of()));
+        }
         key.addStrings(kernel.fragments());
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
         String variant = arch.key() + "-" + tc.key() + (rust ? "-rust" : "");

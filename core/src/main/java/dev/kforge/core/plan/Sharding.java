@@ -26,6 +26,8 @@ public final class Sharding {
     /** vmlinux and the in-tree modules of a small config, once per tree. */
     static final int SYMVERS_COST = 90;
     static final int CARGO_COST = 2;
+    /** Boot, load and unload under QEMU (TCG; less with KVM). */
+    static final int TEST_COST = 5;
 
     private Sharding() {}
 
@@ -127,8 +129,8 @@ public final class Sharding {
             return "cargo-test";
         }
         Step build = s;
-        if (s.kind() == Step.Kind.CARGO_TOOL) {
-            build = byId.get(s.deps().get(0));
+        if (s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST) {
+            build = byId.get(s.deps().get(0)); // the cell's build step comes first
         }
         return build.attributes().getOrDefault("tree", s.id());
     }
@@ -169,6 +171,7 @@ public final class Sharding {
             case SYMVERS -> SYMVERS_COST;
             case BUILD -> BUILD_COST;
             case CARGO_TEST, CARGO_TOOL -> CARGO_COST;
+            case TEST -> TEST_COST;
         };
     }
 

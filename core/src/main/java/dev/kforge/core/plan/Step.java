@@ -49,7 +49,12 @@ public record Step(
         /** Run a driver's test crate with cargo test on the host. */
         CARGO_TEST,
         /** Cross-build a driver's userspace tool crate for one cell's architecture. */
-        CARGO_TOOL;
+        CARGO_TOOL,
+        /**
+         * Boot one cell's kernel under QEMU with an initramfs holding its modules (and those they
+         * need), load them, run the driver's test script, unload them, and judge the guest's console.
+         */
+        TEST;
 
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

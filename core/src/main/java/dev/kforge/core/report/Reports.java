@@ -35,7 +35,17 @@ public final class Reports {
         summary.put("companions", counts(run.companions()));
         summary.put("trees", counts(run.prepares()));
         summary.put("symbolsUnchecked", run.unchecked().size());
+        if (!run.tests().isEmpty()) {
+            Map<String, Object> tests = new TreeMap<>();
+            for (String k : TEST_KEYS) {
+                tests.put(k, run.countTests(k));
+            }
+            tests.put("tests", run.tests().size());
+            summary.put("tests", tests);
+        }
         m.put("summary", summary);
+        Map<String, TestReport> testsByCell = new java.util.HashMap<>();
+        run.tests().forEach(t -> testsByCell.put(t.cell().id(), t));
         List<Object> cells = new ArrayList<>();
         for (CellReport c : run.cells()) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -52,6 +62,18 @@ public final class Reports {
             e.put("symbols", c.symbols());
             e.put("warnings", c.warnings());
             e.put("diagnostics", c.diagnostics().stream().map(Reports::diagnostic).toList());
+            TestReport t = testsByCell.get(c.cell().id());
+            if (t != null) {
+                Map<String, Object> te = new LinkedHashMap<>();
+                te.put("status", t.key());
+                te.put("durationMs", t.duration().toMillis());
+                te.put("message", t.message());
+                te.put("log", t.log());
+                te.put("error", t.error());
+                te.put("problems", t.problems().stream().map(Reports::diagnostic).toList());
+                te.put("kernelMessages", t.kernelMessages());
+                e.put("test", te);
+            }
             cells.add(e);
         }
         m.put("cells", cells);
@@ -59,6 +81,9 @@ public final class Reports {
         m.put("companions", steps(run.companions()));
         return CanonicalJson.write(m);
     }
+
+    /** Test statuses as reports name them. */
+    public static final List<String> TEST_KEYS = List.of("passed", "cached", "failed", "timed-out", "skipped", "cancelled");
 
     private static Map<String, Object> counts(List<StepResult> results) {
         Map<String, Object> m = new TreeMap<>();
@@ -161,7 +186,8 @@ public final class Reports {
     }
 
     /**
-     * JUnit XML: one testcase per cell (classname = driver, name = target), per tree preparation
+     * JUnit XML: one testcase per cell (classname = driver, name = target), per test (classname =
+     * DRIVER.test, the guest's console in a failure's body), per tree preparation
      * (classname = kernel-tree) and per cargo companion (classname = cargo). A step the build
      * refused is a {@code failure}; one stopped by a timeout, the environment or a bug in kforge is
      * an {@code error}; the suite's counts are computed from the same testcases.
@@ -175,6 +201,17 @@ public final class Reports {
                     .reduce("", String::concat);
             cases.add(new JunitCase(c.cell().driver(), c.cell().target().id(), c.duration(), c.status(), c.error(),
                     c.message(), body, props));
+        }
+        for (TestReport t : run.tests()) {
+            StringBuilder body = new StringBuilder();
+            t.problems().forEach(p -> body.append(p.format()).append('\n'));
+            if (t.failed() && !t.kernelMessages().isEmpty()) {
+                List<String> lines = List.of(t.kernelMessages().split("\n"));
+                body.append("\nguest console (").append(t.log()).append("), from /init on:\n");
+                lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(l -> body.append(l).append('\n'));
+            }
+            cases.add(new JunitCase(t.cell().driver() + ".test", t.cell().target().id(), t.duration(), t.status(), t.error(),
+                    t.message(), body.toString(), ""));
         }
         for (StepResult p : run.prepares()) {
             cases.add(JunitCase.of("kernel-tree", p));

@@ -13,11 +13,18 @@ import java.util.Objects;
  * @param prepares the tree steps' results
  * @param companions the cargo companion steps' results (test and tool crates)
  * @param environmentFailure whether some step failed for want of a tool, a disk or a permission
+ * @param tests one entry per built cell when the run tested (kforge test, build --test), sorted by cell; empty otherwise
  */
 public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions,
-        boolean environmentFailure) {
+        boolean environmentFailure, List<TestReport> tests) {
+
+    public RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions,
+            boolean environmentFailure) {
+        this(planHash, cells, prepares, companions, environmentFailure, List.of());
+    }
 
     public RunReport {
+        tests = List.copyOf(tests);
         Objects.requireNonNull(planHash, "planHash");
         cells = List.copyOf(cells);
         prepares = List.copyOf(prepares);
@@ -28,10 +35,16 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
         return cells.stream().filter(c -> c.status() == status).count();
     }
 
-    /** Every step that failed, timed out or was cancelled: cells, tree preparations and cargo companions. */
+    /** Every step that failed, timed out or was cancelled: cells, tree preparations, cargo companions and tests. */
     public long failedSteps() {
         return cells.stream().filter(CellReport::failed).count() + prepares.stream().filter(p -> p.status().failed()).count()
-                + companions.stream().filter(c -> c.status().failed()).count();
+                + companions.stream().filter(c -> c.status().failed()).count()
+                + tests.stream().filter(TestReport::failed).count();
+    }
+
+    /** Tests whose status has this key (passed, cached, failed, timed-out, skipped, cancelled). */
+    public long countTests(String key) {
+        return tests.stream().filter(t -> t.key().equals(key)).count();
     }
 
     /**

@@ -23,6 +23,7 @@ import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.CellReport;
 import dev.kforge.core.report.Reports;
 import dev.kforge.core.report.RunReport;
+import dev.kforge.core.report.TestReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,9 +80,14 @@ public final class BuildService {
         List<CellReport> cells = new ArrayList<>();
         List<StepResult> prepares = new ArrayList<>();
         List<StepResult> companions = new ArrayList<>();
+        List<TestReport> tests = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             StepResult r = results.get(i);
+            if (s.kind() == Step.Kind.TEST) {
+                tests.add(testReport(plan, planned, s, r));
+                continue;
+            }
             if (s.kind().isTree()) {
                 prepares.add(r);
                 continue;
@@ -104,10 +110,29 @@ public final class BuildService {
             }
         }
         cells.sort(Comparator.comparing(CellReport::cell));
+        for (Skip skip : plan.untested()) {
+            if (reportSkips && (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.matcher(skip.cell().id()).matches()))) {
+                tests.add(TestReport.skipped(skip.cell(), skip.reason()));
+            }
+        }
+        tests.sort(Comparator.comparing(TestReport::cell));
         boolean environment = results.stream().anyMatch(r -> "ENVIRONMENT".equals(r.details().get("failure")));
-        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment);
+        RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment, tests);
         writeReports(planned, report, request);
         return report;
+    }
+
+    private static TestReport testReport(BuildPlan plan, Planned planned, Step s, StepResult r) {
+        dev.kforge.core.model.Cell cell = plan.testedCell(s).orElseThrow();
+        String log = "";
+        if (r.status() != StepStatus.SKIPPED && r.status() != StepStatus.CANCELLED) {
+            String testLog = s.attribute("testLog");
+            log = testLog.startsWith("${out}/") ? testLog.substring("${out}/".length()) : testLog;
+        }
+        String message = r.status() == StepStatus.SKIPPED ? "not tested: " + r.message().replaceFirst("^not built: ", "")
+                : r.message();
+        return new TestReport(cell, r.status(), r.duration(), message, r.diagnostics(), log, RunReport.error(r),
+                r.details().getOrDefault("kernelMessages", ""));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.kforge.core.service;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelInspector;
@@ -72,8 +73,17 @@ public final class PlanService {
         return new ManifestLoader(catalog).load(manifest, displayName);
     }
 
-    /** Loads the manifest, reads the kernels it names and the tools it needs, and plans. */
+    /** Loads the manifest, reads the kernels it names and the tools it needs, and plans (without tests). */
     public Planned plan(Path manifest, String displayName) {
+        return plan(manifest, displayName, false);
+    }
+
+    /**
+     * Loads the manifest, reads the kernels it names and the tools it needs, and plans; with
+     * {@code tests}, also what the tests boot (Debian kernel images and guest userland, fetched when
+     * not cached) and a TEST step for every built cell whose kernel can boot.
+     */
+    public Planned plan(Path manifest, String displayName, boolean tests) {
         Workspace ws = load(manifest, displayName);
         Path root = manifest.toAbsolutePath().normalize().getParent();
         Set<String> used = new LinkedHashSet<>();
@@ -110,7 +120,8 @@ public final class PlanService {
             }
         }
         SortedMap<String, String> identities = new TreeMap<>();
-        planner.tools(ws).parallelStream().forEach(t -> {
+        BootFacts boot = tests ? bootFacts(ws, facts, dirs) : BootFacts.NONE;
+        planner.tools(ws, tests).parallelStream().forEach(t -> {
             String v = tools.version(t).orElse("not found");
             synchronized (identities) {
                 identities.put(t, v);
@@ -123,7 +134,7 @@ public final class PlanService {
                     "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
                             + String.join("\n  ", sel.candidates()), sel.hint())));
         }
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root)));
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root), tests, boot));
         return new Planned(ws, root, plan, dirs);
     }
 
@@ -153,6 +164,46 @@ public final class PlanService {
         String version = arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
         return new KernelFacts(k.name(), KernelSource.Kind.DEBIAN, version, id.digest(), Optional.empty(), Optional.empty(),
                 Optional.empty(), new java.util.TreeSet<>(), new TreeMap<>(), arches, missing, new TreeMap<>());
+    }
+
+    /**
+     * What the tests of the matrix boot: for each bootable target, the Debian kernel's image package
+     * (a source kernel builds its own image) and the guest's busybox for its architecture, each
+     * registered as a plan root; what cannot be had is recorded with the reason.
+     */
+    private BootFacts bootFacts(Workspace ws, SortedMap<String, KernelFacts> facts, Map<String, Path> dirs) {
+        SortedMap<String, dev.kforge.core.kernel.BootRoot> roots = new TreeMap<>();
+        SortedMap<String, String> missing = new TreeMap<>();
+        for (var t : Planner.targets(ws)) {
+            KernelSource k = ws.kernel(t.kernel()).orElseThrow();
+            var arch = catalog.requireArch(t.arch());
+            if (!k.bootable() || arch.boot().isEmpty()) {
+                continue;
+            }
+            if (k.kind() == KernelSource.Kind.DEBIAN) {
+                if (facts.get(k.name()).missingArches().containsKey(arch.key())) {
+                    continue; // no port: its cells are skipped
+                }
+                String name = Planner.imageRoot(k.name(), arch.key());
+                if (!roots.containsKey(name)) {
+                    var image = distros.image(k, arch);
+                    roots.put(name, image);
+                    dirs.put(name, image.dir());
+                }
+            }
+            String guest = Planner.guestRoot(arch.key());
+            if (!roots.containsKey(guest) && !missing.containsKey(guest)) {
+                Optional<String> why = distros.noBusybox(arch);
+                if (why.isPresent()) {
+                    missing.put(guest, why.get());
+                } else {
+                    var busybox = distros.busybox(arch);
+                    roots.put(guest, busybox);
+                    dirs.put(guest, busybox.dir());
+                }
+            }
+        }
+        return new BootFacts(roots, missing);
     }
 
     /** SOURCE_DATE_EPOCH when set, else the workspace's last commit time, else 0. */

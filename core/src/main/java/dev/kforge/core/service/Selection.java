@@ -18,7 +18,7 @@ public final class Selection {
 
     private Selection() {}
 
-    /** Selects the build steps whose cell matches one of {@code patterns}, with everything they depend on. */
+    /** Selects the build (and test) steps whose cell matches one of {@code patterns}, with everything they depend on. */
     public static List<Step> select(BuildPlan plan, List<String> patterns) {
         if (patterns.isEmpty()) {
             return plan.steps();
@@ -26,7 +26,7 @@ public final class Selection {
         List<Pattern> regexes = patterns.stream().map(Selection::glob).toList();
         Set<String> wanted = new LinkedHashSet<>();
         for (Step s : plan.steps()) {
-            plan.cellOf(s).filter(c -> regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
+            plan.cellOf(s).or(() -> plan.testedCell(s)).filter(c -> regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
                     .ifPresent(c -> closure(plan, s, wanted));
         }
         if (wanted.isEmpty()) {

@@ -1,0 +1,167 @@
+package dev.kforge.qemu;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Runs TEST steps: puts the modules in load order, packs the initramfs, boots QEMU in its own
+ * process group under the test's timeout (killed with every child when it passes, or on Ctrl-C),
+ * writes the guest's console to the cell's test.log (whole, by rename) and judges it.
+ */
+public final class QemuStepExecutor implements StepExecutor {
+
+    private final Roots roots;
+    private final ProcessRunner runner;
+    private final Optional<Duration> stepTimeout;
+    private final Accelerator accelerator;
+
+    /**
+     * @param stepTimeout --step-timeout: a test's own timeout applies too, the tighter wins
+     */
+    public QemuStepExecutor(Roots roots, ProcessRunner runner, Optional<Duration> stepTimeout, Accelerator accelerator) {
+        this.roots = roots;
+        this.runner = runner;
+        this.stepTimeout = stepTimeout;
+        this.accelerator = accelerator;
+    }
+
+    @Override
+    public StepResult execute(Step step) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            return run(step, start);
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
+        }
+    }
+
+    private StepResult run(Step step, long start) throws IOException, InterruptedException {
+        Path log = roots.path(step.attribute("testLog"));
+        List<GuestModules.DriverModules> drivers = new ArrayList<>();
+        for (String d : step.attribute("load").split(",")) {
+            drivers.add(new GuestModules.DriverModules(d, roots.path(step.attribute("load." + d + ".dir")),
+                    step.attribute("load." + d + ".params")));
+        }
+        Path kernelModules = roots.path(step.attribute("kernelModules"));
+        List<GuestModules.Module> modules;
+        try {
+            modules = GuestModules.resolve(drivers, Optional.of(kernelModules).filter(Files::isDirectory));
+        } catch (GuestModules.Refused e) {
+            return result(step, StepStatus.FAILED, start, e.getMessage(), List.of(), Map.of());
+        }
+        Path initramfs = roots.path(step.attribute("initramfs"));
+        Optional<String> script = Optional.ofNullable(step.attributes().get("script")).map(roots::path)
+                .map(p -> "/kforge/test/" + p.getFileName());
+        writeInitramfs(step, modules, script, initramfs);
+
+        long timeoutSeconds = Long.parseLong(step.attribute("timeoutSeconds"));
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        if (stepTimeout.isPresent() && stepTimeout.get().compareTo(timeout) < 0) {
+            timeout = stepTimeout.get();
+        }
+        List<String> argv = commandLine(step, roots, accelerator);
+        Files.createDirectories(log.getParent());
+        Path console = log.resolveSibling("." + log.getFileName() + ".tmp");
+        Files.deleteIfExists(console);
+        ProcessResult r;
+        try {
+            r = runner.run(new ProcessSpec(argv, new TreeMap<>(), roots.path(step.cwd()), Optional.of(console), Optional.of(timeout)));
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": cannot run " + argv.get(0) + ": " + e.getMessage(),
+                    "install QEMU (scripts/install-deps installs qemu-system-x86, qemu-system-arm, qemu-system-misc)");
+        }
+        String text = Files.isRegularFile(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
+        if (r.exitCode() == 127 || text.contains("Could not access KVM kernel module") && !r.timedOut()) {
+            Files.deleteIfExists(console);
+            throw KforgeException.environment(step.id() + ": " + argv.get(0) + " did not start: " + lastLine(text),
+                    "kforge doctor checks QEMU; install the package that provides " + argv.get(0));
+        }
+        List<String> names = modules.stream().map(GuestModules.Module::name).toList();
+        Verdict v = Verdict.judge(text, names, script.isPresent(), r.timedOut(), timeout.toSeconds());
+        Files.move(console, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        List<Diagnostic> diagnostics = v.problems().stream()
+                .map(p -> new Diagnostic(Diagnostic.Severity.ERROR, "test.log", p.line(), 0, p.message())).toList();
+        Map<String, String> details = new TreeMap<>();
+        details.put("log", log.toString());
+        details.put("accel", accelerator.choose(step.attribute("arch")));
+        details.put("modules", String.join(",", names));
+        details.put("kernelMessages", String.join("\n", tail(v.kernelMessages(), 200)));
+        StepStatus status = v.passed() ? StepStatus.BUILT : r.timedOut() ? StepStatus.TIMED_OUT : StepStatus.FAILED;
+        return result(step, status, start, v.message(), diagnostics, details);
+    }
+
+    /** The QEMU command line of a TEST step, resolved for this machine (the accelerator chosen). */
+    public static List<String> commandLine(Step step, Roots roots, Accelerator accelerator) {
+        List<String> argv = new ArrayList<>();
+        for (String a : step.commands().get(0)) {
+            argv.add(roots.resolve(a.replace(QemuStepPlanner.ACCEL, accelerator.choose(step.attribute("arch")))));
+        }
+        return argv;
+    }
+
+    private void writeInitramfs(Step step, List<GuestModules.Module> modules, Optional<String> script, Path target)
+            throws IOException {
+        Initramfs fs = new Initramfs();
+        for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "kforge", "kforge/modules")) {
+            fs.dir(d);
+        }
+        fs.charDevice("dev/console", 5, 1);
+        fs.file("bin/busybox", roots.path(step.attribute("busybox")), true);
+        for (String applet : GuestInit.APPLETS) {
+            fs.symlink("bin/" + applet, "busybox");
+        }
+        List<GuestInit.Module> load = new ArrayList<>();
+        int i = 0;
+        for (GuestModules.Module m : modules) {
+            String file = String.format(java.util.Locale.ROOT, "kforge/modules/%02d-%s.ko", i++, m.name());
+            fs.file(file, m.file(), false);
+            load.add(new GuestInit.Module(m.name(), "/" + file, m.params()));
+        }
+        if (script.isPresent()) {
+            fs.file(script.get().substring(1), roots.path(step.attribute("script")), true);
+        }
+        fs.file("init", GuestInit.script(load, script).getBytes(StandardCharsets.UTF_8), true);
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), ".initramfs", ".tmp");
+        try {
+            Files.write(tmp, fs.toGzip());
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static StepResult result(Step step, StepStatus status, long start, String message, List<Diagnostic> diagnostics,
+            Map<String, String> details) {
+        return new StepResult(step.id(), status, Duration.ofNanos(System.nanoTime() - start), message, diagnostics,
+                new TreeMap<>(details));
+    }
+
+    private static List<String> tail(List<String> lines, int n) {
+        return lines.size() <= n ? lines : lines.subList(lines.size() - n, lines.size());
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\n");
+        return lines.length == 0 ? "" : lines[lines.length - 1];
+    }
+}

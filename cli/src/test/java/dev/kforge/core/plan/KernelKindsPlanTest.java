@@ -111,4 +111,52 @@ class KernelKindsPlanTest {
         assertThat(plan.step("symvers/plain/x86_64-gcc")).isEmpty();
         assertThat(plan.step("build/a/plain/x86_64-gcc").orElseThrow().commands().get(3)).contains("KBUILD_MODPOST_WARN=1");
     }
+    static dev.kforge.core.kernel.BootRoot root(String kind, String file, String modules, String seed) {
+        return new dev.kforge.core.kernel.BootRoot(kind, Path.of("/cache/" + seed), file, modules, Digest.of(seed),
+                new TreeMap<>(Map.of("package:" + seed, "1 sha256:" + Digest.of(seed).hex())));
+    }
+
+    /** With tests: one TEST step per built cell, after its build and its dependencies' builds, keyed by the boot roots. */
+    @Test
+    void testsAreStepsPerBuiltCellWithTheirBootRootsAndTheUntestableNamed() {
+        Workspace ws = workspace("[[kernel]]\nname = \"bookworm\"\ndebian = \"latest\"\n"
+                + "[[kernel]]\nname = \"host\"\nheaders = \"/usr/src/linux-headers-x\"\n", "\"arm64\", \"armhf\"");
+        var arches = new TreeMap<String, KernelFacts>(Map.of("arm64", headers("bookworm", "arm64", "6.1.0-56-arm64"),
+                "armhf", headers("bookworm", "armhf", "6.1.0-56-armmp")));
+        var kernels = new TreeMap<String, KernelFacts>();
+        kernels.put("bookworm", new KernelFacts("bookworm", KernelSource.Kind.DEBIAN, "6.1.192", Digest.of("d"), Optional.empty(),
+                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>(), arches, new TreeMap<>(), new TreeMap<>()));
+        kernels.put("host", headers("host", "arm64", "6.1.0-56-arm64"));
+        var roots = new TreeMap<String, dev.kforge.core.kernel.BootRoot>();
+        roots.put("bookworm+arm64.image", root("image", "boot/vmlinuz-6.1.0-56-arm64", "lib/modules", "img-arm64"));
+        roots.put("bookworm+armhf.image", root("image", "boot/vmlinuz-6.1.0-56-armmp", "lib/modules", "img-armhf"));
+        roots.put("guest+arm64", root("guest", "bin/busybox", "", "bb-arm64"));
+        var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>(Map.of("guest+armhf", "no busybox here")));
+        PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, true, boot);
+        BuildPlan plan = TestPlanners.planner().plan(in);
+
+        Step t = plan.step("test/b/bookworm/arm64-gcc").orElseThrow();
+        assertThat(t.kind()).isEqualTo(Step.Kind.TEST);
+        assertThat(t.deps()).containsExactly("build/b/bookworm/arm64-gcc", "build/a/bookworm/arm64-gcc");
+        assertThat(t.commands().get(0)).startsWith("qemu-system-aarch64", "-M", "virt", "-cpu", "max")
+                .contains("${kernel:bookworm+arm64.image}/boot/vmlinuz-6.1.0-56-arm64", "-accel", "${accel}")
+                .anyMatch(a -> a.startsWith("console=ttyAMA0"));
+        assertThat(t.attributes()).containsEntry("load", "a,b").containsEntry("timeoutSeconds", "120")
+                .containsEntry("kernelModules", "${kernel:bookworm+arm64.image}/lib/modules")
+                .containsEntry("busybox", "${kernel:guest+arm64}/bin/busybox")
+                .containsEntry("testLog", "${out}/bookworm/arm64-gcc/b/test.log");
+        assertThat(plan.testedCell(t).orElseThrow().id()).isEqualTo("b/bookworm/arm64-gcc");
+        assertThat(plan.kernels().get("bookworm+arm64.image")).containsEntry("kind", "image")
+                .containsEntry("identity", Digest.of("img-arm64").hex());
+        assertThat(plan.tools()).containsKeys("qemu-system-aarch64", "qemu-system-arm");
+        assertThat(plan.untested()).extracting(s -> s.cell().id() + ": " + s.reason())
+                .contains("a/bookworm/armhf-gcc: no busybox here")
+                .anyMatch(u -> u.startsWith("a/host/arm64-gcc: kernel 'host' has no kernel image to boot"));
+        assertThat(plan.steps()).filteredOn(s -> s.kind() == Step.Kind.TEST).hasSize(2);
+        // A plan is a value: the same input, the same bytes; without tests, no trace of them.
+        assertThat(TestPlanners.planner().plan(in).planHash()).isEqualTo(plan.planHash());
+        BuildPlan plain = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
+        assertThat(plain.steps()).noneMatch(s -> s.kind() == Step.Kind.TEST);
+        assertThat(dev.kforge.core.json.CanonicalJson.write(plain.toTree())).doesNotContain("untested").doesNotContain("qemu");
+    }
 }

@@ -133,6 +133,8 @@ final class GuestModules {
 
     private static List<String> depends(Elf elf) {
         String d = elf.modinfo().getOrDefault("depends", "");
-        return d.isBlank() ? List.of() : List.of(d.strip().split(","));
+        // modpost writes the names as files have them (crc-itu-t); the kernel knows them with underscores.
+        return d.isBlank() ? List.of() : java.util.Arrays.stream(d.strip().split(",")).map(n -> n.strip().replace('-', '_'))
+                .filter(n -> !n.isEmpty()).toList();
     }
 }

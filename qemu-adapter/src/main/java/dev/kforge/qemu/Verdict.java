@@ -92,8 +92,11 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                     if (p.length == 2 && p[1].equals("0")) {
                         loadedOk.add(p[0]);
                     } else {
+                        // What the kernel and insmod said, without the taint notices every out-of-tree module gets.
                         String said = lastLoadLines.stream().filter(l -> !l.isBlank()).map(String::strip)
-                                .reduce((a, b) -> a + "; " + b).orElse("");
+                                .filter(l -> !l.contains("loading out-of-tree module taints kernel")
+                                        && !l.contains("module verification failed"))
+                                .distinct().reduce((a, b) -> a + "; " + b).orElse("");
                         problems.add(new Problem(i + 1, "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"
                                 + (said.isEmpty() ? "" : ": " + said)));
                     }

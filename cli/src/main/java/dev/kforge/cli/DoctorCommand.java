@@ -86,8 +86,13 @@ final class DoctorCommand implements Callable<Integer> {
         for (String key : new TreeSet<>(targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
             Target t = targets.stream().filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key)).findFirst().orElseThrow();
             out.println("target " + t.id());
-            problems += print(out, doctor.target(Catalog.builtIn().requireArch(t.arch()),
+            var arch = Catalog.builtIn().requireArch(t.arch());
+            List<Doctor.Check> checks = new java.util.ArrayList<>(doctor.target(arch,
                     Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
+            if (ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false) && arch.boot().isPresent()) {
+                checks.add(doctor.qemu(arch));
+            }
+            problems += print(out, checks);
         }
         for (String k : service.plans().planner().rustKernels(ws, facts)) {
             RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache())

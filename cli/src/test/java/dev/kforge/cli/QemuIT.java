@@ -256,6 +256,47 @@ class QemuIT {
         assertThat((String) t.get("kernelMessages")).contains("kforge-hello: init, greeting 7");
     }
 
+    /** SIGTERM to a kforge whose guest hangs: kforge exits 143 within 5 s, QEMU with it, and no console is left half-written. */
+    @Test
+    void sigtermWhileAGuestRunsLeavesNoQemuBehind() throws Exception {
+        Path ws = dir.resolve("term");
+        new TestWorkspace(ws).write("drivers/hang/Kbuild", "obj-m += hang.o\n").write("drivers/hang/hang.c", HANG)
+                .manifest("""
+                        [[kernel]]
+                        name = "bookworm"
+                        debian = "latest"
+                        [[driver]]
+                        name = "hang"
+                        path = "drivers/hang"
+                        [driver.test]
+                        timeout = 600
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "test").directory(ws.toFile())
+                .redirectErrorStream(true).redirectOutput(ws.resolve("kforge.log").toFile());
+        pb.environment().put("CI", "true");
+        pb.environment().put("KFORGE_CACHE_DIR", ItSupport.itCache().toString());
+        Process p = pb.start();
+        List<ProcessHandle> seen = List.of();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && seen.stream().noneMatch(h -> h.info().commandLine().orElse("").contains("qemu-system"))) {
+            seen = p.descendants().toList();
+            Thread.sleep(100);
+        }
+        assertThat(seen).as(Files.readString(ws.resolve("kforge.log")))
+                .anyMatch(h -> h.info().commandLine().orElse("").contains("qemu-system"));
+        Thread.sleep(2000); // the guest is booting or sleeping in insmod
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("exits within 5 s").isTrue();
+        assertThat(p.exitValue()).isEqualTo(143);
+        for (ProcessHandle h : seen) {
+            assertThat(ReliabilityIT.running(h.pid())).as("process %d (%s) is gone", h.pid(), h.info().commandLine().orElse("?"))
+                    .isFalse();
+        }
+        ReliabilityIT.assertNoTemporaries(ws.resolve("out"));
+    }
+
     @Test
     void explainPrintsTheQemuCommandLine() {
         ItSupport.Run explain = kforge(dir, "explain", "--test", "--only-cell", "hello/bookworm/x86_64-gcc");

@@ -82,6 +82,20 @@ public final class Doctor {
         return out;
     }
 
+    /** The emulator kforge test boots an architecture's kernels with, and the Debian package that has it. */
+    public Check qemu(Architecture arch) throws InterruptedException {
+        String system = arch.boot().orElseThrow().qemuSystem();
+        String pkg = switch (system) {
+            case "qemu-system-x86_64", "qemu-system-i386" -> "qemu-system-x86";
+            case "qemu-system-aarch64", "qemu-system-arm" -> "qemu-system-arm";
+            case "qemu-system-ppc64" -> "qemu-system-ppc";
+            case "qemu-system-s390x" -> "qemu-system-s390x";
+            default -> "qemu-system-misc";
+        };
+        Check c = program(system, pkg);
+        return new Check(c.subject() + " (kforge test)", c.ok(), c.detail(), c.fix());
+    }
+
     Check program(String name, String pkg) throws InterruptedException {
         Optional<String> v = capture(List.of(name, "--version"));
         return v.map(s -> new Check(name, true, s.lines().findFirst().orElse(""), ""))

@@ -144,6 +144,14 @@ final class TreePreparer {
         java.util.TreeMap<String, Long> files = new java.util.TreeMap<>();
         Files.walkFileTree(tree, new java.nio.file.SimpleFileVisitor<>() {
             @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+                // A bootable kernel's image and installed modules (the SYMVERS step's) are not the tree's own either.
+                String name = d.getFileName().toString();
+                return d.getParent() != null && d.getParent().equals(tree) && name.startsWith(dev.kforge.core.plan.Planner.BOOT_DIR)
+                        ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
             public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
                 // The markers, and the Module.symvers a SYMVERS step adds, are not the tree's own files.
                 String name = p.getFileName().toString();

@@ -82,6 +82,15 @@ public final class QemuStepExecutor implements StepExecutor {
         Files.createDirectories(log.getParent());
         Path console = log.resolveSibling("." + log.getFileName() + ".tmp");
         Files.deleteIfExists(console);
+        try {
+            return boot(step, start, argv, console, log, timeout, modules, script);
+        } finally {
+            Files.deleteIfExists(console); // interrupted or failed to start: no half-written console stays behind
+        }
+    }
+
+    private StepResult boot(Step step, long start, List<String> argv, Path console, Path log, Duration timeout,
+            List<GuestModules.Module> modules, Optional<String> script) throws IOException, InterruptedException {
         ProcessResult r;
         try {
             r = runner.run(new ProcessSpec(argv, new TreeMap<>(), roots.path(step.cwd()), Optional.of(console), Optional.of(timeout)));
@@ -91,7 +100,6 @@ public final class QemuStepExecutor implements StepExecutor {
         }
         String text = Files.isRegularFile(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
         if (r.exitCode() == 127 || text.contains("Could not access KVM kernel module") && !r.timedOut()) {
-            Files.deleteIfExists(console);
             throw KforgeException.environment(step.id() + ": " + argv.get(0) + " did not start: " + lastLine(text),
                     "kforge doctor checks QEMU; install the package that provides " + argv.get(0));
         }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-//! rust_hello: a minimal Rust kernel module (kernel 6.1 module! syntax).
+//! rust_hello: a minimal Rust kernel module, for the Rust API of 6.1 and of 6.12 and later
+//! (Kbuild passes `--cfg kforge_rust_6_12` from 6.12 on).
 
 use kernel::prelude::*;
 
+#[cfg(not(kforge_rust_6_12))]
 module! {
     type: RustHello,
     name: b"rust_hello",
@@ -11,15 +13,37 @@ module! {
     license: b"GPL",
 }
 
+#[cfg(kforge_rust_6_12)]
+module! {
+    type: RustHello,
+    name: "rust_hello",
+    author: "kforge",
+    description: "kforge example: minimal Rust module",
+    license: "GPL",
+}
+
 struct RustHello {
+    #[cfg(not(kforge_rust_6_12))]
     numbers: Vec<i32>,
+    #[cfg(kforge_rust_6_12)]
+    numbers: KVec<i32>,
 }
 
 impl kernel::Module for RustHello {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("rust_hello: init\n");
-        let mut numbers = Vec::new();
-        numbers.try_push(42)?;
+        #[cfg(not(kforge_rust_6_12))]
+        let numbers = {
+            let mut numbers = Vec::new();
+            numbers.try_push(42)?;
+            numbers
+        };
+        #[cfg(kforge_rust_6_12)]
+        let numbers = {
+            let mut numbers = KVec::new();
+            numbers.push(42, GFP_KERNEL)?;
+            numbers
+        };
         Ok(RustHello { numbers })
     }
 }

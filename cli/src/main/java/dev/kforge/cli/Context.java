@@ -91,6 +91,11 @@ final class Context {
         return new DebianHeaders(cache, runner, new KbuildKernelInspector(cache, runner, Catalog.builtIn()));
     }
 
+    /** Toolchain roots made from Debian suites in {@code cache} (plan and doctor share the one wiring). */
+    dev.kforge.kbuild.DebianRoots roots(CacheDirs cache) {
+        return new dev.kforge.kbuild.DebianRoots(cache, runner, env);
+    }
+
     /** Every use case wired to the adapters: Kbuild for kernel steps, cargo for companions. */
     Services services(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
@@ -98,7 +103,9 @@ final class Context {
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
         PlanService plans = new PlanService(catalog, inspector, debian(cache),
-                rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime);
+                rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime,
+                roots(cache), (root, source) -> RustToolchainProbe.inRoot(
+                        new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false), root.dir()));
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);

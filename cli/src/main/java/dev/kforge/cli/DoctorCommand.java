@@ -82,6 +82,22 @@ final class DoctorCommand implements Callable<Integer> {
                 out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
             }
         }
+        var rootsAdapter = root.context.roots(service.cache());
+        Map<String, dev.kforge.core.kernel.ToolchainRoots.Facts> rootFacts = new LinkedHashMap<>();
+        for (var r : ws.roots()) {
+            out.println("toolchain root " + r.name() + " (Debian " + r.suite() + ")");
+            List<Doctor.Check> checks = new java.util.ArrayList<>(List.of(doctor.program("bwrap", "bubblewrap")));
+            var made = rootsAdapter.inspect(r);
+            made.ifPresent(f -> rootFacts.put(r.name(), f));
+            if (made.isEmpty()) {
+                checks.add(doctor.program("debootstrap", "debootstrap"));
+            }
+            checks.add(new Doctor.Check("root " + rootsAdapter.dir(r), true, made.map(f -> f.packages().size() + " packages asked for, "
+                    + "identity " + f.identity().prefix(12) + (f.packages().containsKey("rustc") ? ", rustc " + f.packages().get("rustc")
+                    : "")).orElse("not made yet: the first kforge plan or build makes it (debootstrap and apt-get, a few minutes, "
+                    + "as root)"), ""));
+            problems += print(out, checks);
+        }
         List<Target> targets = Selection.targets(ws);
         for (String key : new TreeSet<>(targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
             Target t = targets.stream().filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key)).findFirst().orElseThrow();
@@ -95,9 +111,20 @@ final class DoctorCommand implements Callable<Integer> {
             problems += print(out, checks);
         }
         for (String k : service.plans().planner().rustKernels(ws, facts)) {
-            RustSelection sel = root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache())
-                    .select(facts.get(k), kernelDirs.get(k).orElseThrow());
-            out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")");
+            Optional<String> rootName = ws.kernel(k).flatMap(KernelSource::root);
+            if (rootName.isPresent() && !rootFacts.containsKey(rootName.get())) {
+                out.println("rust for kernel " + k + " (" + facts.get(k).version() + ") in toolchain root " + rootName.get());
+                out.println("  --    chosen inside the root once it is made");
+                continue;
+            }
+            Path src = kernelDirs.get(k).orElseThrow();
+            RustSelection sel = rootName.isPresent()
+                    ? dev.kforge.rust.RustToolchainProbe.inRoot(new dev.kforge.core.exec.RootedRunner(root.context.runner(),
+                            rootFacts.get(rootName.get()).dir(), List.of(src, service.cache().root()), false),
+                            rootFacts.get(rootName.get()).dir()).select(facts.get(k), src)
+                    : root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache()).select(facts.get(k), src);
+            out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")"
+                    + rootName.map(r -> " in toolchain root " + r).orElse(""));
             sel.chosen().ifPresentOrElse(t -> {
                 t.notes().forEach(n -> out.println("  ok    " + n));
                 out.println("  ok    bindgen " + t.bindgen() + " (" + t.bindgenVersion() + "), rust-src " + t.rustLibSrc());

@@ -36,7 +36,8 @@ class ExamplesBuildIT {
             "kf_core/v6.1/armhf-gcc", "kf_user/v6.1/armhf-gcc",
             "kf_core/v6.1/arm64-llvm", "kf_user/v6.1/arm64-llvm",
             "kf_core/v6.12/x86_64-gcc", "kf_user/v6.12/x86_64-gcc",
-            "rust_hello/v6.1/x86_64-llvm", "rust_hello/v6.1-checked/x86_64-llvm");
+            "rust_hello/v6.1/x86_64-llvm", "rust_hello/v6.1-checked/x86_64-llvm",
+            "rust_hello/v6.12-rust/x86_64-llvm", "rust_hello/v6.12-rust/arm64-llvm", "rust_hello/v6.12-rust/riscv64-llvm");
 
     @Test
     void buildsEveryCellOfTheExamplesAndReportsTheSkippedOnes() throws Exception {
@@ -45,8 +46,8 @@ class ExamplesBuildIT {
         // --no-cache: this test is about real builds, whatever earlier runs left in the step cache.
         ItSupport.Run run = kforge(ws, "build", "--no-cache", "--junit", junit.toString());
         assertThat(run.code()).as(run.err() + run.out()).isZero();
-        assertThat(run.out()).containsPattern("32 cells: 24 built, 0 cached, 0 failed, 8 skipped; "
-                + "12 companions: 9 built, 0 failed, 3 skipped; 11 trees: (11 built|11 cached|\\d+ built, \\d+ cached), 0 failed -> ");
+        assertThat(run.out()).containsPattern("35 cells: 27 built, 0 cached, 0 failed, 8 skipped; "
+                + "12 companions: 9 built, 0 failed, 3 skipped; 17 trees: (17 built|17 cached|\\d+ built, \\d+ cached), 0 failed -> ");
         // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
         assertThat(run.err()).containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
                 + "(v6.1/arm64-gcc, v6.1/arm64-llvm, v6.1/armhf-gcc, v6.1/riscv64-gcc, v6.1/x86_64-gcc, v6.1/x86_64-llvm, "
@@ -68,7 +69,8 @@ class ExamplesBuildIT {
             String release = (String) meta.get("release");
             assertThat(vermagic(ko)).as(id).startsWith(release + " ");
             assertThat(cellDir.resolve("build.log")).isRegularFile();
-            boolean distro = p[1].equals("debian") || p[1].equals("bookworm") || p[1].equals("v6.1-checked");
+            boolean distro = p[1].equals("debian") || p[1].equals("bookworm") || p[1].equals("v6.1-checked")
+                    || p[1].equals("v6.12-rust");
             assertThat(cells.get(id)).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
             assertThat(meta).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
         }
@@ -113,11 +115,11 @@ class ExamplesBuildIT {
         assertThat(new String(ctl.getInputStream().readAllBytes())).endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"55\" failures=\"0\" errors=\"0\" skipped=\"11\"");
+        assertThat(xml).contains("tests=\"64\" failures=\"0\" errors=\"0\" skipped=\"11\"");
         assertThat(xml).contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
                 .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
-        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(24)
+        assertThat(Files.readAllLines(out.resolve("SHA256SUMS"))).hasSize(27)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
         // User's sources were never built in place.
         try (var s = Files.walk(ws.resolve("drivers"))) {
@@ -147,14 +149,14 @@ class ExamplesBuildIT {
                 || argv.contains("defconfig") || argv.contains("multi_v7_defconfig"));
         @SuppressWarnings("unchecked")
         var prepares = (List<Map<String, Object>>) ItSupport.json(out.resolve("kforge-results.json")).get("prepares");
-        assertThat(prepares).hasSize(11).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
+        assertThat(prepares).hasSize(17).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
         assertThat(prepares).anySatisfy(p -> assertThat(p).containsEntry("step", "symvers/v6.1-checked/x86_64-gcc"));
 
         // kforge test: Debian's x86_64, arm64 and armhf kernels load kf_core, then kf_user (which calls
         // kf_core's export) and run its smoke script; the kforge-built Rust kernel loads rust_hello.
         ItSupport.Run test = kforge(ws, "test", "--junit", junit.toString());
         assertThat(test.code()).as(test.err() + test.out()).isZero();
-        assertThat(test.out()).contains("32 cells: 0 built, 24 cached, 0 failed, 8 skipped; 24 tests: 9 passed, 0 failed, 15 skipped");
+        assertThat(test.out()).contains("35 cells: 0 built, 27 cached, 0 failed, 8 skipped; 27 tests: 11 passed, 0 failed, 16 skipped");
         for (String arch : List.of("x86_64", "arm64", "armhf")) {
             String log = Files.readString(out.resolve("bookworm/" + arch + "-gcc/kf_user/test.log"));
             assertThat(log.indexOf("KFORGE-INSMOD kf_core 0")).as(arch).isPositive()
@@ -162,10 +164,16 @@ class ExamplesBuildIT {
             assertThat(log).as(arch).contains("kf_user: checksum").contains("smoke: kf_user and kf_core are live")
                     .contains("KFORGE-SCRIPT 0");
         }
-        assertThat(Files.readString(out.resolve("v6.1-checked/x86_64-llvm/rust_hello/test.log"))).contains("rust_hello: init")
-                .contains("rust_hello: exit, numbers [42]");
+        // Rust from source to loaded: 6.1 on the host's rustc, 6.12 on x86_64 and arm64 with the trixie root's.
+        for (String cell : List.of("v6.1-checked/x86_64-llvm", "v6.12-rust/x86_64-llvm", "v6.12-rust/arm64-llvm")) {
+            assertThat(Files.readString(out.resolve(cell + "/rust_hello/test.log"))).as(cell).contains("rust_hello: init")
+                    .contains("rust_hello: exit, numbers [42]");
+        }
+        assertThat(vermagic(out.resolve("v6.12-rust/riscv64-llvm/rust_hello/rust_hello.ko"))).startsWith("6.12.");
         var tested = cells(out);
-        assertThat(tested.get("kf_core/v6.1/arm64-gcc").get("test").toString()).contains("has no kernel image to boot");
+        assertThat(tested.get("rust_hello/v6.12-rust/riscv64-llvm").get("test").toString()).contains("no busybox-static");
+        assertThat(tested.get("kf_core/v6.1/arm64-gcc").get("test").toString()).contains("built without a kernel image; give it boot = true");
+        assertThat(tested.get("kf_core/debian/x86_64-gcc").get("test").toString()).contains("has no kernel image to boot");
         assertThat(Files.readString(junit)).contains("<testcase classname=\"rust_hello.test\" name=\"v6.1-checked/x86_64-llvm\"");
     }
 }

@@ -96,7 +96,7 @@ public final class Doctor {
         return new Check(c.subject() + " (kforge test)", c.ok(), c.detail(), c.fix());
     }
 
-    Check program(String name, String pkg) throws InterruptedException {
+    public Check program(String name, String pkg) throws InterruptedException {
         Optional<String> v = capture(List.of(name, "--version"));
         return v.map(s -> new Check(name, true, s.lines().findFirst().orElse(""), ""))
                 .orElseGet(() -> new Check(name, false, "not found on PATH", "apt-get install " + pkg));

@@ -73,6 +73,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
 
         List<String> inputs = new ArrayList<>(List.of(src));
+        kernel.root().ifPresent(root -> inputs.add("${kernel:" + dev.kforge.core.plan.Planner.toolchainRoot(root) + "}"));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
         kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
         SortedMap<String, String> attrs = new TreeMap<>();
@@ -86,6 +87,8 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         if (kernel.boot() && arch.boot().isPresent()) {
             attrs.put("bootImage", arch.boot().get().image());
         }
+        // A toolchain root: its steps run inside it (make, the compilers, rustc and bindgen are the root's).
+        kernel.root().ifPresent(root -> attrs.put("root", dev.kforge.core.plan.Planner.toolchainRoot(root)));
         return new Step(r.id(), Step.Kind.PREPARE, commands,
                 KbuildArgs.treeEnv(r.sourceDateEpoch()),
                 src, inputs, List.of(tree), List.of(), attrs);
@@ -197,6 +200,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         r.symvers().ifPresent(sv -> deps.add(sv.id()));
         d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
         List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
+        kernel.root().ifPresent(root -> inputs.add("${kernel:" + dev.kforge.core.plan.Planner.toolchainRoot(root) + "}"));
         inputs.addAll(symvers);
 
         SortedMap<String, String> attrs = new TreeMap<>();
@@ -211,6 +215,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         attrs.put("outDir", outDir);
         attrs.put("tree", tree.orElse(src));
         attrs.put("requires", String.join(",", d.requires()));
+        kernel.root().ifPresent(root -> attrs.put("root", dev.kforge.core.plan.Planner.toolchainRoot(root)));
         if (d.timeoutSeconds() > 0) {
             attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
         }

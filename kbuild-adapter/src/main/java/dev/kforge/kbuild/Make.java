@@ -59,8 +59,13 @@ final class Make {
         Files.writeString(log, "$ " + String.join(" ", resolved) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
         ProcessResult r;
+        ProcessRunner run = runner;
+        String root = step.attributes().get("root");
+        if (root != null) { // a toolchain root: make and the compilers are the root's
+            run = new dev.kforge.core.exec.RootedRunner(runner, roots.path("${kernel:" + root + "}"), roots.hostDirs(), false);
+        }
         try {
-            r = runner.run(new ProcessSpec(resolved, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
+            r = run.run(new ProcessSpec(resolved, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
         } catch (IOException e) {
             String program = resolved.get(0);
             throw KforgeException.environment(step.id() + ": cannot run " + program + ": " + e.getMessage(),

@@ -28,11 +28,32 @@ public final class RustToolchainProbe implements RustToolchains {
     private final Map<String, String> env;
     private final Optional<Path> explicitRustc;
     private final Map<Path, Candidate> probed = new ConcurrentHashMap<>();
+    /** Where the file system the candidates live in is on this machine: / for the host, a toolchain root's directory. */
+    private final Path fsRoot;
 
     public RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc) {
+        this(runner, env, explicitRustc, Path.of("/"));
+    }
+
+    private RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, Path fsRoot) {
         this.runner = runner;
         this.env = Map.copyOf(env);
         this.explicitRustc = explicitRustc;
+        this.fsRoot = fsRoot;
+    }
+
+    /**
+     * The Rust toolchains of a toolchain root: the distribution's rustc (and versioned rustc-*),
+     * bindgen and libclang inside it, probed by running them there ({@code rooted} runs processes
+     * inside the root at {@code rootDir}); the host's PATH, rustup and --rustc do not apply.
+     */
+    public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir) {
+        return new RustToolchainProbe(rooted, Map.of("PATH", "/usr/bin", "HOME", "/nonexistent"), Optional.empty(), rootDir);
+    }
+
+    /** A path as the candidates see it, where it is on this machine. */
+    private Path host(Path p) {
+        return fsRoot.resolve(Path.of("/").relativize(p.toAbsolutePath()));
     }
 
     @Override
@@ -59,11 +80,11 @@ public final class RustToolchainProbe implements RustToolchains {
             }
         }
         add(found, Path.of("/usr/bin/rustc"), "Debian rustc");
-        for (Path p : glob(Path.of("/usr/bin"), "rustc-[0-9]*")) {
-            add(found, p, "Debian " + p.getFileName());
+        for (Path p : glob(host(Path.of("/usr/bin")), "rustc-[0-9]*")) {
+            add(found, Path.of("/usr/bin").resolve(p.getFileName()), "Debian " + p.getFileName());
         }
         Path rustupHome = Path.of(env.getOrDefault("RUSTUP_HOME", env.getOrDefault("HOME", "/root") + "/.rustup"));
-        for (Path tc : glob(rustupHome.resolve("toolchains"), "*")) {
+        for (Path tc : fsRoot.equals(Path.of("/")) ? glob(rustupHome.resolve("toolchains"), "*") : List.<Path>of()) {
             add(found, tc.resolve("bin/rustc"), "rustup toolchain " + tc.getFileName());
         }
         List<Candidate> out = new ArrayList<>();
@@ -71,9 +92,10 @@ public final class RustToolchainProbe implements RustToolchains {
         return out;
     }
 
-    private static void add(Map<Path, Map.Entry<Path, String>> found, Path p, String origin) {
-        if (Files.isExecutable(p)) {
-            Path key = p.getFileName().toString().equals("rustc") && p.toString().contains("/.cargo/bin/") ? p : real(p);
+    private void add(Map<Path, Map.Entry<Path, String>> found, Path p, String origin) {
+        if (Files.isExecutable(host(p))) {
+            Path key = p.getFileName().toString().equals("rustc") && p.toString().contains("/.cargo/bin/") || !fsRoot.equals(Path.of("/"))
+                    ? p : real(p);
             found.putIfAbsent(key, Map.entry(p.toAbsolutePath(), origin));
         }
     }
@@ -81,7 +103,7 @@ public final class RustToolchainProbe implements RustToolchains {
     Optional<Candidate> bindgen() {
         for (String dir : env.getOrDefault("PATH", "").split(":")) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "bindgen");
-            if (Files.isExecutable(p)) {
+            if (Files.isExecutable(host(p))) {
                 String line = capture(List.of(p.toString(), "--version")).orElse("");
                 return Optional.of(new Candidate(p.toAbsolutePath(), "PATH", Version.find(line), line, Optional.empty()));
             }
@@ -89,13 +111,13 @@ public final class RustToolchainProbe implements RustToolchains {
         return Optional.empty();
     }
 
-    static boolean libclang() {
-        for (Path llvm : glob(Path.of("/usr/lib"), "llvm-*")) {
+    boolean libclang() {
+        for (Path llvm : glob(host(Path.of("/usr/lib")), "llvm-*")) {
             if (Files.exists(llvm.resolve("lib/libclang.so")) || !glob(llvm.resolve("lib"), "libclang-*.so*").isEmpty()) {
                 return true;
             }
         }
-        return !glob(Path.of("/usr/lib/x86_64-linux-gnu"), "libclang-*.so*").isEmpty();
+        return !glob(host(Path.of("/usr/lib/x86_64-linux-gnu")), "libclang-*.so*").isEmpty();
     }
 
     private Candidate probeRustc(Path rustc, String origin) {
@@ -110,7 +132,7 @@ public final class RustToolchainProbe implements RustToolchains {
             Optional<String> sysroot = capture(List.of(rustc.toString(), "--print", "sysroot"));
             if (sysroot.isPresent()) {
                 Path lib = Path.of(sysroot.get().strip(), "lib/rustlib/src/rust/library");
-                if (Files.isRegularFile(lib.resolve("core/src/lib.rs"))) {
+                if (Files.isRegularFile(host(lib).resolve("core/src/lib.rs"))) {
                     libSrc = Optional.of(lib);
                 }
             }

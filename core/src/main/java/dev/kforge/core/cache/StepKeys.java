@@ -61,17 +61,25 @@ public final class StepKeys {
 
     /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */
     public Map<String, StepKey> compute(List<Step> steps) {
-        SortedMap<String, String> tools = toolIdentities();
+        SortedMap<String, String> all = toolIdentities();
+        // The programs only TEST steps run (the emulators) do not key builds: planning with tests
+        // must not change a build's key, so kforge build and kforge test share their cached cells.
+        java.util.Set<String> testOnly = new java.util.HashSet<>();
+        plan.steps().stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> s.commands().forEach(c -> testOnly.add(c.get(0))));
+        plan.steps().stream().filter(s -> s.kind() != Step.Kind.TEST).forEach(s -> s.commands().forEach(c -> testOnly.remove(c.get(0))));
+        SortedMap<String, String> tools = new TreeMap<>(all);
+        tools.keySet().removeIf(t -> testOnly.contains(t) || testOnly.contains(t.replace("#sha256", "")));
         Map<String, StepKey> keys = new LinkedHashMap<>();
         Map<String, Step> byId = new LinkedHashMap<>();
         steps.forEach(s -> byId.put(s.id(), s));
         for (Step s : steps) {
-            compute(s, byId, tools, keys);
+            compute(s, byId, tools, all, keys);
         }
         return keys;
     }
 
-    private void compute(Step s, Map<String, Step> byId, SortedMap<String, String> tools, Map<String, StepKey> keys) {
+    private void compute(Step s, Map<String, Step> byId, SortedMap<String, String> tools, SortedMap<String, String> all,
+            Map<String, StepKey> keys) {
         if (!cacheable(s) || keys.containsKey(s.id())) {
             return;
         }
@@ -90,11 +98,11 @@ public final class StepKeys {
             inputs.put(in, inputDigest(in));
         }
         f.addMap(inputs);
-        f.addMap(tools);
+        f.addMap(s.kind() == Step.Kind.TEST ? all : tools);
         for (String dep : s.deps()) {
             Step d = byId.get(dep);
             if (d != null && cacheable(d)) {
-                compute(d, byId, tools, keys);
+                compute(d, byId, tools, all, keys);
                 f.add(dep).add(keys.get(dep).key());
             }
         }

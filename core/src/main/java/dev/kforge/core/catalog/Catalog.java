@@ -55,6 +55,17 @@ public final class Catalog {
         this.toolchainAliases = Collections.unmodifiableMap(ta);
     }
 
+    /** The Debian packages a toolchain root gets: Kbuild's own, and with Rust the Rust toolchain's (roots.properties). */
+    public static java.util.SortedSet<String> rootPackages(boolean rust) {
+        Properties p = properties("roots");
+        java.util.SortedSet<String> out = new java.util.TreeSet<>(List.of(p.getProperty("base", "").split(",")));
+        if (rust) {
+            out.addAll(List.of(p.getProperty("rust", "").split(",")));
+        }
+        out.removeIf(String::isBlank);
+        return out;
+    }
+
     /** The catalog shipped with kforge. */
     public static Catalog builtIn() {
         return BUILT_IN;

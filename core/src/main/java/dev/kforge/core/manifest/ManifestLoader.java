@@ -7,6 +7,7 @@ import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.MatrixSpec;
 import dev.kforge.core.model.SourcePos;
+import dev.kforge.core.model.ToolchainRoot;
 import dev.kforge.core.model.Workspace;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +29,10 @@ import org.tomlj.TomlParseResult;
  */
 public final class ManifestLoader {
 
-    private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix");
+    private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root");
+    private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot");
+    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot", "root");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
@@ -93,14 +95,35 @@ public final class ManifestLoader {
             }
         }
 
-        List<KernelSource> kernels = kernels(top);
+        List<ToolchainRoot> roots = roots(top);
+        List<KernelSource> kernels = kernels(top, roots);
         List<Driver> drivers = new DriverTables(refs).read(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         DriverTables.checkDependencies(drivers, displayName);
-        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote);
+        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote, roots);
     }
 
-    private List<KernelSource> kernels(TableReader top) {
+    /** {@code [[toolchain_root]]}: a name and the Debian suite it is made from. */
+    private List<ToolchainRoot> roots(TableReader top) {
+        Map<String, ToolchainRoot> byName = new LinkedHashMap<>();
+        for (TableReader t : top.tables("toolchain_root")) {
+            t.onlyKeys(ROOT);
+            String name = refs.name(t, "toolchain root");
+            if (byName.containsKey(name)) {
+                throw new ManifestException(t.posOf("name"), "duplicate toolchain root name '" + name + "'",
+                        "first declared at " + byName.get(name).pos() + "; toolchain root names must be unique");
+            }
+            String suite = t.string("debian");
+            if (!suite.matches("[a-z][a-z0-9-]*")) {
+                throw new ManifestException(t.posOf("debian"), "'" + suite + "' is not a Debian suite name",
+                        "name the suite as debootstrap does: debian = \"trixie\"");
+            }
+            byName.put(name, new ToolchainRoot(name, suite, t.pos()));
+        }
+        return List.copyOf(byName.values());
+    }
+
+    private List<KernelSource> kernels(TableReader top, List<ToolchainRoot> roots) {
         Map<String, KernelSource> byName = new LinkedHashMap<>();
         for (TableReader t : top.tables("kernel")) {
             t.onlyKeys(KERNEL);
@@ -158,7 +181,17 @@ public final class ManifestLoader {
                         "kforge boots Debian's kernels from their image packages without it; a headers tree has no image: "
                                 + "use debian = \"latest\" or a source kernel with boot = true to test drivers under QEMU");
             }
-            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot));
+            Optional<String> root = t.optString("root");
+            if (root.isPresent() && !source) {
+                throw new ManifestException(t.posOf("root"), "kernel '" + name + "': root applies to source kernels",
+                        "a toolchain root runs the steps kforge prepares and builds a source kernel with; remove root");
+            }
+            if (root.isPresent() && roots.stream().noneMatch(r -> r.name().equals(root.get()))) {
+                throw new ManifestException(t.posOf("root"), "kernel '" + name + "' names unknown toolchain root '" + root.get() + "'",
+                        Suggest.hint(root.get(), roots.stream().map(ToolchainRoot::name).toList(),
+                                "declare it: [[toolchain_root]] name = \"" + root.get() + "\" debian = \"trixie\""));
+            }
+            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot, root));
         }
         return List.copyOf(byName.values());
     }

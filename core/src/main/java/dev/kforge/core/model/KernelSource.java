@@ -21,13 +21,19 @@ import java.util.Optional;
  * @param boot for SOURCE: also build a bootable kernel image (and install the in-tree modules) in
  *     that step, with the architecture's boot options turned on, so {@code kforge test} can boot it;
  *     implies {@code symvers}
+ * @param root for SOURCE: the toolchain root ({@code [[toolchain_root]]}) its steps run in; empty for the host
  */
 public record KernelSource(
         String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers,
-        boolean boot) {
+        boolean boot, Optional<String> root) {
 
     public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
-        this(name, kind, path, config, fragments, pos, false, false);
+        this(name, kind, path, config, fragments, pos, false, false, Optional.empty());
+    }
+
+    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos,
+            boolean symvers, boolean boot) {
+        this(name, kind, path, config, fragments, pos, symvers, boot, Optional.empty());
     }
 
     /** How kforge gets a tree to build against. */
@@ -48,6 +54,7 @@ public record KernelSource(
         fragments = List.copyOf(fragments);
         Objects.requireNonNull(pos, "pos");
         symvers = symvers || boot;
+        Objects.requireNonNull(root, "root");
     }
 
     /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */

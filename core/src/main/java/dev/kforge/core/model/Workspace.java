@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param drivers drivers in declaration order
  * @param matrices the matrices whose union is the set of targets
  * @param remoteCache the remote step cache URL the manifest names, if any
+ * @param roots toolchain roots in declaration order
  */
 public record Workspace(
         String name,
@@ -23,9 +24,16 @@ public record Workspace(
         List<KernelSource> kernels,
         List<Driver> drivers,
         List<MatrixSpec> matrices,
-        Optional<String> remoteCache) {
+        Optional<String> remoteCache,
+        List<ToolchainRoot> roots) {
+
+    public Workspace(String name, String manifestName, String out, List<KernelSource> kernels, List<Driver> drivers,
+            List<MatrixSpec> matrices, Optional<String> remoteCache) {
+        this(name, manifestName, out, kernels, drivers, matrices, remoteCache, List.of());
+    }
 
     public Workspace {
+        roots = List.copyOf(roots);
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(manifestName, "manifestName");
         Objects.requireNonNull(out, "out");
@@ -37,6 +45,10 @@ public record Workspace(
 
     public Optional<Driver> driver(String name) {
         return drivers.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    public Optional<ToolchainRoot> root(String name) {
+        return roots.stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
     public Optional<KernelSource> kernel(String name) {

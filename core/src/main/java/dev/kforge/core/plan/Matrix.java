@@ -55,7 +55,7 @@ public final class Matrix {
     }
 
     /** Whether some matrix that produces {@code t} covers driver {@code d}. */
-    static boolean covers(Workspace ws, Driver d, Target t) {
+    public static boolean covers(Workspace ws, Driver d, Target t) {
         for (MatrixSpec m : ws.matrices()) {
             if ((m.drivers().isEmpty() || m.drivers().contains(d.name())) && product(m).contains(t)
                     && m.excludes().stream().noneMatch(e -> e.matches(t))) {

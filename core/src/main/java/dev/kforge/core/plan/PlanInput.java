@@ -3,6 +3,7 @@ package dev.kforge.core.plan;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Workspace;
 import java.util.Collections;
@@ -22,6 +23,7 @@ import java.util.TreeMap;
  * @param sourceDateEpoch the build time tree steps record (SOURCE_DATE_EPOCH, else the last commit)
  * @param tests whether to plan a TEST step for every built cell whose kernel can boot
  * @param boot what tests boot (Debian kernel images, guest userland); {@link BootFacts#NONE} without tests
+ * @param toolchainRoots the toolchain roots the kernels run in, by the manifest's name
  */
 public record PlanInput(
         Workspace workspace,
@@ -31,12 +33,19 @@ public record PlanInput(
         SortedMap<String, RustTools> rust,
         long sourceDateEpoch,
         boolean tests,
-        BootFacts boot) {
+        BootFacts boot,
+        SortedMap<String, ToolchainRoots.Facts> toolchainRoots) {
 
     /** A plan without tests. */
     public PlanInput(Workspace workspace, SortedMap<String, KernelFacts> kernels, SortedMap<String, String> tools,
             SortedMap<String, Digest> files, SortedMap<String, RustTools> rust, long sourceDateEpoch) {
-        this(workspace, kernels, tools, files, rust, sourceDateEpoch, false, BootFacts.NONE);
+        this(workspace, kernels, tools, files, rust, sourceDateEpoch, false, BootFacts.NONE, new TreeMap<>());
+    }
+
+    /** A plan without toolchain roots. */
+    public PlanInput(Workspace workspace, SortedMap<String, KernelFacts> kernels, SortedMap<String, String> tools,
+            SortedMap<String, Digest> files, SortedMap<String, RustTools> rust, long sourceDateEpoch, boolean tests, BootFacts boot) {
+        this(workspace, kernels, tools, files, rust, sourceDateEpoch, tests, boot, new TreeMap<>());
     }
 
     public PlanInput {
@@ -46,5 +55,6 @@ public record PlanInput(
         files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
         rust = Collections.unmodifiableSortedMap(new TreeMap<>(rust));
         Objects.requireNonNull(boot, "boot");
+        toolchainRoots = Collections.unmodifiableSortedMap(new TreeMap<>(toolchainRoots));
     }
 }

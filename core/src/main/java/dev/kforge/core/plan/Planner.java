@@ -178,6 +178,11 @@ public final class Planner {
         return distroTree(kernel, arch) + ".image";
     }
 
+    /** The plan root of a toolchain root: {@code root+NAME}. */
+    public static String toolchainRoot(String name) {
+        return "root+" + name;
+    }
+
     /** The plan root of the guest userland (a static busybox) for one architecture: {@code guest+ARCH}. */
     public static String guestRoot(String arch) {
         return "guest+" + arch;
@@ -188,6 +193,10 @@ public final class Planner {
 
     /** Why a built cell cannot be tested: its kernel has no image, or QEMU or a guest is not to be had for its arch. */
     private static Optional<String> untestable(PlanInput in, KernelSource kernel, Architecture arch) {
+        if (kernel.kind() == KernelSource.Kind.SOURCE && !kernel.boot()) {
+            return Optional.of("kernel '" + kernel.name() + "' is built without a kernel image; give it boot = true to test "
+                    + "its cells under QEMU");
+        }
         if (!kernel.bootable()) {
             return Optional.of("kernel '" + kernel.name() + "' has no kernel image to boot (a headers tree); test against "
                     + "debian = \"latest\" or a source kernel with boot = true");
@@ -265,6 +274,15 @@ public final class Planner {
             // Each tree of a distribution kernel is a kernel root of its own: steps key on its identity.
             f.arches().forEach((arch, a) -> kernels.put(distroTree(f.name(), arch), kernelEntry(a)));
         }
+        // Toolchain roots: the suite and every installed package's version.
+        in.toolchainRoots().forEach((name, root) -> {
+            Map<String, String> k = new TreeMap<>();
+            root.packages().forEach((p, v) -> k.put("package:" + p, v));
+            k.put("kind", "root");
+            k.put("suite", root.suite());
+            k.put("identity", root.identity().hex());
+            kernels.put(toolchainRoot(name), k);
+        });
         // What tests boot: image packages and guest userland, keyed by their package digests.
         in.boot().roots().forEach((name, root) -> {
             Map<String, String> k = new TreeMap<>(root.facts());
@@ -330,6 +348,13 @@ public final class Planner {
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
         if (kernel.boot()) {
             key.add("boot").addStrings(arch.boot().map(Architecture.Boot::config).orElse(List.of()));
+        }
+        if (kernel.root().isPresent()) {
+            var root = in.toolchainRoots().get(kernel.root().get());
+            if (root == null) {
+                throw new IllegalArgumentException("no facts for toolchain root " + kernel.root().get());
+            }
+            key.add("root").add(root.identity());
         }
         key.addStrings(kernel.fragments());
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));

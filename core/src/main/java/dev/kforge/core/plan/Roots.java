@@ -29,6 +29,20 @@ public final class Roots {
         this.values = v;
     }
 
+    /**
+     * The host directories a step may read or write: workspace, out, build, trees and every kernel
+     * root except toolchain roots ({@code root+NAME}); what a toolchain root binds inside itself.
+     */
+    public List<Path> hostDirs() {
+        List<Path> out = new ArrayList<>();
+        values.forEach((k, v) -> {
+            if (!k.equals("jobs") && !k.startsWith("kernel:root+")) {
+                out.add(Path.of(v));
+            }
+        });
+        return out;
+    }
+
     /** Replaces every root reference; an unknown reference is a bug in the planner. */
     public String resolve(String s) {
         Matcher m = REF.matcher(s);

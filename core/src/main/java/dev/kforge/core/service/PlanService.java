@@ -42,13 +42,19 @@ public final class PlanService {
     private final Planner planner;
     private final Map<String, String> environment;
     private final java.util.function.ToLongFunction<Path> commitTime;
+    private final dev.kforge.core.kernel.ToolchainRoots roots;
+    private final java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
 
     /**
      * @param environment the caller's environment (SOURCE_DATE_EPOCH)
      * @param commitTime the last commit time of a workspace, 0 when it is not in version control
+     * @param roots makes the toolchain roots kernels name ({@code root = ...})
+     * @param rustInRoot the Rust toolchains inside a root, for a kernel source directory the probes may read
      */
     public PlanService(Catalog catalog, KernelInspector kernels, DistroKernels distros, RustToolchains rust, ToolProbe tools,
-            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime) {
+            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime,
+            dev.kforge.core.kernel.ToolchainRoots roots,
+            java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot) {
         this.catalog = catalog;
         this.kernels = kernels;
         this.distros = distros;
@@ -57,6 +63,8 @@ public final class PlanService {
         this.planner = planner;
         this.environment = Map.copyOf(environment);
         this.commitTime = commitTime;
+        this.roots = roots;
+        this.rustInRoot = rustInRoot;
     }
 
     public Catalog catalog() {
@@ -127,14 +135,18 @@ public final class PlanService {
                 identities.put(t, v);
             }
         });
+        SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> rootFacts = toolchainRoots(ws, used, dirs);
         SortedMap<String, RustTools> rustTools = new TreeMap<>();
         for (String k : planner.rustKernels(ws, facts)) {
-            RustSelection sel = rust.select(facts.get(k), dirs.get(k));
+            Optional<String> rootName = ws.kernel(k).flatMap(KernelSource::root);
+            RustSelection sel = rootName.isPresent() ? rustInRoot.apply(rootFacts.get(rootName.get()), dirs.get(k))
+                    .select(facts.get(k), dirs.get(k)) : rust.select(facts.get(k), dirs.get(k));
             rustTools.put(k, sel.chosen().orElseThrow(() -> KforgeException.environment(
                     "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
                             + String.join("\n  ", sel.candidates()), sel.hint())));
         }
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root), tests, boot));
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root), tests, boot,
+                rootFacts));
         return new Planned(ws, root, plan, dirs);
     }
 
@@ -164,6 +176,39 @@ public final class PlanService {
         String version = arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
         return new KernelFacts(k.name(), KernelSource.Kind.DEBIAN, version, id.digest(), Optional.empty(), Optional.empty(),
                 Optional.empty(), new java.util.TreeSet<>(), new TreeMap<>(), arches, missing, new TreeMap<>());
+    }
+
+    /**
+     * The toolchain roots the used kernels name, made when missing (or given the packages they
+     * lack): Kbuild's packages, each target's cross gcc and toolchain packages, and the Rust
+     * toolchain's when a Rust driver builds there; each registered as plan root {@code root+NAME}.
+     */
+    private SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> toolchainRoots(Workspace ws, Set<String> used,
+            Map<String, Path> dirs) {
+        SortedMap<String, java.util.SortedSet<String>> packages = new TreeMap<>();
+        for (var t : Planner.targets(ws)) {
+            KernelSource k = ws.kernel(t.kernel()).orElseThrow();
+            if (k.root().isEmpty() || !used.contains(k.name())) {
+                continue;
+            }
+            var arch = catalog.requireArch(t.arch());
+            var tc = catalog.requireToolchain(t.toolchain());
+            boolean rustHere = ws.drivers().stream().anyMatch(d -> d.language() == dev.kforge.core.model.Language.RUST
+                    && dev.kforge.core.plan.Matrix.covers(ws, d, t));
+            var set = packages.computeIfAbsent(k.root().get(), r -> new java.util.TreeSet<>());
+            set.addAll(Catalog.rootPackages(rustHere));
+            if (tc.usesCrossCompile()) {
+                set.add(arch.gccPackage());
+            }
+            set.addAll(tc.packages());
+        }
+        SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> out = new TreeMap<>();
+        packages.forEach((name, pkgs) -> {
+            var facts = roots.ensure(ws.root(name).orElseThrow(), pkgs);
+            out.put(name, facts);
+            dirs.put(Planner.toolchainRoot(name), facts.dir());
+        });
+        return out;
     }
 
     /**

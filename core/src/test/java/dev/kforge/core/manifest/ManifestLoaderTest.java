@@ -237,6 +237,21 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void toolchainRootsAreNamedBySourceKernelsAndTestTablesAreChecked() {
+        String root = "[[toolchain_root]]\nname = \"trixie\"\ndebian = \"trixie\"\n";
+        var unknown = error(root + "[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nroot = \"trixy\"\n"
+                + MATRIX);
+        assertThat(unknown.getMessage()).isEqualTo("kforge.toml:7:1: kernel 'k' names unknown toolchain root 'trixy'");
+        assertThat(unknown.hint()).contains("trixie");
+        var headers = error(root + "[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nroot = \"trixie\"\n" + MATRIX);
+        assertThat(headers.getMessage()).isEqualTo("kforge.toml:7:1: kernel 'k': root applies to source kernels");
+        var suite = error("[[toolchain_root]]\nname = \"t\"\ndebian = \"Trixie 13\"\n" + KERNEL + MATRIX);
+        assertThat(suite.getMessage()).isEqualTo("kforge.toml:3:1: 'Trixie 13' is not a Debian suite name");
+        var boot = error("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nboot = true\n" + MATRIX);
+        assertThat(boot.getMessage()).isEqualTo("kforge.toml:4:1: kernel 'k': boot applies to source kernels");
+    }
+
+    @Test
     void requiresMustBeConfigOptions() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"PCI\"]\n" + MATRIX);
         assertThat(e.getMessage()).isEqualTo("kforge.toml:7:13: 'PCI' is not a kernel config option");

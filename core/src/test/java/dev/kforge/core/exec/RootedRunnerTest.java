@@ -1,0 +1,33 @@
+package dev.kforge.core.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RootedRunnerTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void bindsEachHostDirectoryOnceAtItsOwnPathAndKeepsTheRootReadOnly() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path ws = Files.createDirectories(dir.resolve("ws"));
+        Path out = Files.createDirectories(ws.resolve("out"));
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        RootedRunner r = new RootedRunner((spec) -> null, root, List.of(out, ws, cache, root.resolve("x"), dir.resolve("gone")), false);
+        List<String> argv = r.wrap(List.of("make", "-C", ws.toString()), ws);
+        assertThat(argv).startsWith("bwrap", "--die-with-parent", "--bind", root.toString(), "/");
+        assertThat(String.join(" ", argv)).contains("--bind " + ws + " " + ws).contains("--bind " + cache + " " + cache)
+                .doesNotContain("--bind " + out + " ").doesNotContain(dir.resolve("gone").toString())
+                .contains("--remount-ro / --chdir " + ws + " --setenv PATH " + RootedRunner.PATH + " -- make -C " + ws);
+        // Mount points first, then read-only: the ro remount comes after every bind.
+        assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"));
+        assertThat(new RootedRunner((spec) -> null, root, List.of(), true).wrap(List.of("apt-get"), Path.of("/")))
+                .doesNotContain("--remount-ro");
+    }
+}

@@ -65,10 +65,14 @@ class ToolchainRootIT {
         // The root's identity and its Rust toolchain are what the plan records.
         ItSupport.Run plan = kforge(ws, "plan");
         assertThat(plan.code()).as(plan.err()).isZero();
-        assertThat(plan.out()).contains("\"root+trixie\"").containsPattern("\"package:rustc\": \"1\\.\\d+")
-                .contains("\"suite\": \"trixie\"").contains("RUSTC=/usr/bin/rustc");
+        assertThat(plan.out()).contains("\"root+trixie\"").containsPattern("\"package:rustc\" : \"1\\.\\d+")
+                .contains("\"suite\" : \"trixie\"").contains("RUSTC=/usr/bin/rustc");
         // make ran inside the root, through bubblewrap.
         assertThat(run.commands()).anyMatch(c -> c.get(0).equals("bwrap") && c.contains(rootDir().toString()) && c.contains("make"));
+        // Built twice in two directories inside the root: bit-identical.
+        ItSupport.Run verify = kforge(ws, "verify");
+        assertThat(verify.code()).as(verify.err() + verify.out()).isZero();
+        assertThat(verify.out()).containsPattern("rust_hello/v6.12/arm64-llvm\\s+reproducible").contains("0 not reproducible");
 
         // A program gone from the root: the root is made again before anything runs in it.
         Files.delete(rootDir().resolve("usr/bin/bindgen"));

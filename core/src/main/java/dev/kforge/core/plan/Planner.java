@@ -169,7 +169,18 @@ public final class Planner {
         }
         skipped.sort(Comparator.naturalOrder());
         untested.sort(Comparator.naturalOrder());
-        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools(in, ws), cells, in.tests(),
+        // The emulators of the tests planned, only: a build's key covers the plan's tools but those only tests run.
+        java.util.Set<String> emulators = new TreeSet<>();
+        steps.values().stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> emulators.add(s.commands().get(0).get(0)));
+        SortedMap<String, String> tools = tools(in, ws);
+        for (Target t : targets(ws)) {
+            String emulator = catalog.requireArch(t.arch()).boot().map(b -> testSteps.emulator(catalog.requireArch(t.arch())))
+                    .orElse("");
+            if (!emulators.contains(emulator) && !kernelSteps.tools().contains(emulator)) {
+                tools.remove(emulator);
+            }
+        }
+        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools, cells, in.tests(),
                 tests, untested);
     }
 

@@ -131,9 +131,32 @@ public final class DebianRoots implements ToolchainRoots {
             return write(root, dir, packages);
         } finally {
             if (staging != null) {
+                unmountUnder(staging); // debootstrap mounts /proc (and more) in its target; a killed one leaves them
                 FileTrees.deleteRecursively(staging);
                 Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + ".log"));
             }
+        }
+    }
+
+    /** Lazily unmounts every mount point at or below {@code dir}, deepest first, so it can be removed. */
+    private void unmountUnder(Path dir) throws IOException, InterruptedException {
+        Path mounts = Path.of("/proc/self/mounts");
+        if (!Files.isReadable(mounts)) {
+            return;
+        }
+        List<String> points = new ArrayList<>();
+        for (String line : Files.readAllLines(mounts)) {
+            String[] f = line.split(" ");
+            if (f.length > 1) {
+                String point = f[1].replace("\\040", " ");
+                if (Path.of(point).startsWith(dir)) {
+                    points.add(point);
+                }
+            }
+        }
+        points.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        for (String p : points) {
+            runner.run(ProcessSpec.capture(List.of("umount", "-l", p), Path.of("/")));
         }
     }
 

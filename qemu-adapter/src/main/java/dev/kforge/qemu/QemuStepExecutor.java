@@ -119,9 +119,14 @@ public final class QemuStepExecutor implements StepExecutor {
 
     /** The QEMU command line of a TEST step, resolved for this machine (the accelerator chosen). */
     public static List<String> commandLine(Step step, Roots roots, Accelerator accelerator) {
+        String accel = accelerator.choose(step.attribute("arch"));
         List<String> argv = new ArrayList<>();
         for (String a : step.commands().get(0)) {
-            argv.add(roots.resolve(a.replace(QemuStepPlanner.ACCEL, accelerator.choose(step.attribute("arch")))));
+            argv.add(roots.resolve(a.replace(QemuStepPlanner.ACCEL, accel)));
+        }
+        int cpu = argv.indexOf("-cpu");
+        if (accel.equals("tcg") && cpu >= 0 && step.attributes().containsKey("cpuTcg")) {
+            argv.set(cpu + 1, step.attribute("cpuTcg"));
         }
         return argv;
     }

@@ -54,6 +54,9 @@ public final class QemuStepPlanner implements TestStepPlanner {
         attrs.put("testLog", log);
         attrs.put("timeoutSeconds", Long.toString(r.timeoutSeconds()));
         attrs.put("guestFormat", Integer.toString(GUEST_FORMAT));
+        if (!boot.tcgCpu().equals(boot.cpu())) {
+            attrs.put("cpuTcg", boot.tcgCpu()); // -cpu when the test runs under TCG
+        }
         attrs.put("load", String.join(",", r.loads().stream().map(Load::driver).toList()));
         for (Load l : r.loads()) {
             attrs.put("load." + l.driver() + ".dir", l.outDir());

@@ -135,7 +135,8 @@ public final class Catalog {
                 .map(q -> new Architecture.Boot(q.strip(), required(p, key, "qemu.machine"), required(p, key, "qemu.cpu"),
                         required(p, key, "qemu.console"), required(p, key, "kernel.image"),
                         List.of(p.getProperty("kernel.boot.config", "").strip().split("\\s+")).stream().filter(o -> !o.isEmpty())
-                                .toList()));
+                                .toList(),
+                        p.getProperty("qemu.cpu.tcg", required(p, key, "qemu.cpu")).strip()));
         return new Architecture(
                 key,
                 required(p, key, "ARCH"),

@@ -48,9 +48,12 @@ public record Architecture(
      * @param image the bootable image in a kernel build tree (arch/arm64/boot/Image)
      * @param config the options (without CONFIG_) a source kernel built for booting turns on: a
      *     serial console, initramfs, devtmpfs, proc, sysfs, ELF and script binaries, module unloading
+     * @param tcgCpu {@code -cpu} under TCG (emulation), when it differs from {@code cpu} (faster emulated features)
      */
-    public record Boot(String qemuSystem, String machine, String cpu, String console, String image, List<String> config) {
+    public record Boot(String qemuSystem, String machine, String cpu, String console, String image, List<String> config,
+            String tcgCpu) {
         public Boot {
+            Objects.requireNonNull(tcgCpu, "tcgCpu");
             config = List.copyOf(config);
             Objects.requireNonNull(qemuSystem, "qemuSystem");
             Objects.requireNonNull(machine, "machine");

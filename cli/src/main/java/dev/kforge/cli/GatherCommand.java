@@ -33,9 +33,12 @@ final class GatherCommand implements Callable<Integer> {
     @Option(names = "--expect-plan-hash", paramLabel = "HASH", description = "Refuse (exit 2) unless the plan has this hash.")
     String expectPlanHash;
 
+    @Option(names = "--test", description = "Gather the shards' tests too (after kforge test --shard I/N).")
+    boolean test;
+
     @Override
     public Integer call() {
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(Runtime.getRuntime().availableProcessors(), false, Optional.empty(),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), List.of(), true, Optional.empty(), true,
@@ -44,10 +47,16 @@ final class GatherCommand implements Callable<Integer> {
         long missing = report.cells().stream().filter(c -> c.status() == StepStatus.FAILED).count();
         report.cells().stream().filter(c -> c.status() == StepStatus.FAILED)
                 .forEach(c -> root.err().println("missing " + c.cell().id() + ": " + c.message()));
-        root.out().printf("%d cells: %d gathered, %d missing, %d skipped -> %s%n", report.cells().size(),
-                report.count(StepStatus.CACHED), missing, report.count(StepStatus.SKIPPED), planned.out());
+        // A test that failed in its shard was never stored: it is missing here, and counts as a failure.
+        long missingTests = report.tests().stream().filter(t -> t.failed()).count();
+        report.tests().stream().filter(t -> t.failed())
+                .forEach(t -> root.err().println("missing test/" + t.cell().id() + ": " + t.message()));
+        String tests = report.tests().isEmpty() ? "" : String.format("; %d tests: %d gathered, %d missing, %d skipped",
+                report.tests().size(), report.countTests("cached"), missingTests, report.countTests("skipped"));
+        root.out().printf("%d cells: %d gathered, %d missing, %d skipped%s -> %s%n", report.cells().size(),
+                report.count(StepStatus.CACHED), missing, report.count(StepStatus.SKIPPED), tests, planned.out());
         root.out().flush();
         root.err().flush();
-        return missing == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
+        return missing + missingTests == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
     }
 }

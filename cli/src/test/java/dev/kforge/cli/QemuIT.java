@@ -297,6 +297,17 @@ class QemuIT {
         ReliabilityIT.assertNoTemporaries(ws.resolve("out"));
     }
 
+    /** After sharded test runs, gather --test restores the passing tests; a failed one was never stored and is missing. */
+    @Test
+    void gatherRestoresPassingTestsAndCountsTheFailedOnesMissing() throws Exception {
+        ItSupport.Run gather = kforge(dir, "gather", "--test");
+        assertThat(gather.code()).as(gather.err()).isEqualTo(1);
+        assertThat(gather.out()).contains("7 cells: 7 gathered, 0 missing, 0 skipped; 7 tests: 2 gathered, 4 missing, 1 skipped");
+        assertThat(gather.err()).contains("missing test/oops/bookworm/x86_64-gcc");
+        assertThat(gather.commands()).noneMatch(c -> c.get(0).startsWith("qemu-system") || c.get(0).equals("make"));
+        assertThat(Files.readString(dir.resolve("out/bookworm/x86_64-gcc/hello/test.log"))).contains("kforge-hello: init, greeting 7");
+    }
+
     @Test
     void explainPrintsTheQemuCommandLine() {
         ItSupport.Run explain = kforge(dir, "explain", "--test", "--only-cell", "hello/bookworm/x86_64-gcc");

@@ -154,6 +154,15 @@ class KernelKindsPlanTest {
                 .contains("a/bookworm/armhf-gcc: no busybox here")
                 .anyMatch(u -> u.startsWith("a/host/arm64-gcc: kernel 'host' has no kernel image to boot"));
         assertThat(plan.steps()).filteredOn(s -> s.kind() == Step.Kind.TEST).hasSize(2);
+        // Sharded with its cell: every test, and every build a test loads, is in exactly one shard (a test
+        // grouped away from its builds would pull them into a second shard, built twice).
+        for (int n = 1; n <= 3; n++) {
+            List<List<String>> shards = Sharding.split(plan, n);
+            for (String id : List.of("test/b/bookworm/arm64-gcc", "test/a/bookworm/arm64-gcc", "build/a/bookworm/arm64-gcc",
+                    "build/b/bookworm/arm64-gcc")) {
+                assertThat(shards.stream().filter(sh -> sh.contains(id)).count()).as(id + " in " + n + " shards").isEqualTo(1);
+            }
+        }
         // A plan is a value: the same input, the same bytes; without tests, no trace of them.
         assertThat(TestPlanners.planner().plan(in).planHash()).isEqualTo(plan.planHash());
         BuildPlan plain = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));

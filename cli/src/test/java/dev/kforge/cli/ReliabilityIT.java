@@ -200,6 +200,7 @@ class ReliabilityIT {
         Files.createSymbolicLink(shared.resolve("sources"), userCache.resolve("sources"));
         Files.createSymbolicLink(shared.resolve("digests"), userCache.resolve("digests"));
         Files.createSymbolicLink(shared.resolve("debian"), userCache.resolve("debian")); // Debian's trees, fetched once
+        Files.createSymbolicLink(shared.resolve("roots"), Files.createDirectories(userCache.resolve("roots"))); // toolchain roots, made once
         Process a = launch(ws, "build", "kf_*/v6.1/x86_64-gcc", "kf_*/debian/*");
         Files.move(ws.resolve("kforge.log"), ws.resolve("a.log"));
         Process b = launch(ws, "build", "kf_*/v6.1/x86_64-gcc", "kf_*/debian/*");
@@ -245,6 +246,7 @@ class ReliabilityIT {
         Files.createDirectories(scratch.resolve("trees"));
         Files.createSymbolicLink(scratch.resolve("sources"), userCache.resolve("sources"));
         Files.createSymbolicLink(scratch.resolve("debian"), userCache.resolve("debian"));
+        Files.createSymbolicLink(scratch.resolve("roots"), Files.createDirectories(userCache.resolve("roots")));
         Map<String, String> env = Map.of("KFORGE_CACHE_DIR", scratch.toString());
         // The examples' own riscv64 tree, as the plan names it (the cache holds other riscv64 trees too).
         String tree = treeOf(ws, "prepare/v6.1/riscv64-gcc");

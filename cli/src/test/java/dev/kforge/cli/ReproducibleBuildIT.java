@@ -20,7 +20,7 @@ class ReproducibleBuildIT {
     @TempDir
     Path dir;
 
-    static final List<String> SOURCES = List.of("pom.xml", "core", "kbuild-adapter", "rust-toolchain-adapter", "cli");
+    static final List<String> SOURCES = List.of("pom.xml", "core", "kbuild-adapter", "rust-toolchain-adapter", "qemu-adapter", "cli");
 
     static Path copy(Path dest) throws Exception {
         Path repo = ItSupport.repo();

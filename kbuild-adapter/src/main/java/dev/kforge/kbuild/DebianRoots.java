@@ -108,7 +108,7 @@ public final class DebianRoots implements ToolchainRoots {
                     + "writes device nodes and file owners)", "run the first kforge that needs it as root (sudo), once; the root is "
                     + "then reused from " + dir.getParent() + " by every user");
         }
-        String mirror = mirror();
+        String mirror = AptSources.mirror(env);
         org.slf4j.LoggerFactory.getLogger(DebianRoots.class).info("making toolchain root {} ({} from {}): debootstrap, then "
                 + "apt-get install of {} packages; this takes a few minutes, once", root.name(), root.suite(), mirror, packages.size());
         Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
@@ -285,41 +285,6 @@ public final class DebianRoots implements ToolchainRoots {
             }
         }
         return Optional.empty();
-    }
-
-    /** KFORGE_DEBIAN_MIRROR, else the first Debian archive (not -security) in apt's sources. */
-    String mirror() throws IOException {
-        String forced = env.get("KFORGE_DEBIAN_MIRROR");
-        if (forced != null && !forced.isBlank()) {
-            return forced.strip();
-        }
-        List<Path> files = new ArrayList<>();
-        Path list = Path.of("/etc/apt/sources.list");
-        if (Files.isRegularFile(list)) {
-            files.add(list);
-        }
-        Path d = Path.of("/etc/apt/sources.list.d");
-        if (Files.isDirectory(d)) {
-            try (var s = Files.list(d)) {
-                s.filter(p -> p.toString().endsWith(".list") || p.toString().endsWith(".sources")).sorted().forEach(files::add);
-            }
-        }
-        for (Path f : files) {
-            for (String line : Files.readAllLines(f)) {
-                String l = line.strip();
-                String uri = null;
-                if (l.startsWith("deb ")) {
-                    uri = java.util.Arrays.stream(l.split("\\s+")).skip(1).filter(w -> w.contains("://")).findFirst().orElse(null);
-                } else if (l.startsWith("URIs:")) {
-                    uri = l.substring("URIs:".length()).strip().split("\\s+")[0];
-                }
-                if (uri != null && uri.replaceAll("/+$", "").endsWith("/debian")) {
-                    return uri;
-                }
-            }
-        }
-        throw KforgeException.environment("no Debian mirror in apt's sources to make a toolchain root from",
-                "set KFORGE_DEBIAN_MIRROR to a Debian archive URL");
     }
 
     private void require(String program, String path, String pkg) {

@@ -41,6 +41,7 @@ public final class Planner {
     private final KernelStepPlanner kernelSteps;
     private final CompanionStepPlanner companionSteps;
     private final TestStepPlanner testSteps;
+    private final TestPlanning testPlanning;
 
     public Planner(Catalog catalog, KernelStepPlanner kernelSteps, CompanionStepPlanner companionSteps,
             TestStepPlanner testSteps) {
@@ -48,6 +49,7 @@ public final class Planner {
         this.kernelSteps = kernelSteps;
         this.companionSteps = companionSteps;
         this.testSteps = testSteps;
+        this.testPlanning = new TestPlanning(testSteps);
     }
 
     /** The union of the matrices' targets, sorted. */
@@ -147,11 +149,11 @@ public final class Planner {
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
                 if (in.tests()) {
-                    Optional<String> why = untestable(in, kernel, arch);
+                    Optional<String> why = TestPlanning.untestable(in, kernel, arch);
                     if (why.isPresent()) {
                         untested.add(new Skip(cell, why.get()));
                     } else {
-                        Step test = test(in, ws, cell, kernel, arch, d, build, prepare, symvers, built, steps);
+                        Step test = testPlanning.test(in, ws, cell, kernel, arch, d, build, prepare, symvers, built, steps);
                         steps.put(test.id(), test);
                         tests.put(test.id(), cell);
                     }
@@ -202,81 +204,6 @@ public final class Planner {
     /** The directory a bootable source kernel's SYMVERS step leaves its image and installed modules in, inside the tree. */
     public static final String BOOT_DIR = ".kforge-boot";
 
-    /** Why a built cell cannot be tested: its kernel has no image, or QEMU or a guest is not to be had for its arch. */
-    private static Optional<String> untestable(PlanInput in, KernelSource kernel, Architecture arch) {
-        if (kernel.kind() == KernelSource.Kind.SOURCE && !kernel.boot()) {
-            return Optional.of("kernel '" + kernel.name() + "' is built without a kernel image; give it boot = true to test "
-                    + "its cells under QEMU");
-        }
-        if (!kernel.bootable()) {
-            return Optional.of("kernel '" + kernel.name() + "' has no kernel image to boot (a headers tree); test against "
-                    + "debian = \"latest\" or a source kernel with boot = true");
-        }
-        if (arch.boot().isEmpty()) {
-            return Optional.of("kforge does not know how to boot " + arch.key() + " under QEMU");
-        }
-        for (String root : kernel.kind() == KernelSource.Kind.DEBIAN
-                ? List.of(imageRoot(kernel.name(), arch.key()), guestRoot(arch.key()))
-                : List.of(guestRoot(arch.key()))) {
-            String missing = in.boot().missing().get(root);
-            if (missing != null) {
-                return Optional.of(missing);
-            }
-            if (!in.boot().roots().containsKey(root)) {
-                throw new IllegalArgumentException("no boot facts for " + root);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** A cell's TEST step: its kernel's image and modules, the guest, and the drivers to load, dependencies first. */
-    private Step test(PlanInput in, Workspace ws, Cell cell, KernelSource kernel, Architecture arch, Driver d, Step build,
-            Optional<Step> prepare, Optional<Step> symvers, Map<String, String> built, Map<String, Step> steps) {
-        dev.kforge.core.kernel.BootRoot guest = in.boot().roots().get(guestRoot(arch.key()));
-        String busybox = "${kernel:" + guestRoot(arch.key()) + "}/" + guest.file();
-        List<String> inputs = new ArrayList<>();
-        String image;
-        String modules;
-        if (kernel.kind() == KernelSource.Kind.DEBIAN) {
-            String root = imageRoot(kernel.name(), arch.key());
-            dev.kforge.core.kernel.BootRoot img = in.boot().roots().get(root);
-            image = "${kernel:" + root + "}/" + img.file();
-            modules = "${kernel:" + root + "}/" + img.modules();
-            inputs.add("${kernel:" + root + "}");
-        } else {
-            String boot = prepare.orElseThrow().attribute("tree") + "/" + BOOT_DIR;
-            String imageName = arch.boot().orElseThrow().image();
-            image = boot + "/" + imageName.substring(imageName.lastIndexOf('/') + 1);
-            modules = boot + "/lib/modules";
-            inputs.add(boot);
-        }
-        inputs.add("${kernel:" + guestRoot(arch.key()) + "}");
-        d.test().script().ifPresent(sc -> inputs.add("${workspace}/" + sc));
-        List<String> deps = new ArrayList<>(List.of(build.id()));
-        List<TestStepPlanner.Load> loads = new ArrayList<>();
-        java.util.Set<String> needed = new java.util.HashSet<>();
-        collectDependencies(ws, d, needed);
-        for (Driver dep : Matrix.dependencyOrder(ws)) {
-            if (needed.contains(dep.name())) {
-                Step depBuild = steps.get(built.get(dep.name()));
-                deps.add(depBuild.id());
-                loads.add(new TestStepPlanner.Load(dep.name(), depBuild.attribute("outDir"), dep.test().params()));
-            }
-        }
-        loads.add(new TestStepPlanner.Load(d.name(), build.attribute("outDir"), d.test().params()));
-        prepare.ifPresent(p -> deps.add(p.id()));
-        symvers.ifPresent(sv -> deps.add(sv.id()));
-        return testSteps.test(new TestStepPlanner.TestRequest(cell, arch, image, modules, busybox, loads,
-                d.test().script().map(sc -> "${workspace}/" + sc), d.test().timeoutSeconds(), deps, inputs));
-    }
-
-    private static void collectDependencies(Workspace ws, Driver d, java.util.Set<String> acc) {
-        for (String dep : d.dependsOn()) {
-            if (acc.add(dep)) {
-                collectDependencies(ws, ws.driver(dep).orElseThrow(), acc);
-            }
-        }
-    }
 
     private static SortedMap<String, Map<String, String>> kernels(PlanInput in) {
         SortedMap<String, Map<String, String>> kernels = new TreeMap<>();

@@ -150,10 +150,10 @@ class BuildCommand implements Callable<Integer> {
     static String tests(RunReport report) {
         List<String> parts = new java.util.ArrayList<>();
         for (String k : dev.kforge.core.report.Reports.TEST_KEYS) {
-            long n = k.equals("failed") ? report.countTests("failed") + report.countTests("timed-out") : report.countTests(k);
             if (k.equals("timed-out")) {
                 continue; // counted with the failed ones
             }
+            long n = k.equals("failed") ? report.countTests("failed") + report.countTests("timed-out") : report.countTests(k);
             if (n > 0 || k.equals("failed")) {
                 parts.add(n + " " + k);
             }

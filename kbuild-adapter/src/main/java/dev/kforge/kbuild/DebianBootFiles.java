@@ -151,10 +151,7 @@ final class DebianBootFiles {
                     marker.put("modules", "");
                 }
                 Files.writeString(staging.resolve(MARKER), CanonicalJson.write(marker));
-                if (Files.exists(dir)) {
-                    FileTrees.deleteRecursively(dir);
-                }
-                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+                FileTrees.swapIn(staging, dir);
                 staging = null;
             } finally {
                 if (staging != null) {
@@ -192,16 +189,11 @@ final class DebianBootFiles {
 
     /** The root whose marker was written (last) and whose file is there. */
     private static Optional<BootRoot> ready(Path dir) throws IOException {
-        Path marker = dir.resolve(MARKER);
-        if (!Files.isRegularFile(marker)) {
+        Optional<Map<?, ?>> read = Markers.read(dir.resolve(MARKER));
+        if (read.isEmpty()) {
             return Optional.empty();
         }
-        Map<?, ?> m;
-        try {
-            m = (Map<?, ?>) CanonicalJson.read(Files.readString(marker));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        Map<?, ?> m = read.get();
         String file = String.valueOf(m.get("file"));
         if (!Files.isRegularFile(dir.resolve(file))) {
             return Optional.empty();

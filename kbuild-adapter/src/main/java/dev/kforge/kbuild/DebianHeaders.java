@@ -177,12 +177,11 @@ public final class DebianHeaders implements DistroKernels {
                 return Optional.empty();
             }
         }
-        Map<?, ?> m;
-        try {
-            m = (Map<?, ?>) CanonicalJson.read(Files.readString(marker));
-        } catch (RuntimeException e) {
+        Optional<Map<?, ?>> read = Markers.read(marker);
+        if (read.isEmpty()) {
             return Optional.empty();
         }
+        Map<?, ?> m = read.get();
         SortedMap<String, String> provenance = new TreeMap<>();
         ((Map<?, ?>) m.get("packages")).forEach((k, v) -> provenance.put("package:" + k, String.valueOf(v)));
         KernelFacts f = inspector.headers(kernel, tree);
@@ -280,10 +279,7 @@ public final class DebianHeaders implements DistroKernels {
             Map<String, Object> marker = new LinkedHashMap<>();
             marker.put("packages", packages);
             Files.writeString(staging.resolve(MARKER), CanonicalJson.write(marker));
-            if (Files.exists(dir)) {
-                FileTrees.deleteRecursively(dir);
-            }
-            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.swapIn(staging, dir);
             staging = null;
         } finally {
             if (staging != null) {

@@ -123,10 +123,7 @@ public final class DebianRoots implements ToolchainRoots {
             }
             Files.deleteIfExists(log);
             install(root, staging, packages);
-            if (Files.exists(dir)) {
-                FileTrees.deleteRecursively(dir);
-            }
-            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.swapIn(staging, dir);
             staging = null;
             return write(root, dir, packages);
         } finally {
@@ -231,16 +228,11 @@ public final class DebianRoots implements ToolchainRoots {
      * recorded and every file the packages asked for put in /usr/bin (and /usr/sbin) is there.
      */
     static Optional<Facts> ready(ToolchainRoot root, Path dir) throws IOException {
-        Path marker = dir.resolve(MARKER);
-        if (!Files.isRegularFile(marker)) {
+        Optional<Map<?, ?>> read = Markers.read(dir.resolve(MARKER));
+        if (read.isEmpty()) {
             return Optional.empty();
         }
-        Map<?, ?> m;
-        try {
-            m = (Map<?, ?>) CanonicalJson.read(Files.readString(marker));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        Map<?, ?> m = read.get();
         Path status = dir.resolve("var/lib/dpkg/status");
         if (!Files.isRegularFile(status) || !String.valueOf(m.get("dpkgStatus"))
                 .equals(Files.size(status) + ":" + Files.getLastModifiedTime(status).toMillis())) {

@@ -74,8 +74,7 @@ final class SymversBuilder {
                         + "; see " + log, List.of(), Map.of("log", log.toString()));
             }
             dropLinks(staging.resolve("lib/modules")); // build and source point into the build directory removed below
-            FileTrees.deleteRecursively(boot.get());
-            Files.move(staging, boot.get(), StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.swapIn(staging, boot.get());
         }
         Files.writeString(marker, expected);
         FileTrees.deleteRecursively(full);

@@ -171,19 +171,8 @@ public final class Planner {
         }
         skipped.sort(Comparator.naturalOrder());
         untested.sort(Comparator.naturalOrder());
-        // The emulators of the tests planned, only: a build's key covers the plan's tools but those only tests run.
-        java.util.Set<String> emulators = new TreeSet<>();
-        steps.values().stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> emulators.add(s.commands().get(0).get(0)));
-        SortedMap<String, String> tools = tools(in, ws);
-        for (Target t : targets(ws)) {
-            String emulator = catalog.requireArch(t.arch()).boot().map(b -> testSteps.emulator(catalog.requireArch(t.arch())))
-                    .orElse("");
-            if (!emulators.contains(emulator) && !kernelSteps.tools().contains(emulator)) {
-                tools.remove(emulator);
-            }
-        }
-        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools, cells, in.tests(),
-                tests, untested);
+        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools(in, ws, steps.values()), cells,
+                in.tests(), tests, untested);
     }
 
     /** The plan root of a Debian kernel's image package for one architecture: {@code NAME+ARCH.image}. */
@@ -254,9 +243,15 @@ public final class Planner {
         return f;
     }
 
-    private SortedMap<String, String> tools(PlanInput in, Workspace ws) {
+    /**
+     * The plan's tools with their identities: the build tools, and the emulator of each TEST step
+     * planned (only those: an untested arch's emulator would change every build's key).
+     */
+    private SortedMap<String, String> tools(PlanInput in, Workspace ws, java.util.Collection<Step> steps) {
+        SortedSet<String> names = new TreeSet<>(tools(ws, false));
+        steps.stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> names.add(s.commands().get(0).get(0)));
         SortedMap<String, String> tools = new TreeMap<>();
-        for (String tool : tools(ws, in.tests())) {
+        for (String tool : names) {
             tools.put(tool, in.tools().getOrDefault(tool, "not found"));
         }
         for (RustTools r : in.rust().values()) {

@@ -45,12 +45,14 @@ public final class KbuildKernelInspector implements KernelInspector {
             Pattern.MULTILINE);
 
     private final CacheDirs cache;
+    private final DigestMemo memo;
     private final ProcessRunner runner;
     private final Catalog catalog;
     private final Map<Path, Path> extracted = new ConcurrentHashMap<>();
 
     public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog) {
         this.cache = cache;
+        this.memo = new DigestMemo(cache.digests());
         this.runner = runner;
         this.catalog = catalog;
     }
@@ -96,11 +98,13 @@ public final class KbuildKernelInspector implements KernelInspector {
         ToolchainFamily family = cfg.enabled("CONFIG_CC_IS_CLANG") ? ToolchainFamily.LLVM : ToolchainFamily.GCC;
         String release = KernelConfig.utsRelease(tree).orElseThrow(() ->
                 KforgeException.environment("kernel '" + kernel.name() + "': no UTS_RELEASE in " + uts, ""));
+        // Through the stat cache: Debian's Module.symvers is megabytes, read on every run otherwise.
         Fingerprint id = new Fingerprint("kforge-headers", 1)
-                .add(Digest.ofFile(config))
-                .add(Digest.ofFile(uts));
+                .add(memo.of(config))
+                .add(memo.of(uts));
         Path symvers = tree.resolve("Module.symvers");
-        id.add(Files.isRegularFile(symvers) ? Digest.ofFile(symvers).hex() : "no Module.symvers");
+        id.add(Files.isRegularFile(symvers) ? memo.of(symvers).hex() : "no Module.symvers");
+        memo.flush();
         SortedSet<String> rust = new TreeSet<>();
         if (cfg.enabled("CONFIG_RUST")) {
             rust.add(catalog.requireArch(arch).kernelArch());
@@ -136,7 +140,8 @@ public final class KbuildKernelInspector implements KernelInspector {
             }
             identity = f.digest();
         } else {
-            identity = new DigestMemo(cache.digests()).of(path);
+            identity = memo.of(path);
+            memo.flush();
             dir = extract(kernel, path);
         }
         Path makefile = dir.resolve("Makefile");
@@ -212,7 +217,7 @@ public final class KbuildKernelInspector implements KernelInspector {
         if (done != null) {
             return done;
         }
-        Digest d = new DigestMemo(cache.digests()).of(tarball);
+        Digest d = memo.of(tarball);
         Path target = cache.sources().resolve(d.prefix(16));
         Path marker = target.resolve(".kforge-extracted");
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("source-" + d.prefix(16) + ".lock"))) {

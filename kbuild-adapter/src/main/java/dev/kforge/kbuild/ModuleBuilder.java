@@ -3,6 +3,7 @@ package dev.kforge.kbuild;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.elf.Elf;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
@@ -76,7 +77,15 @@ final class ModuleBuilder {
 
         long deadline = make.deadline(step);
         KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"), kernelDirs(step, tree));
-        for (List<String> argv : step.commands()) {
+        List<List<String>> commands = step.commands();
+        if (startsWithFreshCopy(step)) {
+            // The same state as rm -rf, mkdir -p, cp -a, reached incrementally so Kbuild recompiles only what changed.
+            commands = commands.subList(FRESH_COPY, commands.size());
+            BuildDirSync.Outcome synced = BuildDirSync.sync(roots.path(step.attribute("source")), buildDir,
+                    configuration(step, tree, commands));
+            Files.writeString(log, "# kforge: " + synced.describe() + "\n");
+        }
+        for (List<String> argv : commands) {
             Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser));
             if (failed.isPresent()) {
                 publish(step, outDir, List.of(), log, failed.get(), Map.of());
@@ -84,10 +93,7 @@ final class ModuleBuilder {
             }
         }
         List<Diagnostic> diagnostics = parser.parse(log);
-        List<Path> modules;
-        try (Stream<Path> s = Files.walk(buildDir)) {
-            modules = s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
-        }
+        List<Path> modules = modules(buildDir);
         if (modules.isEmpty()) {
             StepResult r = Make.result(step, StepStatus.FAILED, start,
                     "make succeeded but built no .ko (does the Kbuild file set obj-m?); see " + log, diagnostics, Map.of());
@@ -127,6 +133,63 @@ final class ModuleBuilder {
                 Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
         publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
         return r;
+    }
+
+    /** The number of commands that make a fresh copy of the sources: rm -rf, mkdir -p, cp -a. */
+    private static final int FRESH_COPY = 3;
+
+    /** Whether the step's commands begin with exactly the fresh copy of its driver's sources into its build directory. */
+    static boolean startsWithFreshCopy(Step step) {
+        String dir = step.attributes().get("buildDir");
+        String source = step.attributes().get("source");
+        List<List<String>> c = step.commands();
+        return dir != null && source != null && c.size() > FRESH_COPY
+                && c.get(0).equals(List.of("rm", "-rf", dir))
+                && c.get(1).equals(List.of("mkdir", "-p", dir))
+                && c.get(2).equals(List.of("cp", "-a", source + "/.", dir));
+    }
+
+    /**
+     * Everything besides the driver's sources that shapes the objects in a build directory: the
+     * commands as they run here, the environment, the tools' versions, and the kernel tree's
+     * configuration, Module.symvers and preparation marker. Any change starts the directory clean.
+     */
+    private Digest configuration(Step step, Path tree, List<List<String>> commands) throws IOException {
+        Fingerprint f = new Fingerprint("kforge-build-dir", 1);
+        f.add(commands.size());
+        commands.forEach(c -> f.addStrings(roots.resolve(c)));
+        f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
+        for (String name : List.of(".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h")) {
+            Path p = tree.resolve(name);
+            f.add(name).add(Files.isRegularFile(p) ? Digest.ofFile(p).hex() : "none");
+        }
+        return f.digest();
+    }
+
+    /**
+     * The modules Kbuild built, from its modules.order (6.1 lists {@code foo.ko}, later kernels
+     * {@code foo.o}), so a module left in a reused build directory by an earlier Kbuild file is not
+     * published; every .ko below the directory where there is no modules.order.
+     */
+    private static List<Path> modules(Path buildDir) throws IOException {
+        Path order = buildDir.resolve("modules.order");
+        if (Files.isRegularFile(order)) {
+            List<Path> out = new ArrayList<>();
+            for (String line : Files.readAllLines(order)) {
+                String m = line.strip();
+                if (m.isEmpty()) {
+                    continue;
+                }
+                Path ko = buildDir.resolve(m.endsWith(".o") ? m.substring(0, m.length() - 2) + ".ko" : m);
+                if (Files.isRegularFile(ko)) {
+                    out.add(ko);
+                }
+            }
+            return out.stream().sorted().toList();
+        }
+        try (Stream<Path> s = Files.walk(buildDir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
+        }
     }
 
     /** The kernel's directories as make sees them: the tree, and the source that {@code make -C} enters. */

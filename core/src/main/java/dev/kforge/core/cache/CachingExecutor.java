@@ -2,6 +2,7 @@ package dev.kforge.core.cache;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.StepKeys.StepKey;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.StepExecutor;
@@ -45,6 +46,7 @@ public final class CachingExecutor implements StepExecutor {
     private final Map<String, StepKey> keys;
     private final boolean lookup;
     private final Map<String, List<Step>> deferredPrepares;
+    private final Optional<DigestMemo> memo;
 
     /**
      * @param lookup false for --no-cache: always run, still store
@@ -53,6 +55,16 @@ public final class CachingExecutor implements StepExecutor {
      */
     public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
             Map<String, List<Step>> deferredPrepares) {
+        this(delegate, cache, roots, keys, lookup, deferredPrepares, Optional.empty());
+    }
+
+    /**
+     * @param memo the run's stat cache: with it, outputs already in place with the entry's digests
+     *     (a no-op run) are left as they are instead of being restored again
+     */
+    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
+            Map<String, List<Step>> deferredPrepares, Optional<DigestMemo> memo) {
+        this.memo = memo;
         this.delegate = delegate;
         this.cache = cache;
         this.roots = roots;
@@ -107,6 +119,9 @@ public final class CachingExecutor implements StepExecutor {
     }
 
     private boolean restore(Step step, StepCache.ActionEntry entry) throws IOException {
+        if (inPlace(step, entry)) {
+            return true;
+        }
         Optional<Path> outDir = outDir(step);
         Path tmp = null;
         if (outDir.isPresent()) {
@@ -133,6 +148,44 @@ public final class CachingExecutor implements StepExecutor {
                 FileTrees.deleteRecursively(tmp);
             }
         }
+    }
+
+    /**
+     * Whether every output of the entry is already where a restore would put it, with the entry's
+     * digest (read through the stat cache, so an unchanged file is not read) and executable bit,
+     * and the step's out/ directory holds nothing else (but the test log a TEST step writes there).
+     */
+    private boolean inPlace(Step step, StepCache.ActionEntry entry) throws IOException {
+        if (memo.isEmpty() || entry.outputs().isEmpty()) {
+            return false;
+        }
+        Optional<Path> outDir = outDir(step);
+        java.util.Set<Path> expected = new java.util.HashSet<>();
+        for (Map.Entry<String, dev.kforge.core.digest.Digest> o : entry.outputs().entrySet()) {
+            boolean inOut = o.getKey().startsWith(OUT) || o.getKey().startsWith(OUT_EXECUTABLE);
+            if (inOut && outDir.isEmpty()) {
+                return false;
+            }
+            Path target = target(step, o.getKey(), outDir.orElse(null));
+            if (!Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || (o.getKey().startsWith(OUT_EXECUTABLE) && !Files.isExecutable(target))
+                    || !memo.get().of(target).equals(o.getValue())) {
+                return false;
+            }
+            if (inOut) {
+                expected.add(target);
+            }
+        }
+        if (outDir.isPresent()) {
+            if (!Files.isDirectory(outDir.get())) {
+                return expected.isEmpty();
+            }
+            try (Stream<Path> s = Files.walk(outDir.get())) {
+                return s.filter(f -> !Files.isDirectory(f)).allMatch(f -> expected.contains(f)
+                        || f.getParent().equals(outDir.get()) && f.getFileName().toString().equals("test.log"));
+            }
+        }
+        return true;
     }
 
     private void store(Step step, StepKey key, StepResult r) throws IOException {

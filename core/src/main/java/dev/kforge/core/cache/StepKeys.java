@@ -75,6 +75,11 @@ public final class StepKeys {
         for (Step s : steps) {
             compute(s, byId, tools, all, keys);
         }
+        try {
+            memo.flush();
+        } catch (IOException e) {
+            // The stat cache is an optimisation: the keys stand without it.
+        }
         return keys;
     }
 

@@ -4,37 +4,133 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Digests of large files (kernel tarballs), remembered by path, size and modification time so a
- * 150 MB tarball is read once, not on every plan.
+ * A stat cache for file digests: a file whose size, mtime, inode and ctime are those it had when it
+ * was last hashed is not read again (git's index works the same way). The table is one file in the
+ * cache, read once when first needed and written back by {@link #flush} when it learnt something, so
+ * a no-op run hashes nothing and reads one file. A file changed in the same instant as it was hashed
+ * could keep its stat; such "racy" entries are not remembered and are hashed again next time.
+ *
+ * <p>Safe for concurrent use; several processes may share the directory (the last writer wins,
+ * and a lost entry is only a re-hash).
  */
 public final class DigestMemo {
 
+    /** Format of the table: one line per file, {@code ino size mtimeNs ctimeNs sha256 path}. */
+    static final String TABLE = "stat-cache.v1";
+
+    /** How close to "now" a file's mtime or ctime may be and still be remembered. */
+    private static final long RACY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final long racyNanos;
+
+    private record Stat(long ino, long size, long mtime, long ctime) {}
+
+    private record Entry(Stat stat, String hex) {}
+
     private final Path dir;
+    private Map<String, Entry> table;
+    private volatile boolean dirty;
 
     public DigestMemo(Path dir) {
-        this.dir = dir;
+        this(dir, RACY_NANOS);
     }
 
+    DigestMemo(Path dir, long racyNanos) {
+        this.dir = dir;
+        this.racyNanos = racyNanos;
+    }
+
+    /** The file's SHA-256, from the table when its stat is unchanged. */
     public Digest of(Path file) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        String key = Digest.of(file.toAbsolutePath() + "\0" + a.size() + "\0" + a.lastModifiedTime().toMillis()).hex();
-        Path memo = dir.resolve(key);
-        if (Files.isRegularFile(memo)) {
-            String s = Files.readString(memo).strip();
-            try {
-                return new Digest(s);
-            } catch (IllegalArgumentException e) {
-                // A torn memo is just a miss.
+        Path abs = file.toAbsolutePath();
+        Stat stat = stat(abs);
+        Map<String, Entry> t = table();
+        Entry known = t.get(abs.toString());
+        if (known != null && known.stat().equals(stat)) {
+            return new Digest(known.hex());
+        }
+        Digest d = Digest.ofFile(abs);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        if (now - stat.mtime() >= racyNanos && now - stat.ctime() >= racyNanos && !abs.toString().contains("\n")) {
+            t.put(abs.toString(), new Entry(stat, d.hex()));
+            dirty = true;
+        }
+        return d;
+    }
+
+    /** Writes the table back when it changed (write-temp-then-rename); a no-op otherwise. */
+    public void flush() throws IOException {
+        if (!dirty) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Entry> e : new java.util.TreeMap<>(table()).entrySet()) {
+            Stat s = e.getValue().stat();
+            sb.append(s.ino()).append(' ').append(s.size()).append(' ').append(s.mtime()).append(' ').append(s.ctime())
+                    .append(' ').append(e.getValue().hex()).append(' ').append(e.getKey()).append('\n');
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, TABLE, ".tmp");
+        try {
+            Files.writeString(tmp, sb);
+            Files.move(tmp, dir.resolve(TABLE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        dirty = false;
+    }
+
+    private synchronized Map<String, Entry> table() {
+        if (table == null) {
+            table = new ConcurrentHashMap<>();
+            Path file = dir.resolve(TABLE);
+            if (Files.isRegularFile(file)) {
+                try {
+                    for (String line : Files.readAllLines(file)) {
+                        parse(line);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // A torn or foreign table is only a cold cache.
+                }
             }
         }
-        Digest d = Digest.ofFile(file);
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, key, ".tmp");
-        Files.writeString(tmp, d.hex());
-        Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return d;
+        return table;
+    }
+
+    private void parse(String line) {
+        List<String> f = new ArrayList<>(6);
+        int from = 0;
+        for (int i = 0; i < 5; i++) {
+            int sp = line.indexOf(' ', from);
+            if (sp < 0) {
+                return;
+            }
+            f.add(line.substring(from, sp));
+            from = sp + 1;
+        }
+        String hex = f.get(4);
+        if (hex.length() != 64 || from >= line.length()) {
+            return;
+        }
+        table.put(line.substring(from), new Entry(new Stat(Long.parseLong(f.get(0)), Long.parseLong(f.get(1)),
+                Long.parseLong(f.get(2)), Long.parseLong(f.get(3))), hex));
+    }
+
+    private static Stat stat(Path file) throws IOException {
+        Map<String, Object> a = Files.readAttributes(file, "unix:ino,size,lastModifiedTime,ctime");
+        return new Stat((Long) a.get("ino"), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
+                nanos((FileTime) a.get("ctime")));
+    }
+
+    private static long nanos(FileTime t) {
+        return t.to(TimeUnit.NANOSECONDS);
     }
 }

@@ -6,6 +6,7 @@ import dev.kforge.core.cache.CachingExecutor;
 import dev.kforge.core.cache.HttpStepCache;
 import dev.kforge.core.cache.TieredStepCache;
 import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.cache.LookupOnceCache;
 import dev.kforge.core.cache.StepCache;
 import dev.kforge.core.cache.StepKeys;
 import dev.kforge.core.digest.DigestMemo;
@@ -56,8 +57,8 @@ public final class BuildService {
         Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(),
                 request.jobs());
         LocalStepCache local = new LocalStepCache(cache.steps());
-        StepCache stepCache = request.remote().<StepCache>map(r -> new TieredStepCache(local,
-                new HttpStepCache(r.url(), r.header()), r.readWrite())).orElse(local);
+        StepCache stepCache = new LookupOnceCache(request.remote().<StepCache>map(r -> new TieredStepCache(local,
+                new HttpStepCache(r.url(), r.header()), r.readWrite())).orElse(local));
         List<Step> selected = Selection.select(plan, request.cells());
         if (request.shard().isPresent()) {
             var shard = request.shard().get();
@@ -65,7 +66,8 @@ public final class BuildService {
                     dev.kforge.core.plan.Sharding.split(plan, shard.total()).get(shard.index() - 1));
             selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
         }
-        Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, new DigestMemo(cache.digests())).compute(selected);
+        DigestMemo memo = new DigestMemo(cache.digests());
+        Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, memo).compute(selected);
         Map<String, List<Step>> deferred = new LinkedHashMap<>();
         List<Step> steps = request.restoreOnly() ? withoutPrepares(selected)
                 : request.useCache() ? withoutNeedlessPrepares(selected, keys, stepCache, deferred) : selected;
@@ -73,9 +75,14 @@ public final class BuildService {
                 ? s -> StepResult.of(s.id(), StepStatus.FAILED, Duration.ZERO,
                         "not in the cache: no shard built it (or its upload failed)")
                 : executors.create(roots, plan.tools(), request.stepTimeout());
-        var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred),
-                (step, text) -> writeFailureLog(roots, step, text));
+        var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred,
+                java.util.Optional.of(memo)), (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
+        try {
+            memo.flush();
+        } catch (IOException e) {
+            // The stat cache is an optimisation: the next run hashes again.
+        }
 
         List<CellReport> cells = new ArrayList<>();
         List<StepResult> prepares = new ArrayList<>();

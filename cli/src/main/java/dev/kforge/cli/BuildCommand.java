@@ -75,7 +75,8 @@ class BuildCommand implements Callable<Integer> {
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,
-                PlanChecks.shard(shard, root.context.env()), false, remote.resolve(planned.workspace(), root.context.env()));
+                PlanChecks.shard(shard, root.context.env()), false, remote.resolve(planned.workspace(), root.context.env()),
+                signingKey(planned));
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
         try {
@@ -88,6 +89,12 @@ class BuildCommand implements Callable<Integer> {
             return 0;
         }
         return report.environmentFailure() ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
+    }
+
+    /** The key of [signing], when the plan signs modules (the variable key-env names is read only then). */
+    private Optional<dev.kforge.core.model.SigningKey> signingKey(Planned planned) {
+        boolean signs = planned.plan().steps().stream().anyMatch(s -> s.kind() == dev.kforge.core.plan.Step.Kind.SIGN);
+        return planned.workspace().signing().filter(s -> signs).map(s -> s.resolve(root.context.env(), planned.root()));
     }
 
     /** Whether this run tests the cells it builds. */
@@ -210,7 +217,7 @@ class BuildCommand implements Callable<Integer> {
                 testing ? "TEST" : "", testing ? "TIME" : "", "NOTE");
         for (CellReport c : report.cells()) {
             String note = c.status().ok() ? c.outDir() + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
-                    : c.message();
+                    + (c.signer().isEmpty() ? "" : " (signed: " + c.signer() + ")") : c.message();
             TestReport t = tests.get(c.cell().id());
             String testCols = "";
             if (testing) {

@@ -106,17 +106,17 @@ final class Context {
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime,
                 roots(cache), (root, source) -> RustToolchainProbe.inRoot(
                         new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false), root.dir()));
-        dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout) -> {
-                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout);
+        dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
+                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
                     var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
                     return step -> switch (step.kind()) {
-                        case PREPARE, SYMVERS, BUILD -> kbuild.execute(step);
+                        case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step);
                         case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
                         case TEST -> qemu.execute(step);
                     };
                 };
-        BuildService builds = new BuildService(executors, cache);
+        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env));
         return new Services(catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
     }
 }

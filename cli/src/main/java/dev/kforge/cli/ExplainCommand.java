@@ -82,6 +82,16 @@ final class ExplainCommand implements Callable<Integer> {
                         dev.kforge.qemu.Accelerator.detect()).stream().map(ExplainCommand::quote).toList()));
                 continue;
             }
+            if (s.kind() == Step.Kind.SIGN) {
+                // The key is a secret: the script names it by the variable kforge passes to sign-file.
+                String tree = quote(roots.resolve(s.attribute("tree")));
+                out.println("# set KFORGE_SIGNING_KEY to the key's path (or pkcs11: URI); kforge signs copies and swaps them in");
+                out.println("hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH=\"\\(.*\\)\"$/\\1/p' " + tree + "/.config); hash=${hash:-sha256}");
+                out.println("for m in " + quote(roots.resolve(s.attribute("outDir"))) + "/*.ko; do " + quote(roots.resolve(
+                        s.attribute("signFile"))) + " \"$hash\" \"$KFORGE_SIGNING_KEY\" " + quote(roots.resolve(s.attribute("cert")))
+                        + " \"$m\"; done");
+                continue;
+            }
             for (List<String> argv : s.commands()) {
                 boolean make = argv.get(0).equals("make");
                 out.println((make ? env.toString() : "") + String.join(" ", roots.resolve(argv).stream().map(ExplainCommand::quote).toList()));

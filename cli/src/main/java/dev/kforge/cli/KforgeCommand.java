@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
             DoctorCommand.class,
             KernelsCommand.class,
             InitCommand.class,
+            KeygenCommand.class,
             ListCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class

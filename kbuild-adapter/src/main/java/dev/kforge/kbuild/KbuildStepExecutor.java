@@ -6,6 +6,7 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.model.SigningKey;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
@@ -28,6 +29,8 @@ public final class KbuildStepExecutor implements StepExecutor {
     private final CacheDirs cache;
     private final SortedMap<String, String> tools;
     private final Optional<Duration> stepTimeout;
+    private final Optional<SigningKey> signingKey;
+    private final java.util.Map<String, String> env;
 
     /**
      * @param tools the plan's tool identities, recorded in metadata.json
@@ -35,6 +38,18 @@ public final class KbuildStepExecutor implements StepExecutor {
      */
     public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
             SortedMap<String, String> tools, Optional<Duration> stepTimeout) {
+        this(roots, runner, catalog, cache, tools, stepTimeout, Optional.empty(), java.util.Map.of());
+    }
+
+    /**
+     * @param signingKey the key SIGN steps sign with (a secret: it reaches only sign-file's environment)
+     * @param env the user's environment, for KBUILD_SIGN_PIN (a key's passphrase)
+     */
+    public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
+            SortedMap<String, String> tools, Optional<Duration> stepTimeout, Optional<SigningKey> signingKey,
+            java.util.Map<String, String> env) {
+        this.signingKey = signingKey;
+        this.env = java.util.Map.copyOf(env);
         this.roots = roots;
         this.runner = runner;
         this.catalog = catalog;
@@ -50,6 +65,7 @@ public final class KbuildStepExecutor implements StepExecutor {
             return switch (step.kind()) {
                 case PREPARE -> new TreePreparer(roots, make, cache).prepare(step);
                 case SYMVERS -> new SymversBuilder(roots, make).build(step);
+                case SIGN -> new ModuleSigner(roots, runner, signingKey, env).sign(step);
                 default -> new ModuleBuilder(roots, make, catalog, tools).build(step);
             };
         } catch (IOException e) {

@@ -66,8 +66,22 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             arch.boot().get().config().forEach(o -> boot.addAll(List.of("-e", o)));
             commands.add(boot);
         }
+        List<String> expect = new ArrayList<>();
+        if (r.moduleSig()) {
+            // Module signing: scripts/sign-file is built and CONFIG_MODULE_SIG_HASH set; the kernel's own policy on top.
+            List<String> sig = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config", "-e", "MODULE_SIG"));
+            expect.add("CONFIG_MODULE_SIG=y");
+            if (kernel.moduleSig().force()) {
+                sig.addAll(List.of("-e", "MODULE_SIG_FORCE"));
+                expect.add("CONFIG_MODULE_SIG_FORCE=y");
+            }
+            kernel.moduleSig().trustedKeys().ifPresent(c -> sig.addAll(List.of("--set-str", "SYSTEM_TRUSTED_KEYS",
+                    "${workspace}/" + c)));
+            commands.add(sig);
+        }
         if (rust) {
             commands.add(rustConfig(src, tree, tc));
+            expect.add("CONFIG_RUST=y");
         }
         commands.add(append(make, "olddefconfig"));
         commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
@@ -76,13 +90,14 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         kernel.root().ifPresent(root -> inputs.add("${kernel:" + dev.kforge.core.plan.Planner.toolchainRoot(root) + "}"));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
         kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
+        kernel.moduleSig().trustedKeys().filter(c -> r.moduleSig()).ifPresent(c -> inputs.add("${workspace}/" + c));
         SortedMap<String, String> attrs = new TreeMap<>();
         attrs.put("kernel", kernel.name());
         attrs.put("arch", arch.key());
         attrs.put("toolchain", tc.key());
         attrs.put("tree", tree);
         attrs.put("rust", Boolean.toString(rust));
-        attrs.put("expect", rust ? "CONFIG_RUST=y" : "");
+        attrs.put("expect", String.join(",", expect));
         attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
         if (kernel.boot() && arch.boot().isPresent()) {
             attrs.put("bootImage", arch.boot().get().image());
@@ -227,6 +242,31 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         }
         return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
                 "${workspace}", inputs, List.of(outDir), deps, attrs);
+    }
+
+    /**
+     * Signs with the tree's own sign-file: {@code ${module_sig_hash}} is the tree's
+     * CONFIG_MODULE_SIG_HASH, {@code ${module}} each built module, {@code ${signed}} its signed copy;
+     * the key is a secret and reaches sign-file only through its environment (KFORGE_SIGNING_KEY),
+     * so the plan names it by that variable.
+     */
+    @Override
+    public Step sign(Step build, String cert) {
+        String tree = build.attribute("tree");
+        List<List<String>> commands = List.of(List.of(tree + "/scripts/sign-file", "${module_sig_hash}", "$KFORGE_SIGNING_KEY",
+                cert, "${module}", "${signed}"));
+        SortedMap<String, String> attrs = new TreeMap<>();
+        for (String a : List.of("driver", "kernel", "arch", "toolchain", "outDir", "buildDir", "tree", "root", "timeoutSeconds")) {
+            if (build.attributes().containsKey(a)) {
+                attrs.put(a, build.attribute(a));
+            }
+        }
+        attrs.put("signFile", tree + "/scripts/sign-file");
+        attrs.put("cert", cert);
+        List<String> inputs = new ArrayList<>(List.of(cert, tree));
+        build.inputs().stream().filter(i -> i.startsWith("${kernel:")).forEach(inputs::add);
+        return new Step("sign/" + build.id().substring("build/".length()), Step.Kind.SIGN, commands, KbuildArgs.env(),
+                "${workspace}", inputs, List.of(build.attribute("outDir")), List.of(build.id()), attrs);
     }
 
     private static List<String> append(List<String> list, String item) {

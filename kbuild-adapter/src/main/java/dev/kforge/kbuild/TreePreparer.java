@@ -84,8 +84,9 @@ final class TreePreparer {
                         for (String kv : expect.split(",")) {
                             String[] p = kv.split("=", 2);
                             if (!actual.get(p[0]).equals(p[1])) {
-                                lost.add(kv + " (got " + actual.get(p[0]) + "; the kernel's rust_is_available.sh did not "
-                                        + "accept the toolchain, or a dependency of RUST is off)");
+                                lost.add(kv + " (got " + actual.get(p[0]) + (p[0].equals("CONFIG_RUST")
+                                        ? "; the kernel's rust_is_available.sh did not accept the toolchain, or a dependency of RUST is off)"
+                                        : "; a dependency is off)"));
                             }
                         }
                     }

@@ -55,7 +55,7 @@ public final class StepKeys {
 
     /** Whether a step's result can come from the cache. */
     public static boolean cacheable(Step s) {
-        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.SYMVERS || s.kind() == Step.Kind.CARGO_TEST
+        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.SIGN || s.kind() == Step.Kind.SYMVERS || s.kind() == Step.Kind.CARGO_TEST
                 || s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST;
     }
 

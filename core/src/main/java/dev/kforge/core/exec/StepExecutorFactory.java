@@ -1,5 +1,6 @@
 package dev.kforge.core.exec;
 
+import dev.kforge.core.model.SigningKey;
 import dev.kforge.core.plan.Roots;
 import java.time.Duration;
 import java.util.Optional;
@@ -8,5 +9,14 @@ import java.util.SortedMap;
 /** Port: makes the executor for one run, once the run's roots are known. */
 public interface StepExecutorFactory {
 
-    StepExecutor create(Roots roots, SortedMap<String, String> tools, Optional<Duration> stepTimeout);
+    /**
+     * @param signingKey the key SIGN steps sign with, if the run signs
+     */
+    StepExecutor create(Roots roots, SortedMap<String, String> tools, Optional<Duration> stepTimeout,
+            Optional<SigningKey> signingKey);
+
+    /** An executor for a run that signs nothing. */
+    default StepExecutor create(Roots roots, SortedMap<String, String> tools, Optional<Duration> stepTimeout) {
+        return create(roots, tools, stepTimeout, Optional.empty());
+    }
 }

@@ -29,14 +29,21 @@ import org.tomlj.TomlParseResult;
  */
 public final class ManifestLoader {
 
-    private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root");
+    private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing");
     private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot", "root");
+    private static final Set<String> KERNEL = union(Set.of("name", "headers", "source", "debian", "deb", "config", "fragments",
+            "symvers", "boot", "root"), SigningTables.KERNEL);
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
     private final ManifestRefs refs;
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new java.util.HashSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
+    }
 
     public ManifestLoader(Catalog catalog) {
         this.refs = new ManifestRefs(catalog);
@@ -100,7 +107,7 @@ public final class ManifestLoader {
         List<Driver> drivers = new DriverTables(refs).read(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         DriverTables.checkDependencies(drivers, displayName);
-        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote, roots);
+        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote, roots, SigningTables.signing(top));
     }
 
     /** {@code [[toolchain_root]]}: a name and the Debian suite it is made from. */
@@ -191,7 +198,8 @@ public final class ManifestLoader {
                         Suggest.hint(root.get(), roots.stream().map(ToolchainRoot::name).toList(),
                                 "declare it: [[toolchain_root]] name = \"" + root.get() + "\" debian = \"trixie\""));
             }
-            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot, root));
+            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot, root,
+                    SigningTables.kernel(t, name, source)));
         }
         return List.copyOf(byName.values());
     }

@@ -22,10 +22,32 @@ import java.util.Optional;
  *     that step, with the architecture's boot options turned on, so {@code kforge test} can boot it;
  *     implies {@code symvers}
  * @param root for SOURCE: the toolchain root ({@code [[toolchain_root]]}) its steps run in; empty for the host
+ * @param moduleSig how this kernel takes part in module signing
  */
 public record KernelSource(
         String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers,
-        boolean boot, Optional<String> root) {
+        boolean boot, Optional<String> root, ModuleSig moduleSig) {
+
+    /**
+     * Module signing on this kernel.
+     *
+     * @param sign whether its cells are signed when the workspace has {@code [signing]} (default true)
+     * @param force for SOURCE: CONFIG_MODULE_SIG_FORCE, the kernel refuses modules without a trusted signature
+     * @param trustedKeys for SOURCE: a workspace certificate (PEM) built into the kernel as
+     *     CONFIG_SYSTEM_TRUSTED_KEYS, so it accepts modules signed with its key
+     */
+    public record ModuleSig(boolean sign, boolean force, Optional<String> trustedKeys) {
+        public static final ModuleSig DEFAULT = new ModuleSig(true, false, Optional.empty());
+
+        public ModuleSig {
+            Objects.requireNonNull(trustedKeys, "trustedKeys");
+        }
+    }
+
+    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos,
+            boolean symvers, boolean boot, Optional<String> root) {
+        this(name, kind, path, config, fragments, pos, symvers, boot, root, ModuleSig.DEFAULT);
+    }
 
     public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
         this(name, kind, path, config, fragments, pos, false, false, Optional.empty());
@@ -55,6 +77,7 @@ public record KernelSource(
         Objects.requireNonNull(pos, "pos");
         symvers = symvers || boot;
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(moduleSig, "moduleSig");
     }
 
     /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */

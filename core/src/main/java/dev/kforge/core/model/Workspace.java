@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param matrices the matrices whose union is the set of targets
  * @param remoteCache the remote step cache URL the manifest names, if any
  * @param roots toolchain roots in declaration order
+ * @param signing the key and certificate modules are signed with, if any
  */
 public record Workspace(
         String name,
@@ -25,7 +26,13 @@ public record Workspace(
         List<Driver> drivers,
         List<MatrixSpec> matrices,
         Optional<String> remoteCache,
-        List<ToolchainRoot> roots) {
+        List<ToolchainRoot> roots,
+        Optional<Signing> signing) {
+
+    public Workspace(String name, String manifestName, String out, List<KernelSource> kernels, List<Driver> drivers,
+            List<MatrixSpec> matrices, Optional<String> remoteCache, List<ToolchainRoot> roots) {
+        this(name, manifestName, out, kernels, drivers, matrices, remoteCache, roots, Optional.empty());
+    }
 
     public Workspace(String name, String manifestName, String out, List<KernelSource> kernels, List<Driver> drivers,
             List<MatrixSpec> matrices, Optional<String> remoteCache) {
@@ -41,6 +48,12 @@ public record Workspace(
         drivers = List.copyOf(drivers);
         matrices = List.copyOf(matrices);
         Objects.requireNonNull(remoteCache, "remoteCache");
+        Objects.requireNonNull(signing, "signing");
+    }
+
+    /** Whether the cells of {@code kernel} are signed: the workspace signs, and the kernel does not opt out. */
+    public boolean signs(KernelSource kernel) {
+        return signing.isPresent() && kernel.moduleSig().sign();
     }
 
     public Optional<Driver> driver(String name) {

@@ -39,14 +39,24 @@ public interface KernelStepPlanner {
     Step build(CellRequest request);
 
     /**
+     * The step that signs a built cell's modules with the tree's {@code scripts/sign-file} and
+     * publishes the signed copies in the cell's out/ directory; it depends on {@code build}.
+     *
+     * @param cert the certificate, in plan form ({@code ${workspace}/...})
+     */
+    Step sign(Step build, String cert);
+
+    /**
      * One tree to prepare.
      *
      * @param id the step id the planner gives it
      * @param tree the tree's directory, under {@code ${trees}}
      * @param sourceDateEpoch the build time tree steps are given, for reproducible trees
+     * @param moduleSig whether the tree is configured for module signing (CONFIG_MODULE_SIG, so it
+     *     has scripts/sign-file), with the kernel's own force and trusted-keys options
      */
     record TreeRequest(String id, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc,
-            Optional<RustTools> rust, String tree, long sourceDateEpoch) {
+            Optional<RustTools> rust, String tree, long sourceDateEpoch, boolean moduleSig) {
         public TreeRequest {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(rust, "rust");

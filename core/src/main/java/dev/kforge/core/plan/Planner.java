@@ -113,6 +113,7 @@ public final class Planner {
             String kernelRoot = "${kernel:" + (distro ? distroTree(kernel.name(), arch.key()) : kernel.name()) + "}";
             Optional<String> targetReason = noPort.or(() -> SkipRules.target(facts, arch, tc));
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
+            Map<String, String> publishers = new TreeMap<>(); // driver -> the step that publishes its out/ (sign or build)
             for (Driver d : ordered) {
                 if (!Matrix.covers(ws, d, t)) {
                     continue; // no matrix asks for this driver on this target
@@ -148,12 +149,20 @@ public final class Planner {
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
+                // A signed cell's out/ directory is published by its SIGN step: tests load what it signed.
+                Step published = build;
+                if (ws.signs(kernel)) {
+                    published = kernelSteps.sign(build, "${workspace}/" + ws.signing().orElseThrow().cert());
+                    steps.put(published.id(), published);
+                    cells.put(published.id(), cell);
+                }
+                publishers.put(d.name(), published.id());
                 if (in.tests()) {
                     Optional<String> why = TestPlanning.untestable(in, kernel, arch);
                     if (why.isPresent()) {
                         untested.add(new Skip(cell, why.get()));
                     } else {
-                        Step test = testPlanning.test(in, ws, cell, kernel, arch, d, build, prepare, symvers, built, steps);
+                        Step test = testPlanning.test(in, ws, cell, kernel, arch, d, published, prepare, symvers, publishers, steps);
                         steps.put(test.id(), test);
                         tests.put(test.id(), cell);
                     }
@@ -291,10 +300,17 @@ public final class Planner {
         }
         key.addStrings(kernel.fragments());
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
+        // Module signing: sign-file and the hash come from the tree, the kernel's policy goes into its .config.
+        KernelSource.ModuleSig sig = kernel.moduleSig();
+        boolean moduleSig = in.workspace().signs(kernel) || sig.force() || sig.trustedKeys().isPresent();
+        if (moduleSig) {
+            key.add("module-sig").add(sig.force());
+            sig.trustedKeys().ifPresent(c -> key.add(c).add(fileDigest(in, c)));
+        }
         String variant = arch.key() + "-" + tc.key() + (rust ? "-rust" : "");
         String tree = "${trees}/" + facts.version() + "-" + variant + "-" + key.digest().prefix(16);
         return new KernelStepPlanner.TreeRequest("prepare/" + kernel.name() + "/" + variant, kernel, facts, arch, tc, rustTools,
-                tree, in.sourceDateEpoch());
+                tree, in.sourceDateEpoch(), moduleSig);
     }
 
     private static Digest fileDigest(PlanInput in, String path) {

@@ -129,8 +129,8 @@ public final class Sharding {
             return "cargo-test";
         }
         Step build = s;
-        if (s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST) {
-            build = byId.get(s.deps().get(0)); // the cell's build step comes first
+        if (s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST || s.kind() == Step.Kind.SIGN) {
+            build = byId.get(s.deps().get(0)); // the cell's build (or sign) step comes first
         }
         return build.attributes().getOrDefault("tree", s.id());
     }
@@ -170,6 +170,7 @@ public final class Sharding {
             case PREPARE -> "true".equals(s.attributes().get("rust")) ? RUST_PREPARE_COST : PREPARE_COST;
             case SYMVERS -> SYMVERS_COST;
             case BUILD -> BUILD_COST;
+            case SIGN -> 1;
             case CARGO_TEST, CARGO_TOOL -> CARGO_COST;
             case TEST -> TEST_COST;
         };

@@ -46,6 +46,8 @@ public record Step(
         SYMVERS,
         /** Build one driver for one target with Kbuild (a cell). */
         BUILD,
+        /** Sign a built cell's modules with the kernel's scripts/sign-file and publish the signed copies. */
+        SIGN,
         /** Run a driver's test crate with cargo test on the host. */
         CARGO_TEST,
         /** Cross-build a driver's userspace tool crate for one cell's architecture. */

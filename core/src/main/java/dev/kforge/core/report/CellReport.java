@@ -20,10 +20,16 @@ import java.util.Objects;
  *     tool or disk, a bug in kforge): JUnit's {@code error} as against {@code failure}
  * @param symbols {@code checked} when modpost checked the module's symbols against the tree's
  *     Module.symvers, {@code unchecked} when the tree has none, empty when the cell did not build
+ * @param signer who signed the cell's modules (the certificate's common name), empty when they are unsigned
  */
 public record CellReport(
         Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics, String outDir,
-        boolean error, String symbols) {
+        boolean error, String symbols, String signer) {
+
+    public CellReport(Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics,
+            String outDir, boolean error, String symbols) {
+        this(cell, status, duration, message, diagnostics, outDir, error, symbols, "");
+    }
 
     /** A cell that did not get as far as a build (skipped in planning). */
     public static CellReport skipped(Cell cell, String reason) {
@@ -38,6 +44,7 @@ public record CellReport(
         diagnostics = List.copyOf(diagnostics);
         Objects.requireNonNull(outDir, "outDir");
         Objects.requireNonNull(symbols, "symbols");
+        Objects.requireNonNull(signer, "signer");
     }
 
     /** Failed, timed out or cancelled: counted as a failure everywhere. */

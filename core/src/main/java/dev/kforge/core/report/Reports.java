@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -60,6 +61,7 @@ public final class Reports {
             e.put("outDir", c.outDir());
             e.put("error", c.error());
             e.put("symbols", c.symbols());
+            e.put("signer", c.signer());
             e.put("warnings", c.warnings());
             e.put("diagnostics", c.diagnostics().stream().map(Reports::diagnostic).toList());
             TestReport t = testsByCell.get(c.cell().id());
@@ -142,15 +144,24 @@ public final class Reports {
      * modules listed in {@code sha256sums} (the SHA256SUMS text); the build definition names the plan, the
      * kernels and the tools it was made with.
      */
-    public static String provenance(String sha256sums, dev.kforge.core.plan.BuildPlan plan, String manifest) {
+    /**
+     * @param out where the cells' metadata.json are: a signed module's subject is annotated with its
+     *     unsigned sha256 (what kforge verify compares) and the certificate that signed it
+     */
+    public static String provenance(String sha256sums, dev.kforge.core.plan.BuildPlan plan, String manifest, Optional<Path> out)
+            throws IOException {
         List<Object> subjects = new ArrayList<>();
         for (String line : sha256sums.split("\n")) {
             if (line.isEmpty()) {
                 continue;
             }
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("name", line.substring(66));
+            String name = line.substring(66);
+            s.put("name", name);
             s.put("digest", Map.of("sha256", line.substring(0, 64)));
+            if (out.isPresent()) {
+                signature(out.get(), name).ifPresent(a -> s.put("annotations", a));
+            }
             subjects.add(s);
         }
         List<Object> deps = new ArrayList<>();
@@ -183,6 +194,31 @@ public final class Reports {
         statement.put("predicateType", "https://slsa.dev/provenance/v1");
         statement.put("predicate", predicate);
         return CanonicalJson.write(statement);
+    }
+
+    /** What a signed module's metadata.json says of its signature, for its provenance subject. */
+    private static Optional<Map<String, Object>> signature(Path out, String module) throws IOException {
+        Path ko = out.resolve(module);
+        Path meta = ko.resolveSibling("metadata.json");
+        if (!Files.isRegularFile(meta)) {
+            return Optional.empty();
+        }
+        Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(Files.readString(meta));
+        if (!(m.get("signing") instanceof Map<?, ?> signing) || !(m.get("modules") instanceof Map<?, ?> modules)) {
+            return Optional.empty();
+        }
+        for (Map.Entry<?, ?> e : modules.entrySet()) {
+            if (Path.of(String.valueOf(e.getKey())).getFileName().toString().equals(ko.getFileName().toString())
+                    && e.getValue() instanceof Map<?, ?> facts && facts.get("unsignedSha256") != null) {
+                Map<String, Object> a = new java.util.TreeMap<>();
+                a.put("unsignedSha256", facts.get("unsignedSha256"));
+                a.put("certificateSha256", signing.get("certificateSha256"));
+                a.put("signer", signing.get("signer"));
+                a.put("signatureHash", signing.get("hash"));
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -18,9 +18,16 @@ import java.util.Optional;
  * @param shard run only this shard of the plan
  * @param restoreOnly gather mode: restore every step from the cache, run nothing
  * @param remote a remote step cache to share results through
+ * @param signingKey the key modules are signed with, when the workspace signs (a secret: never printed)
  */
 public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
-        boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote) {
+        boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote,
+        Optional<dev.kforge.core.model.SigningKey> signingKey) {
+
+    public BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
+            boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote) {
+        this(jobs, failFast, stepTimeout, junit, cells, useCache, shard, restoreOnly, remote, Optional.empty());
+    }
 
     /** A plain build of {@code cells} (all when empty). */
     public static BuildRequest of(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit,
@@ -37,5 +44,6 @@ public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTi
         cells = List.copyOf(cells);
         Objects.requireNonNull(shard, "shard");
         Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(signingKey, "signingKey");
     }
 }

@@ -11,6 +11,7 @@ import dev.kforge.core.cache.StepCache;
 import dev.kforge.core.cache.StepKeys;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.GuardedExecutor;
+import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.exec.ProgressListener;
 import dev.kforge.core.exec.Scheduler;
 import dev.kforge.core.exec.StepExecutorFactory;
@@ -46,9 +47,12 @@ public final class BuildService {
     private final StepExecutorFactory executors;
     private final CacheDirs cache;
 
-    public BuildService(StepExecutorFactory executors, CacheDirs cache) {
+    private final ModuleSigning signing;
+
+    public BuildService(StepExecutorFactory executors, CacheDirs cache, ModuleSigning signing) {
         this.executors = executors;
         this.cache = cache;
+        this.signing = signing;
     }
 
     /** Builds the planned workspace and writes the reports into out/. */
@@ -66,6 +70,9 @@ public final class BuildService {
                     dev.kforge.core.plan.Sharding.split(plan, shard.total()).get(shard.index() - 1));
             selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
         }
+        if (!request.restoreOnly()) {
+            checkSigning(selected, roots, request, planned);
+        }
         DigestMemo memo = new DigestMemo(cache.digests());
         Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, memo).compute(selected);
         Map<String, List<Step>> deferred = new LinkedHashMap<>();
@@ -74,7 +81,7 @@ public final class BuildService {
         dev.kforge.core.exec.StepExecutor real = request.restoreOnly()
                 ? s -> StepResult.of(s.id(), StepStatus.FAILED, Duration.ZERO,
                         "not in the cache: no shard built it (or its upload failed)")
-                : executors.create(roots, plan.tools(), request.stepTimeout());
+                : executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey());
         var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred,
                 java.util.Optional.of(memo)), (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
@@ -84,6 +91,13 @@ public final class BuildService {
             // The stat cache is an optimisation: the next run hashes again.
         }
 
+        // A signed cell is its build and its signature: a failed signature fails the cell.
+        Map<String, StepResult> signatures = new java.util.HashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).kind() == Step.Kind.SIGN) {
+                signatures.put(plan.cellOf(steps.get(i)).orElseThrow().id(), results.get(i));
+            }
+        }
         List<CellReport> cells = new ArrayList<>();
         List<StepResult> prepares = new ArrayList<>();
         List<StepResult> companions = new ArrayList<>();
@@ -103,11 +117,24 @@ public final class BuildService {
                 companions.add(r);
                 continue;
             }
+            if (s.kind() == Step.Kind.SIGN) {
+                continue; // counted with its cell's build
+            }
             Cell cell = plan.cellOf(s).orElseThrow();
+            StepResult signature = signatures.get(cell.id());
+            String signer = "";
+            if (signature != null && r.status().ok()) {
+                if (signature.status().ok()) {
+                    signer = signature.details().getOrDefault("signer", "");
+                } else {
+                    r = new StepResult(r.stepId(), signature.status(), r.duration().plus(signature.duration()), signature.message(),
+                            signature.diagnostics(), signature.details());
+                }
+            }
             String outDir = r.status() == StepStatus.SKIPPED || r.status() == StepStatus.CANCELLED ? ""
                     : cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
             cells.add(new CellReport(cell, r.status(), r.duration(), r.message(), r.diagnostics(), outDir, RunReport.error(r),
-                    r.status().ok() ? r.details().getOrDefault("symbols", "") : ""));
+                    r.status().ok() ? results.get(i).details().getOrDefault("symbols", "") : "", signer));
         }
         List<Pattern> wanted = request.cells().stream().map(Selection::glob).toList();
         boolean reportSkips = request.shard().map(sh -> sh.index() == 1).orElse(true);
@@ -127,6 +154,27 @@ public final class BuildService {
         RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment, tests);
         writeReports(planned, report, request);
         return report;
+    }
+
+    /**
+     * Before anything is built: the key can be read and belongs to the certificate, and every headers
+     * tree a cell is signed on has its scripts/sign-file (prepared trees get one from CONFIG_MODULE_SIG).
+     */
+    private void checkSigning(List<Step> selected, Roots roots, BuildRequest request, Planned planned) {
+        List<Step> signs = selected.stream().filter(s -> s.kind() == Step.Kind.SIGN).toList();
+        if (signs.isEmpty()) {
+            return;
+        }
+        dev.kforge.core.model.SigningKey key = request.signingKey().orElseThrow(() -> new KforgeException(
+                KforgeException.Kind.INTERNAL, "the plan signs modules but the run was given no key", "report this bug"));
+        signing.check(key, roots.path(signs.get(0).attribute("cert")));
+        for (Step s : signs) {
+            if (!s.attribute("tree").startsWith("${trees}/") && !Files.isExecutable(roots.path(s.attribute("signFile")))) {
+                throw KforgeException.environment("kernel '" + s.attribute("kernel") + "' (" + roots.resolve(s.attribute("tree"))
+                        + ") has no scripts/sign-file, so its modules cannot be signed",
+                        "give that kernel sign = false, or use headers built with CONFIG_MODULE_SIG (Debian's are)");
+            }
+        }
     }
 
     private static TestReport testReport(BuildPlan plan, Planned planned, Step s, StepResult r) {
@@ -230,15 +278,15 @@ public final class BuildService {
         try {
             Path out = planned.out();
             Reports.writeAtomically(out.resolve("kforge-results.json"), Reports.resultsJson(report));
-            List<String> dirs = new ArrayList<>();
+            java.util.Set<String> dirs = new java.util.LinkedHashSet<>(); // a signed cell has two steps, one directory
             for (Step s : planned.plan().steps()) {
                 planned.plan().cellOf(s).ifPresent(c ->
                         dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
             }
-            String sums = Reports.sha256sums(out, dirs); // every module hashed once, for both files
+            String sums = Reports.sha256sums(out, new ArrayList<>(dirs)); // every module hashed once, for both files
             Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
             Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(sums, planned.plan(),
-                    Path.of(planned.workspace().manifestName()).getFileName().toString()));
+                    Path.of(planned.workspace().manifestName()).getFileName().toString(), java.util.Optional.of(out)));
             if (request.junit().isPresent()) {
                 Reports.writeAtomically(request.junit().get(), Reports.junit(report));
             }

@@ -117,6 +117,7 @@ public final class PlanService {
             dirs.put(k.name(), kernels.sourceDir(k, root));
             List<String> paths = new ArrayList<>(k.fragments());
             k.config().filter(c -> c.contains("/")).ifPresent(paths::add);
+            k.moduleSig().trustedKeys().ifPresent(paths::add);
             for (String p : paths) {
                 Path f = root.resolve(p);
                 if (!Files.isRegularFile(f)) {
@@ -126,6 +127,11 @@ public final class PlanService {
                 }
                 files.put(p, Digest.ofFile(f));
             }
+        }
+        if (ws.signing().isPresent() && !Files.isRegularFile(root.resolve(ws.signing().get().cert()))) {
+            throw new dev.kforge.core.manifest.ManifestException(ws.signing().get().pos(),
+                    "[signing] cert '" + ws.signing().get().cert() + "' does not exist",
+                    "kforge keygen writes a key and certificate; paths are relative to the manifest's directory");
         }
         SortedMap<String, String> identities = new TreeMap<>();
         BootFacts boot = tests ? bootFacts(ws, facts, dirs) : BootFacts.NONE;

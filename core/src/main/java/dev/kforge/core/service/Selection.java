@@ -62,7 +62,9 @@ public final class Selection {
     public static Map<String, Step> cellSteps(BuildPlan plan) {
         Map<String, Step> m = new LinkedHashMap<>();
         for (Step s : plan.steps()) {
-            plan.cellOf(s).ifPresent(c -> m.put(c.id(), s));
+            if (s.kind() == Step.Kind.BUILD) {
+                plan.cellOf(s).ifPresent(c -> m.put(c.id(), s));
+            }
         }
         return m;
     }

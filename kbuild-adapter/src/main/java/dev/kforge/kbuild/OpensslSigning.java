@@ -1,0 +1,219 @@
+package dev.kforge.kbuild;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.kernel.ModuleSigning;
+import dev.kforge.core.model.SigningKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+/**
+ * Checks a signing key and certificate with openssl, as sign-file will read them: the key is read
+ * (with KBUILD_SIGN_PIN as its passphrase, as sign-file does), its public half compared with the
+ * certificate's. The certificate is parsed in Java (PEM or DER, as sign-file accepts). The key's
+ * path reaches openssl only through its environment, and no message names it.
+ */
+public final class OpensslSigning implements ModuleSigning {
+
+    /** The variable sign-file and openssl read the key's path from; never printed. */
+    public static final String KEY_VARIABLE = "KFORGE_SIGNING_KEY";
+
+    private final ProcessRunner runner;
+    private final Map<String, String> env;
+
+    public OpensslSigning(ProcessRunner runner, Map<String, String> env) {
+        this.runner = runner;
+        this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public Certificate check(SigningKey key, Path cert) {
+        X509Certificate x509 = read(cert);
+        String certPublic = Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
+        Certificate facts;
+        try {
+            facts = new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
+        } catch (CertificateException e) {
+            throw KforgeException.userInput("certificate " + cert + " cannot be encoded: " + e.getMessage(), "");
+        }
+        if (key.pkcs11()) {
+            return facts; // a token's key is read by the engine at signing time; there is nothing to read here
+        }
+        Path file = Path.of(key.spec());
+        if (!Files.isRegularFile(file)) {
+            throw KforgeException.userInput(key.origin() + " does not exist or is not a file",
+                    "generate one with kforge keygen, or point [signing] at your key");
+        }
+        if (!Files.isReadable(file)) {
+            throw KforgeException.userInput(key.origin() + " is not readable by this user", "check its permissions");
+        }
+        boolean encrypted = isEncrypted(file);
+        String pin = env.get("KBUILD_SIGN_PIN");
+        if (encrypted && (pin == null || pin.isEmpty())) {
+            throw KforgeException.userInput(key.origin() + " is encrypted and KBUILD_SIGN_PIN is not set",
+                    "export KBUILD_SIGN_PIN with its passphrase (sign-file reads it too), or use an unencrypted key");
+        }
+        ProcessResult r = withKey(List.of("openssl", "pkey", "-in", KEY_REF, "-passin", "env:KBUILD_SIGN_PIN", "-pubout",
+                "-outform", "PEM"), key, Optional.empty());
+        if (!r.succeeded()) {
+            throw KforgeException.userInput(key.origin() + " cannot be read as a private key"
+                    + (encrypted ? " with the passphrase in KBUILD_SIGN_PIN" : "") + " (openssl: " + firstLine(r.output(), key) + ")",
+                    encrypted ? "check KBUILD_SIGN_PIN" : "sign-file takes a PEM private key or a pkcs11: URI");
+        }
+        String keyPublic = r.output().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        if (!keyPublic.equals(certPublic)) {
+            throw KforgeException.userInput(key.origin() + " does not belong to the certificate " + cert + " (signer "
+                    + facts.signer() + ")", "name the certificate made with this key; kforge keygen writes a matching pair");
+        }
+        return facts;
+    }
+
+    @Override
+    public Certificate generate(Path dir, KeySpec spec) {
+        try {
+            Files.createDirectories(dir);
+            Path staging = Files.createTempDirectory(dir, ".keygen-");
+            try {
+                Path cfg = staging.resolve("x509.genkey");
+                // The kernel's own certs/default_x509.genkey, with codeSigning for shim's MOK.
+                Files.writeString(cfg, "[ req ]\ndistinguished_name = req_distinguished_name\nprompt = no\n"
+                        + "string_mask = utf8only\nx509_extensions = myexts\n\n[ req_distinguished_name ]\nO = kforge\n"
+                        + "CN = " + spec.commonName().replace("\n", " ") + "\n\n[ myexts ]\nbasicConstraints=critical,CA:FALSE\n"
+                        + "keyUsage=digitalSignature\nextendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n"
+                        + "authorityKeyIdentifier=keyid\n");
+                List<String> newkey = spec.type().equals("ecdsa")
+                        ? List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1")
+                        : List.of("-newkey", "rsa:" + spec.bits());
+                List<String> req = new java.util.ArrayList<>(List.of("openssl", "req", "-new", "-nodes", "-utf8", "-sha256",
+                        "-days", Integer.toString(spec.days()), "-batch", "-x509", "-config", cfg.toString(), "-outform", "PEM",
+                        "-out", staging.resolve("module.crt").toString(), "-keyout", staging.resolve("module.key").toString()));
+                req.addAll(newkey);
+                capture(req);
+                capture(List.of("openssl", "x509", "-in", staging.resolve("module.crt").toString(), "-outform", "DER", "-out",
+                        staging.resolve("module.der").toString()));
+                Files.setPosixFilePermissions(staging.resolve("module.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                for (String f : List.of("module.key", "module.der", "module.crt")) {
+                    Files.move(staging.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                dev.kforge.core.fs.FileTrees.deleteRecursively(staging);
+            }
+            X509Certificate x509 = read(dir.resolve("module.crt"));
+            return new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
+        } catch (IOException | CertificateException e) {
+            throw KforgeException.environment("cannot write the key into " + dir + ": " + e.getMessage(),
+                    "check that the directory is writable");
+        }
+    }
+
+    private void capture(List<String> argv) throws IOException {
+        try {
+            ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of(".").toAbsolutePath()));
+            if (!r.succeeded()) {
+                throw KforgeException.environment("openssl " + argv.get(1) + " failed: "
+                        + r.output().strip().lines().findFirst().orElse("exit " + r.exitCode()), "is openssl installed? apt-get install openssl");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+        }
+    }
+
+    /** Where the key goes in an argv for {@link #withKey}. */
+    static final String KEY_REF = "\"$" + KEY_VARIABLE + "\"";
+
+    /**
+     * Runs {@code argv} with the key's path in the environment only: the argv kforge hands to its
+     * runner (which logs argv with -v) is {@code sh -c 'exec "$@"'} around it, and {@link #KEY_REF}
+     * is expanded by that shell from {@link #KEY_VARIABLE}. The script is a constant; no value is
+     * ever spliced into it.
+     */
+    ProcessResult withKey(List<String> argv, SigningKey key, Optional<Path> log) {
+        return run(runner, argv, key, env, log);
+    }
+
+    static ProcessResult run(ProcessRunner runner, List<String> argv, SigningKey key, Map<String, String> env, Optional<Path> log) {
+        StringBuilder script = new StringBuilder("exec");
+        List<String> args = new java.util.ArrayList<>(List.of("sh", "-c", "", "sh"));
+        int n = 0;
+        for (String a : argv) {
+            if (a.equals(KEY_REF)) {
+                script.append(" \"$").append(KEY_VARIABLE).append('"');
+            } else {
+                script.append(" \"${").append(++n).append("}\"");
+                args.add(a);
+            }
+        }
+        args.set(2, script.toString());
+        TreeMap<String, String> e = new TreeMap<>();
+        e.put(KEY_VARIABLE, key.spec());
+        String pin = env.get("KBUILD_SIGN_PIN");
+        e.put("KBUILD_SIGN_PIN", pin == null ? "" : pin);
+        try {
+            return runner.run(new ProcessSpec(args, e, Path.of(".").toAbsolutePath(), log, Optional.of(Duration.ofSeconds(120))));
+        } catch (IOException ex) {
+            throw KforgeException.environment("cannot run " + argv.get(0) + ": " + ex.getMessage(), "kforge doctor names the package");
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+        }
+    }
+
+    static X509Certificate read(Path cert) {
+        if (!Files.isRegularFile(cert)) {
+            throw KforgeException.userInput("certificate " + cert + " does not exist",
+                    "generate a key and certificate with kforge keygen, or fix [signing] cert");
+        }
+        try (InputStream in = Files.newInputStream(cert)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (IOException | CertificateException | ClassCastException e) {
+            throw KforgeException.userInput("certificate " + cert + " is not an X.509 certificate (PEM or DER)",
+                    "name the certificate (.crt, .pem or .der) that goes with the key");
+        }
+    }
+
+    static String signer(X509Certificate x509) {
+        try {
+            for (Rdn rdn : new LdapName(x509.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+        } catch (javax.naming.InvalidNameException e) {
+            // fall through to the whole subject
+        }
+        return x509.getSubjectX500Principal().getName();
+    }
+
+    private static boolean isEncrypted(Path key) {
+        try {
+            String head = new String(Files.readAllBytes(key), StandardCharsets.ISO_8859_1);
+            return head.contains("ENCRYPTED");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String firstLine(String output, SigningKey key) {
+        String line = output.strip().lines().findFirst().orElse("no output");
+        return line.replace(key.spec(), "(the key)");
+    }
+}

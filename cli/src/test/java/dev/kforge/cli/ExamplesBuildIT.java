@@ -73,7 +73,12 @@ class ExamplesBuildIT {
                     || p[1].equals("v6.12-rust");
             assertThat(cells.get(id)).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
             assertThat(meta).as(id).containsEntry("symbols", distro ? "checked" : "unchecked");
+            // Every module is signed with the examples' key, as the kernel's own modinfo reads it.
+            assertThat(modinfo("signer", ko)).as(id).isEqualTo("kforge integration tests");
+            assertThat(cells.get(id)).as(id).containsEntry("signer", "kforge integration tests");
+            assertThat(meta.get("signing").toString()).as(id).contains("certificateSha256=");
         }
+        assertThat(Files.readString(out.resolve("provenance.json"))).contains("\"unsignedSha256\" : \"");
         // The headers tree's release is the one in utsrelease.h, not kernel.release.
         Path headers = dev.kforge.kbuild.KernelPaths.resolve("/usr/src/linux-headers-*-amd64", ws, "debian");
         assertThat(vermagic(out.resolve("debian/x86_64-gcc/kf_core/kf_core.ko"))).startsWith(ItSupport.utsRelease(headers) + " ");
@@ -181,5 +186,13 @@ class ExamplesBuildIT {
         assertThat(tested.get("kf_core/v6.1/arm64-gcc").get("test").toString()).contains("built without a kernel image; give it boot = true");
         assertThat(tested.get("kf_core/debian/x86_64-gcc").get("test").toString()).contains("has no kernel image to boot");
         assertThat(Files.readString(junit)).contains("<testcase classname=\"rust_hello.test\" name=\"v6.1-checked/x86_64-llvm\"");
+    }
+
+    /** A field of a module's .modinfo (and signature), as the kernel's modinfo prints it. */
+    static String modinfo(String field, Path ko) throws Exception {
+        Process p = new ProcessBuilder("modinfo", "-F", field, ko.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
     }
 }

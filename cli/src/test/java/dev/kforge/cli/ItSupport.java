@@ -92,13 +92,39 @@ final class ItSupport {
         return Path.of(System.getProperty("kforge.repo", "..")).toAbsolutePath().normalize();
     }
 
-    /** Copies the repository's examples (sources and manifest, not their outputs) into {@code dest}. */
+    private static Path examplesKeys;
+
+    /**
+     * One signing key pair for the whole test run, made by {@code kforge keygen} (the examples sign
+     * with keys/module.key, which a checkout does not have: keys are never committed).
+     */
+    static synchronized Path examplesKeys() throws IOException {
+        if (examplesKeys == null) {
+            Path dir = Files.createTempDirectory("kforge-it-keys");
+            Run r = kforge(dir, "keygen", "--cn", "kforge integration tests", "keys");
+            if (r.code() != 0) {
+                throw new IllegalStateException("kforge keygen failed: " + r.err());
+            }
+            examplesKeys = dir.resolve("keys");
+        }
+        return examplesKeys;
+    }
+
+    /**
+     * Copies the repository's examples (sources and manifest, not their outputs or keys) into
+     * {@code dest}, with the run's signing key pair in keys/.
+     */
     static Path copyExamples(Path dest) throws IOException {
         Path src = repo().resolve("examples");
+        Path keys = examplesKeys();
+        Files.createDirectories(dest.resolve("keys"));
+        for (String f : List.of("module.key", "module.crt", "module.der")) {
+            Files.copy(keys.resolve(f), dest.resolve("keys").resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.toList()) {
                 Path rel = src.relativize(p);
-                if (rel.startsWith("out") || rel.startsWith(".kforge")) {
+                if (rel.startsWith("out") || rel.startsWith(".kforge") || rel.startsWith("keys")) {
                     continue;
                 }
                 Path to = dest.resolve(rel.toString());

@@ -58,28 +58,28 @@ public final class OpensslSigning implements ModuleSigning {
         }
         Path file = Path.of(key.spec());
         if (!Files.isRegularFile(file)) {
-            throw KforgeException.userInput(key.origin() + " does not exist or is not a file",
+            throw KforgeException.userInput(key.origin() + ": the key does not exist or is not a file",
                     "generate one with kforge keygen, or point [signing] at your key");
         }
         if (!Files.isReadable(file)) {
-            throw KforgeException.userInput(key.origin() + " is not readable by this user", "check its permissions");
+            throw KforgeException.userInput(key.origin() + ": the key is not readable by this user", "check its permissions");
         }
         boolean encrypted = isEncrypted(file);
         String pin = env.get("KBUILD_SIGN_PIN");
         if (encrypted && (pin == null || pin.isEmpty())) {
-            throw KforgeException.userInput(key.origin() + " is encrypted and KBUILD_SIGN_PIN is not set",
+            throw KforgeException.userInput(key.origin() + ": the key is encrypted and KBUILD_SIGN_PIN is not set",
                     "export KBUILD_SIGN_PIN with its passphrase (sign-file reads it too), or use an unencrypted key");
         }
         ProcessResult r = withKey(List.of("openssl", "pkey", "-in", KEY_REF, "-passin", "env:KBUILD_SIGN_PIN", "-pubout",
                 "-outform", "PEM"), key, Optional.empty());
         if (!r.succeeded()) {
-            throw KforgeException.userInput(key.origin() + " cannot be read as a private key"
+            throw KforgeException.userInput(key.origin() + ": the key cannot be read as a private key"
                     + (encrypted ? " with the passphrase in KBUILD_SIGN_PIN" : "") + " (openssl: " + firstLine(r.output(), key) + ")",
                     encrypted ? "check KBUILD_SIGN_PIN" : "sign-file takes a PEM private key or a pkcs11: URI");
         }
         String keyPublic = r.output().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         if (!keyPublic.equals(certPublic)) {
-            throw KforgeException.userInput(key.origin() + " does not belong to the certificate " + cert + " (signer "
+            throw KforgeException.userInput(key.origin() + ": the key does not belong to the certificate " + cert + " (signer "
                     + facts.signer() + ")", "name the certificate made with this key; kforge keygen writes a matching pair");
         }
         return facts;

@@ -28,9 +28,9 @@ public record Signing(Optional<String> key, Optional<String> keyEnv, String cert
         }
     }
 
-    /** How messages name the key without showing it: the manifest position, or the variable. */
+    /** How messages name the key without showing it: its place in the manifest (and the variable). */
     public String keyOrigin() {
-        return keyEnv.map(v -> "the key named by $" + v).orElse("the key at " + keyPos + " (key)");
+        return keyPos + ": [signing] " + keyEnv.map(v -> "key-env $" + v).orElse("key");
     }
 
     /**
@@ -40,8 +40,7 @@ public record Signing(Optional<String> key, Optional<String> keyEnv, String cert
     public SigningKey resolve(java.util.Map<String, String> env, java.nio.file.Path workspace) {
         String spec = key.orElseGet(() -> env.get(keyEnv.orElseThrow()));
         if (spec == null || spec.isBlank()) {
-            throw dev.kforge.core.KforgeException.userInput(keyPos + ": [signing] key-env names $" + keyEnv.orElseThrow()
-                    + ", which is not set", "set it to the key's path (or a pkcs11: URI), e.g. from a CI secret file");
+            throw dev.kforge.core.KforgeException.userInput(keyOrigin() + " is not set", "set it to the key's path (or a pkcs11: URI), e.g. from a CI secret file");
         }
         if (spec.startsWith("pkcs11:")) {
             return new SigningKey(spec, keyOrigin());

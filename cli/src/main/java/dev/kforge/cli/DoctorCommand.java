@@ -33,6 +33,21 @@ final class DoctorCommand implements Callable<Integer> {
     @Mixin
     ManifestOption manifest;
 
+    /** The [signing] key and certificate, checked as a build checks them (the key named by its place, never its path). */
+    private int signing(PrintWriter out, dev.kforge.core.model.Signing signing, Path wsRoot) {
+        try {
+            var key = signing.resolve(root.context.env(), wsRoot);
+            var cert = new dev.kforge.kbuild.OpensslSigning(root.context.runner(), root.context.env())
+                    .check(key, wsRoot.resolve(signing.cert()));
+            out.printf("  ok    %-28s signer %s, certificate sha256 %s%n", "key and certificate", cert.signer(),
+                    cert.sha256().substring(0, 16));
+            return 0;
+        } catch (KforgeException e) {
+            out.printf("  FAIL  %-28s %s%n        fix: %s%n", "key and certificate", e.getMessage(), e.hint());
+            return 1;
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         Services service = root.services();
@@ -43,6 +58,11 @@ final class DoctorCommand implements Callable<Integer> {
         int problems = 0;
         out.println("host");
         problems += print(out, doctor.host());
+
+        if (ws.signing().isPresent()) {
+            out.println("signing");
+            problems += signing(out, ws.signing().get(), wsRoot);
+        }
 
         Map<String, Optional<Path>> kernelDirs = new LinkedHashMap<>();
         Map<String, KernelFacts> facts = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -18,23 +19,6 @@ import picocli.CommandLine.Option;
         versionProvider = KforgeCommand.Version.class,
         description = "Builds Linux kernel leaf drivers (out-of-tree modules, C and Rust) for many kernels, "
                 + "architectures and toolchains from one kforge.toml.",
-        subcommands = {
-            PlanCommand.class,
-            BuildCommand.class,
-            TestCommand.class,
-            ExplainCommand.class,
-            IdeCommand.class,
-            VerifyCommand.class,
-            CacheCommand.class,
-            GatherCommand.class,
-            DoctorCommand.class,
-            KernelsCommand.class,
-            InitCommand.class,
-            KeygenCommand.class,
-            ListCommand.class,
-            CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        },
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  success",
@@ -93,11 +77,50 @@ final class KforgeCommand implements Runnable {
     }
 
     /** A configured command line; tests call execute on it with their own writers. */
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
+            PlanCommand.class,
+            BuildCommand.class,
+            TestCommand.class,
+            ExplainCommand.class,
+            IdeCommand.class,
+            VerifyCommand.class,
+            CacheCommand.class,
+            GatherCommand.class,
+            DoctorCommand.class,
+            KernelsCommand.class,
+            InitCommand.class,
+            KeygenCommand.class,
+            ListCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class);
+
+    /** Global options that take a value (they may stand before the subcommand's name). */
+    private static final java.util.Set<String> VALUED = java.util.Set.of("--cache-dir", "--rustc");
+
     static CommandLine commandLine(Context context) {
+        return commandLine(context, new String[0]);
+    }
+
+    /**
+     * The command line for {@code args}. picocli builds each subcommand's model by reflection when it
+     * is added, so when the arguments name one subcommand only that one is added (about a third of
+     * start-up), {@code --version} alone gets none; help, completion and unknown names get them all.
+     */
+    static CommandLine commandLine(Context context, String[] args) {
         KforgeCommand root = new KforgeCommand(context);
         CommandLine cl = new CommandLine(root);
+        Optional<String> named = subcommandName(args);
+        boolean versionOnly = named.isEmpty() && args.length > 0 && java.util.Arrays.stream(args)
+                .allMatch(a -> a.equals("--version") || a.equals("-V") || a.equals("-q") || a.equals("-v"));
+        for (Class<?> c : SUBCOMMANDS) {
+            String name = c == CommandLine.HelpCommand.class ? "help" : c.getAnnotation(Command.class).name();
+            if (!versionOnly && (named.isEmpty() || named.get().equals(name))) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd, root));
-        cl.setParameterExceptionHandler((ex, args) -> {
+        cl.setParameterExceptionHandler((ex, unmatched) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("kforge: error: " + ex.getMessage());
             err.println("  hint: kforge " + (ex.getCommandLine() == cl ? "" : ex.getCommandLine().getCommandName() + " ")
@@ -114,6 +137,26 @@ final class KforgeCommand implements Runnable {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;
+    }
+
+    /** The first argument that is not a global option, when it names a subcommand other than help. */
+    static Optional<String> subcommandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                return Optional.empty();
+            }
+            if (a.startsWith("-")) {
+                if (VALUED.contains(a)) {
+                    i++;
+                }
+                continue;
+            }
+            boolean known = SUBCOMMANDS.stream().anyMatch(c -> c != CommandLine.HelpCommand.class
+                    && c.getAnnotation(Command.class).name().equals(a));
+            return known ? Optional.of(a) : Optional.empty();
+        }
+        return Optional.empty();
     }
 
     private static int handle(Exception ex, CommandLine cmd, KforgeCommand root) {

@@ -8,7 +8,7 @@ public final class Main {
     public static void main(String[] args) {
         logLevel(args);
         Interrupts.install(Thread.currentThread());
-        int code = KforgeCommand.commandLine(Context.system()).execute(args);
+        int code = KforgeCommand.commandLine(Context.system(), args).execute(args);
         System.out.flush();
         System.err.flush();
         System.exit(Interrupts.terminatedBy().orElse(code));

@@ -94,7 +94,11 @@ final class PlanCommand implements Callable<Integer> {
             out.print(format == Format.github_matrix ? CiPlans.githubMatrix(plan, n) : CiPlans.gitlabChild(plan, n,
                     manifest.display()));
         } else if (format == Format.json) {
-            out.print(CanonicalJson.write(plan.toTree()));
+            try {
+                CanonicalJson.write(plan.toTree(), out); // streamed: a large plan is not built as one string
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         } else {
             out.println("plan " + plan.planHash().hex());
             for (Step s : plan.steps()) {

@@ -37,6 +37,33 @@ public final class CanonicalJson {
         }
     }
 
+    /** The pretty form of {@link #write}, streamed to {@code out} (a large plan is not held as one string). */
+    public static void write(Object tree, java.io.Writer out) throws IOException {
+        MAPPER.writer(PRETTY).without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, tree);
+        out.write('\n');
+        out.flush();
+    }
+
+    /**
+     * SHA-256 of the compact form's UTF-8 bytes (the same digest as hashing {@link #compact}),
+     * streamed through the digest instead of building the string.
+     */
+    public static dev.kforge.core.digest.Digest digest(Object tree) {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (java.io.OutputStream sink = new java.io.BufferedOutputStream(new java.security.DigestOutputStream(
+                java.io.OutputStream.nullOutputStream(), md), 1 << 16)) {
+            MAPPER.writeValue(sink, tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new dev.kforge.core.digest.Digest(java.util.HexFormat.of().formatHex(md.digest()));
+    }
+
     /** Compact form, used for hashing: no whitespace at all. */
     public static String compact(Object tree) {
         try {

@@ -116,14 +116,25 @@ public final class BuildPlan {
         return Optional.ofNullable(cells.get(step.id()));
     }
 
+    private volatile Digest planHash;
+
+    /** SHA-256 of the plan's compact canonical JSON (computed once: a 10,000-cell plan is megabytes). */
     public Digest planHash() {
-        return Digest.of(CanonicalJson.compact(body()));
+        Digest h = planHash;
+        if (h == null) {
+            h = CanonicalJson.digest(body());
+            planHash = h;
+        }
+        return h;
     }
 
     /** The plan as the JSON tree that {@code kforge plan} prints. */
     public Map<String, Object> toTree() {
         Map<String, Object> m = body();
-        m.put("planHash", Digest.of(CanonicalJson.compact(m)).hex()); // the body is built once
+        if (planHash == null) {
+            planHash = CanonicalJson.digest(m); // the body is built once
+        }
+        m.put("planHash", planHash.hex());
         return m;
     }
 

@@ -1,0 +1,37 @@
+package dev.kforge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.exec.LocalProcessRunner;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class KforgeCommandTest {
+
+    static Context context() {
+        return new Context(Map.of(), new LocalProcessRunner(), Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void theSubcommandIsFoundPastGlobalOptionsAndTheirValues() {
+        assertThat(KforgeCommand.subcommandName(new String[] {"--cache-dir", "build", "-q", "plan", "--format", "json"}))
+                .contains("plan");
+        assertThat(KforgeCommand.subcommandName(new String[] {"-v", "build", "hello/*"})).contains("build");
+        assertThat(KforgeCommand.subcommandName(new String[] {"--version"})).isEmpty();
+        assertThat(KforgeCommand.subcommandName(new String[] {"help", "build"})).isEmpty();
+        assertThat(KforgeCommand.subcommandName(new String[] {"biuld"})).isEmpty();
+    }
+
+    @Test
+    void onlyTheNamedSubcommandIsBuiltAndEveryOtherCaseGetsThemAll() {
+        var one = KforgeCommand.commandLine(context(), new String[] {"--rustc", "/x", "build", "-j", "2"});
+        assertThat(one.getSubcommands().keySet()).containsExactly("build");
+        var all = KforgeCommand.commandLine(context(), new String[] {"--help"});
+        assertThat(all.getSubcommands().keySet()).contains("plan", "build", "test", "keygen", "completion", "help").hasSize(15);
+        assertThat(KforgeCommand.commandLine(context(), new String[] {"biuld"}).getSubcommands()).hasSize(15);
+        assertThat(KforgeCommand.commandLine(context(), new String[] {"--version"}).getSubcommands()).isEmpty();
+        assertThat(KforgeCommand.commandLine(context(), new String[0]).getSubcommands()).hasSize(15);
+    }
+}

@@ -169,4 +169,79 @@ class KernelKindsPlanTest {
         assertThat(plain.steps()).noneMatch(s -> s.kind() == Step.Kind.TEST);
         assertThat(dev.kforge.core.json.CanonicalJson.write(plain.toTree())).doesNotContain("untested").doesNotContain("qemu");
     }
+
+    /**
+     * With [signing]: a SIGN step after every build, which tests (and the dependency's test loads) wait
+     * for; prepared trees get CONFIG_MODULE_SIG and the kernel's own policy; the key is nowhere in the plan.
+     */
+    @Test
+    void signingAddsASignStepPerCellThatTestsWaitForAndKeepsTheKeyOutOfThePlan() {
+        Workspace ws = workspace("""
+                [signing]
+                key = "/secret/place/module.key"
+                cert = "keys/module.crt"
+                [[kernel]]
+                name = "enforcing"
+                source = "/usr/src/linux-source-6.1.tar.xz"
+                config = "tinyconfig"
+                fragments = ["configs/m.config"]
+                boot = true
+                module_sig_force = true
+                system_trusted_keys = "keys/module.crt"
+                [[kernel]]
+                name = "host"
+                headers = "/usr/src/linux-headers-x"
+                sign = false
+                """, "\"x86_64\"");
+        var kernels = new TreeMap<String, KernelFacts>();
+        kernels.put("enforcing", new KernelFacts("enforcing", KernelSource.Kind.SOURCE, "6.1.192", Digest.of("src"), Optional.empty(),
+                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
+        kernels.put("host", headers("host", "x86_64", "6.1.0-56-amd64"));
+        var files = new TreeMap<String, Digest>(Map.of("configs/m.config", Digest.of("m"), "keys/module.crt", Digest.of("cert")));
+        var roots = new TreeMap<String, dev.kforge.core.kernel.BootRoot>();
+        roots.put("guest+x86_64", root("guest", "bin/busybox", "", "bb-x86_64"));
+        var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>());
+        PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot);
+        BuildPlan plan = TestPlanners.planner().plan(in);
+
+        Step sign = plan.step("sign/b/enforcing/x86_64-gcc").orElseThrow();
+        Step prepare = plan.step("prepare/enforcing/x86_64-gcc").orElseThrow();
+        String tree = prepare.attribute("tree");
+        assertThat(sign.kind()).isEqualTo(Step.Kind.SIGN);
+        assertThat(sign.deps()).containsExactly("build/b/enforcing/x86_64-gcc");
+        assertThat(sign.commands().get(0)).containsExactly(tree + "/scripts/sign-file", "${module_sig_hash}", "$KFORGE_SIGNING_KEY",
+                "${workspace}/keys/module.crt", "${module}", "${signed}");
+        assertThat(sign.inputs()).contains("${workspace}/keys/module.crt", tree);
+        assertThat(sign.attributes()).containsEntry("outDir", "${out}/enforcing/x86_64-gcc/b");
+        assertThat(plan.cellOf(sign).orElseThrow().id()).isEqualTo("b/enforcing/x86_64-gcc");
+        assertThat(plan.step("test/b/enforcing/x86_64-gcc").orElseThrow().deps())
+                .startsWith("sign/b/enforcing/x86_64-gcc", "sign/a/enforcing/x86_64-gcc");
+        assertThat(prepare.commands()).anySatisfy(c -> assertThat(c).endsWith("-e", "MODULE_SIG", "-e", "MODULE_SIG_FORCE",
+                "--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/keys/module.crt"));
+        assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_MODULE_SIG=y,CONFIG_MODULE_SIG_FORCE=y");
+        // sign = false: that kernel's cells are built and published unsigned.
+        assertThat(plan.step("sign/a/host/x86_64-gcc")).isEmpty();
+        assertThat(plan.step("build/a/host/x86_64-gcc")).isPresent();
+        // The key is a secret: not in the plan, and its place does not change the plan's hash.
+        String json = dev.kforge.core.json.CanonicalJson.write(plan.toTree());
+        assertThat(json).doesNotContain("/secret/place").doesNotContain("module.key");
+        Workspace moved = new ManifestLoader(Catalog.builtIn()).parse(
+                readManifest().replace("/secret/place/module.key", "/elsewhere/k.pem"), "kforge.toml", dir);
+        assertThat(TestPlanners.planner().plan(new PlanInput(moved, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot))
+                .planHash()).isEqualTo(plan.planHash());
+        // Sharded with its cell.
+        for (int n = 1; n <= 3; n++) {
+            for (String id : List.of("sign/b/enforcing/x86_64-gcc", "build/b/enforcing/x86_64-gcc")) {
+                assertThat(Sharding.split(plan, n).stream().filter(sh -> sh.contains(id)).count()).as(id).isEqualTo(1);
+            }
+        }
+    }
+
+    String readManifest() {
+        try {
+            return java.nio.file.Files.readString(dir.resolve("kforge.toml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -122,7 +122,7 @@ public final class Reports {
     }
 
     /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
-    public static String sha256sums(Path out, List<String> cellDirs) throws IOException {
+    public static String sha256sums(Path out, List<String> cellDirs, dev.kforge.core.digest.DigestMemo memo) throws IOException {
         List<String> lines = new ArrayList<>();
         for (String dir : cellDirs) {
             Path d = out.resolve(dir);
@@ -131,7 +131,7 @@ public final class Reports {
             }
             try (Stream<Path> s = Files.list(d)) {
                 for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList()) {
-                    lines.add(Digest.ofFile(ko).hex() + "  " + out.relativize(ko).toString().replace('\\', '/'));
+                    lines.add(memo.of(ko).hex() + "  " + out.relativize(ko).toString().replace('\\', '/'));
                 }
             }
         }
@@ -143,8 +143,7 @@ public final class Reports {
      * An in-toto Statement (v1) with a SLSA provenance (v1) predicate whose subjects are the
      * modules listed in {@code sha256sums} (the SHA256SUMS text); the build definition names the plan, the
      * kernels and the tools it was made with.
-     */
-    /**
+     *
      * @param out where the cells' metadata.json are: a signed module's subject is annotated with its
      *     unsigned sha256 (what kforge verify compares) and the certificate that signed it
      */

@@ -85,11 +85,6 @@ public final class BuildService {
         var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred,
                 java.util.Optional.of(memo)), (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
-        try {
-            memo.flush();
-        } catch (IOException e) {
-            // The stat cache is an optimisation: the next run hashes again.
-        }
 
         // A signed cell is its build and its signature: a failed signature fails the cell.
         Map<String, StepResult> signatures = new java.util.HashMap<>();
@@ -152,7 +147,12 @@ public final class BuildService {
         tests.sort(Comparator.comparing(TestReport::cell));
         boolean environment = results.stream().anyMatch(r -> "ENVIRONMENT".equals(r.details().get("failure")));
         RunReport report = new RunReport(plan.planHash().hex(), cells, prepares, companions, environment, tests);
-        writeReports(planned, report, request);
+        writeReports(planned, report, request, memo);
+        try {
+            memo.flush();
+        } catch (IOException e) {
+            // The stat cache is an optimisation: the next run hashes again.
+        }
         return report;
     }
 
@@ -274,7 +274,7 @@ public final class BuildService {
                 .toList();
     }
 
-    private static void writeReports(Planned planned, RunReport report, BuildRequest request) {
+    private static void writeReports(Planned planned, RunReport report, BuildRequest request, DigestMemo memo) {
         try {
             Path out = planned.out();
             Reports.writeAtomically(out.resolve("kforge-results.json"), Reports.resultsJson(report));
@@ -283,7 +283,8 @@ public final class BuildService {
                 planned.plan().cellOf(s).ifPresent(c ->
                         dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
             }
-            String sums = Reports.sha256sums(out, new ArrayList<>(dirs)); // every module hashed once, for both files
+            // every module hashed once, for both files, through the stat cache (a no-op reads no module)
+            String sums = Reports.sha256sums(out, new ArrayList<>(dirs), memo);
             Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
             Reports.writeAtomically(out.resolve("provenance.json"), Reports.provenance(sums, planned.plan(),
                     Path.of(planned.workspace().manifestName()).getFileName().toString(), java.util.Optional.of(out)));

@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 
 (results, out, mode, runs, ncells, cpu, cores, rss_kb, bigsteps, rebuilt, only, noop1k_cells,
- chart) = sys.argv[1:14]
+ chart, profile) = sys.argv[1:15]
 runs, ncells, cores, rss_kb, bigsteps, noop1k_cells = (int(runs), int(ncells), int(cores), int(rss_kb),
                                                        int(bigsteps), int(noop1k_cells))
 cpu = float(cpu)
@@ -157,6 +157,24 @@ if med("version"):
     w("| start-up | --version median <= 0.3 s | %.3f s | %s |" % (med("version"), verdict(med("version") <= 0.3)))
 if med("tree-reuse"):
     w("| tree reuse | <= 0.1 s per tree, no make | %.3f s | %s |" % (med("tree-reuse"), verdict(med("tree-reuse") <= 0.1)))
+prof = {p.split("\t")[0]: p.split("\t")[1:] for p in profile.split(";") if p.strip()}
+if prof:
+    w("")
+    w("## Where the cold build's time goes (this run)")
+    w("")
+    busy, saturated, secs = prof["coldcpu"]
+    wall, user, system = prof["coldtime"]
+    chain_target, chain, total = prof["coldchain"]
+    w("| measure | value |")
+    w("|---|---|")
+    w("| CPU busy over one `kforge build --no-cache` (vmstat, %s one-second samples) | %s %% on average, %s %% of the seconds at >= 90 %% |"
+      % (secs, busy, saturated))
+    w("| that build: wall / user / system seconds | %s / %s / %s (CPU %.2f cores on average) |"
+      % (wall, user, system, (float(user) + float(system)) / float(wall)))
+    w("| longest chain of dependent cells (kf_core, then kf_user) | %s: %s s of %s s of cell time |" % (chain_target, chain, total))
+    for j in (1, 2, 3, 4):
+        if med("cold-j%d" % j):
+            w("| `-j %d` (cells in flight and make's -j) | %.2f s |" % (j, med("cold-j%d" % j)))
 w("<!-- run:end -->")
 block = "\n".join(lines)
 

@@ -76,8 +76,7 @@ final class ModuleSigner {
         if (modules.isEmpty()) {
             return fail(step, start, outDir, log, "the build published no module to sign");
         }
-        ModuleSigning.Certificate certificate = new ModuleSigning.Certificate(
-                Digest.of(readCert(cert)).hex(), OpensslSigning.signer(OpensslSigning.read(cert)));
+        ModuleSigning.Certificate certificate = OpensslSigning.facts(OpensslSigning.read(cert));
         ProcessRunner run = runner;
         String root = step.attributes().get("root");
         if (root != null) { // sign-file was built in the toolchain root, against its libcrypto
@@ -177,14 +176,6 @@ final class ModuleSigner {
         }
         return Make.result(step, StepStatus.FAILED, start, "signing failed: " + message, List.of(),
                 Map.of("log", outDir.resolve("sign.log").toString()));
-    }
-
-    private static byte[] readCert(Path cert) throws IOException {
-        try {
-            return OpensslSigning.read(cert).getEncoded();
-        } catch (java.security.cert.CertificateEncodingException e) {
-            throw new IOException("certificate " + cert + ": " + e.getMessage(), e);
-        }
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -47,12 +47,7 @@ public final class OpensslSigning implements ModuleSigning {
     public Certificate check(SigningKey key, Path cert) {
         X509Certificate x509 = read(cert);
         String certPublic = Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
-        Certificate facts;
-        try {
-            facts = new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
-        } catch (CertificateException e) {
-            throw KforgeException.userInput("certificate " + cert + " cannot be encoded: " + e.getMessage(), "");
-        }
+        Certificate facts = facts(x509);
         if (key.pkcs11()) {
             return facts; // a token's key is read by the engine at signing time; there is nothing to read here
         }
@@ -116,9 +111,8 @@ public final class OpensslSigning implements ModuleSigning {
             } finally {
                 dev.kforge.core.fs.FileTrees.deleteRecursively(staging);
             }
-            X509Certificate x509 = read(dir.resolve("module.crt"));
-            return new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
-        } catch (IOException | CertificateException e) {
+            return facts(read(dir.resolve("module.crt")));
+        } catch (IOException e) {
             throw KforgeException.environment("cannot write the key into " + dir + ": " + e.getMessage(),
                     "check that the directory is writable");
         }
@@ -187,6 +181,16 @@ public final class OpensslSigning implements ModuleSigning {
         } catch (IOException | CertificateException | ClassCastException e) {
             throw KforgeException.userInput("certificate " + cert + " is not an X.509 certificate (PEM or DER)",
                     "name the certificate (.crt, .pem or .der) that goes with the key");
+        }
+    }
+
+    /** The fingerprint (SHA-256 of the DER encoding) and signer of a certificate. */
+    static Certificate facts(X509Certificate x509) {
+        try {
+            return new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
+        } catch (CertificateException e) {
+            throw KforgeException.userInput("certificate " + x509.getSubjectX500Principal() + " cannot be encoded: "
+                    + e.getMessage(), "");
         }
     }
 

@@ -99,7 +99,8 @@ w("| rustc (Debian) | %s |" % sh("/usr/bin/rustc --version"))
 w("")
 w("## Method")
 w("")
-w("The workspace is `examples/` without its cargo companions: %d kernel-module cells. Kernel trees are prepared "
+w("The workspace is `examples/` without its cargo companions: %d kernel-module cells, which kforge also signs (the "
+  "loop does not, so its side does less work). Kernel trees are prepared "
   "before any measurement. The baseline is the loop users write by hand: the same cells one after another, with "
   "exactly kforge's make command lines (`kforge explain --only-cell`), building in place. kforge runs with its "
   "defaults (`-j` = cores). *cold*: `kforge build --no-cache` against the loop's rm/cp/make of every cell. *no-op*: "

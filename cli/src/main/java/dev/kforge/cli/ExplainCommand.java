@@ -92,9 +92,17 @@ final class ExplainCommand implements Callable<Integer> {
                         + " \"$m\"; done");
                 continue;
             }
+            // A kernel with a toolchain root runs its commands inside it, as kforge does (bubblewrap, host directories bound).
+            java.util.Optional<dev.kforge.core.exec.RootedRunner> rooted = java.util.Optional.ofNullable(s.attributes().get("root"))
+                    .map(r -> new dev.kforge.core.exec.RootedRunner(root.context.runner(), roots.path("${kernel:" + r + "}"),
+                            roots.hostDirs(), false));
             for (List<String> argv : s.commands()) {
                 boolean make = argv.get(0).equals("make");
-                out.println((make ? env.toString() : "") + String.join(" ", roots.resolve(argv).stream().map(ExplainCommand::quote).toList()));
+                List<String> resolved = roots.resolve(argv);
+                if (rooted.isPresent()) {
+                    resolved = rooted.get().wrap(resolved, roots.path(s.cwd()));
+                }
+                out.println((make ? env.toString() : "") + String.join(" ", resolved.stream().map(ExplainCommand::quote).toList()));
             }
         }
         out.flush();

@@ -74,6 +74,17 @@ class ToolchainRootIT {
         assertThat(verify.code()).as(verify.err() + verify.out()).isZero();
         assertThat(verify.out()).containsPattern("rust_hello/v6.12/arm64-llvm\\s+reproducible").contains("0 not reproducible");
 
+        // kforge explain's script reproduces the cell by hand, inside the root as kforge ran it.
+        ItSupport.Run explain = kforge(ws, "explain", "--only-cell", "rust_hello/v6.12/arm64-llvm");
+        assertThat(explain.code()).as(explain.err()).isZero();
+        assertThat(explain.out()).contains("bwrap --die-with-parent --bind " + rootDir() + " /");
+        Path script = ws.resolve("explain.sh");
+        Files.writeString(script, explain.out());
+        Process sh = new ProcessBuilder("sh", "-e", script.toString()).redirectErrorStream(true).start();
+        String shOut = new String(sh.getInputStream().readAllBytes());
+        assertThat(sh.waitFor()).as(shOut).isZero();
+        assertThat(ItSupport.elfMachine(ws.resolve(".kforge/build/v6.12/arm64-llvm/rust_hello/rust_hello.ko"))).isEqualTo(183);
+
         // A program gone from the root: the root is made again before anything runs in it.
         Files.delete(rootDir().resolve("usr/bin/bindgen"));
         ItSupport.Run again = kforge(ws, "plan");

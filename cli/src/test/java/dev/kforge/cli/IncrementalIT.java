@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IncrementalIT {
 
+    /** Sources unique to this run: the IT cache is kept between runs, and these tests are about real builds. */
+    static final String NONCE = "/* run " + System.nanoTime() + " */\n";
+
     static final Pattern COMPILED = Pattern.compile("(?m)^\\s*CC \\[M\\]\\s+\\S+/(part\\d+)\\.o$");
 
     @TempDir
@@ -57,7 +60,7 @@ class IncrementalIT {
                 module_init(many_init);
                 MODULE_LICENSE("GPL");
                 """ : "";
-        return "#include <linux/kernel.h>\nint many_part" + i + "(void);\nint many_part" + i + "(void) { return " + i
+        return NONCE + "#include <linux/kernel.h>\nint many_part" + i + "(void);\nint many_part" + i + "(void) { return " + i
                 + extra + "; }\n" + init;
     }
 
@@ -115,7 +118,9 @@ class IncrementalIT {
                 + String.join("", IntStream.rangeClosed(1, 11).mapToObj(i -> " part" + i + ".o").toList()) + "\n");
         build("a file removed");
         assertThat(ws.resolve(".kforge/build/debian/x86_64-gcc/many/part12.c")).doesNotExist();
-        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("1 changed, 1 removed");
+        // The cache hit above left the build directory as it was, so part7.c comes back too, with the Kbuild file.
+        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("2 changed, 1 removed");
+        assertThat(compiled("a file removed")).isEqualTo(1);
 
         // The incrementally built module is the one a clean build makes.
         ItSupport.Run verify = kforge(ws, "verify");
@@ -124,6 +129,9 @@ class IncrementalIT {
         ItSupport.Run clean = kforge(ws, "build", "--no-cache");
         assertThat(clean.code()).isZero();
         assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko"))).isEqualTo(incremental);
+        // --no-cache builds from scratch: every object is compiled again.
+        assertThat(compiled("--no-cache")).isEqualTo(11);
+        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("fresh build directory");
     }
 
     @Test
@@ -142,7 +150,7 @@ class IncrementalIT {
     void aModuleNoLongerInTheKbuildFileIsNotPublished() throws Exception {
         ws = dir.resolve("two");
         TestWorkspace t = new TestWorkspace(ws);
-        String module = """
+        String module = NONCE + """
                 #include <linux/module.h>
                 static int __init m_init(void) { return 0; }
                 module_init(m_init);

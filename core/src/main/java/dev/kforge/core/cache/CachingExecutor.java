@@ -49,7 +49,7 @@ public final class CachingExecutor implements StepExecutor {
     private final Optional<DigestMemo> memo;
 
     /**
-     * @param lookup false for --no-cache: always run, still store
+     * @param lookup false for --no-cache: always run, from an empty build directory; still store
      * @param deferredPrepares for steps whose tree steps (preparation, Module.symvers) were left out because they were
      *     expected to hit: the prepare step to run first should the restore fail after all
      */
@@ -105,6 +105,13 @@ public final class CachingExecutor implements StepExecutor {
                 if (!p.status().ok()) {
                     return new StepResult(step.id(), StepStatus.FAILED, p.duration(), "tree preparation failed: " + prepare.id() + ": "
                             + p.message(), p.diagnostics(), p.details());
+                }
+            }
+            if (!lookup && step.kind() == Step.Kind.BUILD) {
+                // --no-cache builds from scratch: a cell's kept build directory (Kbuild's incremental state) goes too.
+                Path buildDir = roots.path(step.attribute("buildDir"));
+                if (Files.exists(buildDir)) {
+                    FileTrees.deleteRecursively(buildDir);
                 }
             }
             StepResult r = delegate.execute(step);

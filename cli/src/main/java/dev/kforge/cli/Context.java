@@ -104,8 +104,9 @@ final class Context {
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
         PlanService plans = new PlanService(catalog, inspector, debian(cache),
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime,
-                roots(cache), (root, source) -> RustToolchainProbe.inRoot(
-                        new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false), root.dir()));
+                roots(cache), (root, source) -> RustToolchainProbe.inRoot(dev.kforge.core.exec.MemoizingProbeRunner.inRoot(
+                        new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
+                        cache.root().resolve("probes"), root.dir()), root.dir()));
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env);
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);

@@ -24,9 +24,20 @@ record KernelConfig(SortedMap<String, String> options, String header) {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    /** .config files read in this process, by path, size and mtime: planning reads each tree's several times. */
+    private static final java.util.Map<String, KernelConfig> READ = new java.util.concurrent.ConcurrentHashMap<>();
+
     static KernelConfig read(Path file) {
         try {
-            return parse(Files.readString(file));
+            var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            String key = file.toAbsolutePath() + "\0" + a.size() + "\0" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            KernelConfig known = READ.get(key);
+            if (known != null) {
+                return known;
+            }
+            KernelConfig c = parse(Files.readString(file));
+            READ.put(key, c);
+            return c;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -36,17 +47,22 @@ record KernelConfig(SortedMap<String, String> options, String header) {
         SortedMap<String, String> opts = new TreeMap<>();
         String header = "";
         for (String line : text.split("\n")) {
-            Matcher m = SET.matcher(line);
-            if (m.matches()) {
-                opts.put(m.group(1), unquote(m.group(2)));
+            // SET and UNSET by hand where a line can match at all: a distribution's .config has 10,000 lines.
+            if (line.startsWith("CONFIG_")) {
+                Matcher m = SET.matcher(line);
+                if (m.matches()) {
+                    opts.put(m.group(1), unquote(m.group(2)));
+                }
                 continue;
             }
-            m = UNSET.matcher(line);
-            if (m.matches()) {
-                opts.put(m.group(1), "n");
+            if (line.startsWith("# CONFIG_") && line.endsWith(" is not set")) {
+                Matcher m = UNSET.matcher(line);
+                if (m.matches()) {
+                    opts.put(m.group(1), "n");
+                }
                 continue;
             }
-            if (header.isEmpty() && HEADER.matcher(line).matches()) {
+            if (header.isEmpty() && line.startsWith("# Linux/") && HEADER.matcher(line).matches()) {
                 header = line;
             }
         }

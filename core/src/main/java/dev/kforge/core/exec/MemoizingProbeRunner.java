@@ -24,10 +24,27 @@ public final class MemoizingProbeRunner implements ProcessRunner {
     private final Path dir;
     private final Map<String, String> env;
 
+    /** A toolchain root the probes run in, whose package database stands for its programs; empty for the host. */
+    private final Optional<Path> root;
+
     public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env) {
+        this(delegate, dir, env, Optional.empty());
+    }
+
+    private MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, Optional<Path> root) {
         this.delegate = delegate;
         this.dir = dir;
         this.env = Map.copyOf(env);
+        this.root = root;
+    }
+
+    /**
+     * Probes run inside a toolchain root by {@code delegate} (a {@link RootedRunner}): their programs
+     * are the root's, so the key covers the root's dpkg status (any package installed, removed or
+     * upgraded there changes it) instead of the host's files of the same name.
+     */
+    public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root) {
+        return new MemoizingProbeRunner(delegate, dir, Map.of("PATH", RootedRunner.PATH), Optional.of(root));
     }
 
     @Override
@@ -64,6 +81,16 @@ public final class MemoizingProbeRunner implements ProcessRunner {
     /** Empty when the program cannot be identified (then the probe is not remembered). */
     private Optional<String> key(ProcessSpec spec) {
         Fingerprint f = new Fingerprint("kforge-probe", 1).addStrings(spec.argv()).addMap(spec.env());
+        if (root.isPresent()) {
+            f.add("root").add(root.get().toString());
+            stat(f, root.get().resolve("var/lib/dpkg/status"));
+            for (String arg : spec.argv().subList(1, spec.argv().size())) {
+                if (arg.startsWith("/") && !Path.of(arg).startsWith(root.get()) && Files.isRegularFile(Path.of(arg))) {
+                    stat(f, Path.of(arg)); // a host file bound into the root at the same path (a kernel script)
+                }
+            }
+            return Optional.of(f.digest().hex());
+        }
         Optional<Path> program = resolve(spec.argv().get(0));
         if (program.isEmpty()) {
             return Optional.empty();

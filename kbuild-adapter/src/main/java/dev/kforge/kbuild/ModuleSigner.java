@@ -103,7 +103,7 @@ final class ModuleSigner {
                     });
                 }
                 Files.writeString(log, "$ " + String.join(" ", argv) + "\n", java.nio.file.StandardOpenOption.APPEND);
-                ProcessResult r = OpensslSigning.run(run, argv, k, env, Optional.of(log));
+                ProcessResult r = OpensslSigning.run(run, argv, k, env, Optional.of(log), roots.path(step.cwd()));
                 if (!r.succeeded()) {
                     return fail(step, start, outDir, log, "sign-file failed on " + ko.getFileName() + " ("
                             + String.join(" | ", dev.kforge.core.fs.LogLines.last(log, 2)).strip() + ")");

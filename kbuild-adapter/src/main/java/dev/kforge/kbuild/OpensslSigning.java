@@ -141,10 +141,14 @@ public final class OpensslSigning implements ModuleSigning {
      * ever spliced into it.
      */
     ProcessResult withKey(List<String> argv, SigningKey key, Optional<Path> log) {
-        return run(runner, argv, key, env, log);
+        return run(runner, argv, key, env, log, Path.of(".").toAbsolutePath());
     }
 
-    static ProcessResult run(ProcessRunner runner, List<String> argv, SigningKey key, Map<String, String> env, Optional<Path> log) {
+    /**
+     * @param cwd where it runs (inside a toolchain root it must be a directory bound there: the workspace)
+     */
+    static ProcessResult run(ProcessRunner runner, List<String> argv, SigningKey key, Map<String, String> env, Optional<Path> log,
+            Path cwd) {
         StringBuilder script = new StringBuilder("exec");
         List<String> args = new java.util.ArrayList<>(List.of("sh", "-c", "", "sh"));
         int n = 0;
@@ -162,7 +166,7 @@ public final class OpensslSigning implements ModuleSigning {
         String pin = env.get("KBUILD_SIGN_PIN");
         e.put("KBUILD_SIGN_PIN", pin == null ? "" : pin);
         try {
-            return runner.run(new ProcessSpec(args, e, Path.of(".").toAbsolutePath(), log, Optional.of(Duration.ofSeconds(120))));
+            return runner.run(new ProcessSpec(args, e, cwd, log, Optional.of(Duration.ofSeconds(120))));
         } catch (IOException ex) {
             throw KforgeException.environment("cannot run " + argv.get(0) + ": " + ex.getMessage(), "kforge doctor names the package");
         } catch (InterruptedException ex) {

@@ -229,6 +229,13 @@ class ReliabilityIT {
         assertThat(blob).isRegularFile();
         byte[] bytes = Files.readAllBytes(blob);
         Files.write(blob, java.util.Arrays.copyOf(bytes, bytes.length / 2)); // truncated
+        // With out/ intact nothing needs the blob: the cell is cached and out/ is left as it is.
+        ItSupport.Run intact = launched(ws, env, "build");
+        assertThat(intact.code()).isZero();
+        assertThat(cells(ws.resolve("out")).get("solo/debian/x86_64-gcc")).containsEntry("status", "cached");
+        assertThat(Digest.ofFile(ko).hex()).isEqualTo(sha);
+        // Once out/ is gone the module must come from the cache: the corrupt blob is found, reported and rebuilt.
+        dev.kforge.core.fs.FileTrees.deleteRecursively(ws.resolve("out"));
         ItSupport.Run run = launched(ws, env, "build");
         assertThat(run.code()).isZero();
         assertThat(run.err()).contains("cache blob " + sha.substring(0, 12) + " missing or corrupt; rebuilding");

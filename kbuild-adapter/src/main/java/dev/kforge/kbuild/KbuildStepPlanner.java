@@ -75,8 +75,13 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 sig.addAll(List.of("-e", "MODULE_SIG_FORCE"));
                 expect.add("CONFIG_MODULE_SIG_FORCE=y");
             }
-            kernel.moduleSig().trustedKeys().ifPresent(c -> sig.addAll(List.of("--set-str", "SYSTEM_TRUSTED_KEYS",
-                    "${workspace}/" + c)));
+            if (kernel.moduleSig().trustedKeys().isPresent()) {
+                // The certificate's own signature is SHA-256 (kforge keygen, openssl's default): a kernel without it
+                // loads the certificate but then fails every module with ENOENT and no message (tinyconfig has none).
+                sig.addAll(List.of("--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/" + kernel.moduleSig().trustedKeys().get(),
+                        "-e", "CRYPTO_SHA256"));
+                expect.add("CONFIG_CRYPTO_SHA256=y");
+            }
             commands.add(sig);
         }
         if (rust) {

@@ -217,8 +217,8 @@ class KernelKindsPlanTest {
         assertThat(plan.step("test/b/enforcing/x86_64-gcc").orElseThrow().deps())
                 .startsWith("sign/b/enforcing/x86_64-gcc", "sign/a/enforcing/x86_64-gcc");
         assertThat(prepare.commands()).anySatisfy(c -> assertThat(c).endsWith("-e", "MODULE_SIG", "-e", "MODULE_SIG_FORCE",
-                "--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/keys/module.crt"));
-        assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_MODULE_SIG=y,CONFIG_MODULE_SIG_FORCE=y");
+                "--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/keys/module.crt", "-e", "CRYPTO_SHA256"));
+        assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_MODULE_SIG=y,CONFIG_MODULE_SIG_FORCE=y,CONFIG_CRYPTO_SHA256=y");
         // sign = false: that kernel's cells are built and published unsigned.
         assertThat(plan.step("sign/a/host/x86_64-gcc")).isEmpty();
         assertThat(plan.step("build/a/host/x86_64-gcc")).isPresent();

@@ -305,7 +305,7 @@ public final class Planner {
         boolean moduleSig = in.workspace().signs(kernel) || sig.force() || sig.trustedKeys().isPresent();
         if (moduleSig) {
             key.add("module-sig").add(sig.force());
-            sig.trustedKeys().ifPresent(c -> key.add(c).add(fileDigest(in, c)));
+            sig.trustedKeys().ifPresent(c -> key.add(c).add(fileDigest(in, c)).add("crypto-sha256"));
         }
         String variant = arch.key() + "-" + tc.key() + (rust ? "-rust" : "");
         String tree = "${trees}/" + facts.version() + "-" + variant + "-" + key.digest().prefix(16);

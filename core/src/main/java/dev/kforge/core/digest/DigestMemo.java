@@ -58,7 +58,8 @@ public final class DigestMemo {
             return new Digest(known.hex());
         }
         Digest d = Digest.ofFile(abs);
-        long now = System.currentTimeMillis() * 1_000_000L;
+        java.time.Instant clock = java.time.Instant.now();
+        long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
         if (now - stat.mtime() >= racyNanos && now - stat.ctime() >= racyNanos && !abs.toString().contains("\n")) {
             t.put(abs.toString(), new Entry(stat, d.hex()));
             dirty = true;

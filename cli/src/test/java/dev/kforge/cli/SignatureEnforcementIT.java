@@ -93,7 +93,7 @@ class SignatureEnforcementIT {
         assertThat(other.code()).isEqualTo(1);
         assertThat(foreign).containsEntry("status", "failed");
         assertThat((String) foreign.get("message")).startsWith("insmod hello failed").contains("Key was rejected by service");
-        assertThat(other.out()).contains("1 tests: 0 passed, 0 cached, 1 failed");
+        assertThat(other.out()).contains("1 test: 1 failed");
         assertThat(Files.readString(dir.resolve("junit.xml"))).contains("classname=\"hello.test\"")
                 .contains("Key was rejected by service");
 

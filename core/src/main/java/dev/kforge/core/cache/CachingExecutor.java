@@ -237,8 +237,17 @@ public final class CachingExecutor implements StepExecutor {
     private static void addProvenance(Path meta, StepKey key) throws IOException {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = new TreeMap<>((Map<String, Object>) CanonicalJson.read(Files.readString(meta)));
+        // A SIGN step adds to what its build recorded: both keys, and the inputs of both (the driver's and the certificate).
+        if (m.get("stepKey") instanceof String buildKey && m.get("signing") != null && !buildKey.equals(key.key().hex())) {
+            m.putIfAbsent("buildStepKey", buildKey);
+        }
+        Map<String, Object> inputs = new TreeMap<>();
+        if (m.get("inputs") instanceof Map<?, ?> earlier && m.get("signing") != null) {
+            earlier.forEach((k, v) -> inputs.put(String.valueOf(k), v));
+        }
+        inputs.putAll(key.inputs());
         m.put("stepKey", key.key().hex());
-        m.put("inputs", key.inputs());
+        m.put("inputs", inputs);
         Path tmp = Files.createTempFile(meta.getParent(), ".metadata", ".tmp");
         Files.writeString(tmp, CanonicalJson.write(m));
         Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

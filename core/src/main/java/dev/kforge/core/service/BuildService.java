@@ -70,6 +70,10 @@ public final class BuildService {
                     dev.kforge.core.plan.Sharding.split(plan, shard.total()).get(shard.index() - 1));
             selected = selected.stream().filter(s -> ids.contains(s.id())).toList();
         }
+        if (request.signingKey().isEmpty() && !request.restoreOnly()) {
+            // A run given no key signs nothing: kforge ide builds only for the build directories' compile commands.
+            selected = selected.stream().filter(s -> s.kind() != Step.Kind.SIGN).toList();
+        }
         if (!request.restoreOnly()) {
             checkSigning(selected, roots, request, planned);
         }

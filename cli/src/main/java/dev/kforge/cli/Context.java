@@ -101,8 +101,10 @@ final class Context {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
-        KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog);
-        PlanService plans = new PlanService(catalog, inspector, debian(cache),
+        // One stat cache for the run: kernel inspection and the build share its table (read once, written once).
+        dev.kforge.core.digest.DigestMemo memo = new dev.kforge.core.digest.DigestMemo(cache.digests());
+        KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog, memo);
+        PlanService plans = new PlanService(catalog, inspector, new DebianHeaders(cache, runner, inspector),
                 rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime,
                 roots(cache), (root, source) -> RustToolchainProbe.inRoot(dev.kforge.core.exec.MemoizingProbeRunner.inRoot(
                         new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
@@ -117,7 +119,7 @@ final class Context {
                         case TEST -> qemu.execute(step);
                     };
                 };
-        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env));
+        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env), memo);
         return new Services(catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
     }
 }

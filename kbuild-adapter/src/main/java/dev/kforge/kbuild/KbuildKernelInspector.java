@@ -51,8 +51,13 @@ public final class KbuildKernelInspector implements KernelInspector {
     private final Map<Path, Path> extracted = new ConcurrentHashMap<>();
 
     public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog) {
+        this(cache, runner, catalog, new DigestMemo(cache.digests()));
+    }
+
+    /** @param memo the run's stat cache, shared with the build so its table is read once */
+    public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog, DigestMemo memo) {
         this.cache = cache;
-        this.memo = new DigestMemo(cache.digests());
+        this.memo = memo;
         this.runner = runner;
         this.catalog = catalog;
     }

@@ -75,12 +75,7 @@ public final class StepKeys {
         for (Step s : steps) {
             compute(s, byId, tools, all, keys);
         }
-        try {
-            memo.flush();
-        } catch (IOException e) {
-            // The stat cache is an optimisation: the keys stand without it.
-        }
-        return keys;
+        return keys; // the memo's owner writes it back, once, at the end of the run
     }
 
     private void compute(Step s, Map<String, Step> byId, SortedMap<String, String> tools, SortedMap<String, String> all,

@@ -48,11 +48,14 @@ public final class BuildService {
     private final CacheDirs cache;
 
     private final ModuleSigning signing;
+    private final DigestMemo memo;
 
-    public BuildService(StepExecutorFactory executors, CacheDirs cache, ModuleSigning signing) {
+    /** @param memo the run's stat cache (shared with kernel inspection, so its table is read once) */
+    public BuildService(StepExecutorFactory executors, CacheDirs cache, ModuleSigning signing, DigestMemo memo) {
         this.executors = executors;
         this.cache = cache;
         this.signing = signing;
+        this.memo = memo;
     }
 
     /** Builds the planned workspace and writes the reports into out/. */
@@ -77,7 +80,6 @@ public final class BuildService {
         if (!request.restoreOnly()) {
             checkSigning(selected, roots, request, planned);
         }
-        DigestMemo memo = new DigestMemo(cache.digests());
         Map<String, StepKeys.StepKey> keys = new StepKeys(roots, plan, memo).compute(selected);
         Map<String, List<Step>> deferred = new LinkedHashMap<>();
         List<Step> steps = request.restoreOnly() ? withoutPrepares(selected)

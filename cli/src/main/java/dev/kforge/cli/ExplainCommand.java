@@ -67,6 +67,7 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter out = root.out();
         out.println("#!/bin/sh");
         out.println("# Reproduces " + cell + " by hand; kforge also checks .config, ELF machine and publishes out/.");
+        out.println("# kforge keeps build directories (synced by content) and memoises Kbuild's compiler probes; the modules are the same.");
         out.println("set -e");
         for (Step s : steps) {
             out.println();

@@ -58,6 +58,12 @@ public final class KbuildStepExecutor implements StepExecutor {
         this.stepTimeout = stepTimeout;
     }
 
+    /** Kbuild's compiler probes memoised beside the trees (bound into toolchain roots), unless turned off. */
+    private Optional<ProbeMemo> probeMemo() {
+        String off = env.getOrDefault(ProbeMemo.OFF, "");
+        return off.isEmpty() || off.equals("0") ? Optional.of(new ProbeMemo(cache.trees().resolve(".kbuild-probes"))) : Optional.empty();
+    }
+
     @Override
     public StepResult execute(Step step) throws InterruptedException {
         Make make = new Make(roots, runner, stepTimeout);
@@ -66,7 +72,7 @@ public final class KbuildStepExecutor implements StepExecutor {
                 case PREPARE -> new TreePreparer(roots, make, cache).prepare(step);
                 case SYMVERS -> new SymversBuilder(roots, make).build(step);
                 case SIGN -> new ModuleSigner(roots, runner, signingKey, env).sign(step);
-                default -> new ModuleBuilder(roots, make, catalog, tools).build(step);
+                default -> new ModuleBuilder(roots, make, catalog, tools, probeMemo()).build(step);
             };
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");

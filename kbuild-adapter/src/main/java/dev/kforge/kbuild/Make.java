@@ -53,6 +53,12 @@ final class Make {
     /** Runs one command; a failure becomes the step's result (with diagnostics when a parser is given). */
     Optional<StepResult> run(Step step, List<String> argv, Path log, long deadline, long start,
             Optional<KbuildLog> parser) throws IOException, InterruptedException {
+        return run(step, argv, log, deadline, start, parser, Map.of());
+    }
+
+    /** As {@link #run(Step, List, Path, long, long, Optional)}, with variables added to the step's environment. */
+    Optional<StepResult> run(Step step, List<String> argv, Path log, long deadline, long start,
+            Optional<KbuildLog> parser, Map<String, String> extraEnv) throws IOException, InterruptedException {
         Optional<Duration> timeout = deadline == Long.MAX_VALUE
                 ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         List<String> resolved = roots.resolve(argv);
@@ -65,7 +71,9 @@ final class Make {
             run = new dev.kforge.core.exec.RootedRunner(runner, roots.path("${kernel:" + root + "}"), roots.hostDirs(), false);
         }
         try {
-            r = run.run(new ProcessSpec(resolved, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
+            TreeMap<String, String> env = new TreeMap<>(step.env());
+            env.putAll(extraEnv);
+            r = run.run(new ProcessSpec(resolved, env, roots.path(step.cwd()), Optional.of(log), timeout));
         } catch (IOException e) {
             String program = resolved.get(0);
             throw KforgeException.environment(step.id() + ": cannot run " + program + ": " + e.getMessage(),

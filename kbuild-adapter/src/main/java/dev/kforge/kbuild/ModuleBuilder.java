@@ -40,8 +40,10 @@ final class ModuleBuilder {
     private final Make make;
     private final Catalog catalog;
     private final SortedMap<String, String> tools;
+    private final Optional<ProbeMemo> probeMemo;
 
-    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools) {
+    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools, Optional<ProbeMemo> probeMemo) {
+        this.probeMemo = probeMemo;
         this.roots = roots;
         this.make = make;
         this.catalog = catalog;
@@ -85,11 +87,25 @@ final class ModuleBuilder {
                     configuration(step, tree, commands));
             Files.writeString(log, "# kforge: " + synced.describe() + "\n");
         }
-        for (List<String> argv : commands) {
-            Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser));
-            if (failed.isPresent()) {
-                publish(step, outDir, List.of(), log, failed.get(), Map.of());
-                return failed.get();
+        Optional<ProbeMemo.Use> memo = Optional.empty();
+        if (probeMemo.isPresent() && ProbeMemo.supports(kernelDirs(step, tree).stream().map(Path::of).toList())) {
+            memo = Optional.of(probeMemo.get().open(probeKey(step, tree)));
+        }
+        try {
+            for (List<String> argv : commands) {
+                Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser),
+                        memo.map(ProbeMemo.Use::env).orElse(Map.of()));
+                if (failed.isPresent()) {
+                    publish(step, outDir, List.of(), log, failed.get(), Map.of());
+                    return failed.get();
+                }
+            }
+        } finally {
+            if (memo.isPresent()) {
+                int learned = probeMemo.get().learn(memo.get());
+                Files.writeString(log, "# kforge: Kbuild's compiler probes memoised in " + memo.get().memo()
+                        + (learned > 0 ? " (" + learned + " learned)" : "") + "\n",
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             }
         }
         List<Diagnostic> diagnostics = parser.parse(log);
@@ -160,6 +176,23 @@ final class ModuleBuilder {
         commands.forEach(c -> f.addStrings(roots.resolve(c)));
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
         for (String name : List.of(".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h")) {
+            Path p = tree.resolve(name);
+            f.add(name).add(Files.isRegularFile(p) ? Digest.ofFile(p).hex() : "none");
+        }
+        return f.digest();
+    }
+
+    /**
+     * What Kbuild's compiler probes can depend on besides their command lines (which name the
+     * compiler and every flag): the tree, its configuration and preparation, the tools' versions,
+     * the toolchain root and the environment. The cell's own directory is not in it, so every cell
+     * on one tree and toolchain shares the memo.
+     */
+    private Digest probeKey(Step step, Path tree) throws IOException {
+        Fingerprint f = new Fingerprint("kforge-probe-memo", 1);
+        f.add(tree.toString());
+        f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
+        for (String name : List.of(".config", KbuildStepExecutor.MARKER)) {
             Path p = tree.resolve(name);
             f.add(name).add(Files.isRegularFile(p) ? Digest.ofFile(p).hex() : "none");
         }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "kforge",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand has -h/--help (and -V) too
         versionProvider = KforgeCommand.Version.class,
         description = "Builds Linux kernel leaf drivers (out-of-tree modules, C and Rust) for many kernels, "
                 + "architectures and toolchains from one kforge.toml.",

@@ -34,4 +34,24 @@ class KforgeCommandTest {
         assertThat(KforgeCommand.commandLine(context(), new String[] {"--version"}).getSubcommands()).isEmpty();
         assertThat(KforgeCommand.commandLine(context(), new String[0]).getSubcommands()).hasSize(15);
     }
+
+    @Test
+    void everySubcommandPrintsItsOwnHelpWithTheHintsOption() {
+        // Error messages say "kforge build --help lists the options": it must.
+        for (String sub : KforgeCommand.commandLine(context(), new String[0]).getSubcommands().keySet()) {
+            if (sub.equals("help")) {
+                continue;
+            }
+            for (String flag : new String[] {"--help", "-h"}) {
+                String[] args = {sub, flag};
+                var cl = KforgeCommand.commandLine(context(), args);
+                java.io.StringWriter out = new java.io.StringWriter();
+                java.io.StringWriter err = new java.io.StringWriter();
+                cl.setOut(new java.io.PrintWriter(out));
+                cl.setErr(new java.io.PrintWriter(err));
+                assertThat(cl.execute(args)).as(sub + " " + flag + ": " + err).isZero();
+                assertThat(out.toString()).as(sub).startsWith("Usage: kforge " + sub);
+            }
+        }
+    }
 }

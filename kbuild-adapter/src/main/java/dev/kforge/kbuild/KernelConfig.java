@@ -5,16 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A kernel .config: {@code CONFIG_X=value} lines, and {@code # CONFIG_X is not set} as "n". */
-record KernelConfig(SortedMap<String, String> options, String header) {
+record KernelConfig(java.util.Map<String, String> options, String header) {
 
-    private static final Pattern SET = Pattern.compile("^(CONFIG_[A-Za-z0-9_]+)=(.*)$");
-    private static final Pattern UNSET = Pattern.compile("^# (CONFIG_[A-Za-z0-9_]+) is not set$");
     private static final Pattern UTS = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
     private static final Pattern HEADER = Pattern.compile("^# Linux/(\\S+) (\\S+) Kernel Configuration$");
 
@@ -44,29 +40,106 @@ record KernelConfig(SortedMap<String, String> options, String header) {
     }
 
     static KernelConfig parse(String text) {
-        SortedMap<String, String> opts = new TreeMap<>();
         String header = "";
-        for (String line : text.split("\n")) {
-            // SET and UNSET by hand where a line can match at all: a distribution's .config has 10,000 lines.
-            if (line.startsWith("CONFIG_")) {
-                Matcher m = SET.matcher(line);
-                if (m.matches()) {
-                    opts.put(m.group(1), unquote(m.group(2)));
-                }
-                continue;
-            }
-            if (line.startsWith("# CONFIG_") && line.endsWith(" is not set")) {
-                Matcher m = UNSET.matcher(line);
-                if (m.matches()) {
-                    opts.put(m.group(1), "n");
-                }
-                continue;
-            }
-            if (header.isEmpty() && line.startsWith("# Linux/") && HEADER.matcher(line).matches()) {
+        int h = text.startsWith("# Linux/") ? 0 : text.indexOf("\n# Linux/");
+        if (h >= 0) {
+            int from = h == 0 ? 0 : h + 1;
+            int nl = text.indexOf('\n', from);
+            String line = text.substring(from, nl < 0 ? text.length() : nl);
+            if (HEADER.matcher(line).matches()) {
                 header = line;
             }
         }
-        return new KernelConfig(opts, header);
+        return new KernelConfig(new Options(text), header);
+    }
+
+    /**
+     * The options of one .config, read-only. Planning asks a distribution's .config (10,000 lines)
+     * for a handful of options: {@link #get} finds the one line (a string search), and the whole
+     * file is parsed only when something iterates over it.
+     */
+    static final class Options extends java.util.AbstractMap<String, String> {
+        private final String text;
+        private volatile java.util.Map<String, String> all;
+
+        Options(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String get(Object key) {
+            if (!(key instanceof String k) || !k.startsWith("CONFIG_") || !name(k, 0, k.length())) {
+                return null;
+            }
+            if (all != null) {
+                return all.get(k);
+            }
+            String set = k + "=";
+            int at = text.startsWith(set) ? 0 : text.indexOf("\n" + set);
+            if (at >= 0) {
+                int from = at == 0 ? set.length() : at + 1 + set.length();
+                int nl = text.indexOf('\n', from);
+                return unquote(text.substring(from, nl < 0 ? text.length() : nl));
+            }
+            String unset = "# " + k + " is not set";
+            int u = text.startsWith(unset) ? 0 : text.indexOf("\n" + unset);
+            if (u >= 0) {
+                int end = (u == 0 ? 0 : u + 1) + unset.length();
+                if (end == text.length() || text.charAt(end) == '\n') {
+                    return "n";
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return get(key) != null;
+        }
+
+        @Override
+        public java.util.Set<Entry<String, String>> entrySet() {
+            java.util.Map<String, String> a = all;
+            if (a == null) {
+                a = java.util.Collections.unmodifiableMap(parseAll(text));
+                all = a;
+            }
+            return a.entrySet();
+        }
+    }
+
+    private static java.util.Map<String, String> parseAll(String text) {
+        java.util.HashMap<String, String> opts = new java.util.HashMap<>(16384);
+        int n = text.length();
+        int from = 0;
+        while (from < n) {
+            int nl = text.indexOf('\n', from);
+            int end = nl < 0 ? n : nl;
+            if (text.startsWith("CONFIG_", from)) {
+                int eq = text.indexOf('=', from);
+                if (eq > from + 7 && eq < end && name(text, from, eq)) {
+                    opts.put(text.substring(from, eq), unquote(text.substring(eq + 1, end)));
+                }
+            } else if (text.startsWith("# CONFIG_", from) && text.startsWith(" is not set", end - 11)) {
+                int nameEnd = end - 11;
+                if (nameEnd > from + 9 && name(text, from + 2, nameEnd)) {
+                    opts.put(text.substring(from + 2, nameEnd), "n");
+                }
+            }
+            from = end + 1;
+        }
+        return opts;
+    }
+
+    /** Whether text[from, to) is CONFIG_ followed by letters, digits and underscores only. */
+    private static boolean name(String text, int from, int to) {
+        for (int i = from + 7; i < to; i++) {
+            char c = text.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The SRCARCH the first comment names ({@code # Linux/arm64 6.1.192 Kernel Configuration}). */
@@ -81,7 +154,8 @@ record KernelConfig(SortedMap<String, String> options, String header) {
     }
 
     String get(String option) {
-        return options.getOrDefault(option, "n");
+        String v = options.get(option);
+        return v == null ? "n" : v;
     }
 
     boolean enabled(String option) {

@@ -126,7 +126,7 @@ public final class CachingExecutor implements StepExecutor {
     }
 
     private boolean restore(Step step, StepCache.ActionEntry entry) throws IOException {
-        if (inPlace(step, entry)) {
+        if (inPlace(step, entry) || signedInPlace(step)) {
             return true;
         }
         Optional<Path> outDir = outDir(step);
@@ -155,6 +155,25 @@ public final class CachingExecutor implements StepExecutor {
                 FileTrees.deleteRecursively(tmp);
             }
         }
+    }
+
+    /**
+     * Whether a cell's out/ already holds the signed result of exactly this build: its SIGN step
+     * (keyed on this build's key and the certificate) has a cache entry whose outputs are in place.
+     * Restoring the unsigned modules only for the SIGN step to restore the signed ones over them
+     * again was most of a signed workspace's no-op.
+     */
+    private boolean signedInPlace(Step step) throws IOException {
+        if (step.kind() != Step.Kind.BUILD || memo.isEmpty()) {
+            return false;
+        }
+        StepKey sign = keys.get("sign/" + step.id().substring(step.id().indexOf('/') + 1));
+        if (sign == null) {
+            return false;
+        }
+        Optional<StepCache.ActionEntry> signed = cache.lookup(sign.key());
+        return signed.isPresent() && signed.get().outputs().keySet().stream().allMatch(n -> n.startsWith(OUT))
+                && inPlace(step, signed.get());
     }
 
     /**

@@ -38,6 +38,8 @@ public final class DigestMemo {
     private final Path dir;
     private Map<String, Entry> table;
     private volatile boolean dirty;
+    /** Paths asked for in this run: kept on flush; others are kept only while their file exists. */
+    private final java.util.Set<String> used = ConcurrentHashMap.newKeySet();
 
     public DigestMemo(Path dir) {
         this(dir, RACY_NANOS);
@@ -53,6 +55,7 @@ public final class DigestMemo {
         Path abs = file.toAbsolutePath();
         Stat stat = stat(abs);
         Map<String, Entry> t = table();
+        used.add(abs.toString());
         Entry known = t.get(abs.toString());
         if (known != null && known.stat().equals(stat)) {
             return new Digest(known.hex());
@@ -74,6 +77,9 @@ public final class DigestMemo {
         }
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Entry> e : new java.util.TreeMap<>(table()).entrySet()) {
+            if (!used.contains(e.getKey()) && !Files.exists(Path.of(e.getKey()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue; // a workspace or tree since removed: the table does not grow without bound
+            }
             Stat s = e.getValue().stat();
             sb.append(s.ino()).append(' ').append(s.size()).append(' ').append(s.mtime()).append(' ').append(s.ctime())
                     .append(' ').append(e.getValue().hex()).append(' ').append(e.getKey()).append('\n');

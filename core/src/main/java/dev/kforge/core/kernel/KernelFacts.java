@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * @param headersFamily for HEADERS: the compiler family the tree was configured with
  * @param release for HEADERS: the release modules get in vermagic (include/generated/utsrelease.h)
  * @param rustArches ARCH values whose arch/$SRCARCH/Kconfig selects HAVE_RUST
- * @param config for HEADERS: the tree's .config (CONFIG_X to value); empty for SOURCE
+ * @param config for HEADERS: the tree's .config (CONFIG_X to value); empty for SOURCE. Kept as given (read-only
+ *     view, not copied): callers pass a map nobody changes afterwards
  * @param arches for DEBIAN: the headers tree of each architecture the matrix asks for, as HEADERS facts
  * @param missingArches for DEBIAN: why an architecture the matrix asks for has no tree (no Debian port)
  * @param provenance where the tree came from, for metadata and provenance (package names, versions, sha256)
@@ -37,7 +38,7 @@ public record KernelFacts(
         Optional<ToolchainFamily> headersFamily,
         Optional<String> release,
         SortedSet<String> rustArches,
-        SortedMap<String, String> config,
+        java.util.Map<String, String> config,
         SortedMap<String, KernelFacts> arches,
         SortedMap<String, String> missingArches,
         SortedMap<String, String> provenance) {
@@ -45,9 +46,14 @@ public record KernelFacts(
     /** A headers or source kernel: no per-architecture trees, nothing fetched. */
     public KernelFacts(String name, KernelSource.Kind kind, String version, Digest identity, Optional<String> headersArch,
             Optional<ToolchainFamily> headersFamily, Optional<String> release, SortedSet<String> rustArches,
-            SortedMap<String, String> config) {
+            java.util.Map<String, String> config) {
         this(name, kind, version, identity, headersArch, headersFamily, release, rustArches, config, new TreeMap<>(),
                 new TreeMap<>(), new TreeMap<>());
+    }
+
+    /** Maps already read-only, kept as they are; a distribution's .config has 10,000 options, read lazily. */
+    private static boolean isUnmodifiable(java.util.Map<String, String> m) {
+        return m.getClass().getName().startsWith("java.util.Collections$Unmodifiable") || m.getClass().getName().startsWith("java.util.ImmutableCollections");
     }
 
     public KernelFacts {
@@ -59,7 +65,7 @@ public record KernelFacts(
         Objects.requireNonNull(headersFamily, "headersFamily");
         Objects.requireNonNull(release, "release");
         rustArches = Collections.unmodifiableSortedSet(new TreeSet<>(rustArches));
-        config = Collections.unmodifiableSortedMap(new TreeMap<>(config));
+        config = isUnmodifiable(config) ? config : Collections.unmodifiableMap(config);
         arches = Collections.unmodifiableSortedMap(new TreeMap<>(arches));
         missingArches = Collections.unmodifiableSortedMap(new TreeMap<>(missingArches));
         provenance = Collections.unmodifiableSortedMap(new TreeMap<>(provenance));

@@ -69,6 +69,9 @@ final class Context {
 
     /** git's last commit time of the workspace, 0 when it is not in a git checkout or git is missing. */
     long lastCommitTime(Path workspace) {
+        if (!env.containsKey("GIT_DIR") && !inGitCheckout(workspace)) {
+            return 0L; // no git to ask (and no failed git, with its process group to clean up, on every run)
+        }
         try {
             var r = runner.run(dev.kforge.core.exec.ProcessSpec.capture(List.of("git", "-C", workspace.toString(), "log", "-1",
                     "--format=%ct"), workspace));
@@ -80,6 +83,16 @@ final class Context {
             Thread.currentThread().interrupt();
             return 0L;
         }
+    }
+
+    /** Whether {@code dir} or a parent holds .git (a directory, or the file a worktree or submodule has). */
+    static boolean inGitCheckout(Path dir) {
+        for (Path d = dir.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
+            if (java.nio.file.Files.exists(d.resolve(".git"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     CacheDirs cache(Optional<Path> flag) {
@@ -110,7 +123,7 @@ final class Context {
                         new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
                         cache.root().resolve("probes"), root.dir()), root.dir()));
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
-                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env);
+                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
                     var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
                     return step -> switch (step.kind()) {

@@ -54,4 +54,19 @@ class KforgeCommandTest {
             }
         }
     }
+
+    @Test
+    void aWorkspaceOutsideGitGetsCommitTimeZeroWithoutRunningGit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path ws = java.nio.file.Files.createDirectories(dir.resolve("a/b"));
+        assertThat(Context.inGitCheckout(ws)).isFalse();
+        java.util.List<java.util.List<String>> ran = new java.util.ArrayList<>();
+        dev.kforge.core.exec.ProcessRunner recording = spec -> {
+            ran.add(spec.argv());
+            return new dev.kforge.core.exec.LocalProcessRunner().run(spec);
+        };
+        assertThat(new Context(Map.of(), recording, ws).lastCommitTime(ws)).isZero();
+        assertThat(ran).isEmpty();
+        java.nio.file.Files.createDirectories(dir.resolve("a/.git"));
+        assertThat(Context.inGitCheckout(ws)).isTrue();
+    }
 }

@@ -217,6 +217,25 @@ public final class DebianRoots implements ToolchainRoots {
                 + " is incomplete after it was made", "remove it and run again; report it if it persists"));
     }
 
+    /** Where ready() records the state in which it last found every packaged program there. */
+    static final String CHECKED = ".kforge-root-checked";
+
+    private static String checkedState(Path dir, SortedMap<String, String> packages) throws IOException {
+        StringBuilder sb = new StringBuilder("v1 ").append(String.join(",", packages.keySet()));
+        for (String d : List.of("usr/bin", "usr/sbin", "var/lib/dpkg/info")) {
+            Path p = dir.resolve(d);
+            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Map<String, Object> a = Files.readAttributes(p, "unix:ino,lastModifiedTime,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                sb.append(' ').append(d).append('=').append(a.get("ino")).append(':')
+                        .append(((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS))
+                        .append(':').append(((java.nio.file.attribute.FileTime) a.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+            } else {
+                sb.append(' ').append(d).append("=none");
+            }
+        }
+        return sb.append('\n').toString();
+    }
+
     static Digest identity(String suite, SortedMap<String, String> installed) {
         dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-toolchain-root", 1).add(suite);
         installed.forEach((p, v) -> f.add(p).add(v));
@@ -240,11 +259,20 @@ public final class DebianRoots implements ToolchainRoots {
         }
         SortedMap<String, String> packages = new TreeMap<>();
         ((Map<?, ?>) m.get("packages")).forEach((k, v) -> packages.put(String.valueOf(k), String.valueOf(v)));
-        for (String p : packages.keySet()) {
-            Optional<String> missing = missingFile(dir, p);
-            if (missing.isPresent()) {
-                return damaged(root, dir, missing.get() + " (from " + p + ") is missing");
+        // Reading every package's file list (clang's alone is thousands of lines) costs more than the rest of a no-op's
+        // planning: it is done again only when a directory it checks changed (removing a file changes its directory's
+        // mtime and ctime) or the packages did.
+        Path checked = dir.resolve(CHECKED);
+        String seen = checkedState(dir, packages);
+        if (!(Files.isRegularFile(checked) && Files.readString(checked).equals(seen))) {
+            for (String p : packages.keySet()) {
+                Optional<String> missing = missingFile(dir, p);
+                if (missing.isPresent()) {
+                    Files.deleteIfExists(checked);
+                    return damaged(root, dir, missing.get() + " (from " + p + ") is missing");
+                }
             }
+            dev.kforge.core.report.Reports.writeAtomically(checked, seen);
         }
         return Optional.of(new Facts(root.name(), dir, new Digest(String.valueOf(m.get("identity"))), String.valueOf(m.get("suite")),
                 packages));

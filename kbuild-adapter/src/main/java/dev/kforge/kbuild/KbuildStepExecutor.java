@@ -31,6 +31,7 @@ public final class KbuildStepExecutor implements StepExecutor {
     private final Optional<Duration> stepTimeout;
     private final Optional<SigningKey> signingKey;
     private final java.util.Map<String, String> env;
+    private final Optional<dev.kforge.core.digest.DigestMemo> memo;
 
     /**
      * @param tools the plan's tool identities, recorded in metadata.json
@@ -38,16 +39,18 @@ public final class KbuildStepExecutor implements StepExecutor {
      */
     public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
             SortedMap<String, String> tools, Optional<Duration> stepTimeout) {
-        this(roots, runner, catalog, cache, tools, stepTimeout, Optional.empty(), java.util.Map.of());
+        this(roots, runner, catalog, cache, tools, stepTimeout, Optional.empty(), java.util.Map.of(), Optional.empty());
     }
 
     /**
      * @param signingKey the key SIGN steps sign with (a secret: it reaches only sign-file's environment)
      * @param env the user's environment, for KBUILD_SIGN_PIN (a key's passphrase)
+     * @param memo the run's stat cache, for the trees' .config and Module.symvers every cell's build digests
      */
     public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
             SortedMap<String, String> tools, Optional<Duration> stepTimeout, Optional<SigningKey> signingKey,
-            java.util.Map<String, String> env) {
+            java.util.Map<String, String> env, Optional<dev.kforge.core.digest.DigestMemo> memo) {
+        this.memo = memo;
         this.signingKey = signingKey;
         this.env = java.util.Map.copyOf(env);
         this.roots = roots;
@@ -72,7 +75,7 @@ public final class KbuildStepExecutor implements StepExecutor {
                 case PREPARE -> new TreePreparer(roots, make, cache).prepare(step);
                 case SYMVERS -> new SymversBuilder(roots, make).build(step);
                 case SIGN -> new ModuleSigner(roots, runner, signingKey, env).sign(step);
-                default -> new ModuleBuilder(roots, make, catalog, tools, probeMemo()).build(step);
+                default -> new ModuleBuilder(roots, make, catalog, tools, probeMemo(), memo).build(step);
             };
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");

@@ -41,9 +41,12 @@ final class ModuleBuilder {
     private final Catalog catalog;
     private final SortedMap<String, String> tools;
     private final Optional<ProbeMemo> probeMemo;
+    private final Optional<dev.kforge.core.digest.DigestMemo> memo;
 
-    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools, Optional<ProbeMemo> probeMemo) {
+    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools, Optional<ProbeMemo> probeMemo,
+            Optional<dev.kforge.core.digest.DigestMemo> memo) {
         this.probeMemo = probeMemo;
+        this.memo = memo;
         this.roots = roots;
         this.make = make;
         this.catalog = catalog;
@@ -177,9 +180,14 @@ final class ModuleBuilder {
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
         for (String name : List.of(".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h")) {
             Path p = tree.resolve(name);
-            f.add(name).add(Files.isRegularFile(p) ? Digest.ofFile(p).hex() : "none");
+            f.add(name).add(Files.isRegularFile(p) ? digest(p).hex() : "none");
         }
         return f.digest();
+    }
+
+    /** Through the run's stat cache when there is one: a Debian tree's Module.symvers is megabytes, digested per cell. */
+    private Digest digest(Path file) throws IOException {
+        return memo.isPresent() ? memo.get().of(file) : Digest.ofFile(file);
     }
 
     /**
@@ -194,7 +202,7 @@ final class ModuleBuilder {
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
         for (String name : List.of(".config", KbuildStepExecutor.MARKER)) {
             Path p = tree.resolve(name);
-            f.add(name).add(Files.isRegularFile(p) ? Digest.ofFile(p).hex() : "none");
+            f.add(name).add(Files.isRegularFile(p) ? digest(p).hex() : "none");
         }
         return f.digest();
     }

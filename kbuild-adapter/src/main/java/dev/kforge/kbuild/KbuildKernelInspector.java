@@ -179,23 +179,52 @@ public final class KbuildKernelInspector implements KernelInspector {
      */
     SortedSet<String> rustArches(Path dir) throws IOException {
         SortedSet<String> out = new TreeSet<>();
+        for (String[] select : rustSelects(dir)) {
+            String srcArch = select[0];
+            String cond = select[1];
+            for (Architecture a : catalog.arches()) {
+                if (!a.srcArch().equals(srcArch)) {
+                    continue;
+                }
+                boolean wants64 = cond.contains("X86_64");
+                boolean wants32 = cond.contains("X86_32");
+                if ((wants64 && a.key().equals("i386")) || (wants32 && a.key().equals("x86_64"))) {
+                    continue;
+                }
+                out.add(a.kernelArch());
+            }
+        }
+        return out;
+    }
+
+    /** Where an extracted source (never changed after extraction) keeps its scan of the arch Kconfigs. */
+    static final String RUST_SELECTS = ".kforge-rust-selects";
+
+    /**
+     * Each {@code select HAVE_RUST [if COND]} of arch/SRCARCH/Kconfig as (SRCARCH, COND). A source
+     * kforge extracted is scanned once (reading every arch's Kconfig was a tenth of a no-op's planning).
+     */
+    private List<String[]> rustSelects(Path dir) throws IOException {
+        boolean extracted = dir.startsWith(cache.sources()) && Files.isRegularFile(dir.resolve(".kforge-extracted"));
+        Path memoFile = dir.resolve(RUST_SELECTS);
+        if (extracted && Files.isRegularFile(memoFile)) {
+            List<String> lines = Files.readAllLines(memoFile);
+            if (!lines.isEmpty() && lines.get(0).equals("v1")) {
+                return lines.subList(1, lines.size()).stream().map(l -> l.split("\t", 2)).filter(f -> f.length == 2).toList();
+            }
+        }
+        List<String[]> out = new ArrayList<>();
         for (Path k : archKconfigs(dir)) {
             String srcArch = k.getParent().getFileName().toString();
             Matcher m = SELECT_RUST.matcher(Files.readString(k));
             while (m.find()) {
-                String cond = m.group(1) == null ? "" : m.group(1);
-                for (Architecture a : catalog.arches()) {
-                    if (!a.srcArch().equals(srcArch)) {
-                        continue;
-                    }
-                    boolean wants64 = cond.contains("X86_64");
-                    boolean wants32 = cond.contains("X86_32");
-                    if ((wants64 && a.key().equals("i386")) || (wants32 && a.key().equals("x86_64"))) {
-                        continue;
-                    }
-                    out.add(a.kernelArch());
-                }
+                out.add(new String[] {srcArch, m.group(1) == null ? "" : m.group(1)});
             }
+        }
+        if (extracted) {
+            StringBuilder sb = new StringBuilder("v1\n");
+            out.forEach(f -> sb.append(f[0]).append('\t').append(f[1].replace('\n', ' ')).append('\n'));
+            dev.kforge.core.report.Reports.writeAtomically(memoFile, sb.toString());
         }
         return out;
     }

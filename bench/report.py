@@ -137,8 +137,8 @@ if med("cold") and med("cold", "loop"):
     k, l = med("cold"), med("cold", "loop")
     w("| cold build | kforge <= 0.6 x loop | %.2f x (%.1f s vs %.1f s) | %s |" % (k / l, k, l, verdict(k / l <= 0.6)))
     floor = cpu / cores
-    w("| cold build, the loop's CPU spread over the cores | report | loop CPU %.1f s / %d cores = %.1f s; kforge %.1f s %s it | - |"
-      % (cpu, cores, floor, abs(k - floor), "above" if k >= floor else "below (its makes skip the compiler probes)"))
+    w("| cold build, the loop's CPU spread over the cores | report | loop CPU %.1f s / %d cores = %.1f s; kforge %.1f s %s | - |"
+      % (cpu, cores, floor, abs(k - floor), "above it" if k >= floor else "below it (its makes skip the compiler probes)"))
 if med("noop") and med("noop", "loop"):
     k, l = med("noop"), med("noop", "loop")
     w("| no-op | <= 0.5 s and >= 20 x faster | %.3f s, %.1f x (loop %.2f s) | %s |"

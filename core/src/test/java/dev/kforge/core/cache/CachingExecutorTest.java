@@ -94,4 +94,59 @@ class CachingExecutorTest {
         assertThat(out.resolve("stale.ko")).doesNotExist();
         assertThat(out.resolve("d.ko")).hasContent("module");
     }
+
+    /**
+     * A signed cell: BUILD writes the unsigned module into out/, SIGN signs it there. On a no-op the
+     * signed out/ is left alone by both (BUILD was restoring the unsigned module for SIGN to restore
+     * the signed one over it); out/ holding anything else still gets the build restored.
+     */
+    @Test
+    void aSignedCellsOutIsLeftAloneByItsBuildAndItsSign() throws Exception {
+        Roots roots = new Roots(dir.resolve("ws"), dir.resolve("out"), dir.resolve("build"), dir.resolve("trees"), Map.of(), 2);
+        var attrs = new TreeMap<String, String>(Map.of("outDir", "${out}/k/x86_64-gcc/d", "buildDir", "${build}/k/x86_64-gcc/d"));
+        Step build = new Step("build/d/k/x86_64-gcc", Step.Kind.BUILD, List.of(List.of("make", "modules")), new TreeMap<>(),
+                "${workspace}", List.of(), List.of("${out}/k/x86_64-gcc/d"), List.of(), attrs);
+        Step sign = new Step("sign/d/k/x86_64-gcc", Step.Kind.SIGN, List.of(List.of("sign-file")), new TreeMap<>(),
+                "${workspace}", List.of(), List.of("${out}/k/x86_64-gcc/d"), List.of(build.id()), attrs);
+        Path out = dir.resolve("out/k/x86_64-gcc/d");
+        Map<String, StepKeys.StepKey> keys = Map.of(build.id(), new StepKeys.StepKey(Digest.of("build-key"), new TreeMap<>()),
+                sign.id(), new StepKeys.StepKey(Digest.of("sign-key"), new TreeMap<>()));
+        var store = new LocalStepCache(dir.resolve("cache"));
+        var memo = java.util.Optional.of(new dev.kforge.core.digest.DigestMemo(dir.resolve("digests")));
+        CachingExecutor first = new CachingExecutor(s -> {
+            try {
+                Files.createDirectories(out);
+                if (s.kind() == Step.Kind.BUILD) {
+                    Files.writeString(out.resolve("d.ko"), "module");
+                    Files.writeString(out.resolve("metadata.json"), "{ \"signed\" : false }");
+                } else {
+                    Files.writeString(out.resolve("d.ko"), "module~signature");
+                    Files.writeString(out.resolve("metadata.json"), "{ \"signed\" : true }");
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return StepResult.of(s.id(), StepStatus.BUILT, Duration.ofSeconds(1), s.kind() == Step.Kind.BUILD ? "1 module(s)" : "signed");
+        }, store, roots, keys, true, Map.of(), memo);
+        assertThat(first.execute(build).status()).isEqualTo(StepStatus.BUILT);
+        assertThat(first.execute(sign).status()).isEqualTo(StepStatus.BUILT);
+        Object inode = Files.getAttribute(out.resolve("d.ko"), "unix:ino");
+
+        CachingExecutor noop = new CachingExecutor(s -> {
+            throw new AssertionError("a cached step must not run");
+        }, store, roots, keys, true, Map.of(), memo);
+        assertThat(noop.execute(build).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(Files.getAttribute(out.resolve("d.ko"), "unix:ino")).as("the build left the signed module in place").isEqualTo(inode);
+        assertThat(out.resolve("d.ko")).hasContent("module~signature");
+        assertThat(noop.execute(sign).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(Files.getAttribute(out.resolve("d.ko"), "unix:ino")).isEqualTo(inode);
+
+        // A module signed by something else is no reason to skip: the build is restored, then signed again from the cache.
+        Files.writeString(out.resolve("d.ko"), "module~another signature");
+        assertThat(noop.execute(build).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(out.resolve("d.ko")).hasContent("module");
+        assertThat(noop.execute(sign).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(out.resolve("d.ko")).hasContent("module~signature");
+        assertThat(out.resolve("metadata.json")).content().contains("true");
+    }
 }

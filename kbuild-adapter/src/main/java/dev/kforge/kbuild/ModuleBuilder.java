@@ -90,25 +90,22 @@ final class ModuleBuilder {
                     configuration(step, tree, commands));
             Files.writeString(log, "# kforge: " + synced.describe() + "\n");
         }
-        Optional<ProbeMemo.Use> memo = Optional.empty();
+        Optional<ProbeMemo.Use> probes = Optional.empty();
         if (probeMemo.isPresent() && ProbeMemo.supports(kernelDirs(step, tree).stream().map(Path::of).toList())) {
-            memo = Optional.of(probeMemo.get().open(probeKey(step, tree)));
+            probes = Optional.of(probeMemo.get().open(probeKey(step, tree)));
         }
         try {
             for (List<String> argv : commands) {
                 Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser),
-                        memo.map(ProbeMemo.Use::env).orElse(Map.of()));
+                        probes.map(ProbeMemo.Use::env).orElse(Map.of()));
                 if (failed.isPresent()) {
                     publish(step, outDir, List.of(), log, failed.get(), Map.of());
                     return failed.get();
                 }
             }
         } finally {
-            if (memo.isPresent()) {
-                int learned = probeMemo.get().learn(memo.get());
-                Files.writeString(log, "# kforge: Kbuild's compiler probes memoised in " + memo.get().memo()
-                        + (learned > 0 ? " (" + learned + " learned)" : "") + "\n",
-                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            if (probes.isPresent()) {
+                learn(probes.get(), log);
             }
         }
         List<Diagnostic> diagnostics = parser.parse(log);
@@ -152,6 +149,19 @@ final class ModuleBuilder {
                 Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
         publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
         return r;
+    }
+
+    /** Merges what the make learned into the memo; the memo is an optimisation, so failing to update it fails no build. */
+    private void learn(ProbeMemo.Use probes, Path log) {
+        try {
+            int learned = probeMemo.orElseThrow().learn(probes);
+            Files.writeString(log, "# kforge: Kbuild's compiler probes memoised in " + probes.memo()
+                    + (learned > 0 ? " (" + learned + " learned)" : "") + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(ModuleBuilder.class).warn("cannot update Kbuild's probe memo {}: {}",
+                    probes.memo(), e.getMessage());
+        }
     }
 
     /** The number of commands that make a fresh copy of the sources: rm -rf, mkdir -p, cp -a. */

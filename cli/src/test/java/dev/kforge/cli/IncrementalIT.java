@@ -33,6 +33,11 @@ class IncrementalIT {
     Path ws;
 
     void workspace(String make) throws IOException {
+        twelvePartDriver(ws, make);
+    }
+
+    /** A workspace of one driver of twelve objects (part1.c is the module's init) on Debian's amd64 headers. */
+    static void twelvePartDriver(Path ws, String make) throws IOException {
         TestWorkspace t = new TestWorkspace(ws);
         StringBuilder kbuild = new StringBuilder("obj-m += many.o\nmany-y :=");
         for (int i = 1; i <= 12; i++) {

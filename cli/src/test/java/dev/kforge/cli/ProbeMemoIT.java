@@ -4,7 +4,6 @@ import static dev.kforge.cli.ItSupport.cells;
 import static dev.kforge.cli.ItSupport.kforgeWithEnv;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kforge.core.TestWorkspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,23 +36,7 @@ class ProbeMemoIT {
 
     void setUp() throws IOException {
         ws = dir.resolve("ws");
-        TestWorkspace t = new TestWorkspace(ws);
-        StringBuilder kbuild = new StringBuilder("obj-m += many.o\nmany-y :=");
-        for (int i = 1; i <= 12; i++) {
-            kbuild.append(" part").append(i).append(".o");
-            t.write("drivers/many/part" + i + ".c", IncrementalIT.part(i, ""));
-        }
-        t.write("drivers/many/Kbuild", kbuild + "\n");
-        t.manifest("""
-                [[kernel]]
-                name = "debian"
-                headers = "/usr/src/linux-headers-*-amd64"
-                [[driver]]
-                name = "many"
-                path = "drivers/many"
-                [[matrix]]
-                arches = ["x86_64"]
-                """);
+        IncrementalIT.twelvePartDriver(ws, "");
         Path bin = Files.createDirectories(dir.resolve("bin"));
         calls = dir.resolve("gcc-calls");
         for (String gcc : GCC) {

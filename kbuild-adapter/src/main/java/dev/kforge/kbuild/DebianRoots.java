@@ -224,14 +224,7 @@ public final class DebianRoots implements ToolchainRoots {
         StringBuilder sb = new StringBuilder("v1 ").append(String.join(",", packages.keySet()));
         for (String d : List.of("usr/bin", "usr/sbin", "var/lib/dpkg/info")) {
             Path p = dir.resolve(d);
-            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                Map<String, Object> a = Files.readAttributes(p, "unix:ino,lastModifiedTime,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                sb.append(' ').append(d).append('=').append(a.get("ino")).append(':')
-                        .append(((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS))
-                        .append(':').append(((java.nio.file.attribute.FileTime) a.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
-            } else {
-                sb.append(' ').append(d).append("=none");
-            }
+            sb.append(' ').append(d).append('=').append(Files.isDirectory(p) ? dev.kforge.core.digest.DigestMemo.stamp(p) : "none");
         }
         return sb.append('\n').toString();
     }

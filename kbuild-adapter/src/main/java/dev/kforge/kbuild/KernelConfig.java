@@ -41,9 +41,8 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
 
     static KernelConfig parse(String text) {
         String header = "";
-        int h = text.startsWith("# Linux/") ? 0 : text.indexOf("\n# Linux/");
-        if (h >= 0) {
-            int from = h == 0 ? 0 : h + 1;
+        int from = lineStarting(text, "# Linux/");
+        if (from >= 0) {
             int nl = text.indexOf('\n', from);
             String line = text.substring(from, nl < 0 ? text.length() : nl);
             if (HEADER.matcher(line).matches()) {
@@ -75,16 +74,16 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
                 return all.get(k);
             }
             String set = k + "=";
-            int at = text.startsWith(set) ? 0 : text.indexOf("\n" + set);
+            int at = lineStarting(text, set);
             if (at >= 0) {
-                int from = at == 0 ? set.length() : at + 1 + set.length();
+                int from = at + set.length();
                 int nl = text.indexOf('\n', from);
                 return unquote(text.substring(from, nl < 0 ? text.length() : nl));
             }
             String unset = "# " + k + " is not set";
-            int u = text.startsWith(unset) ? 0 : text.indexOf("\n" + unset);
+            int u = lineStarting(text, unset);
             if (u >= 0) {
-                int end = (u == 0 ? 0 : u + 1) + unset.length();
+                int end = u + unset.length();
                 if (end == text.length() || text.charAt(end) == '\n') {
                     return "n";
                 }
@@ -106,6 +105,15 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
             }
             return a.entrySet();
         }
+    }
+
+    /** Where the first line beginning with {@code prefix} begins, or -1. */
+    private static int lineStarting(String text, String prefix) {
+        if (text.startsWith(prefix)) {
+            return 0;
+        }
+        int at = text.indexOf("\n" + prefix);
+        return at < 0 ? -1 : at + 1;
     }
 
     private static java.util.Map<String, String> parseAll(String text) {

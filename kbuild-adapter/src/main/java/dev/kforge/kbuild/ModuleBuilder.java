@@ -188,16 +188,19 @@ final class ModuleBuilder {
         f.add(commands.size());
         commands.forEach(c -> f.addStrings(roots.resolve(c)));
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
-        for (String name : List.of(".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h")) {
-            Path p = tree.resolve(name);
-            f.add(name).add(Files.isRegularFile(p) ? digest(p).hex() : "none");
-        }
-        return f.digest();
+        return treeFiles(f, tree, ".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h").digest();
     }
 
-    /** Through the run's stat cache when there is one: a Debian tree's Module.symvers is megabytes, digested per cell. */
-    private Digest digest(Path file) throws IOException {
-        return memo.isPresent() ? memo.get().of(file) : Digest.ofFile(file);
+    /**
+     * Adds each of the tree's files by name and content ("none" when absent), through the run's stat
+     * cache when there is one: a Debian tree's Module.symvers is megabytes, digested per cell.
+     */
+    private Fingerprint treeFiles(Fingerprint f, Path tree, String... names) throws IOException {
+        for (String name : names) {
+            Path p = tree.resolve(name);
+            f.add(name).add(!Files.isRegularFile(p) ? "none" : memo.isPresent() ? memo.get().of(p).hex() : Digest.ofFile(p).hex());
+        }
+        return f;
     }
 
     /**
@@ -210,11 +213,7 @@ final class ModuleBuilder {
         Fingerprint f = new Fingerprint("kforge-probe-memo", 1);
         f.add(tree.toString());
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
-        for (String name : List.of(".config", KbuildStepExecutor.MARKER)) {
-            Path p = tree.resolve(name);
-            f.add(name).add(Files.isRegularFile(p) ? digest(p).hex() : "none");
-        }
-        return f.digest();
+        return treeFiles(f, tree, ".config", KbuildStepExecutor.MARKER).digest();
     }
 
     /**

@@ -147,7 +147,7 @@ final class ProbeMemo {
         }
     }
 
-    /** The memo's entries, for tests and doctor: probe variable to y or n. */
+    /** The memo's entries (for tests): probe variable to y or n. */
     static Optional<Map<String, String>> read(Path memo) throws IOException {
         if (!Files.isRegularFile(memo)) {
             return Optional.empty();

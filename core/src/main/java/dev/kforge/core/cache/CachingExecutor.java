@@ -47,6 +47,7 @@ public final class CachingExecutor implements StepExecutor {
     private final boolean lookup;
     private final Map<String, List<Step>> deferredPrepares;
     private final Optional<DigestMemo> memo;
+    private final Map<String, String> signedBy;
 
     /**
      * @param lookup false for --no-cache: always run, from an empty build directory; still store
@@ -64,7 +65,17 @@ public final class CachingExecutor implements StepExecutor {
      */
     public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
             Map<String, List<Step>> deferredPrepares, Optional<DigestMemo> memo) {
+        this(delegate, cache, roots, keys, lookup, deferredPrepares, memo, Map.of());
+    }
+
+    /**
+     * @param signedBy the SIGN step of each signed cell's BUILD step, by step id (both are the cell's,
+     *     per the plan): a no-op leaves a signed out/ alone when it holds exactly that signature's outputs
+     */
+    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
+            Map<String, List<Step>> deferredPrepares, Optional<DigestMemo> memo, Map<String, String> signedBy) {
         this.memo = memo;
+        this.signedBy = Map.copyOf(signedBy);
         this.delegate = delegate;
         this.cache = cache;
         this.roots = roots;
@@ -164,10 +175,10 @@ public final class CachingExecutor implements StepExecutor {
      * again was most of a signed workspace's no-op.
      */
     private boolean signedInPlace(Step step) throws IOException {
-        if (step.kind() != Step.Kind.BUILD || memo.isEmpty()) {
+        if (memo.isEmpty()) {
             return false;
         }
-        StepKey sign = keys.get("sign/" + step.id().substring(step.id().indexOf('/') + 1));
+        StepKey sign = keys.get(signedBy.getOrDefault(step.id(), ""));
         if (sign == null) {
             return false;
         }

@@ -131,6 +131,15 @@ public final class DigestMemo {
                 Long.parseLong(f.get(2)), Long.parseLong(f.get(3))), hex));
     }
 
+    /**
+     * The file's inode, size, mtime and ctime (nanoseconds) as one string: what this cache trusts to
+     * say a file is unchanged, for others that keep a record of a file or directory as they last saw it.
+     */
+    public static String stamp(Path file) throws IOException {
+        Stat s = stat(file);
+        return s.ino() + ":" + s.size() + ":" + s.mtime() + ":" + s.ctime();
+    }
+
     private static Stat stat(Path file) throws IOException {
         Map<String, Object> a = Files.readAttributes(file, "unix:ino,size,lastModifiedTime,ctime");
         return new Stat((Long) a.get("ino"), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),

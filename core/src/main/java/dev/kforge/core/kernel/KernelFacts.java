@@ -51,11 +51,6 @@ public record KernelFacts(
                 new TreeMap<>(), new TreeMap<>());
     }
 
-    /** Maps already read-only, kept as they are; a distribution's .config has 10,000 options, read lazily. */
-    private static boolean isUnmodifiable(java.util.Map<String, String> m) {
-        return m.getClass().getName().startsWith("java.util.Collections$Unmodifiable") || m.getClass().getName().startsWith("java.util.ImmutableCollections");
-    }
-
     public KernelFacts {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
@@ -65,7 +60,7 @@ public record KernelFacts(
         Objects.requireNonNull(headersFamily, "headersFamily");
         Objects.requireNonNull(release, "release");
         rustArches = Collections.unmodifiableSortedSet(new TreeSet<>(rustArches));
-        config = isUnmodifiable(config) ? config : Collections.unmodifiableMap(config);
+        config = Collections.unmodifiableMap(config); // a view, not a copy: a distribution's .config has 10,000 options, read lazily
         arches = Collections.unmodifiableSortedMap(new TreeMap<>(arches));
         missingArches = Collections.unmodifiableSortedMap(new TreeMap<>(missingArches));
         provenance = Collections.unmodifiableSortedMap(new TreeMap<>(provenance));

@@ -89,7 +89,7 @@ public final class BuildService {
                         "not in the cache: no shard built it (or its upload failed)")
                 : executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey());
         var executor = new GuardedExecutor(new CachingExecutor(real, stepCache, roots, keys, request.useCache(), deferred,
-                java.util.Optional.of(memo)), (step, text) -> writeFailureLog(roots, step, text));
+                java.util.Optional.of(memo), signedBy(plan, steps)), (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
 
         // A signed cell is its build and its signature: a failed signature fails the cell.
@@ -194,6 +194,23 @@ public final class BuildService {
                 : r.message();
         return new TestReport(cell, r.status(), r.duration(), message, r.diagnostics(), log, RunReport.error(r),
                 r.details().getOrDefault("kernelMessages", ""));
+    }
+
+    /** Each signed cell's BUILD step id to its SIGN step id: the two steps the plan gives one cell. */
+    private static Map<String, String> signedBy(BuildPlan plan, List<Step> steps) {
+        Map<String, String> signOfCell = new java.util.HashMap<>();
+        for (Step s : steps) {
+            if (s.kind() == Step.Kind.SIGN) {
+                plan.cellOf(s).ifPresent(c -> signOfCell.put(c.id(), s.id()));
+            }
+        }
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Step s : steps) {
+            if (s.kind() == Step.Kind.BUILD) {
+                plan.cellOf(s).map(c -> signOfCell.get(c.id())).ifPresent(sign -> out.put(s.id(), sign));
+            }
+        }
+        return out;
     }
 
     /**

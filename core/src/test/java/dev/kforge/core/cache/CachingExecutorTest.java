@@ -127,14 +127,14 @@ class CachingExecutorTest {
                 throw new java.io.UncheckedIOException(e);
             }
             return StepResult.of(s.id(), StepStatus.BUILT, Duration.ofSeconds(1), s.kind() == Step.Kind.BUILD ? "1 module(s)" : "signed");
-        }, store, roots, keys, true, Map.of(), memo);
+        }, store, roots, keys, true, Map.of(), memo, Map.of(build.id(), sign.id()));
         assertThat(first.execute(build).status()).isEqualTo(StepStatus.BUILT);
         assertThat(first.execute(sign).status()).isEqualTo(StepStatus.BUILT);
         Object inode = Files.getAttribute(out.resolve("d.ko"), "unix:ino");
 
         CachingExecutor noop = new CachingExecutor(s -> {
             throw new AssertionError("a cached step must not run");
-        }, store, roots, keys, true, Map.of(), memo);
+        }, store, roots, keys, true, Map.of(), memo, Map.of(build.id(), sign.id()));
         assertThat(noop.execute(build).status()).isEqualTo(StepStatus.CACHED);
         assertThat(Files.getAttribute(out.resolve("d.ko"), "unix:ino")).as("the build left the signed module in place").isEqualTo(inode);
         assertThat(out.resolve("d.ko")).hasContent("module~signature");

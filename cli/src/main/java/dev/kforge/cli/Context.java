@@ -132,7 +132,8 @@ final class Context {
                         case TEST -> qemu.execute(step);
                     };
                 };
-        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env), memo);
+        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env,
+                Optional.of(cache.root().resolve("signing"))), memo);
         return new Services(catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
     }
 }

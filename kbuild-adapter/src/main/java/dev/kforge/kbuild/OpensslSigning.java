@@ -37,14 +37,71 @@ public final class OpensslSigning implements ModuleSigning {
 
     private final ProcessRunner runner;
     private final Map<String, String> env;
+    private final Optional<Path> memoDir;
 
     public OpensslSigning(ProcessRunner runner, Map<String, String> env) {
-        this.runner = runner;
-        this.env = Map.copyOf(env);
+        this(runner, env, Optional.empty());
     }
 
+    /**
+     * @param memoDir where passed checks are remembered (see {@link #check}); empty to check every time
+     */
+    public OpensslSigning(ProcessRunner runner, Map<String, String> env, Optional<Path> memoDir) {
+        this.runner = runner;
+        this.env = Map.copyOf(env);
+        this.memoDir = memoDir;
+    }
+
+    /**
+     * Checks the pair, or remembers that it passed: a key file and certificate that passed before
+     * and whose stamps (inode, size, mtime, ctime) are unchanged and settled, with the same
+     * KBUILD_SIGN_PIN, pass again without openssl (an openssl process and the certificate's parse
+     * were a tenth of a no-op build). The memo holds the certificate's fingerprint and signer only;
+     * its name is a digest, so neither the key's path nor the passphrase is written anywhere.
+     */
     @Override
     public Certificate check(SigningKey key, Path cert) {
+        Optional<Path> memo = memo(key, cert);
+        if (memo.isPresent()) {
+            try {
+                String[] f = Files.readString(memo.get(), StandardCharsets.UTF_8).split("\n", -1);
+                if (f.length == 4 && f[0].equals("v1") && f[3].isEmpty()) {
+                    return new Certificate(f[1], f[2]);
+                }
+            } catch (IOException e) {
+                // not remembered (or unreadable): check
+            }
+        }
+        Certificate facts = checkNow(key, cert);
+        if (memo.isPresent() && !facts.signer().contains("\n")) {
+            try {
+                dev.kforge.core.report.Reports.writeAtomically(memo.get(), "v1\n" + facts.sha256() + "\n" + facts.signer() + "\n");
+            } catch (IOException e) {
+                // only a memo: the next run checks again
+            }
+        }
+        return facts;
+    }
+
+    /** The memo of this pair's check: empty for a token key, without a memo directory, or while a file is unsettled. */
+    private Optional<Path> memo(SigningKey key, Path cert) {
+        if (memoDir.isEmpty() || key.pkcs11()) {
+            return Optional.empty();
+        }
+        Path file = Path.of(key.spec()).toAbsolutePath();
+        Optional<String> keyStamp = dev.kforge.core.digest.DigestMemo.settledStamp(file);
+        Optional<String> certStamp = dev.kforge.core.digest.DigestMemo.settledStamp(cert.toAbsolutePath());
+        if (keyStamp.isEmpty() || certStamp.isEmpty() || !Files.isRegularFile(file) || !Files.isReadable(file)) {
+            return Optional.empty();
+        }
+        String pin = env.getOrDefault("KBUILD_SIGN_PIN", "");
+        String name = new dev.kforge.core.digest.Fingerprint("kforge-signing-check", 1).add(file.toString()).add(keyStamp.get())
+                .add(cert.toAbsolutePath().toString()).add(certStamp.get())
+                .add(Digest.of(pin.getBytes(StandardCharsets.UTF_8)).hex()).digest().hex();
+        return Optional.of(memoDir.get().resolve(name));
+    }
+
+    private Certificate checkNow(SigningKey key, Path cert) {
         X509Certificate x509 = read(cert);
         String certPublic = Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
         Certificate facts = facts(x509);

@@ -140,6 +140,25 @@ public final class DigestMemo {
         return s.ino() + ":" + s.size() + ":" + s.mtime() + ":" + s.ctime();
     }
 
+    /**
+     * The file's (or directory's) {@link #stamp}, or empty when it is missing or its mtime or ctime is
+     * within two seconds of now: a change made in the same clock tick as the stamp could leave it
+     * unchanged, so only a settled file may be remembered by its stamp.
+     */
+    public static java.util.Optional<String> settledStamp(Path file) {
+        try {
+            Stat s = stat(file);
+            java.time.Instant clock = java.time.Instant.now();
+            long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
+            if (now - s.mtime() < RACY_NANOS || now - s.ctime() < RACY_NANOS) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(s.ino() + ":" + s.size() + ":" + s.mtime() + ":" + s.ctime());
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private static Stat stat(Path file) throws IOException {
         Map<String, Object> a = Files.readAttributes(file, "unix:ino,size,lastModifiedTime,ctime");
         return new Stat((Long) a.get("ino"), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),

@@ -71,7 +71,8 @@ class BuildCommand implements Callable<Integer> {
         if (stepTimeout != null && stepTimeout < 1) {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), testing());
+        // --no-cache also plans afresh (and remembers that plan): a run that trusts no cache trusts no remembered plan.
+        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), testing(), !noCache);
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
                 Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,

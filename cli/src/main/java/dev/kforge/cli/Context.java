@@ -2,6 +2,7 @@ package dev.kforge.cli;
 
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.LocalProcessRunner;
 import dev.kforge.core.exec.MemoizingProbeRunner;
 import dev.kforge.core.exec.ProcessRunner;
@@ -9,6 +10,7 @@ import dev.kforge.core.exec.RunnerToolProbe;
 import dev.kforge.core.plan.Planner;
 import dev.kforge.core.service.BuildService;
 import dev.kforge.core.service.GatherService;
+import dev.kforge.core.service.PlanCache;
 import dev.kforge.core.service.PlanService;
 import dev.kforge.core.service.Services;
 import dev.kforge.core.service.VerifyService;
@@ -58,13 +60,42 @@ final class Context {
     }
 
     RustToolchainProbe rustToolchains(Optional<Path> rustc, CacheDirs cache) {
-        Optional<Path> explicit = rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of)).map(cwd::resolve);
-        return new RustToolchainProbe(probes(cache), env, explicit);
+        return rustToolchains(rustc, cache, new InputLog());
+    }
+
+    private RustToolchainProbe rustToolchains(Optional<Path> rustc, CacheDirs cache, InputLog inputs) {
+        return new RustToolchainProbe(probes(cache, inputs), env, explicitRustc(rustc), inputs);
+    }
+
+    private Optional<Path> explicitRustc(Optional<Path> rustc) {
+        return rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of)).map(cwd::resolve);
     }
 
     /** Probes (--version and the like) remembered across runs; see MemoizingProbeRunner. */
     ProcessRunner probes(CacheDirs cache) {
-        return new MemoizingProbeRunner(runner, cache.root().resolve("probes"), env);
+        return probes(cache, new InputLog());
+    }
+
+    private ProcessRunner probes(CacheDirs cache, InputLog inputs) {
+        return new MemoizingProbeRunner(runner, cache.root().resolve("probes"), env, inputs);
+    }
+
+    /**
+     * What planning depends on beyond the files it reads: kforge's own build (the stamps of its
+     * class path and the JVM), the environment (but bash's $_ and $OLDPWD), the working directory,
+     * the cache directory and --rustc. Part of every plan cache key.
+     */
+    String planConfiguration(CacheDirs cache, Optional<Path> rustc) {
+        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-plan-configuration", 1);
+        for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            f.add(entry).add(InputLog.stamp(cwd.resolve(entry)));
+        }
+        f.add(System.getProperty("java.home", "")).add(Runtime.version().toString());
+        java.util.SortedMap<String, String> vars = new java.util.TreeMap<>(env);
+        vars.remove("_");
+        vars.remove("OLDPWD");
+        f.addMap(vars).add(cwd.toString()).add(cache.root().toString()).add(explicitRustc(rustc).map(Path::toString).orElse(""));
+        return f.digest().hex();
     }
 
     /** git's last commit time of the workspace, 0 when it is not in a git checkout or git is missing. */
@@ -116,12 +147,18 @@ final class Context {
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
         // One stat cache for the run: kernel inspection and the build share its table (read once, written once).
         dev.kforge.core.digest.DigestMemo memo = new dev.kforge.core.digest.DigestMemo(cache.digests());
-        KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog, memo);
+        // What planning reads, recorded for the plan cache by every adapter planning calls.
+        InputLog inputs = new InputLog();
+        KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog, memo, inputs);
+        Optional<PlanCache> planCache = env.containsKey(PlanCache.OFF) ? Optional.empty()
+                : Optional.of(new PlanCache(cache.root().resolve("plans"), inputs));
         PlanService plans = new PlanService(catalog, inspector, new DebianHeaders(cache, runner, inspector),
-                rustToolchains(rustc, cache), new RunnerToolProbe(probes(cache)), planner, env, this::lastCommitTime,
-                roots(cache), (root, source) -> RustToolchainProbe.inRoot(dev.kforge.core.exec.MemoizingProbeRunner.inRoot(
+                rustToolchains(rustc, cache, inputs), new RunnerToolProbe(probes(cache, inputs)), planner, env, this::lastCommitTime,
+                new dev.kforge.kbuild.DebianRoots(cache, runner, env, inputs),
+                (root, source) -> RustToolchainProbe.inRoot(dev.kforge.core.exec.MemoizingProbeRunner.inRoot(
                         new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
-                        cache.root().resolve("probes"), root.dir()), root.dir()));
+                        cache.root().resolve("probes"), root.dir(), inputs), root.dir(), inputs),
+                planCache, planConfiguration(cache, rustc));
         dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
                     var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
                     var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);

@@ -90,12 +90,14 @@ public final class DebianHeaders implements DistroKernels {
 
     private Map<String, List<String>> readPorts() {
         Map<String, List<String>> out = new TreeMap<>();
+        inspector.inputs().see(aptLists);
         if (!Files.isDirectory(aptLists)) {
             return out;
         }
         try (var files = Files.list(aptLists)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith("_InRelease")
                     || p.getFileName().toString().endsWith("_Release")).sorted().toList()) {
+                inspector.inputs().see(f);
                 Map<String, String> fields = fields(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
                 String codename = fields.getOrDefault("Codename", "");
                 String archs = fields.getOrDefault("Architectures", "");
@@ -167,10 +169,12 @@ public final class DebianHeaders implements DistroKernels {
     /** A tree whose marker was written (last) and whose defining files are all there. */
     private Optional<Tree> ready(KernelSource kernel, Path dir, Path tree) throws IOException {
         Path marker = dir.resolve(MARKER);
+        inspector.inputs().see(marker);
         if (!Files.isRegularFile(marker)) {
             return Optional.empty();
         }
         for (String f : List.of("Makefile", ".config", "Module.symvers", "include/generated/utsrelease.h", "scripts/mod/modpost")) {
+            inspector.inputs().see(tree.resolve(f));
             if (!Files.exists(tree.resolve(f))) {
                 org.slf4j.LoggerFactory.getLogger(DebianHeaders.class).warn("{}: {} lacks {}; fetching it again", kernel.name(),
                         tree, f);
@@ -206,6 +210,7 @@ public final class DebianHeaders implements DistroKernels {
     @Override
     public Tree unpack(KernelSource kernel, Path workspace) {
         Path deb = workspace.resolve(kernel.path()).normalize();
+        inspector.inputs().see(deb);
         try {
             if (!Files.isRegularFile(deb)) {
                 throw KforgeException.environment("kernel '" + kernel.name() + "': " + deb + " does not exist",
@@ -213,7 +218,7 @@ public final class DebianHeaders implements DistroKernels {
             }
             String sha = Digest.ofFile(deb).hex();
             Path dir = cache.root().resolve("debian").resolve("local-" + sha.substring(0, 16));
-            Optional<Path> tree = localTree(dir);
+            Optional<Path> tree = localTree(dir, inspector.inputs());
             if (tree.isPresent()) {
                 Optional<Tree> ready = ready(kernel, dir, tree.get());
                 if (ready.isPresent()) {
@@ -231,7 +236,7 @@ public final class DebianHeaders implements DistroKernels {
                             + fields.getOrDefault("Package", "no package") + ", not a linux-headers package", "name a linux-headers-*.deb");
                 }
                 unpackInto(kernel, Optional.empty(), deb, fields, dir);
-                Path unpacked = localTree(dir).orElseThrow();
+                Path unpacked = localTree(dir, inspector.inputs()).orElseThrow();
                 return ready(kernel, dir, unpacked).orElseThrow(() -> KforgeException.environment(
                         "kernel '" + kernel.name() + "': " + unpacked + " is incomplete after unpacking", "check the package"));
             }
@@ -244,8 +249,9 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     /** The arch tree inside an unpacked package directory (not the -common one). */
-    private static Optional<Path> localTree(Path dir) throws IOException {
+    private static Optional<Path> localTree(Path dir, dev.kforge.core.digest.InputLog inputs) throws IOException {
         Path src = dir.resolve("root/usr/src");
+        inputs.see(src);
         if (!Files.isDirectory(src)) {
             return Optional.empty();
         }
@@ -420,6 +426,7 @@ public final class DebianHeaders implements DistroKernels {
      */
     String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
         Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
+        inspector.inputs().seeAll(List.of(aptLists, memo));
         String stamp = Files.isDirectory(aptLists) ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis()) : "none";
         if (Files.isRegularFile(memo)) {
             String[] m = Files.readString(memo).strip().split(" ");

@@ -45,11 +45,18 @@ public final class DebianRoots implements ToolchainRoots {
     private final CacheDirs cache;
     private final ProcessRunner runner;
     private final Map<String, String> env;
+    private final dev.kforge.core.digest.InputLog inputs;
 
     /**
      * @param env the caller's environment: {@code KFORGE_DEBIAN_MIRROR} overrides the mirror read from apt's sources
      */
     public DebianRoots(CacheDirs cache, ProcessRunner runner, Map<String, String> env) {
+        this(cache, runner, env, new dev.kforge.core.digest.InputLog());
+    }
+
+    /** @param inputs where planning's reads of a root's state are recorded (for the plan cache) */
+    public DebianRoots(CacheDirs cache, ProcessRunner runner, Map<String, String> env, dev.kforge.core.digest.InputLog inputs) {
+        this.inputs = inputs;
         this.cache = cache;
         this.runner = runner;
         this.env = Map.copyOf(env);
@@ -63,7 +70,7 @@ public final class DebianRoots implements ToolchainRoots {
     @Override
     public Optional<Facts> inspect(ToolchainRoot root) {
         try {
-            return ready(root, dir(root));
+            return ready(root, dir(root), inputs);
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -73,13 +80,13 @@ public final class DebianRoots implements ToolchainRoots {
     public Facts ensure(ToolchainRoot root, SortedSet<String> packages) {
         Path dir = dir(root);
         try {
-            Optional<Facts> ready = ready(root, dir);
+            Optional<Facts> ready = ready(root, dir, inputs);
             if (ready.isPresent() && ready.get().packages().keySet().containsAll(packages)) {
                 return ready.get(); // the usual case: one marker read and a few stats, no process
             }
             Files.createDirectories(dir.getParent());
             try (FileLock lock = FileLock.acquire(cache.locks().resolve("root-" + root.name() + "-" + root.suite() + ".lock"))) {
-                ready = ready(root, dir);
+                ready = ready(root, dir, inputs);
                 if (ready.isPresent() && ready.get().packages().keySet().containsAll(packages)) {
                     return ready.get(); // another kforge made it while this one waited
                 }
@@ -213,7 +220,7 @@ public final class DebianRoots implements ToolchainRoots {
         Path tmp = Files.createTempFile(dir, MARKER, ".tmp");
         Files.writeString(tmp, CanonicalJson.write(m));
         Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return ready(root, dir).orElseThrow(() -> KforgeException.environment("toolchain root '" + root.name() + "' at " + dir
+        return ready(root, dir, inputs).orElseThrow(() -> KforgeException.environment("toolchain root '" + root.name() + "' at " + dir
                 + " is incomplete after it was made", "remove it and run again; report it if it persists"));
     }
 
@@ -239,7 +246,11 @@ public final class DebianRoots implements ToolchainRoots {
      * The root as its marker records it, when the marker is there, the dpkg database is the one it
      * recorded and every file the packages asked for put in /usr/bin (and /usr/sbin) is there.
      */
-    static Optional<Facts> ready(ToolchainRoot root, Path dir) throws IOException {
+    static Optional<Facts> ready(ToolchainRoot root, Path dir, dev.kforge.core.digest.InputLog inputs) throws IOException {
+        // What is read here is what the check below trusts: the marker, the dpkg database, the
+        // directories the per-package check is remembered by, and that record.
+        inputs.seeAll(List.of(dir.resolve(MARKER), dir.resolve("var/lib/dpkg/status"), dir.resolve("usr/bin"),
+                dir.resolve("usr/sbin"), dir.resolve("var/lib/dpkg/info"), dir.resolve(CHECKED)));
         Optional<Map<?, ?>> read = Markers.read(dir.resolve(MARKER));
         if (read.isEmpty()) {
             return Optional.empty();

@@ -6,6 +6,7 @@ import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.ProcessResult;
@@ -49,6 +50,7 @@ public final class KbuildKernelInspector implements KernelInspector {
     private final ProcessRunner runner;
     private final Catalog catalog;
     private final Map<Path, Path> extracted = new ConcurrentHashMap<>();
+    private final InputLog inputs;
 
     public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog) {
         this(cache, runner, catalog, new DigestMemo(cache.digests()));
@@ -56,15 +58,26 @@ public final class KbuildKernelInspector implements KernelInspector {
 
     /** @param memo the run's stat cache, shared with the build so its table is read once */
     public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog, DigestMemo memo) {
+        this(cache, runner, catalog, memo, new InputLog());
+    }
+
+    /** @param inputs where planning's reads of kernel files are recorded (for the plan cache) */
+    public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog, DigestMemo memo, InputLog inputs) {
+        this.inputs = inputs;
         this.cache = cache;
         this.memo = memo;
         this.runner = runner;
         this.catalog = catalog;
     }
 
+    /** Where planning's reads are recorded (DebianHeaders records its own there too). */
+    dev.kforge.core.digest.InputLog inputs() {
+        return inputs;
+    }
+
     @Override
     public KernelFacts inspect(KernelSource kernel, Path workspace) {
-        Path path = KernelPaths.resolve(kernel.path(), workspace, kernel.name());
+        Path path = KernelPaths.resolve(kernel.path(), workspace, kernel.name(), inputs);
         try {
             return kernel.kind() == KernelSource.Kind.HEADERS ? headers(kernel, path) : source(kernel, path);
         } catch (IOException e) {
@@ -75,7 +88,7 @@ public final class KbuildKernelInspector implements KernelInspector {
 
     @Override
     public Path sourceDir(KernelSource kernel, Path workspace) {
-        Path path = KernelPaths.resolve(kernel.path(), workspace, kernel.name());
+        Path path = KernelPaths.resolve(kernel.path(), workspace, kernel.name(), inputs);
         if (kernel.kind() == KernelSource.Kind.HEADERS || Files.isDirectory(path)) {
             return path;
         }
@@ -90,6 +103,8 @@ public final class KbuildKernelInspector implements KernelInspector {
     KernelFacts headers(KernelSource kernel, Path tree) throws IOException {
         Path config = tree.resolve(".config");
         Path uts = tree.resolve("include/generated/utsrelease.h");
+        Path symvers = tree.resolve("Module.symvers");
+        inputs.seeAll(List.of(tree, config, uts, tree.resolve("Makefile"), symvers));
         if (!Files.isRegularFile(config) || !Files.isRegularFile(uts) || !Files.isRegularFile(tree.resolve("Makefile"))) {
             throw KforgeException.environment("kernel '" + kernel.name() + "': " + tree + " is not a prepared kernel tree "
                     + "(needs Makefile, .config and include/generated/utsrelease.h)",
@@ -107,7 +122,6 @@ public final class KbuildKernelInspector implements KernelInspector {
         Fingerprint id = new Fingerprint("kforge-headers", 1)
                 .add(memo.of(config))
                 .add(memo.of(uts));
-        Path symvers = tree.resolve("Module.symvers");
         id.add(Files.isRegularFile(symvers) ? memo.of(symvers).hex() : "no Module.symvers");
         memo.flush();
         SortedSet<String> rust = new TreeSet<>();
@@ -139,17 +153,20 @@ public final class KbuildKernelInspector implements KernelInspector {
         Path dir;
         if (Files.isDirectory(path)) {
             dir = path;
+            inputs.seeAll(List.of(dir, dir.resolve("Makefile")));
             Fingerprint f = new Fingerprint("kforge-source-dir", 1).add(Digest.ofFile(dir.resolve("Makefile")));
             for (Path k : archKconfigs(dir)) {
                 f.add(dir.relativize(k).toString()).add(Digest.ofFile(k));
             }
             identity = f.digest();
         } else {
+            inputs.see(path);
             identity = memo.of(path);
             memo.flush();
             dir = extract(kernel, path);
         }
         Path makefile = dir.resolve("Makefile");
+        inputs.seeAll(List.of(makefile, dir.resolve("arch")));
         if (!Files.isRegularFile(makefile) || !Files.isDirectory(dir.resolve("arch"))) {
             throw KforgeException.environment("kernel '" + kernel.name() + "': " + path + " is not a kernel source tree",
                     "name linux-source-*.tar.xz or a directory holding the kernel's top-level Makefile");
@@ -207,6 +224,7 @@ public final class KbuildKernelInspector implements KernelInspector {
     private List<String[]> rustSelects(Path dir) throws IOException {
         boolean extracted = dir.startsWith(cache.sources()) && Files.isRegularFile(dir.resolve(".kforge-extracted"));
         Path memoFile = dir.resolve(RUST_SELECTS);
+        inputs.seeAll(List.of(dir.resolve(".kforge-extracted"), memoFile));
         if (extracted && Files.isRegularFile(memoFile)) {
             List<String> lines = Files.readAllLines(memoFile);
             if (!lines.isEmpty() && lines.get(0).equals("v1")) {
@@ -229,11 +247,13 @@ public final class KbuildKernelInspector implements KernelInspector {
         return out;
     }
 
-    private static List<Path> archKconfigs(Path dir) throws IOException {
+    private List<Path> archKconfigs(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
+        inputs.see(dir.resolve("arch"));
         try (Stream<Path> s = Files.list(dir.resolve("arch"))) {
             s.sorted().forEach(a -> {
                 Path k = a.resolve("Kconfig");
+                inputs.see(k);
                 if (Files.isRegularFile(k)) {
                     out.add(k);
                 }
@@ -251,9 +271,11 @@ public final class KbuildKernelInspector implements KernelInspector {
         if (done != null) {
             return done;
         }
+        inputs.see(tarball);
         Digest d = memo.of(tarball);
         Path target = cache.sources().resolve(d.prefix(16));
         Path marker = target.resolve(".kforge-extracted");
+        inputs.seeAll(List.of(target, marker));
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("source-" + d.prefix(16) + ".lock"))) {
             if (!Files.isRegularFile(marker)) {
                 Files.createDirectories(cache.sources());

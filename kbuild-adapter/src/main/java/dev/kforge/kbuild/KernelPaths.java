@@ -19,9 +19,16 @@ public final class KernelPaths {
     private KernelPaths() {}
 
     public static Path resolve(String written, Path workspace, String kernelName) {
+        return resolve(written, workspace, kernelName, new dev.kforge.core.digest.InputLog());
+    }
+
+    /** As {@link #resolve(String, Path, String)}, recording the path (and a glob's directory) in {@code inputs}. */
+    public static Path resolve(String written, Path workspace, String kernelName, dev.kforge.core.digest.InputLog inputs) {
         Path p = workspace.resolve(written).normalize();
         String last = p.getFileName() == null ? "" : p.getFileName().toString();
+        inputs.see(p.getParent() == null ? p : p.getParent());
         if (!last.contains("*") && !last.contains("?")) {
+            inputs.see(p);
             if (!Files.exists(p)) {
                 throw KforgeException.environment("kernel '" + kernelName + "': " + p + " does not exist",
                         hintFor(written));

@@ -30,12 +30,21 @@ public final class RustToolchainProbe implements RustToolchains {
     private final Map<Path, Candidate> probed = new ConcurrentHashMap<>();
     /** Where the file system the candidates live in is on this machine: / for the host, a toolchain root's directory. */
     private final Path fsRoot;
+    /** Where the paths looked at are recorded (for the plan cache); the probes' own inputs are the probe runner's to record. */
+    private final dev.kforge.core.digest.InputLog inputs;
 
     public RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc) {
-        this(runner, env, explicitRustc, Path.of("/"));
+        this(runner, env, explicitRustc, new dev.kforge.core.digest.InputLog());
     }
 
-    private RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, Path fsRoot) {
+    public RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc,
+            dev.kforge.core.digest.InputLog inputs) {
+        this(runner, env, explicitRustc, Path.of("/"), inputs);
+    }
+
+    private RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, Path fsRoot,
+            dev.kforge.core.digest.InputLog inputs) {
+        this.inputs = inputs;
         this.runner = runner;
         this.env = Map.copyOf(env);
         this.explicitRustc = explicitRustc;
@@ -48,7 +57,12 @@ public final class RustToolchainProbe implements RustToolchains {
      * inside the root at {@code rootDir}); the host's PATH, rustup and --rustc do not apply.
      */
     public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir) {
-        return new RustToolchainProbe(rooted, Map.of("PATH", "/usr/bin", "HOME", "/nonexistent"), Optional.empty(), rootDir);
+        return inRoot(rooted, rootDir, new dev.kforge.core.digest.InputLog());
+    }
+
+    /** As {@link #inRoot(ProcessRunner, Path)}, recording the paths looked at in {@code inputs}. */
+    public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir, dev.kforge.core.digest.InputLog inputs) {
+        return new RustToolchainProbe(rooted, Map.of("PATH", "/usr/bin", "HOME", "/nonexistent"), Optional.empty(), rootDir, inputs);
     }
 
     /** A path as the candidates see it, where it is on this machine. */
@@ -93,6 +107,7 @@ public final class RustToolchainProbe implements RustToolchains {
     }
 
     private void add(Map<Path, Map.Entry<Path, String>> found, Path p, String origin) {
+        inputs.see(host(p));
         if (Files.isExecutable(host(p))) {
             Path key = p.getFileName().toString().equals("rustc") && p.toString().contains("/.cargo/bin/") || !fsRoot.equals(Path.of("/"))
                     ? p : real(p);
@@ -103,6 +118,7 @@ public final class RustToolchainProbe implements RustToolchains {
     Optional<Candidate> bindgen() {
         for (String dir : env.getOrDefault("PATH", "").split(":")) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "bindgen");
+            inputs.see(host(p));
             if (Files.isExecutable(host(p))) {
                 String line = capture(List.of(p.toString(), "--version")).orElse("");
                 return Optional.of(new Candidate(p.toAbsolutePath(), "PATH", Version.find(line), line, Optional.empty()));
@@ -113,6 +129,7 @@ public final class RustToolchainProbe implements RustToolchains {
 
     boolean libclang() {
         for (Path llvm : glob(host(Path.of("/usr/lib")), "llvm-*")) {
+            inputs.see(llvm.resolve("lib/libclang.so"));
             if (Files.exists(llvm.resolve("lib/libclang.so")) || !glob(llvm.resolve("lib"), "libclang-*.so*").isEmpty()) {
                 return true;
             }
@@ -126,12 +143,16 @@ public final class RustToolchainProbe implements RustToolchains {
         String line = capture(List.of(rustc.toString(), "--version")).orElse("");
         Optional<Path> libSrc = Optional.empty();
         String rustLibSrc = env.get("RUST_LIB_SRC");
+        if (rustLibSrc != null) {
+            inputs.see(Path.of(rustLibSrc, "core/src/lib.rs"));
+        }
         if (rustLibSrc != null && Files.isRegularFile(Path.of(rustLibSrc, "core/src/lib.rs"))) {
             libSrc = Optional.of(Path.of(rustLibSrc));
         } else {
             Optional<String> sysroot = capture(List.of(rustc.toString(), "--print", "sysroot"));
             if (sysroot.isPresent()) {
                 Path lib = Path.of(sysroot.get().strip(), "lib/rustlib/src/rust/library");
+                inputs.see(host(lib).resolve("core/src/lib.rs"));
                 if (Files.isRegularFile(host(lib).resolve("core/src/lib.rs"))) {
                     libSrc = Optional.of(lib);
                 }
@@ -142,6 +163,7 @@ public final class RustToolchainProbe implements RustToolchains {
 
     private Version minimum(Path sourceDir, String tool) {
         Path script = sourceDir.resolve("scripts/min-tool-version.sh");
+        inputs.see(script);
         Optional<String> v = Files.isRegularFile(script) ? capture(List.of("sh", script.toString(), tool)) : Optional.empty();
         return v.flatMap(Version::find).orElseThrow(() -> KforgeException.environment(
                 sourceDir + " does not name a minimum " + tool + " version (scripts/min-tool-version.sh)",
@@ -169,8 +191,9 @@ public final class RustToolchainProbe implements RustToolchains {
         }
     }
 
-    private static List<Path> glob(Path dir, String pattern) {
+    private List<Path> glob(Path dir, String pattern) {
         List<Path> out = new ArrayList<>();
+        inputs.see(dir);
         if (!Files.isDirectory(dir)) {
             return out;
         }

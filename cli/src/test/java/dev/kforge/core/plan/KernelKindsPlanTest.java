@@ -134,6 +134,7 @@ class KernelKindsPlanTest {
         var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>(Map.of("guest+armhf", "no busybox here")));
         PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, true, boot);
         BuildPlan plan = TestPlanners.planner().plan(in);
+        PlanCodecTest.assertRoundTrips(plan); // tests, boot roots and untested cells survive the plan cache
 
         Step t = plan.step("test/b/bookworm/arm64-gcc").orElseThrow();
         assertThat(t.kind()).isEqualTo(Step.Kind.TEST);
@@ -203,6 +204,7 @@ class KernelKindsPlanTest {
         var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>());
         PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot);
         BuildPlan plan = TestPlanners.planner().plan(in);
+        PlanCodecTest.assertRoundTrips(plan); // signing steps survive the plan cache
 
         Step sign = plan.step("sign/b/enforcing/x86_64-gcc").orElseThrow();
         Step prepare = plan.step("prepare/enforcing/x86_64-gcc").orElseThrow();

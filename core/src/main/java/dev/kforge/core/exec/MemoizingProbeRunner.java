@@ -26,12 +26,20 @@ public final class MemoizingProbeRunner implements ProcessRunner {
 
     /** A toolchain root the probes run in, whose package database stands for its programs; empty for the host. */
     private final Optional<Path> root;
+    /** Where every path a key is made from is recorded (for the plan cache: a probe's answer is trusted as far as its key). */
+    private final dev.kforge.core.digest.InputLog inputs;
 
     public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env) {
-        this(delegate, dir, env, Optional.empty());
+        this(delegate, dir, env, new dev.kforge.core.digest.InputLog());
     }
 
-    private MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, Optional<Path> root) {
+    public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, dev.kforge.core.digest.InputLog inputs) {
+        this(delegate, dir, env, Optional.empty(), inputs);
+    }
+
+    private MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, Optional<Path> root,
+            dev.kforge.core.digest.InputLog inputs) {
+        this.inputs = inputs;
         this.delegate = delegate;
         this.dir = dir;
         this.env = Map.copyOf(env);
@@ -44,7 +52,12 @@ public final class MemoizingProbeRunner implements ProcessRunner {
      * upgraded there changes it) instead of the host's files of the same name.
      */
     public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root) {
-        return new MemoizingProbeRunner(delegate, dir, Map.of("PATH", RootedRunner.PATH), Optional.of(root));
+        return inRoot(delegate, dir, root, new dev.kforge.core.digest.InputLog());
+    }
+
+    /** As {@link #inRoot(ProcessRunner, Path, Path)}, recording the paths its keys are made from in {@code inputs}. */
+    public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root, dev.kforge.core.digest.InputLog inputs) {
+        return new MemoizingProbeRunner(delegate, dir, Map.of("PATH", RootedRunner.PATH), Optional.of(root), inputs);
     }
 
     @Override
@@ -85,6 +98,9 @@ public final class MemoizingProbeRunner implements ProcessRunner {
             f.add("root").add(root.get().toString());
             stat(f, root.get().resolve("var/lib/dpkg/status"));
             for (String arg : spec.argv().subList(1, spec.argv().size())) {
+                if (arg.startsWith("/")) {
+                    inputs.see(Path.of(arg));
+                }
                 if (arg.startsWith("/") && !Path.of(arg).startsWith(root.get()) && Files.isRegularFile(Path.of(arg))) {
                     stat(f, Path.of(arg)); // a host file bound into the root at the same path (a kernel script)
                 }
@@ -97,6 +113,9 @@ public final class MemoizingProbeRunner implements ProcessRunner {
         }
         stat(f, program.get());
         for (String arg : spec.argv().subList(1, spec.argv().size())) {
+            if (arg.startsWith("/")) {
+                inputs.see(Path.of(arg));
+            }
             if (arg.startsWith("/") && Files.isRegularFile(Path.of(arg))) {
                 stat(f, Path.of(arg));
             }
@@ -109,7 +128,8 @@ public final class MemoizingProbeRunner implements ProcessRunner {
         return Optional.of(f.digest().hex());
     }
 
-    private static void stat(Fingerprint f, Path p) {
+    private void stat(Fingerprint f, Path p) {
+        inputs.see(p);
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             f.add(p.toString()).add(a.size()).add(a.lastModifiedTime().toMillis());
@@ -121,10 +141,12 @@ public final class MemoizingProbeRunner implements ProcessRunner {
 
     private Optional<Path> resolve(String program) {
         if (program.contains("/")) {
+            inputs.see(Path.of(program));
             return Optional.of(Path.of(program)).filter(Files::isRegularFile);
         }
         for (String d : env.getOrDefault("PATH", "").split(":")) {
             Path p = Path.of(d.isEmpty() ? "." : d, program);
+            inputs.see(p);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
                 return Optional.of(p);
             }

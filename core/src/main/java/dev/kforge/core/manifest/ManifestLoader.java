@@ -56,6 +56,11 @@ public final class ManifestLoader {
      * @param displayName how errors name the file (the path as the user typed it)
      */
     public Workspace load(Path manifest, String displayName) {
+        return parse(read(manifest, displayName), displayName, manifest.toAbsolutePath().getParent());
+    }
+
+    /** The manifest's text, with the errors {@link #load} gives for a missing or unreadable one. */
+    public static String read(Path manifest, String displayName) {
         String text;
         try {
             text = Files.readString(manifest, StandardCharsets.UTF_8);
@@ -69,7 +74,7 @@ public final class ManifestLoader {
             throw KforgeException.userInput("cannot read manifest " + displayName + ": " + e.getMessage(),
                     "check that the file exists and is readable");
         }
-        return parse(text, displayName, manifest.toAbsolutePath().getParent());
+        return text;
     }
 
     /** Parses manifest text; {@code root} is the workspace directory that relative paths start from. */

@@ -44,6 +44,8 @@ public final class PlanService {
     private final java.util.function.ToLongFunction<Path> commitTime;
     private final dev.kforge.core.kernel.ToolchainRoots roots;
     private final java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
+    private final Optional<PlanCache> cache;
+    private final String configuration;
 
     /**
      * @param environment the caller's environment (SOURCE_DATE_EPOCH)
@@ -55,6 +57,21 @@ public final class PlanService {
             Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime,
             dev.kforge.core.kernel.ToolchainRoots roots,
             java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot) {
+        this(catalog, kernels, distros, rust, tools, planner, environment, commitTime, roots, rustInRoot, Optional.empty(), "");
+    }
+
+    /**
+     * @param cache remembered plans, with the log the adapters record planning's reads in; empty to plan every time
+     * @param configuration what else planning depends on that no file says (kforge's build, the
+     *     environment, the cache directory, options), part of every plan cache key
+     */
+    public PlanService(Catalog catalog, KernelInspector kernels, DistroKernels distros, RustToolchains rust, ToolProbe tools,
+            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime,
+            dev.kforge.core.kernel.ToolchainRoots roots,
+            java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot,
+            Optional<PlanCache> cache, String configuration) {
+        this.cache = cache;
+        this.configuration = configuration;
         this.catalog = catalog;
         this.kernels = kernels;
         this.distros = distros;
@@ -92,8 +109,51 @@ public final class PlanService {
      * not cached) and a TEST step for every built cell whose kernel can boot.
      */
     public Planned plan(Path manifest, String displayName, boolean tests) {
-        Workspace ws = load(manifest, displayName);
+        return plan(manifest, displayName, tests, true);
+    }
+
+    /**
+     * As {@link #plan(Path, String, boolean)}; with {@code reuse} false the plan is made afresh even
+     * when a remembered one is valid (build --no-cache), and remembered for the next run. Plans with
+     * tests are not remembered (what they boot is fetched while planning).
+     */
+    public Planned plan(Path manifest, String displayName, boolean tests, boolean reuse) {
+        String text = ManifestLoader.read(manifest, displayName);
+        Workspace ws = new ManifestLoader(catalog).parse(text, displayName, manifest.toAbsolutePath().getParent());
         Path root = manifest.toAbsolutePath().normalize().getParent();
+        long sourceDateEpoch = sourceDateEpoch(root);
+        if (cache.isEmpty() || tests) {
+            return plan(ws, root, sourceDateEpoch, tests);
+        }
+        // The loaded model is the manifest's text read against its directory: the text, where it is,
+        // and the one thing loading takes from the files (each driver's language, from its sources).
+        var key = new dev.kforge.core.digest.Fingerprint("kforge-plan-cache", 1).add(configuration)
+                .add(manifest.toAbsolutePath().normalize().toString()).add(displayName).add(sourceDateEpoch)
+                .add(Digest.of(text).hex());
+        ws.drivers().forEach(d -> key.add(d.name()).add(d.language().name()));
+        String keyHex = key.digest().hex();
+        if (reuse) {
+            Optional<Planned> known = cache.get().load(keyHex, ws, root);
+            if (known.isPresent()) {
+                return known.get();
+            }
+        } else {
+            org.slf4j.LoggerFactory.getLogger(PlanCache.class).debug("plan cache: not used (--no-cache); planning");
+        }
+        long started = PlanCache.nowNanos();
+        cache.get().inputs().start();
+        Planned planned;
+        SortedMap<String, String> seen;
+        try {
+            planned = plan(ws, root, sourceDateEpoch, false);
+        } finally {
+            seen = cache.get().inputs().stop();
+        }
+        cache.get().store(keyHex, planned, seen, started);
+        return planned;
+    }
+
+    private Planned plan(Workspace ws, Path root, long sourceDateEpoch, boolean tests) {
         Set<String> used = new LinkedHashSet<>();
         Planner.targets(ws).forEach(t -> used.add(t.kernel()));
         SortedMap<String, KernelFacts> facts = new TreeMap<>();
@@ -125,9 +185,11 @@ public final class PlanService {
                             "kernel '" + k.name() + "': config file '" + p + "' does not exist",
                             "paths are relative to the manifest's directory");
                 }
+                cache.ifPresent(c -> c.inputs().see(f));
                 files.put(p, Digest.ofFile(f));
             }
         }
+        ws.signing().ifPresent(sg -> cache.ifPresent(c -> c.inputs().see(root.resolve(sg.cert()))));
         if (ws.signing().isPresent() && !Files.isRegularFile(root.resolve(ws.signing().get().cert()))) {
             throw new dev.kforge.core.manifest.ManifestException(ws.signing().get().pos(),
                     "[signing] cert '" + ws.signing().get().cert() + "' does not exist",
@@ -151,7 +213,7 @@ public final class PlanService {
                     "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
                             + String.join("\n  ", sel.candidates()), sel.hint())));
         }
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch(root), tests, boot,
+        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch, tests, boot,
                 rootFacts));
         return new Planned(ws, root, plan, dirs);
     }

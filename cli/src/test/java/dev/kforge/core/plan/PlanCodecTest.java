@@ -1,0 +1,52 @@
+package dev.kforge.core.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kforge.core.json.CanonicalJson;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plan cache's form of a plan: what it decodes is the plan that was encoded, in every accessor. */
+class PlanCodecTest {
+
+    @TempDir
+    Path dir;
+
+    /** Encodes {@code plan} to JSON text and back, and checks that nothing was lost. */
+    static void assertRoundTrips(BuildPlan plan) {
+        BuildPlan back = PlanCodec.decode((Map<?, ?>) CanonicalJson.read(CanonicalJson.compact(PlanCodec.encode(plan))));
+        assertThat(back.format()).isEqualTo(plan.format());
+        assertThat(back.steps()).isEqualTo(plan.steps());
+        assertThat(back.skipped()).isEqualTo(plan.skipped());
+        assertThat(back.kernels()).isEqualTo(plan.kernels());
+        assertThat(back.tools()).isEqualTo(plan.tools());
+        assertThat(back.cells()).isEqualTo(plan.cells());
+        assertThat(back.withTests()).isEqualTo(plan.withTests());
+        assertThat(back.tests()).isEqualTo(plan.tests());
+        assertThat(back.untested()).isEqualTo(plan.untested());
+        assertThat(back.planHash()).isEqualTo(plan.planHash());
+        assertThat(CanonicalJson.write(back.toTree())).isEqualTo(CanonicalJson.write(plan.toTree()));
+    }
+
+    @Test
+    void aPlanWithSkipsDependenciesAndRustRoundTrips() {
+        BuildPlan plan = TestPlanners.planner().plan(PlannerTest.input(dir));
+        assertThat(plan.skipped()).isNotEmpty();
+        assertThat(plan.steps()).anyMatch(s -> !s.deps().isEmpty()).anyMatch(s -> !s.env().isEmpty());
+        assertThat(plan.cells()).isNotEmpty();
+        assertRoundTrips(plan);
+    }
+
+    @Test
+    void aTreeThatIsNotAPlanIsRefused() {
+        Map<String, Object> m = new LinkedHashMap<>(PlanCodec.encode(TestPlanners.planner().plan(PlannerTest.input(dir))));
+        m.put("skipped", java.util.List.of(Map.of("cell", java.util.List.of("only", "three", "parts"), "reason", "r")));
+        assertThatThrownBy(() -> PlanCodec.decode(m)).isInstanceOf(IllegalArgumentException.class);
+        m.put("steps", "not a list");
+        assertThatThrownBy(() -> PlanCodec.decode(m)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

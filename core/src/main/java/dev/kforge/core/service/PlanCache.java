@@ -1,0 +1,137 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.digest.InputLog;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.model.Workspace;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.PlanCodec;
+import dev.kforge.core.report.Reports;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Plans remembered with what they were planned from, so an unchanged workspace on an unchanged
+ * machine is not planned again (planning reads kernel trees, apt's lists, toolchain roots and
+ * probes tools: most of a no-op build's time). As CMake re-runs its configure step only when a
+ * file it read changed, and Gradle's configuration cache checks the inputs it recorded.
+ *
+ * <p>An entry is found by a key of everything planning is given (kforge's own build, the
+ * environment, the manifest's loaded model, the options: see {@link PlanService}) and holds the
+ * stamp of every path planning read ({@link InputLog}); it is used only while every stamp is
+ * unchanged, and only when the plan it decodes has the plan hash it was stored with. A plan is
+ * not stored when a path it read was changed during planning or within two seconds before it
+ * (a change in the same clock tick could leave a stamp as it was).
+ */
+public final class PlanCache {
+
+    /** Set (to anything) to plan every time: no plan is read from or written to the cache. */
+    public static final String OFF = "KFORGE_NO_PLAN_CACHE";
+
+    private static final int FORMAT = 1;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanCache.class);
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final Path dir;
+    private final InputLog inputs;
+
+    /**
+     * @param dir where entries live (one file per key)
+     * @param inputs the log the adapters record planning's reads in
+     */
+    public PlanCache(Path dir, InputLog inputs) {
+        this.dir = dir;
+        this.inputs = inputs;
+    }
+
+    InputLog inputs() {
+        return inputs;
+    }
+
+    /** The remembered plan for {@code key}, when every path it was planned from is as it was. */
+    Optional<Planned> load(String key, Workspace ws, Path root) {
+        Path file = dir.resolve(key + ".json");
+        if (!Files.isRegularFile(file)) {
+            LOG.debug("plan cache: no plan remembered for this workspace and configuration; planning");
+            return Optional.empty();
+        }
+        try {
+            Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(Files.readString(file));
+            if (!(m.get("format") instanceof Number f) || f.intValue() != FORMAT) {
+                return Optional.empty();
+            }
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) m.get("inputs")).entrySet()) {
+                if (!InputLog.stamp(Path.of((String) e.getKey())).equals(e.getValue())) {
+                    LOG.debug("plan cache: {} changed; planning", e.getKey());
+                    return Optional.empty();
+                }
+            }
+            BuildPlan plan = PlanCodec.decode((Map<?, ?>) m.get("plan"));
+            if (!plan.planHash().hex().equals(m.get("planHash"))) {
+                LOG.debug("plan cache: the remembered plan does not have its plan hash; planning");
+                return Optional.empty();
+            }
+            Map<String, Path> dirs = new TreeMap<>();
+            ((Map<?, ?>) m.get("dirs")).forEach((k, v) -> dirs.put((String) k, Path.of((String) v)));
+            LOG.debug("plan cache: {} paths unchanged; using the plan remembered in {}", ((Map<?, ?>) m.get("inputs")).size(), file);
+            return Optional.of(new Planned(ws, root, plan, dirs));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("plan cache: {} is unreadable ({}); planning", file, e.toString());
+            return Optional.empty(); // a torn or foreign entry is a miss; planning writes a good one
+        }
+    }
+
+    /**
+     * Remembers {@code planned} under {@code key} with the stamps planning recorded, unless a path
+     * changed since (or settled too recently to trust its stamp). Failures only cost the next run
+     * its planning.
+     *
+     * @param startedNanos when planning began (epoch nanoseconds)
+     */
+    void store(String key, Planned planned, SortedMap<String, String> seen, long startedNanos) {
+        for (Map.Entry<String, String> e : seen.entrySet()) {
+            if (!e.getValue().equals(InputLog.stamp(Path.of(e.getKey()))) || !settled(e.getValue(), startedNanos)) {
+                LOG.debug("plan cache: {} changed while planning or just before; the plan is not remembered", e.getKey());
+                return;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FORMAT);
+        m.put("planHash", planned.plan().planHash().hex());
+        m.put("inputs", seen);
+        SortedMap<String, String> dirs = new TreeMap<>();
+        planned.kernelDirs().forEach((k, v) -> dirs.put(k, v.toString()));
+        m.put("dirs", dirs);
+        m.put("plan", PlanCodec.encode(planned.plan()));
+        try {
+            Reports.writeAtomically(dir.resolve(key + ".json"), CanonicalJson.compact(m));
+        } catch (IOException e) {
+            // only a cache: the next run plans again
+        }
+    }
+
+    /** A stamp whose mtime and ctime are at least two seconds before planning began (absent paths are settled). */
+    private static boolean settled(String stamp, long startedNanos) {
+        if (stamp.equals(InputLog.ABSENT)) {
+            return true;
+        }
+        String[] f = stamp.split(":");
+        try {
+            return f.length == 4 && startedNanos - Long.parseLong(f[2]) >= SETTLE_NANOS
+                    && startedNanos - Long.parseLong(f[3]) >= SETTLE_NANOS;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    static long nowNanos() {
+        java.time.Instant t = java.time.Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+}

@@ -204,7 +204,7 @@ class PlanCacheIT {
     }
 
     @Test
-    void theManifestTheEnvironmentAndADriversLanguageAreInTheKey() throws Exception {
+    void theManifestTheEnvironmentAndADriversFilesAreSeen() throws Exception {
         remember();
         Files.writeString(ws.resolve("kforge.toml"), Files.readString(ws.resolve("kforge.toml")).replace("\"gcc\", \"llvm\"", "\"gcc\""));
         replannedTo(true);

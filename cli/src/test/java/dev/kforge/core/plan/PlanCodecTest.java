@@ -42,6 +42,17 @@ class PlanCodecTest {
     }
 
     @Test
+    void theExamplesLoadedManifestRoundTrips() {
+        Path manifest = Path.of(System.getProperty("kforge.repo", "..")).toAbsolutePath().normalize().resolve("examples/kforge.toml");
+        dev.kforge.core.model.Workspace ws = new dev.kforge.core.manifest.ManifestLoader(dev.kforge.core.catalog.Catalog.builtIn())
+                .load(manifest, "kforge.toml");
+        assertThat(ws.signing()).isPresent();
+        assertThat(ws.drivers()).anyMatch(d -> !d.cargo().isEmpty());
+        Object tree = CanonicalJson.read(CanonicalJson.compact(dev.kforge.core.json.RecordTrees.encode(ws)));
+        assertThat(dev.kforge.core.json.RecordTrees.decode(tree, dev.kforge.core.model.Workspace.class)).isEqualTo(ws);
+    }
+
+    @Test
     void aTreeThatIsNotAPlanIsRefused() {
         Map<String, Object> m = new LinkedHashMap<>(PlanCodec.encode(TestPlanners.planner().plan(PlannerTest.input(dir))));
         m.put("skipped", java.util.List.of(Map.of("cell", java.util.List.of("only", "three", "parts"), "reason", "r")));

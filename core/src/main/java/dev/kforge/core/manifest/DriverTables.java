@@ -28,9 +28,12 @@ final class DriverTables {
     private static final Pattern MAKE_VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final ManifestRefs refs;
+    private final dev.kforge.core.digest.InputLog inputs;
 
-    DriverTables(ManifestRefs refs) {
+    /** @param inputs where the files loading looks at are recorded (for the plan cache) */
+    DriverTables(ManifestRefs refs, dev.kforge.core.digest.InputLog inputs) {
         this.refs = refs;
+        this.inputs = inputs;
     }
 
     List<Driver> read(TableReader top, Path root) {
@@ -44,6 +47,9 @@ final class DriverTables {
             }
             String path = ManifestRefs.relativePath(t, "path", t.string("path"));
             Path dir = root.resolve(path).normalize();
+            // The directory's stamp stands for its listing: its language, Kbuild or Makefile (a
+            // symbolic link on the way is followed, so a retargeted one changes it too).
+            inputs.seeAll(List.of(root, dir, dir.resolve("Kbuild"), dir.resolve("Makefile")));
             if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
                 throw new ManifestException(t.posOf("path"), "driver '" + name + "': '" + path
                         + "' resolves (through a symbolic link) outside the workspace",
@@ -81,6 +87,7 @@ final class DriverTables {
             for (TableReader c : t.tables("cargo")) {
                 c.onlyKeys(CARGO);
                 String cpath = ManifestRefs.relativePath(c, "path", c.string("path"));
+                inputs.see(root.resolve(cpath).resolve("Cargo.toml"));
                 if (!Files.isRegularFile(root.resolve(cpath).resolve("Cargo.toml"))) {
                     throw new ManifestException(c.posOf("path"), "driver '" + name + "': '" + cpath + "' has no Cargo.toml",
                             "cargo.path names a crate directory, relative to the manifest");
@@ -117,11 +124,12 @@ final class DriverTables {
     }
 
     /** {@code [driver.test]}: a guest script that exists in the workspace, insmod parameters, a VM timeout. */
-    private static DriverTest test(String driver, Path root, TableReader t) {
+    private DriverTest test(String driver, Path root, TableReader t) {
         t.onlyKeys(TEST);
         Optional<String> script = Optional.empty();
         if (t.has("script")) {
             String s = ManifestRefs.relativePath(t, "script", t.string("script"));
+            inputs.see(root.resolve(s));
             if (!Files.isRegularFile(root.resolve(s))) {
                 throw new ManifestException(t.posOf("script"), "driver '" + driver + "': test script '" + s + "' does not exist",
                         "script is relative to the directory holding the manifest; the guest runs it with busybox sh");

@@ -38,6 +38,7 @@ public final class ManifestLoader {
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
     private final ManifestRefs refs;
+    private final dev.kforge.core.digest.InputLog inputs;
 
     private static Set<String> union(Set<String> a, Set<String> b) {
         Set<String> u = new java.util.HashSet<>(a);
@@ -46,7 +47,13 @@ public final class ManifestLoader {
     }
 
     public ManifestLoader(Catalog catalog) {
+        this(catalog, new dev.kforge.core.digest.InputLog());
+    }
+
+    /** @param inputs where the files loading looks at besides the manifest are recorded (for the plan cache) */
+    public ManifestLoader(Catalog catalog, dev.kforge.core.digest.InputLog inputs) {
         this.refs = new ManifestRefs(catalog);
+        this.inputs = inputs;
     }
 
     /**
@@ -109,7 +116,7 @@ public final class ManifestLoader {
 
         List<ToolchainRoot> roots = roots(top);
         List<KernelSource> kernels = kernels(top, roots);
-        List<Driver> drivers = new DriverTables(refs).read(top, root);
+        List<Driver> drivers = new DriverTables(refs, inputs).read(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         DriverTables.checkDependencies(drivers, displayName);
         return new Workspace(name, displayName, out, kernels, drivers, matrices, remote, roots, SigningTables.signing(top));

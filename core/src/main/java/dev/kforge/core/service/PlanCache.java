@@ -23,18 +23,19 @@ import java.util.concurrent.TimeUnit;
  * file it read changed, and Gradle's configuration cache checks the inputs it recorded.
  *
  * <p>An entry is found by a key of everything planning is given (kforge's own build, the
- * environment, the manifest's loaded model, the options: see {@link PlanService}) and holds the
- * stamp of every path planning read ({@link InputLog}); it is used only while every stamp is
- * unchanged, and only when the plan it decodes has the plan hash it was stored with. A plan is
- * not stored when a path it read was changed during planning or within two seconds before it
- * (a change in the same clock tick could leave a stamp as it was).
+ * environment, the manifest's path and text, the options: see {@link PlanService}) and holds the
+ * plan, the loaded manifest (so a reused plan costs no TOML parse) and the stamp of every path
+ * loading and planning read ({@link InputLog}); it is used only while every stamp is unchanged,
+ * and only when the plan it decodes has the plan hash it was stored with. A plan is not stored
+ * when a path it read was changed during planning or within two seconds before it (a change in
+ * the same clock tick could leave a stamp as it was).
  */
 public final class PlanCache {
 
     /** Set (to anything) to plan every time: no plan is read from or written to the cache. */
     public static final String OFF = "KFORGE_NO_PLAN_CACHE";
 
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanCache.class);
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -54,8 +55,8 @@ public final class PlanCache {
         return inputs;
     }
 
-    /** The remembered plan for {@code key}, when every path it was planned from is as it was. */
-    Optional<Planned> load(String key, Workspace ws, Path root) {
+    /** The remembered plan (with its loaded manifest) for {@code key}, when every path it was planned from is as it was. */
+    Optional<Planned> load(String key, Path root) {
         Path file = dir.resolve(key + ".json");
         if (!Files.isRegularFile(file)) {
             LOG.debug("plan cache: no plan remembered for this workspace and configuration; planning");
@@ -73,6 +74,7 @@ public final class PlanCache {
                 }
             }
             BuildPlan plan = PlanCodec.decode((Map<?, ?>) m.get("plan"));
+            Workspace ws = dev.kforge.core.json.RecordTrees.decode(m.get("workspace"), Workspace.class);
             if (!plan.planHash().hex().equals(m.get("planHash"))) {
                 LOG.debug("plan cache: the remembered plan does not have its plan hash; planning");
                 return Optional.empty();
@@ -108,10 +110,11 @@ public final class PlanCache {
         SortedMap<String, String> dirs = new TreeMap<>();
         planned.kernelDirs().forEach((k, v) -> dirs.put(k, v.toString()));
         m.put("dirs", dirs);
+        m.put("workspace", dev.kforge.core.json.RecordTrees.encode(planned.workspace()));
         m.put("plan", PlanCodec.encode(planned.plan()));
         try {
             Reports.writeAtomically(dir.resolve(key + ".json"), CanonicalJson.compact(m));
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             // only a cache: the next run plans again
         }
     }

@@ -119,21 +119,20 @@ public final class PlanService {
      */
     public Planned plan(Path manifest, String displayName, boolean tests, boolean reuse) {
         String text = ManifestLoader.read(manifest, displayName);
-        Workspace ws = new ManifestLoader(catalog).parse(text, displayName, manifest.toAbsolutePath().getParent());
         Path root = manifest.toAbsolutePath().normalize().getParent();
         long sourceDateEpoch = sourceDateEpoch(root);
         if (cache.isEmpty() || tests) {
-            return plan(ws, root, sourceDateEpoch, tests);
+            return plan(new ManifestLoader(catalog).parse(text, displayName, manifest.toAbsolutePath().getParent()), root,
+                    sourceDateEpoch, tests);
         }
-        // The loaded model is the manifest's text read against its directory: the text, where it is,
-        // and the one thing loading takes from the files (each driver's language, from its sources).
-        var key = new dev.kforge.core.digest.Fingerprint("kforge-plan-cache", 1).add(configuration)
+        // The manifest's text and where it is are the key; what loading it looks at besides (the
+        // drivers' directories, which give their languages) is recorded with what planning reads,
+        // so a remembered plan comes with its loaded manifest and the TOML is not parsed again.
+        String key = new dev.kforge.core.digest.Fingerprint("kforge-plan-cache", 2).add(configuration)
                 .add(manifest.toAbsolutePath().normalize().toString()).add(displayName).add(sourceDateEpoch)
-                .add(Digest.of(text).hex());
-        ws.drivers().forEach(d -> key.add(d.name()).add(d.language().name()));
-        String keyHex = key.digest().hex();
+                .add(Digest.of(text).hex()).digest().hex();
         if (reuse) {
-            Optional<Planned> known = cache.get().load(keyHex, ws, root);
+            Optional<Planned> known = cache.get().load(key, root);
             if (known.isPresent()) {
                 return known.get();
             }
@@ -145,11 +144,13 @@ public final class PlanService {
         Planned planned;
         SortedMap<String, String> seen;
         try {
+            Workspace ws = new ManifestLoader(catalog, cache.get().inputs()).parse(text, displayName,
+                    manifest.toAbsolutePath().getParent());
             planned = plan(ws, root, sourceDateEpoch, false);
         } finally {
             seen = cache.get().inputs().stop();
         }
-        cache.get().store(keyHex, planned, seen, started);
+        cache.get().store(key, planned, seen, started);
         return planned;
     }
 

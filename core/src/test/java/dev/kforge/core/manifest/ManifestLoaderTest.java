@@ -39,7 +39,12 @@ class ManifestLoaderTest {
 
     Workspace load(String text) {
         ws.manifest(text);
-        return new ManifestLoader(Catalog.builtIn()).load(ws.manifestPath(), "kforge.toml");
+        Workspace loaded = new ManifestLoader(Catalog.builtIn()).load(ws.manifestPath(), "kforge.toml");
+        // Every manifest loaded here also goes through the plan cache's form of a loaded manifest and back.
+        Object tree = dev.kforge.core.json.CanonicalJson.read(dev.kforge.core.json.CanonicalJson.compact(
+                dev.kforge.core.json.RecordTrees.encode(loaded)));
+        assertThat(dev.kforge.core.json.RecordTrees.decode(tree, Workspace.class)).isEqualTo(loaded);
+        return loaded;
     }
 
     ManifestException error(String text) {

@@ -116,7 +116,9 @@ w("")
 w("| scenario | side | median s | min s | max s | runs |")
 w("|---|---|---|---|---|---|")
 labels = [("cold", "cold build"), ("noop", "no-op"), ("incremental", "incremental"),
-          ("noop1k", "no-op, 1,000 drivers"), ("plan10k", "plan, 10,000 cells"), ("version", "kforge --version"),
+          ("noop-noplancache", "no-op, plan cache off"), ("noop1k", "no-op, 1,000 drivers"),
+          ("plan10k", "plan, 10,000 cells (plan cache off)"), ("plan10k-cached", "plan, 10,000 cells, remembered"),
+          ("version", "kforge --version"),
           ("plan-examples", "kforge plan (examples)"), ("version-appcds", "--version, AppCDS archive"),
           ("version-default-jvm", "--version, default JVM flags"),
           ("tree-reuse", "tree reuse (per tree)"), ("tree-first", "tree first prepare")]
@@ -159,6 +161,16 @@ if med("version"):
     w("| start-up | --version median <= 0.3 s | %.3f s | %s |" % (med("version"), verdict(med("version") <= 0.3)))
 if med("tree-reuse"):
     w("| tree reuse | <= 0.1 s per tree, no make | %.3f s | %s |" % (med("tree-reuse"), verdict(med("tree-reuse") <= 0.1)))
+if med("noop-noplancache") and med("noop"):
+    w("")
+    w("## Ablation: the no-op without the plan cache")
+    w("")
+    w("The same no-op with `KFORGE_NO_PLAN_CACHE=1`, %d runs in this run: every run loads the manifest, reads the "
+      "kernels and probes the tools again." % runs)
+    w("")
+    w("| scenario | plan cache on (median) | plan cache off (median) | difference |")
+    w("|---|---|---|---|")
+    w("| no-op | %.3f s | %.3f s | %.3f s |" % (med("noop"), med("noop-noplancache"), med("noop-noplancache") - med("noop")))
 if med("cold-nomemo") or med("incremental-nomemo"):
     w("")
     w("## Ablation: without the memo of Kbuild's compiler probes")

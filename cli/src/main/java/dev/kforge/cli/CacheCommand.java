@@ -64,7 +64,7 @@ final class CacheCommand implements Runnable {
         }
     }
 
-    @Command(name = "clear", description = "Remove every step cache entry (prepared trees stay).")
+    @Command(name = "clear", description = "Remove every step cache entry and remembered plan (prepared trees stay).")
     static final class Clear implements Callable<Integer> {
         @ParentCommand
         CacheCommand parent;
@@ -72,7 +72,8 @@ final class CacheCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             parent.cache().clear();
-            parent.root.out().println("step cache cleared");
+            dev.kforge.core.service.PlanCache.clear(parent.root.context.cache(parent.root.cacheDir()).root().resolve("plans"));
+            parent.root.out().println("step cache and remembered plans cleared");
             parent.root.out().flush();
             return 0;
         }

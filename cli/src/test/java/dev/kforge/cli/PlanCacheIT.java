@@ -154,6 +154,12 @@ class PlanCacheIT {
         // build --no-cache plans afresh (its make fails on this stand-in tree: planning is what is checked)
         Proc noCache = kforge(Map.of(), "-v", "build", "--no-cache", "-f", "kforge.toml", "hello/host/*");
         assertThat(noCache.err()).doesNotContain(HIT).contains("plan cache: not used (--no-cache)");
+        // cache clear forgets remembered plans too
+        assertThat(plan().err()).contains(HIT);
+        Proc clear = kforge(Map.of(), "cache", "clear");
+        assertThat(clear.code()).isZero();
+        assertThat(clear.out()).contains("step cache and remembered plans cleared");
+        assertThat(plan().err()).doesNotContain(HIT).contains("no plan remembered");
     }
 
     @Test

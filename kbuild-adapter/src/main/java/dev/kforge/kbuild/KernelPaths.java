@@ -26,7 +26,6 @@ public final class KernelPaths {
     public static Path resolve(String written, Path workspace, String kernelName, dev.kforge.core.digest.InputLog inputs) {
         Path p = workspace.resolve(written).normalize();
         String last = p.getFileName() == null ? "" : p.getFileName().toString();
-        inputs.see(p.getParent() == null ? p : p.getParent());
         if (!last.contains("*") && !last.contains("?")) {
             inputs.see(p);
             if (!Files.exists(p)) {
@@ -36,6 +35,7 @@ public final class KernelPaths {
             return p;
         }
         List<Path> matches = new ArrayList<>();
+        inputs.see(p.getParent()); // its listing: a newer match changes it
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(p.getParent(), last)) {
             ds.forEach(matches::add);
         } catch (IOException e) {

@@ -49,7 +49,7 @@ final class DriverTables {
             Path dir = root.resolve(path).normalize();
             // The directory's stamp stands for its listing: its language, Kbuild or Makefile (a
             // symbolic link on the way is followed, so a retargeted one changes it too).
-            inputs.seeAll(List.of(root, dir, dir.resolve("Kbuild"), dir.resolve("Makefile")));
+            inputs.seeAll(List.of(dir, dir.resolve("Kbuild"), dir.resolve("Makefile")));
             if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
                 throw new ManifestException(t.posOf("path"), "driver '" + name + "': '" + path
                         + "' resolves (through a symbolic link) outside the workspace",

@@ -39,6 +39,12 @@ public final class PlanCache {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanCache.class);
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+    /**
+     * Entries kept: the most recently stored or used. One entry per workspace and configuration; an
+     * environment that changes every run (a CI job's id) makes a new one each time, so the store is bounded.
+     */
+    static final int KEEP = 32;
+
     private final Path dir;
     private final InputLog inputs;
 
@@ -82,6 +88,7 @@ public final class PlanCache {
             Map<String, Path> dirs = new TreeMap<>();
             ((Map<?, ?>) m.get("dirs")).forEach((k, v) -> dirs.put((String) k, Path.of((String) v)));
             LOG.debug("plan cache: {} paths unchanged; using the plan remembered in {}", ((Map<?, ?>) m.get("inputs")).size(), file);
+            touch(file);
             return Optional.of(new Planned(ws, root, plan, dirs));
         } catch (IOException | RuntimeException e) {
             LOG.debug("plan cache: {} is unreadable ({}); planning", file, e.toString());
@@ -114,8 +121,53 @@ public final class PlanCache {
         m.put("plan", PlanCodec.encode(planned.plan()));
         try {
             Reports.writeAtomically(dir.resolve(key + ".json"), CanonicalJson.compact(m));
+            evict();
         } catch (IOException | IllegalArgumentException e) {
             // only a cache: the next run plans again
+        }
+    }
+
+    /** Marks an entry used (its mtime), so eviction keeps it. */
+    private static void touch(Path file) {
+        try {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        } catch (IOException e) {
+            // it may be evicted sooner; nothing else
+        }
+    }
+
+    /** Removes all but the {@link #KEEP} most recently stored or used entries. */
+    private void evict() throws IOException {
+        java.util.List<Path> entries;
+        try (var s = Files.list(dir)) {
+            entries = s.filter(p -> p.getFileName().toString().endsWith(".json")).collect(java.util.stream.Collectors.toList());
+        }
+        if (entries.size() <= KEEP) {
+            return;
+        }
+        Map<Path, Long> mtimes = new java.util.HashMap<>();
+        for (Path e : entries) {
+            try {
+                mtimes.put(e, Files.getLastModifiedTime(e).toMillis());
+            } catch (IOException gone) {
+                mtimes.put(e, 0L); // removed by another kforge meanwhile
+            }
+        }
+        entries.sort(java.util.Comparator.comparing((Path e) -> mtimes.get(e)).reversed());
+        for (Path old : entries.subList(KEEP, entries.size())) {
+            Files.deleteIfExists(old);
+        }
+    }
+
+    /** Forgets every remembered plan ({@code kforge cache clear}). */
+    public static void clear(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var s = Files.list(dir)) {
+            for (Path e : s.toList()) {
+                Files.deleteIfExists(e);
+            }
         }
     }
 

@@ -119,7 +119,7 @@ labels = [("cold", "cold build"), ("noop", "no-op"), ("incremental", "incrementa
           ("noop-noplancache", "no-op, plan cache off"), ("noop1k", "no-op, 1,000 drivers"),
           ("plan10k", "plan, 10,000 cells (plan cache off)"), ("plan10k-cached", "plan, 10,000 cells, remembered"),
           ("version", "kforge --version"),
-          ("plan-examples", "kforge plan (examples)"), ("version-appcds", "--version, AppCDS archive"),
+          ("plan-examples", "kforge plan (examples)"), ("version-appcds", "--version, a dynamic archive trained on plan"),
           ("version-default-jvm", "--version, default JVM flags"),
           ("tree-reuse", "tree reuse (per tree)"), ("tree-first", "tree first prepare")]
 for s, label in labels:

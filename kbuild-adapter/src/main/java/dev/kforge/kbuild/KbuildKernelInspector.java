@@ -153,7 +153,7 @@ public final class KbuildKernelInspector implements KernelInspector {
         Path dir;
         if (Files.isDirectory(path)) {
             dir = path;
-            inputs.seeAll(List.of(dir, dir.resolve("Makefile")));
+            inputs.see(dir); // its Makefile and arch/ are seen below, for both kinds of source
             Fingerprint f = new Fingerprint("kforge-source-dir", 1).add(Digest.ofFile(dir.resolve("Makefile")));
             for (Path k : archKconfigs(dir)) {
                 f.add(dir.relativize(k).toString()).add(Digest.ofFile(k));

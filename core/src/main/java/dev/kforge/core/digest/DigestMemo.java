@@ -61,8 +61,7 @@ public final class DigestMemo {
             return new Digest(known.hex());
         }
         Digest d = Digest.ofFile(abs);
-        java.time.Instant clock = java.time.Instant.now();
-        long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
+        long now = nowNanos();
         if (now - stat.mtime() >= racyNanos && now - stat.ctime() >= racyNanos && !abs.toString().contains("\n")) {
             t.put(abs.toString(), new Entry(stat, d.hex()));
             dirty = true;
@@ -141,22 +140,33 @@ public final class DigestMemo {
     }
 
     /**
-     * The file's (or directory's) {@link #stamp}, or empty when it is missing or its mtime or ctime is
-     * within two seconds of now: a change made in the same clock tick as the stamp could leave it
+     * Whether a {@link #stamp}'s mtime and ctime are at least two seconds before {@code atNanos}
+     * (epoch nanoseconds): a change made in the same clock tick as the stamp could leave it
      * unchanged, so only a settled file may be remembered by its stamp.
      */
+    public static boolean settled(String stamp, long atNanos) {
+        String[] f = stamp.split(":");
+        try {
+            return f.length == 4 && atNanos - Long.parseLong(f[2]) >= RACY_NANOS && atNanos - Long.parseLong(f[3]) >= RACY_NANOS;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The file's (or directory's) {@link #stamp}, or empty when it is missing or not {@link #settled} now. */
     public static java.util.Optional<String> settledStamp(Path file) {
         try {
-            Stat s = stat(file);
-            java.time.Instant clock = java.time.Instant.now();
-            long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
-            if (now - s.mtime() < RACY_NANOS || now - s.ctime() < RACY_NANOS) {
-                return java.util.Optional.empty();
-            }
-            return java.util.Optional.of(s.ino() + ":" + s.size() + ":" + s.mtime() + ":" + s.ctime());
+            String stamp = stamp(file);
+            return settled(stamp, nowNanos()) ? java.util.Optional.of(stamp) : java.util.Optional.empty();
         } catch (IOException e) {
             return java.util.Optional.empty();
         }
+    }
+
+    /** The clock stamps are compared with, in epoch nanoseconds. */
+    public static long nowNanos() {
+        java.time.Instant clock = java.time.Instant.now();
+        return clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
     }
 
     private static Stat stat(Path file) throws IOException {

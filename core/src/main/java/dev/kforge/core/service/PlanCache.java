@@ -1,5 +1,6 @@
 package dev.kforge.core.service;
 
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.model.Workspace;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Plans remembered with what they were planned from, so an unchanged workspace on an unchanged
@@ -37,7 +37,6 @@ public final class PlanCache {
 
     private static final int FORMAT = 2;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanCache.class);
-    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /**
      * Entries kept: the most recently stored or used. One entry per workspace and configuration; an
@@ -105,7 +104,7 @@ public final class PlanCache {
      */
     void store(String key, Planned planned, SortedMap<String, String> seen, long startedNanos) {
         for (Map.Entry<String, String> e : seen.entrySet()) {
-            if (!e.getValue().equals(InputLog.stamp(Path.of(e.getKey()))) || !settled(e.getValue(), startedNanos)) {
+            if (!e.getValue().equals(InputLog.stamp(Path.of(e.getKey()))) || !(e.getValue().equals(InputLog.ABSENT) || DigestMemo.settled(e.getValue(), startedNanos))) {
                 LOG.debug("plan cache: {} changed while planning or just before; the plan is not remembered", e.getKey());
                 return;
             }
@@ -169,24 +168,5 @@ public final class PlanCache {
                 Files.deleteIfExists(e);
             }
         }
-    }
-
-    /** A stamp whose mtime and ctime are at least two seconds before planning began (absent paths are settled). */
-    private static boolean settled(String stamp, long startedNanos) {
-        if (stamp.equals(InputLog.ABSENT)) {
-            return true;
-        }
-        String[] f = stamp.split(":");
-        try {
-            return f.length == 4 && startedNanos - Long.parseLong(f[2]) >= SETTLE_NANOS
-                    && startedNanos - Long.parseLong(f[3]) >= SETTLE_NANOS;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    static long nowNanos() {
-        java.time.Instant t = java.time.Instant.now();
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 }

@@ -139,7 +139,7 @@ public final class PlanService {
         } else {
             org.slf4j.LoggerFactory.getLogger(PlanCache.class).debug("plan cache: not used (--no-cache); planning");
         }
-        long started = PlanCache.nowNanos();
+        long started = dev.kforge.core.digest.DigestMemo.nowNanos();
         cache.get().inputs().start();
         Planned planned;
         SortedMap<String, String> seen;

@@ -32,7 +32,7 @@ class PlanCacheTest {
 
     /** Planning "began" three seconds from now, so every file written by the test counts as settled. */
     private static long settledStart() {
-        return PlanCache.nowNanos() + 3_000_000_000L;
+        return dev.kforge.core.digest.DigestMemo.nowNanos() + 3_000_000_000L;
     }
 
     @BeforeEach
@@ -77,7 +77,7 @@ class PlanCacheTest {
 
     @Test
     void aPlanWhoseInputIsUnsettledOrChangedIsNotStored() throws Exception {
-        cache.store("k1", planned, seen(), PlanCache.nowNanos()); // the input was written just now
+        cache.store("k1", planned, seen(), dev.kforge.core.digest.DigestMemo.nowNanos()); // the input was written just now
         assertThat(dir.resolve("plans/k1.json")).doesNotExist();
         SortedMap<String, String> before = seen();
         Files.writeString(input, "CONFIG_A=m, written while planning\n");

@@ -2,8 +2,12 @@ package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.model.SigningKey;
+import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.Reports;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.report.TestReport;
 import dev.kforge.core.service.BuildRequest;
@@ -11,9 +15,16 @@ import dev.kforge.core.service.Planned;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,13 +40,19 @@ class BuildCommand implements Callable<Integer> {
     @Mixin
     ManifestOption manifest;
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Steps run at once (default: number of cores).")
+    @Option(
+            names = {"-j", "--jobs"},
+            paramLabel = "N",
+            description = "Steps run at once (default: number of cores).")
     Integer jobs;
 
     @Option(names = "--fail-fast", description = "Stop at the first failure (default: keep going).")
     boolean failFast;
 
-    @Option(names = "--step-timeout", paramLabel = "SECONDS", description = "Kill a step (and its processes) after this long.")
+    @Option(
+            names = "--step-timeout",
+            paramLabel = "SECONDS",
+            description = "Kill a step (and its processes) after this long.")
     Long stepTimeout;
 
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML (one testcase per cell).")
@@ -47,18 +64,26 @@ class BuildCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     RemoteCacheOptions remote;
 
-    @Option(names = "--shard", paramLabel = "I/N",
+    @Option(
+            names = "--shard",
+            paramLabel = "I/N",
             description = "Run shard I of N (default from $CI_NODE_INDEX/$CI_NODE_TOTAL when set).")
     String shard;
 
-    @Option(names = "--expect-plan-hash", paramLabel = "HASH",
+    @Option(
+            names = "--expect-plan-hash",
+            paramLabel = "HASH",
             description = "Refuse to run (exit 2) unless this runner's plan has this hash.")
     String expectPlanHash;
 
-    @Option(names = "--test", description = "Also boot each built cell's kernel under QEMU and load its modules (as kforge test).")
+    @Option(
+            names = "--test",
+            description = "Also boot each built cell's kernel under QEMU and load its modules (as kforge test).")
     boolean test;
 
-    @Parameters(paramLabel = "CELL", arity = "0..*",
+    @Parameters(
+            paramLabel = "CELL",
+            arity = "0..*",
             description = "Cells to build, DRIVER/KERNEL/ARCH-TOOLCHAIN; * matches within a part (hello/*/arm64-*).")
     List<String> cells = List.of();
 
@@ -72,11 +97,19 @@ class BuildCommand implements Callable<Integer> {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
         // --no-cache also plans afresh (and remembers that plan): a run that trusts no cache trusts no remembered plan.
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), testing(), !noCache);
+        Planned planned =
+                root.services().plans().plan(manifest.path(root.context), manifest.display(), testing(), !noCache);
         PlanChecks.expectHash(planned, expectPlanHash);
-        BuildRequest request = new BuildRequest(j, failFast, Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve), cells, !noCache,
-                PlanChecks.shard(shard, root.context.env()), false, remote.resolve(planned.workspace(), root.context.env()),
+        BuildRequest request = new BuildRequest(
+                j,
+                failFast,
+                Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve),
+                cells,
+                !noCache,
+                PlanChecks.shard(shard, root.context.env()),
+                false,
+                remote.resolve(planned.workspace(), root.context.env()),
                 signingKey(planned));
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
@@ -89,12 +122,14 @@ class BuildCommand implements Callable<Integer> {
         if (report.success()) {
             return 0;
         }
-        return report.environmentFailure() ? KforgeException.Kind.ENVIRONMENT.exitCode() : KforgeException.Kind.BUILD.exitCode();
+        return report.environmentFailure()
+                ? KforgeException.Kind.ENVIRONMENT.exitCode()
+                : KforgeException.Kind.BUILD.exitCode();
     }
 
     /** The key of [signing], when the plan signs modules (the variable key-env names is read only then). */
-    private Optional<dev.kforge.core.model.SigningKey> signingKey(Planned planned) {
-        boolean signs = planned.plan().steps().stream().anyMatch(s -> s.kind() == dev.kforge.core.plan.Step.Kind.SIGN);
+    private Optional<SigningKey> signingKey(Planned planned) {
+        boolean signs = planned.plan().steps().stream().anyMatch(s -> s.kind() == Step.Kind.SIGN);
         return planned.workspace().signing().filter(s -> signs).map(s -> s.resolve(root.context.env(), planned.root()));
     }
 
@@ -104,9 +139,8 @@ class BuildCommand implements Callable<Integer> {
     }
 
     /** modpost's lines about kernel symbols it cannot check, expected against a tree without Module.symvers. */
-    private static final java.util.regex.Pattern UNCHECKED_SYMBOLS =
-            java.util.regex.Pattern.compile(
-                    "modpost: (\"[^\"]+\" \\[.*] undefined!|.*Module\\.symvers is missing|suppressed \\d+ unresolved symbol warnings)");
+    private static final Pattern UNCHECKED_SYMBOLS = Pattern.compile(
+            "modpost: (\"[^\"]+\" \\[.*] undefined!|.*Module\\.symvers is missing|suppressed \\d+ unresolved symbol warnings)");
 
     /**
      * Compiler warnings one per line (three per cell unless -v). On a cell whose tree has no
@@ -120,7 +154,9 @@ class BuildCommand implements Callable<Integer> {
             if (d.severity() != Diagnostic.Severity.WARNING) {
                 continue;
             }
-            if (!root.verbose && c.symbols().equals("unchecked") && UNCHECKED_SYMBOLS.matcher(d.message()).find()) {
+            if (!root.verbose
+                    && c.symbols().equals("unchecked")
+                    && UNCHECKED_SYMBOLS.matcher(d.message()).find()) {
                 continue;
             }
             if (root.verbose || shown++ < 3) {
@@ -132,21 +168,24 @@ class BuildCommand implements Callable<Integer> {
     /** The warnings a user sees for a cell: those printed by {@link #printWarnings}, before the three-line cap. */
     private boolean shownWarning(CellReport c, Diagnostic d) {
         return d.severity() == Diagnostic.Severity.WARNING
-                && (root.verbose || !c.symbols().equals("unchecked") || !UNCHECKED_SYMBOLS.matcher(d.message()).find());
+                && (root.verbose
+                        || !c.symbols().equals("unchecked")
+                        || !UNCHECKED_SYMBOLS.matcher(d.message()).find());
     }
 
     /** "; 3 companions: 2 built, 1 failed" (statuses that occurred, failures always), empty when there are none. */
-    static String steps(String noun, List<dev.kforge.core.exec.StepResult> results) {
+    static String steps(String noun, List<StepResult> results) {
         if (results.isEmpty()) {
             return "";
         }
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         for (StepStatus s : StepStatus.values()) {
             if (s == StepStatus.TIMED_OUT) {
                 continue; // counted with the failed ones, as in the cells' part of the line
             }
-            long n = results.stream().filter(r -> r.status() == s
-                    || s == StepStatus.FAILED && r.status() == StepStatus.TIMED_OUT).count();
+            long n = results.stream()
+                    .filter(r -> r.status() == s || (s == StepStatus.FAILED && r.status() == StepStatus.TIMED_OUT))
+                    .count();
             if (n > 0 || s == StepStatus.FAILED) {
                 parts.add(n + " " + s.key());
             }
@@ -156,17 +195,20 @@ class BuildCommand implements Callable<Integer> {
 
     /** "; 8 tests: 6 passed, 1 cached, 1 failed" (statuses that occurred, failures always). */
     static String tests(RunReport report) {
-        List<String> parts = new java.util.ArrayList<>();
-        for (String k : dev.kforge.core.report.Reports.TEST_KEYS) {
+        List<String> parts = new ArrayList<>();
+        for (String k : Reports.TEST_KEYS) {
             if (k.equals("timed-out")) {
                 continue; // counted with the failed ones
             }
-            long n = k.equals("failed") ? report.countTests("failed") + report.countTests("timed-out") : report.countTests(k);
+            long n = k.equals("failed")
+                    ? report.countTests("failed") + report.countTests("timed-out")
+                    : report.countTests(k);
             if (n > 0 || k.equals("failed")) {
                 parts.add(n + " " + k);
             }
         }
-        return "; " + report.tests().size() + " test" + (report.tests().size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
+        return "; " + report.tests().size() + " test" + (report.tests().size() == 1 ? "" : "s") + ": "
+                + String.join(", ", parts);
     }
 
     private void print(RunReport report, Planned planned) {
@@ -175,7 +217,9 @@ class BuildCommand implements Callable<Integer> {
         for (CellReport c : report.cells()) {
             if (c.status() == StepStatus.FAILED || c.status() == StepStatus.TIMED_OUT) {
                 err.println("FAILED " + c.cell().id() + ": " + c.message());
-                c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(5)
+                c.diagnostics().stream()
+                        .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
+                        .limit(5)
                         .forEach(d -> {
                             err.println("  " + d.format());
                             d.notes().forEach(n -> err.println("    note: " + n));
@@ -188,17 +232,19 @@ class BuildCommand implements Callable<Integer> {
                 printWarnings(err, c);
             }
         }
-        java.util.SortedSet<String> unchecked = new java.util.TreeSet<>();
+        SortedSet<String> unchecked = new TreeSet<>();
         report.unchecked().forEach(c -> unchecked.add(c.cell().target().id()));
         if (!unchecked.isEmpty() && !root.quiet) {
             err.println("note: kernel symbols unchecked on " + unchecked.size() + " tree(s) without Module.symvers ("
                     + String.join(", ", unchecked) + "): modules built there are compile checks; build against a "
                     + "kernel's headers (with Module.symvers) to check their symbols");
         }
-        report.prepares().stream().filter(p -> !p.status().ok()).forEach(p ->
-                err.println("FAILED " + p.stepId() + ": " + p.message()));
-        report.companions().stream().filter(p -> p.status().failed()).forEach(p ->
-                err.println("FAILED " + p.stepId() + ": " + p.message()));
+        report.prepares().stream()
+                .filter(p -> !p.status().ok())
+                .forEach(p -> err.println("FAILED " + p.stepId() + ": " + p.message()));
+        report.companions().stream()
+                .filter(p -> p.status().failed())
+                .forEach(p -> err.println("FAILED " + p.stepId() + ": " + p.message()));
         for (TestReport t : report.tests()) {
             if (t.failed()) {
                 err.println("FAILED test/" + t.cell().id() + ": " + t.message());
@@ -209,38 +255,80 @@ class BuildCommand implements Callable<Integer> {
             }
         }
         err.flush();
-        java.util.Map<String, TestReport> tests = new java.util.HashMap<>();
+        Map<String, TestReport> tests = new HashMap<>();
         report.tests().forEach(t -> tests.put(t.cell().id(), t));
         boolean testing = planned.plan().withTests();
-        int w = Math.max(4, Math.max(report.cells().stream().mapToInt(c -> c.cell().id().length()).max().orElse(4),
-                report.companions().stream().mapToInt(c -> c.stepId().length()).max().orElse(4)));
-        out.printf("%-" + w + "s  %-9s %7s %5s  " + (testing ? "%-9s %7s  " : "%s%s") + "%s%n", "CELL", "STATUS", "TIME", "WARN",
-                testing ? "TEST" : "", testing ? "TIME" : "", "NOTE");
+        int w = Math.max(
+                4,
+                Math.max(
+                        report.cells().stream()
+                                .mapToInt(c -> c.cell().id().length())
+                                .max()
+                                .orElse(4),
+                        report.companions().stream()
+                                .mapToInt(c -> c.stepId().length())
+                                .max()
+                                .orElse(4)));
+        out.printf(
+                "%-" + w + "s  %-9s %7s %5s  " + (testing ? "%-9s %7s  " : "%s%s") + "%s%n",
+                "CELL",
+                "STATUS",
+                "TIME",
+                "WARN",
+                testing ? "TEST" : "",
+                testing ? "TIME" : "",
+                "NOTE");
         for (CellReport c : report.cells()) {
-            String note = c.status().ok() ? c.outDir() + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
-                    + (c.signer().isEmpty() ? "" : " (signed: " + c.signer() + ")") : c.message();
+            String note = c.status().ok()
+                    ? c.outDir()
+                            + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
+                            + (c.signer().isEmpty() ? "" : " (signed: " + c.signer() + ")")
+                    : c.message();
             TestReport t = tests.get(c.cell().id());
             String testCols = "";
             if (testing) {
-                testCols = t == null ? String.format("%-9s %7s  ", "-", "")
-                        : String.format(java.util.Locale.ROOT, "%-9s %6.1fs  ", t.key(), t.duration().toMillis() / 1000.0);
-                if (t != null && (t.failed() || t.status() == StepStatus.SKIPPED) && c.status().ok()) {
+                testCols = t == null
+                        ? String.format("%-9s %7s  ", "-", "")
+                        : String.format(
+                                Locale.ROOT,
+                                "%-9s %6.1fs  ",
+                                t.key(),
+                                t.duration().toMillis() / 1000.0);
+                if (t != null
+                        && (t.failed() || t.status() == StepStatus.SKIPPED)
+                        && c.status().ok()) {
                     note = "test: " + t.message();
                 }
             }
-            out.printf("%-" + w + "s  %-9s %6.1fs %5d  %s%s%n", c.cell().id(), c.status().key(),
-                    c.duration().toMillis() / 1000.0, c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(), testCols, note);
+            out.printf(
+                    "%-" + w + "s  %-9s %6.1fs %5d  %s%s%n",
+                    c.cell().id(),
+                    c.status().key(),
+                    c.duration().toMillis() / 1000.0,
+                    c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(),
+                    testCols,
+                    note);
         }
         for (var c : report.companions()) {
-            out.printf("%-" + w + "s  %-9s %6.1fs %5s  %s%n", c.stepId(), c.status().key(), c.duration().toMillis() / 1000.0, "",
+            out.printf(
+                    "%-" + w + "s  %-9s %6.1fs %5s  %s%n",
+                    c.stepId(),
+                    c.status().key(),
+                    c.duration().toMillis() / 1000.0,
+                    "",
                     c.message());
         }
-        out.printf("%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s%s -> %s%n", report.cells().size(),
-                report.count(StepStatus.BUILT), report.count(StepStatus.CACHED),
+        out.printf(
+                "%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s%s -> %s%n",
+                report.cells().size(),
+                report.count(StepStatus.BUILT),
+                report.count(StepStatus.CACHED),
                 report.count(StepStatus.FAILED) + report.count(StepStatus.TIMED_OUT),
                 report.count(StepStatus.SKIPPED),
                 report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "",
-                testing ? tests(report) : "", steps("companion", report.companions()), steps("tree", report.prepares()),
+                testing ? tests(report) : "",
+                steps("companion", report.companions()),
+                steps("tree", report.prepares()),
                 planned.out());
         out.flush();
     }

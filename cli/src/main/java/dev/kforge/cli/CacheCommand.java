@@ -3,6 +3,7 @@ package dev.kforge.cli;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.service.PlanCache;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,7 +13,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "cache", description = "Inspect or trim the step cache.",
+@Command(
+        name = "cache",
+        description = "Inspect or trim the step cache.",
         subcommands = {CacheCommand.Stats.class, CacheCommand.Prune.class, CacheCommand.Clear.class})
 final class CacheCommand implements Runnable {
 
@@ -40,8 +43,14 @@ final class CacheCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             var s = parent.cache().stats();
-            parent.root.out().printf("%s%nentries %d%nblobs %d%nsize %s%n", parent.root.context.cache(parent.root.cacheDir()).steps(),
-                    s.entries(), s.blobs(), human(s.bytes()));
+            parent.root
+                    .out()
+                    .printf(
+                            "%s%nentries %d%nblobs %d%nsize %s%n",
+                            parent.root.context.cache(parent.root.cacheDir()).steps(),
+                            s.entries(),
+                            s.blobs(),
+                            human(s.bytes()));
             parent.root.out().flush();
             return 0;
         }
@@ -58,7 +67,11 @@ final class CacheCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             int removed = parent.cache().prune(parseSize(maxSize));
-            parent.root.out().printf("removed %d entries; size now %s%n", removed, human(parent.cache().stats().bytes()));
+            parent.root
+                    .out()
+                    .printf(
+                            "removed %d entries; size now %s%n",
+                            removed, human(parent.cache().stats().bytes()));
             parent.root.out().flush();
             return 0;
         }
@@ -72,7 +85,8 @@ final class CacheCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             parent.cache().clear();
-            dev.kforge.core.service.PlanCache.clear(parent.root.context.cache(parent.root.cacheDir()).root().resolve("plans"));
+            PlanCache.clear(
+                    parent.root.context.cache(parent.root.cacheDir()).root().resolve("plans"));
             parent.root.out().println("step cache and remembered plans cleared");
             parent.root.out().flush();
             return 0;
@@ -80,9 +94,11 @@ final class CacheCommand implements Runnable {
     }
 
     static long parseSize(String s) {
-        Matcher m = Pattern.compile("(\\d+)([KMGT]?)B?", Pattern.CASE_INSENSITIVE).matcher(s.strip());
+        Matcher m =
+                Pattern.compile("(\\d+)([KMGT]?)B?", Pattern.CASE_INSENSITIVE).matcher(s.strip());
         if (!m.matches()) {
-            throw KforgeException.userInput("invalid size '" + s + "'", "write a number with an optional K, M, G or T suffix, e.g. 500M");
+            throw KforgeException.userInput(
+                    "invalid size '" + s + "'", "write a number with an optional K, M, G or T suffix, e.g. 500M");
         }
         long n = Long.parseLong(m.group(1));
         int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {

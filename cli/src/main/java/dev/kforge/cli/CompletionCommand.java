@@ -6,18 +6,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "completion",
-        description = {"Print a shell completion script (bash; zsh through bashcompinit).",
+@Command(
+        name = "completion",
+        description = {
+            "Print a shell completion script (bash; zsh through bashcompinit).",
             "  bash: source <(kforge completion)",
-            "  zsh:  autoload -U +X bashcompinit && bashcompinit && source <(kforge completion zsh)"})
+            "  zsh:  autoload -U +X bashcompinit && bashcompinit && source <(kforge completion zsh)"
+        })
 final class CompletionCommand implements Callable<Integer> {
 
-    enum Shell { bash, zsh }
+    enum Shell {
+        bash,
+        zsh
+    }
 
     @ParentCommand
     KforgeCommand root;
 
-    @Parameters(arity = "0..1", defaultValue = "bash", paramLabel = "SHELL", description = "bash or zsh (default: bash)")
+    @Parameters(
+            arity = "0..1",
+            defaultValue = "bash",
+            paramLabel = "SHELL",
+            description = "bash or zsh (default: bash)")
     Shell shell;
 
     @Override

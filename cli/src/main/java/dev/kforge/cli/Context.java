@@ -2,11 +2,16 @@ package dev.kforge.cli;
 
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.LocalProcessRunner;
 import dev.kforge.core.exec.MemoizingProbeRunner;
 import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.exec.RunnerToolProbe;
+import dev.kforge.core.exec.StepExecutorFactory;
 import dev.kforge.core.plan.Planner;
 import dev.kforge.core.service.BuildService;
 import dev.kforge.core.service.GatherService;
@@ -14,20 +19,27 @@ import dev.kforge.core.service.PlanCache;
 import dev.kforge.core.service.PlanService;
 import dev.kforge.core.service.Services;
 import dev.kforge.core.service.VerifyService;
-import dev.kforge.kbuild.KbuildStepPlanner;
-import dev.kforge.rust.CargoStepPlanner;
 import dev.kforge.kbuild.DebianHeaders;
+import dev.kforge.kbuild.DebianRoots;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
+import dev.kforge.kbuild.KbuildStepPlanner;
+import dev.kforge.kbuild.OpensslSigning;
 import dev.kforge.qemu.Accelerator;
 import dev.kforge.qemu.QemuStepExecutor;
 import dev.kforge.qemu.QemuStepPlanner;
 import dev.kforge.rust.CargoStepExecutor;
+import dev.kforge.rust.CargoStepPlanner;
 import dev.kforge.rust.RustToolchainProbe;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** The composition root: wires core to the adapters. Hand-written, no container. */
 final class Context {
@@ -43,7 +55,8 @@ final class Context {
     }
 
     static Context system() {
-        return new Context(System.getenv(), new LocalProcessRunner(), Path.of("").toAbsolutePath());
+        return new Context(
+                System.getenv(), new LocalProcessRunner(), Path.of("").toAbsolutePath());
     }
 
     Map<String, String> env() {
@@ -68,7 +81,8 @@ final class Context {
     }
 
     private Optional<Path> explicitRustc(Optional<Path> rustc) {
-        return rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of)).map(cwd::resolve);
+        return rustc.or(() -> Optional.ofNullable(env.get("KFORGE_RUSTC")).map(Path::of))
+                .map(cwd::resolve);
     }
 
     /** Probes (--version and the like) remembered across runs; see MemoizingProbeRunner. */
@@ -86,15 +100,18 @@ final class Context {
      * the cache directory and --rustc. Part of every plan cache key.
      */
     String planConfiguration(CacheDirs cache, Optional<Path> rustc) {
-        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-plan-configuration", 1);
-        for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+        Fingerprint f = new Fingerprint("kforge-plan-configuration", 1);
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
             f.add(entry).add(InputLog.stamp(cwd.resolve(entry)));
         }
         f.add(System.getProperty("java.home", "")).add(Runtime.version().toString());
-        java.util.SortedMap<String, String> vars = new java.util.TreeMap<>(env);
+        SortedMap<String, String> vars = new TreeMap<>(env);
         vars.remove("_");
         vars.remove("OLDPWD");
-        f.addMap(vars).add(cwd.toString()).add(cache.root().toString()).add(explicitRustc(rustc).map(Path::toString).orElse(""));
+        f.addMap(vars)
+                .add(cwd.toString())
+                .add(cache.root().toString())
+                .add(explicitRustc(rustc).map(Path::toString).orElse(""));
         return f.digest().hex();
     }
 
@@ -104,11 +121,11 @@ final class Context {
             return 0L; // no git to ask (and no failed git, with its process group to clean up, on every run)
         }
         try {
-            var r = runner.run(dev.kforge.core.exec.ProcessSpec.capture(List.of("git", "-C", workspace.toString(), "log", "-1",
-                    "--format=%ct"), workspace));
+            var r = runner.run(ProcessSpec.capture(
+                    List.of("git", "-C", workspace.toString(), "log", "-1", "--format=%ct"), workspace));
             String out = r.output().strip();
             return r.succeeded() && out.matches("\\d+") ? Long.parseLong(out) : 0L;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0L;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -119,7 +136,7 @@ final class Context {
     /** Whether {@code dir} or a parent holds .git (a directory, or the file a worktree or submodule has). */
     static boolean inGitCheckout(Path dir) {
         for (Path d = dir.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
-            if (java.nio.file.Files.exists(d.resolve(".git"))) {
+            if (Files.exists(d.resolve(".git"))) {
                 return true;
             }
         }
@@ -136,8 +153,8 @@ final class Context {
     }
 
     /** Toolchain roots made from Debian suites in {@code cache} (plan and doctor share the one wiring). */
-    dev.kforge.kbuild.DebianRoots roots(CacheDirs cache) {
-        return new dev.kforge.kbuild.DebianRoots(cache, runner, env);
+    DebianRoots roots(CacheDirs cache) {
+        return new DebianRoots(cache, runner, env);
     }
 
     /** Every use case wired to the adapters: Kbuild for kernel steps, cargo for companions. */
@@ -146,31 +163,50 @@ final class Context {
         Catalog catalog = Catalog.builtIn();
         Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
         // One stat cache for the run: kernel inspection and the build share its table (read once, written once).
-        dev.kforge.core.digest.DigestMemo memo = new dev.kforge.core.digest.DigestMemo(cache.digests());
+        DigestMemo memo = new DigestMemo(cache.digests());
         // What planning reads, recorded for the plan cache by every adapter planning calls.
         InputLog inputs = new InputLog();
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog, memo, inputs);
-        Optional<PlanCache> planCache = env.containsKey(PlanCache.OFF) ? Optional.empty()
+        Optional<PlanCache> planCache = env.containsKey(PlanCache.OFF)
+                ? Optional.empty()
                 : Optional.of(new PlanCache(cache.root().resolve("plans"), inputs));
-        PlanService plans = new PlanService(catalog, inspector, new DebianHeaders(cache, runner, inspector),
-                rustToolchains(rustc, cache, inputs), new RunnerToolProbe(probes(cache, inputs)), planner, env, this::lastCommitTime,
-                new dev.kforge.kbuild.DebianRoots(cache, runner, env, inputs),
-                (root, source) -> RustToolchainProbe.inRoot(dev.kforge.core.exec.MemoizingProbeRunner.inRoot(
-                        new dev.kforge.core.exec.RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
-                        cache.root().resolve("probes"), root.dir(), inputs), root.dir(), inputs),
-                planCache, planConfiguration(cache, rustc));
-        dev.kforge.core.exec.StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
-                    var kbuild = new KbuildStepExecutor(roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
-                    var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
-                    var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
-                    return step -> switch (step.kind()) {
-                        case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step);
-                        case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
-                        case TEST -> qemu.execute(step);
-                    };
-                };
-        BuildService builds = new BuildService(executors, cache, new dev.kforge.kbuild.OpensslSigning(runner, env,
-                Optional.of(cache.root().resolve("signing"))), memo);
-        return new Services(catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
+        PlanService plans = new PlanService(
+                catalog,
+                inspector,
+                new DebianHeaders(cache, runner, inspector),
+                rustToolchains(rustc, cache, inputs),
+                new RunnerToolProbe(probes(cache, inputs)),
+                planner,
+                env,
+                this::lastCommitTime,
+                new DebianRoots(cache, runner, env, inputs),
+                (root, source) -> RustToolchainProbe.inRoot(
+                        MemoizingProbeRunner.inRoot(
+                                new RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
+                                cache.root().resolve("probes"),
+                                root.dir(),
+                                inputs),
+                        root.dir(),
+                        inputs),
+                planCache,
+                planConfiguration(cache, rustc));
+        StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
+            var kbuild = new KbuildStepExecutor(
+                    roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
+            var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
+            var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
+            return step -> switch (step.kind()) {
+                case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step);
+                case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
+                case TEST -> qemu.execute(step);
+            };
+        };
+        BuildService builds = new BuildService(
+                executors,
+                cache,
+                new OpensslSigning(runner, env, Optional.of(cache.root().resolve("signing"))),
+                memo);
+        return new Services(
+                catalog, cache, plans, builds, new VerifyService(executors, cache), new GatherService(builds));
     }
 }

@@ -2,20 +2,30 @@ package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.ToolchainRoots;
+import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Signing;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.service.Selection;
 import dev.kforge.core.service.Services;
+import dev.kforge.kbuild.DebianHeaders;
 import dev.kforge.kbuild.Doctor;
 import dev.kforge.kbuild.KbuildKernelInspector;
+import dev.kforge.kbuild.OpensslSigning;
+import dev.kforge.rust.CrossLibc;
+import dev.kforge.rust.RustToolchainProbe;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -24,7 +34,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "doctor", description = "Check the tools and kernels the manifest's targets need; name the package for each gap.")
+@Command(
+        name = "doctor",
+        description = "Check the tools and kernels the manifest's targets need; name the package for each gap.")
 final class DoctorCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -34,13 +46,14 @@ final class DoctorCommand implements Callable<Integer> {
     ManifestOption manifest;
 
     /** The [signing] key and certificate, checked as a build checks them (the key named by its place, never its path). */
-    private int signing(PrintWriter out, dev.kforge.core.model.Signing signing, Path wsRoot) {
+    private int signing(PrintWriter out, Signing signing, Path wsRoot) {
         try {
             var key = signing.resolve(root.context.env(), wsRoot);
-            var cert = new dev.kforge.kbuild.OpensslSigning(root.context.runner(), root.context.env())
+            var cert = new OpensslSigning(root.context.runner(), root.context.env())
                     .check(key, wsRoot.resolve(signing.cert()));
-            out.printf("  ok    %-28s signer %s, certificate sha256 %s%n", "key and certificate", cert.signer(),
-                    cert.sha256().substring(0, 16));
+            out.printf(
+                    "  ok    %-28s signer %s, certificate sha256 %s%n",
+                    "key and certificate", cert.signer(), cert.sha256().substring(0, 16));
             return 0;
         } catch (KforgeException e) {
             out.printf("  FAIL  %-28s %s%n        fix: %s%n", "key and certificate", e.getMessage(), e.hint());
@@ -66,7 +79,8 @@ final class DoctorCommand implements Callable<Integer> {
 
         Map<String, Optional<Path>> kernelDirs = new LinkedHashMap<>();
         Map<String, KernelFacts> facts = new LinkedHashMap<>();
-        KbuildKernelInspector inspector = new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
+        KbuildKernelInspector inspector =
+                new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
         var debian = root.context.debian(service.cache());
         for (KernelSource k : ws.kernels()) {
@@ -75,7 +89,10 @@ final class DoctorCommand implements Callable<Integer> {
                     var tree = debian.unpack(k, wsRoot);
                     facts.put(k.name(), tree.facts());
                     kernelDirs.put(k.name(), Optional.of(tree.dir()));
-                    out.printf("  ok    %-28s deb %s (vermagic %s)%n", k.name(), tree.facts().version(),
+                    out.printf(
+                            "  ok    %-28s deb %s (vermagic %s)%n",
+                            k.name(),
+                            tree.facts().version(),
                             tree.facts().release().orElse("?"));
                 } catch (KforgeException e) {
                     kernelDirs.put(k.name(), Optional.empty());
@@ -94,8 +111,12 @@ final class DoctorCommand implements Callable<Integer> {
                 Path dir = inspector.sourceDir(k, wsRoot);
                 kernelDirs.put(k.name(), Optional.of(dir));
                 facts.put(k.name(), f);
-                out.printf("  ok    %-28s %s %s%s%n", k.name(), f.kind().name().toLowerCase(java.util.Locale.ROOT),
-                        f.version(), f.release().map(r -> " (vermagic " + r + ")").orElse(""));
+                out.printf(
+                        "  ok    %-28s %s %s%s%n",
+                        k.name(),
+                        f.kind().name().toLowerCase(Locale.ROOT),
+                        f.version(),
+                        f.release().map(r -> " (vermagic " + r + ")").orElse(""));
             } catch (KforgeException e) {
                 kernelDirs.put(k.name(), Optional.empty());
                 problems++;
@@ -103,29 +124,44 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         var rootsAdapter = root.context.roots(service.cache());
-        Map<String, dev.kforge.core.kernel.ToolchainRoots.Facts> rootFacts = new LinkedHashMap<>();
+        Map<String, ToolchainRoots.Facts> rootFacts = new LinkedHashMap<>();
         for (var r : ws.roots()) {
             out.println("toolchain root " + r.name() + " (Debian " + r.suite() + ")");
-            List<Doctor.Check> checks = new java.util.ArrayList<>(List.of(doctor.program("bwrap", "bubblewrap")));
+            List<Doctor.Check> checks = new ArrayList<>(List.of(doctor.program("bwrap", "bubblewrap")));
             var made = rootsAdapter.inspect(r);
             made.ifPresent(f -> rootFacts.put(r.name(), f));
             if (made.isEmpty()) {
                 checks.add(doctor.program("debootstrap", "debootstrap"));
             }
-            checks.add(new Doctor.Check("root " + rootsAdapter.dir(r), true, made.map(f -> f.packages().size() + " packages asked for, "
-                    + "identity " + f.identity().prefix(12) + (f.packages().containsKey("rustc") ? ", rustc " + f.packages().get("rustc")
-                    : "")).orElse("not made yet: the first kforge plan or build makes it (debootstrap and apt-get, a few minutes, "
-                    + "as root)"), ""));
+            checks.add(new Doctor.Check(
+                    "root " + rootsAdapter.dir(r),
+                    true,
+                    made.map(f -> f.packages().size() + " packages asked for, "
+                                    + "identity " + f.identity().prefix(12)
+                                    + (f.packages().containsKey("rustc")
+                                            ? ", rustc " + f.packages().get("rustc")
+                                            : ""))
+                            .orElse(
+                                    "not made yet: the first kforge plan or build makes it (debootstrap and apt-get, a few minutes, "
+                                            + "as root)"),
+                    ""));
             problems += print(out, checks);
         }
         List<Target> targets = Selection.targets(ws);
-        for (String key : new TreeSet<>(targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
-            Target t = targets.stream().filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key)).findFirst().orElseThrow();
+        for (String key : new TreeSet<>(
+                targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
+            Target t = targets.stream()
+                    .filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key))
+                    .findFirst()
+                    .orElseThrow();
             out.println("target " + t.id());
             var arch = Catalog.builtIn().requireArch(t.arch());
-            List<Doctor.Check> checks = new java.util.ArrayList<>(doctor.target(arch,
-                    Catalog.builtIn().requireToolchain(t.toolchain()), kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
-            if (ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false) && arch.boot().isPresent()) {
+            List<Doctor.Check> checks = new ArrayList<>(doctor.target(
+                    arch,
+                    Catalog.builtIn().requireToolchain(t.toolchain()),
+                    kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
+            if (ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false)
+                    && arch.boot().isPresent()) {
                 checks.add(doctor.qemu(arch));
             }
             problems += print(out, checks);
@@ -133,22 +169,34 @@ final class DoctorCommand implements Callable<Integer> {
         for (String k : service.plans().planner().rustKernels(ws, facts)) {
             Optional<String> rootName = ws.kernel(k).flatMap(KernelSource::root);
             if (rootName.isPresent() && !rootFacts.containsKey(rootName.get())) {
-                out.println("rust for kernel " + k + " (" + facts.get(k).version() + ") in toolchain root " + rootName.get());
+                out.println("rust for kernel " + k + " (" + facts.get(k).version() + ") in toolchain root "
+                        + rootName.get());
                 out.println("  --    chosen inside the root once it is made");
                 continue;
             }
             Path src = kernelDirs.get(k).orElseThrow();
             RustSelection sel = rootName.isPresent()
-                    ? dev.kforge.rust.RustToolchainProbe.inRoot(new dev.kforge.core.exec.RootedRunner(root.context.runner(),
-                            rootFacts.get(rootName.get()).dir(), List.of(src, service.cache().root()), false),
-                            rootFacts.get(rootName.get()).dir()).select(facts.get(k), src)
-                    : root.context.rustToolchains(Optional.ofNullable(root.rustc), service.cache()).select(facts.get(k), src);
+                    ? RustToolchainProbe.inRoot(
+                                    new RootedRunner(
+                                            root.context.runner(),
+                                            rootFacts.get(rootName.get()).dir(),
+                                            List.of(src, service.cache().root()),
+                                            false),
+                                    rootFacts.get(rootName.get()).dir())
+                            .select(facts.get(k), src)
+                    : root.context
+                            .rustToolchains(Optional.ofNullable(root.rustc), service.cache())
+                            .select(facts.get(k), src);
             out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")"
                     + rootName.map(r -> " in toolchain root " + r).orElse(""));
-            sel.chosen().ifPresentOrElse(t -> {
-                t.notes().forEach(n -> out.println("  ok    " + n));
-                out.println("  ok    bindgen " + t.bindgen() + " (" + t.bindgenVersion() + "), rust-src " + t.rustLibSrc());
-            }, () -> out.println("  FAIL  no Rust toolchain fits\n        fix: " + sel.hint()));
+            sel.chosen()
+                    .ifPresentOrElse(
+                            t -> {
+                                t.notes().forEach(n -> out.println("  ok    " + n));
+                                out.println("  ok    bindgen " + t.bindgen() + " (" + t.bindgenVersion()
+                                        + "), rust-src " + t.rustLibSrc());
+                            },
+                            () -> out.println("  FAIL  no Rust toolchain fits\n        fix: " + sel.hint()));
             sel.candidates().forEach(c -> out.println("        " + c));
             if (sel.chosen().isEmpty()) {
                 problems++;
@@ -161,9 +209,12 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** A Debian kernel: for each architecture the matrix asks for, the tree is fetched (or found cached) and checked. */
-    private static int debianKernel(PrintWriter out, dev.kforge.kbuild.DebianHeaders debian, KernelSource k, List<Target> targets) {
+    private static int debianKernel(PrintWriter out, DebianHeaders debian, KernelSource k, List<Target> targets) {
         int problems = 0;
-        for (String a : new TreeSet<>(targets.stream().filter(t -> t.kernel().equals(k.name())).map(Target::arch).toList())) {
+        for (String a : new TreeSet<>(targets.stream()
+                .filter(t -> t.kernel().equals(k.name()))
+                .map(Target::arch)
+                .toList())) {
             var arch = Catalog.builtIn().requireArch(a);
             String label = k.name() + " " + a;
             Optional<String> missing = debian.unsupported(k, arch);
@@ -173,8 +224,9 @@ final class DoctorCommand implements Callable<Integer> {
             }
             try {
                 var tree = debian.fetch(k, arch);
-                out.printf("  ok    %-28s debian %s (vermagic %s), Module.symvers present%n", label,
-                        tree.facts().version(), tree.facts().release().orElse("?"));
+                out.printf(
+                        "  ok    %-28s debian %s (vermagic %s), Module.symvers present%n",
+                        label, tree.facts().version(), tree.facts().release().orElse("?"));
             } catch (KforgeException e) {
                 problems++;
                 out.printf("  FAIL  %-28s %s%n        fix: %s%n", label, e.getMessage(), e.hint());
@@ -188,14 +240,14 @@ final class DoctorCommand implements Callable<Integer> {
      * and a C library to link against (libc6-dev-ARCH-cross, which --no-install-recommends leaves out).
      */
     private static int cargoTools(PrintWriter out, Workspace ws, List<Target> targets) {
-        boolean tools = ws.drivers().stream().anyMatch(d -> d.cargo().stream()
-                .anyMatch(c -> c.role() == dev.kforge.core.model.CargoCrate.Role.TOOL));
+        boolean tools =
+                ws.drivers().stream().anyMatch(d -> d.cargo().stream().anyMatch(c -> c.role() == CargoCrate.Role.TOOL));
         if (!tools) {
             return 0;
         }
         out.println("cargo tools");
         List<Doctor.Check> checks = new ArrayList<>();
-        dev.kforge.rust.CrossLibc libc = dev.kforge.rust.CrossLibc.host(Catalog.builtIn());
+        CrossLibc libc = CrossLibc.host(Catalog.builtIn());
         for (String key : new TreeSet<>(targets.stream().map(Target::arch).toList())) {
             var arch = Catalog.builtIn().requireArch(key);
             if (arch.rustTarget().isEmpty()) {
@@ -203,17 +255,25 @@ final class DoctorCommand implements Callable<Integer> {
             }
             String triple = arch.rustTarget().get();
             Path std = Path.of("/usr/lib/rustlib", triple, "lib");
-            if (!java.nio.file.Files.isDirectory(std)) {
+            if (!Files.isDirectory(std)) {
                 // Not a problem: the tool is skipped for this arch, with this reason, and nothing fails.
-                out.printf("  %-5s %-28s %s%n        to build it: %s%n", "skip", "tools for " + key, std + " missing",
+                out.printf(
+                        "  %-5s %-28s %s%n        to build it: %s%n",
+                        "skip",
+                        "tools for " + key,
+                        std + " missing",
                         "dpkg --add-architecture " + arch.debianArch() + " && apt-get update && apt-get install "
                                 + "libstd-rust-dev:" + arch.debianArch() + " " + libc.packageFor(arch));
                 continue;
             }
             checks.add(new Doctor.Check("Rust std for " + key, true, std.toString(), ""));
             List<String> missing = libc.missing(arch);
-            checks.add(new Doctor.Check("C library for " + key, missing.isEmpty(), missing.isEmpty()
-                    ? libc.libDir(arch).toString() : String.join(", ", missing) + " missing in " + libc.libDir(arch),
+            checks.add(new Doctor.Check(
+                    "C library for " + key,
+                    missing.isEmpty(),
+                    missing.isEmpty()
+                            ? libc.libDir(arch).toString()
+                            : String.join(", ", missing) + " missing in " + libc.libDir(arch),
                     missing.isEmpty() ? "" : "apt-get install " + libc.packageFor(arch)));
         }
         return print(out, checks);
@@ -221,13 +281,11 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static int print(PrintWriter out, List<Doctor.Check> checks) {
         int problems = 0;
-        List<String> fixes = new ArrayList<>();
         for (Doctor.Check c : checks) {
             out.printf("  %-5s %-28s %s%n", c.ok() ? "ok" : "FAIL", c.subject(), c.detail());
             if (!c.ok()) {
                 problems++;
                 out.printf("        fix: %s%n", c.fix());
-                fixes.add(c.fix());
             }
         }
         return problems;

@@ -1,13 +1,17 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
+import dev.kforge.core.service.Planned;
 import dev.kforge.core.service.Selection;
 import dev.kforge.core.service.Services;
-import dev.kforge.core.service.Planned;
+import dev.kforge.qemu.Accelerator;
+import dev.kforge.qemu.QemuStepExecutor;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -29,12 +33,15 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CELL", description = "DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc")
     String cell;
 
-    @picocli.CommandLine.Option(names = "--only-cell",
+    @picocli.CommandLine.Option(
+            names = "--only-cell",
             description = "Print only the cell's own commands, not the tree preparation or the drivers it depends on.")
     boolean onlyCell;
 
-    @picocli.CommandLine.Option(names = "--test",
-            description = "Explain the cell's test too: the QEMU command line that boots its kernel with its initramfs.")
+    @picocli.CommandLine.Option(
+            names = "--test",
+            description =
+                    "Explain the cell's test too: the QEMU command line that boots its kernel with its initramfs.")
     boolean test;
 
     @Override
@@ -42,68 +49,100 @@ final class ExplainCommand implements Callable<Integer> {
         Services service = root.services();
         Planned planned = service.plans().plan(manifest.path(root.context), manifest.display(), test);
         if (!Selection.cellSteps(planned.plan()).containsKey(cell)) {
-            String skipped = planned.plan().skipped().stream().filter(s -> s.cell().id().equals(cell))
-                    .map(s -> "cell " + cell + " is skipped: " + s.reason()).findFirst().orElse(null);
+            String skipped = planned.plan().skipped().stream()
+                    .filter(s -> s.cell().id().equals(cell))
+                    .map(s -> "cell " + cell + " is skipped: " + s.reason())
+                    .findFirst()
+                    .orElse(null);
             if (skipped != null) {
                 throw KforgeException.userInput(skipped, "nothing to explain for a skipped cell");
             }
-            throw KforgeException.userInput("no cell " + cell + " in the plan",
+            throw KforgeException.userInput(
+                    "no cell " + cell + " in the plan",
                     "kforge plan --format text lists the cells (build/DRIVER/KERNEL/ARCH-TOOLCHAIN)");
         }
-        List<Step> steps = onlyCell ? List.of(Selection.cellSteps(planned.plan()).get(cell))
+        List<Step> steps = onlyCell
+                ? List.of(Selection.cellSteps(planned.plan()).get(cell))
                 : Selection.select(planned.plan(), List.of(cell));
         if (onlyCell && test) {
-            steps = planned.plan().steps().stream().filter(s -> planned.plan().testedCell(s).map(c -> c.id().equals(cell))
-                    .orElse(false) || Selection.cellSteps(planned.plan()).get(cell) == s).toList();
+            steps = planned.plan().steps().stream()
+                    .filter(s -> planned.plan()
+                                    .testedCell(s)
+                                    .map(c -> c.id().equals(cell))
+                                    .orElse(false)
+                            || s.equals(Selection.cellSteps(planned.plan()).get(cell)))
+                    .toList();
         }
         if (test) {
-            planned.plan().untested().stream().filter(s -> s.cell().id().equals(cell)).findFirst().ifPresent(s -> {
-                throw KforgeException.userInput("cell " + cell + " is not tested: " + s.reason(), "kforge explain without --test "
-                        + "prints its build");
-            });
+            planned.plan().untested().stream()
+                    .filter(s -> s.cell().id().equals(cell))
+                    .findFirst()
+                    .ifPresent(s -> {
+                        throw KforgeException.userInput(
+                                "cell " + cell + " is not tested: " + s.reason(),
+                                "kforge explain without --test " + "prints its build");
+                    });
         }
-        Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
-                planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
+        Roots roots = new Roots(
+                planned.root(),
+                planned.out(),
+                planned.buildDir(),
+                service.cache().trees(),
+                planned.kernelDirs(),
+                Runtime.getRuntime().availableProcessors());
         PrintWriter out = root.out();
         out.println("#!/bin/sh");
         out.println("# Reproduces " + cell + " by hand; kforge also checks .config, ELF machine and publishes out/.");
-        out.println("# kforge keeps build directories (synced by content) and memoises Kbuild's compiler probes; the modules are the same.");
+        out.println(
+                "# kforge keeps build directories (synced by content) and memoises Kbuild's compiler probes; the modules are the same.");
         out.println("set -e");
         for (Step s : steps) {
             out.println();
-            out.println("# " + s.id() + (s.kind() == Step.Kind.PREPARE ? " (kforge skips this when the tree is already prepared)" : ""));
+            out.println("# " + s.id()
+                    + (s.kind() == Step.Kind.PREPARE ? " (kforge skips this when the tree is already prepared)" : ""));
             out.println("cd " + quote(roots.resolve(s.cwd())));
             StringBuilder env = new StringBuilder();
             s.env().forEach((k, v) -> env.append(k).append('=').append(quote(v)).append(' '));
             if (s.kind() == Step.Kind.TEST) {
                 out.println("# kforge packs the initramfs (busybox, the modules in load order, a generated /init) into "
-                        + quote(roots.resolve(s.attribute("initramfs"))) + " when it runs this test; run kforge test " + cell
+                        + quote(roots.resolve(s.attribute("initramfs"))) + " when it runs this test; run kforge test "
+                        + cell
                         + " once to have it. The guest's console is judged by markers /init prints.");
-                out.println(String.join(" ", dev.kforge.qemu.QemuStepExecutor.commandLine(s, roots,
-                        dev.kforge.qemu.Accelerator.detect()).stream().map(ExplainCommand::quote).toList()));
+                out.println(String.join(
+                        " ",
+                        QemuStepExecutor.commandLine(s, roots, Accelerator.detect()).stream()
+                                .map(ExplainCommand::quote)
+                                .toList()));
                 continue;
             }
             if (s.kind() == Step.Kind.SIGN) {
                 // The key is a secret: the script names it by the variable kforge passes to sign-file.
                 String tree = quote(roots.resolve(s.attribute("tree")));
-                out.println("# set KFORGE_SIGNING_KEY to the key's path (or pkcs11: URI); kforge signs copies and swaps them in");
-                out.println("hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH=\"\\(.*\\)\"$/\\1/p' " + tree + "/.config); hash=${hash:-sha256}");
-                out.println("for m in " + quote(roots.resolve(s.attribute("outDir"))) + "/*.ko; do " + quote(roots.resolve(
-                        s.attribute("signFile"))) + " \"$hash\" \"$KFORGE_SIGNING_KEY\" " + quote(roots.resolve(s.attribute("cert")))
+                out.println(
+                        "# set KFORGE_SIGNING_KEY to the key's path (or pkcs11: URI); kforge signs copies and swaps them in");
+                out.println("hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH=\"\\(.*\\)\"$/\\1/p' " + tree
+                        + "/.config); hash=${hash:-sha256}");
+                out.println("for m in " + quote(roots.resolve(s.attribute("outDir"))) + "/*.ko; do "
+                        + quote(roots.resolve(s.attribute("signFile"))) + " \"$hash\" \"$KFORGE_SIGNING_KEY\" "
+                        + quote(roots.resolve(s.attribute("cert")))
                         + " \"$m\"; done");
                 continue;
             }
-            // A kernel with a toolchain root runs its commands inside it, as kforge does (bubblewrap, host directories bound).
-            java.util.Optional<dev.kforge.core.exec.RootedRunner> rooted = java.util.Optional.ofNullable(s.attributes().get("root"))
-                    .map(r -> new dev.kforge.core.exec.RootedRunner(root.context.runner(), roots.path("${kernel:" + r + "}"),
-                            roots.hostDirs(), false));
+            // A kernel with a toolchain root runs its commands inside it, as kforge does (bubblewrap, host directories
+            // bound).
+            Optional<RootedRunner> rooted = Optional.ofNullable(s.attributes().get("root"))
+                    .map(r -> new RootedRunner(
+                            root.context.runner(), roots.path("${kernel:" + r + "}"), roots.hostDirs(), false));
             for (List<String> argv : s.commands()) {
                 boolean make = argv.get(0).equals("make");
                 List<String> resolved = roots.resolve(argv);
                 if (rooted.isPresent()) {
                     resolved = rooted.get().wrap(resolved, roots.path(s.cwd()));
                 }
-                out.println((make ? env.toString() : "") + String.join(" ", resolved.stream().map(ExplainCommand::quote).toList()));
+                out.println((make ? env.toString() : "")
+                        + String.join(
+                                " ",
+                                resolved.stream().map(ExplainCommand::quote).toList()));
             }
         }
         out.flush();

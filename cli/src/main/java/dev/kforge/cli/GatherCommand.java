@@ -14,8 +14,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "gather", description = "After the shards: restore every cell from the cache (local or remote) into one out/ "
-        + "with the combined results, JUnit XML, SHA256SUMS and provenance. Builds nothing.")
+@Command(
+        name = "gather",
+        description = "After the shards: restore every cell from the cache (local or remote) into one out/ "
+                + "with the combined results, JUnit XML, SHA256SUMS and provenance. Builds nothing.")
 final class GatherCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -30,7 +32,10 @@ final class GatherCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML.")
     Path junit;
 
-    @Option(names = "--expect-plan-hash", paramLabel = "HASH", description = "Refuse (exit 2) unless the plan has this hash.")
+    @Option(
+            names = "--expect-plan-hash",
+            paramLabel = "HASH",
+            description = "Refuse (exit 2) unless the plan has this hash.")
     String expectPlanHash;
 
     @Option(names = "--test", description = "Gather the shards' tests too (after kforge test --shard I/N).")
@@ -40,21 +45,42 @@ final class GatherCommand implements Callable<Integer> {
     public Integer call() {
         Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
         PlanChecks.expectHash(planned, expectPlanHash);
-        BuildRequest request = new BuildRequest(Runtime.getRuntime().availableProcessors(), false, Optional.empty(),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve), List.of(), true, Optional.empty(), true,
+        BuildRequest request = new BuildRequest(
+                Runtime.getRuntime().availableProcessors(),
+                false,
+                Optional.empty(),
+                Optional.ofNullable(junit).map(root.context.cwd()::resolve),
+                List.of(),
+                true,
+                Optional.empty(),
+                true,
                 remote.resolve(planned.workspace(), root.context.env()));
         RunReport report = root.services().gathers().gather(planned, request, new Progress(root.err(), false, true));
-        long missing = report.cells().stream().filter(c -> c.status() == StepStatus.FAILED).count();
-        report.cells().stream().filter(c -> c.status() == StepStatus.FAILED)
+        long missing = report.cells().stream()
+                .filter(c -> c.status() == StepStatus.FAILED)
+                .count();
+        report.cells().stream()
+                .filter(c -> c.status() == StepStatus.FAILED)
                 .forEach(c -> root.err().println("missing " + c.cell().id() + ": " + c.message()));
         // A test that failed in its shard was never stored: it is missing here, and counts as a failure.
         long missingTests = report.tests().stream().filter(t -> t.failed()).count();
-        report.tests().stream().filter(t -> t.failed())
+        report.tests().stream()
+                .filter(t -> t.failed())
                 .forEach(t -> root.err().println("missing test/" + t.cell().id() + ": " + t.message()));
-        String tests = report.tests().isEmpty() ? "" : String.format("; %d tests: %d gathered, %d missing, %d skipped",
-                report.tests().size(), report.countTests("cached"), missingTests, report.countTests("skipped"));
-        root.out().printf("%d cells: %d gathered, %d missing, %d skipped%s -> %s%n", report.cells().size(),
-                report.count(StepStatus.CACHED), missing, report.count(StepStatus.SKIPPED), tests, planned.out());
+        String tests = report.tests().isEmpty()
+                ? ""
+                : String.format(
+                        "; %d tests: %d gathered, %d missing, %d skipped",
+                        report.tests().size(), report.countTests("cached"), missingTests, report.countTests("skipped"));
+        root.out()
+                .printf(
+                        "%d cells: %d gathered, %d missing, %d skipped%s -> %s%n",
+                        report.cells().size(),
+                        report.count(StepStatus.CACHED),
+                        missing,
+                        report.count(StepStatus.SKIPPED),
+                        tests,
+                        planned.out());
         root.out().flush();
         root.err().flush();
         return missing + missingTests == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();

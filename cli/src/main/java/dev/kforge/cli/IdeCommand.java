@@ -8,9 +8,9 @@ import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.CellReport;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
+import dev.kforge.core.service.Planned;
 import dev.kforge.core.service.Selection;
 import dev.kforge.core.service.Services;
-import dev.kforge.core.service.Planned;
 import dev.kforge.kbuild.IdeFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +24,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "ide", description = "Write compile_commands.json (C) and rust-project.json (Rust) into each driver's "
-        + "directory for one target, so the editor sees that architecture's headers and flags.")
+@Command(
+        name = "ide",
+        description = "Write compile_commands.json (C) and rust-project.json (Rust) into each driver's "
+                + "directory for one target, so the editor sees that architecture's headers and flags.")
 final class IdeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -34,7 +36,9 @@ final class IdeCommand implements Callable<Integer> {
     @Mixin
     ManifestOption manifest;
 
-    @Option(names = "--target", paramLabel = "KERNEL/ARCH-TOOLCHAIN",
+    @Option(
+            names = "--target",
+            paramLabel = "KERNEL/ARCH-TOOLCHAIN",
             description = "e.g. v6.1/arm64-gcc (default: each driver's first built target).")
     String target;
 
@@ -51,20 +55,39 @@ final class IdeCommand implements Callable<Integer> {
             }
         });
         if (chosen.isEmpty()) {
-            throw KforgeException.userInput("no driver is built for target " + target,
+            throw KforgeException.userInput(
+                    "no driver is built for target " + target,
                     "targets are KERNEL/ARCH-TOOLCHAIN as in kforge plan --format text, e.g. v6.1/arm64-gcc");
         }
         List<String> cells = new ArrayList<>();
-        chosen.values().forEach(s -> cells.add(planned.plan().cellOf(s).orElseThrow().id()));
-        RunReport report = service.builds().build(planned, BuildRequest.of(Runtime.getRuntime().availableProcessors(), false,
-                Optional.empty(), Optional.empty(), cells, false), ProgressListener.NONE);
-        Roots roots = new Roots(planned.root(), planned.out(), planned.buildDir(), service.cache().trees(),
-                planned.kernelDirs(), Runtime.getRuntime().availableProcessors());
+        chosen.values()
+                .forEach(s -> cells.add(planned.plan().cellOf(s).orElseThrow().id()));
+        RunReport report = service.builds()
+                .build(
+                        planned,
+                        BuildRequest.of(
+                                Runtime.getRuntime().availableProcessors(),
+                                false,
+                                Optional.empty(),
+                                Optional.empty(),
+                                cells,
+                                false),
+                        ProgressListener.NONE);
+        Roots roots = new Roots(
+                planned.root(),
+                planned.out(),
+                planned.buildDir(),
+                service.cache().trees(),
+                planned.kernelDirs(),
+                Runtime.getRuntime().availableProcessors());
         IdeFiles ide = new IdeFiles(roots, root.context.runner());
         int failures = 0;
         for (Step s : chosen.values()) {
             String cell = planned.plan().cellOf(s).orElseThrow().id();
-            CellReport r = report.cells().stream().filter(c -> c.cell().id().equals(cell)).findFirst().orElseThrow();
+            CellReport r = report.cells().stream()
+                    .filter(c -> c.cell().id().equals(cell))
+                    .findFirst()
+                    .orElseThrow();
             if (r.status() != StepStatus.BUILT && r.status() != StepStatus.CACHED) {
                 root.err().println("kforge: " + cell + " did not build (" + r.message() + "); no editor file for it");
                 failures++;

@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -24,7 +27,11 @@ final class InitCommand implements Callable<Integer> {
     @ParentCommand
     KforgeCommand root;
 
-    @Parameters(arity = "0..1", paramLabel = "DIR", defaultValue = ".", description = "The workspace directory (default: .).")
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "DIR",
+            defaultValue = ".",
+            description = "The workspace directory (default: .).")
     Path dir;
 
     @Option(names = "--force", description = "Overwrite an existing kforge.toml.")
@@ -34,7 +41,8 @@ final class InitCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path ws = root.context.cwd().resolve(dir).normalize();
         if (!Files.isDirectory(ws)) {
-            throw KforgeException.userInput(dir + " is not a directory", "kforge init DIR takes the workspace directory");
+            throw KforgeException.userInput(
+                    dir + " is not a directory", "kforge init DIR takes the workspace directory");
         }
         Path manifest = ws.resolve("kforge.toml");
         if (Files.exists(manifest) && !force) {
@@ -48,7 +56,8 @@ final class InitCommand implements Callable<Integer> {
                 }
                 for (String f : List.of("Kbuild", "Makefile")) {
                     Path file = p.resolve(f);
-                    if (Files.isRegularFile(file) && OBJ_M.matcher(Files.readString(file)).find()) {
+                    if (Files.isRegularFile(file)
+                            && OBJ_M.matcher(Files.readString(file)).find()) {
                         drivers.add(p);
                         break;
                     }
@@ -56,12 +65,14 @@ final class InitCommand implements Callable<Integer> {
             }
         }
         if (drivers.isEmpty()) {
-            throw KforgeException.userInput("no Kbuild driver found below " + ws,
+            throw KforgeException.userInput(
+                    "no Kbuild driver found below " + ws,
                     "a driver directory holds a Kbuild or Makefile with obj-m += NAME.o");
         }
         StringBuilder t = new StringBuilder();
         t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = ")
-                .append(toml(ws.getFileName().toString())).append("\n\n");
+                .append(toml(ws.getFileName().toString()))
+                .append("\n\n");
         List<String> kernelNames = new ArrayList<>();
         List<KernelDiscovery.Found> found = new KernelDiscovery().find();
         for (KernelDiscovery.Found f : found) {
@@ -73,22 +84,35 @@ final class InitCommand implements Callable<Integer> {
             String path = f.kind().equals("headers") && f.path().toString().contains("linux-headers-")
                     ? f.path().toString().replaceAll("linux-headers-[0-9][^/]*-([a-z0-9]+)$", "linux-headers-*-$1")
                     : f.path().toString();
-            t.append("[[kernel]]\nname = ").append(toml(name)).append("\n")
-                    .append(f.kind()).append(" = ").append(toml(path)).append("\n\n");
+            t.append("[[kernel]]\nname = ")
+                    .append(toml(name))
+                    .append("\n")
+                    .append(f.kind())
+                    .append(" = ")
+                    .append(toml(path))
+                    .append("\n\n");
         }
         if (kernelNames.isEmpty()) {
             kernelNames.add("host");
-            t.append("[[kernel]]\nname = \"host\"\nheaders = \"/lib/modules/").append("KERNEL-RELEASE").append("/build\"\n\n");
-            root.err().println("kforge: no kernel found on this machine; edit the [[kernel]] path (kforge kernels lists them)");
+            t.append("[[kernel]]\nname = \"host\"\nheaders = \"/lib/modules/")
+                    .append("KERNEL-RELEASE")
+                    .append("/build\"\n\n");
+            root.err()
+                    .println(
+                            "kforge: no kernel found on this machine; edit the [[kernel]] path (kforge kernels lists them)");
         }
-        java.util.Set<String> driverNames = new java.util.HashSet<>();
+        Set<String> driverNames = new HashSet<>();
         for (Path d : drivers) {
-            String name = driverName(d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString());
+            String name = driverName(
+                    d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString());
             while (!driverNames.add(name)) {
                 name = name + "_";
             }
-            t.append("[[driver]]\nname = ").append(toml(name)).append("\npath = ")
-                    .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString())).append("\n\n");
+            t.append("[[driver]]\nname = ")
+                    .append(toml(name))
+                    .append("\npath = ")
+                    .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString()))
+                    .append("\n\n");
         }
         t.append("[[matrix]]\nkernels = [");
         for (int i = 0; i < kernelNames.size(); i++) {
@@ -96,8 +120,9 @@ final class InitCommand implements Callable<Integer> {
         }
         t.append("]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\"]\n");
         Files.writeString(manifest, t.toString());
-        root.out().println("wrote " + manifest + " with " + drivers.size() + " driver(s) and " + kernelNames.size()
-                + " kernel(s); next: kforge plan --format text");
+        root.out()
+                .println("wrote " + manifest + " with " + drivers.size() + " driver(s) and " + kernelNames.size()
+                        + " kernel(s); next: kforge plan --format text");
         root.out().flush();
         return 0;
     }
@@ -115,7 +140,7 @@ final class InitCommand implements Callable<Integer> {
                 case '\r' -> sb.append("\\r");
                 default -> {
                     if (c < 0x20 || c == 0x7f) {
-                        sb.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+                        sb.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
                     } else {
                         sb.append(c);
                     }

@@ -1,5 +1,7 @@
 package dev.kforge.cli;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -13,17 +15,33 @@ final class Interrupts {
 
     private Interrupts() {}
 
-    @SuppressWarnings("removal")
+    /**
+     * sun.misc.Signal is reached by reflection: javac's warning for an internal API cannot be
+     * suppressed, and the build treats warnings as errors.
+     */
     static void install(Thread main) {
         try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Method handle = signal.getMethod("handle", signal, handler);
             for (String name : new String[] {"INT", "TERM"}) {
                 int exit = name.equals("INT") ? 130 : 143;
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    SIGNAL_EXIT.compareAndSet(null, exit);
-                    main.interrupt();
-                });
+                Object onSignal = Proxy.newProxyInstance(
+                        handler.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
+                            if (method.getName().equals("handle")) {
+                                SIGNAL_EXIT.compareAndSet(null, exit);
+                                main.interrupt();
+                                return null;
+                            }
+                            return switch (method.getName()) {
+                                case "equals" -> proxy == args[0];
+                                case "hashCode" -> System.identityHashCode(proxy);
+                                default -> "kforge SIG" + name + " handler";
+                            };
+                        });
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), onSignal);
             }
-        } catch (Throwable e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // Signals cannot be handled here: the JVM's default (exit at once) stays.
         }
     }

@@ -19,8 +19,9 @@ final class KernelsCommand implements Callable<Integer> {
         List<KernelDiscovery.Found> found = new KernelDiscovery().find();
         out.printf("%-8s %-20s %-8s %s%n", "KIND", "VERSION", "ARCH", "MANIFEST LINE");
         for (KernelDiscovery.Found f : found) {
-            out.printf("%-8s %-20s %-8s %s = \"%s\"%n", f.kind(), f.version(), f.arch().isEmpty() ? "any" : f.arch(),
-                    f.kind(), f.path());
+            out.printf(
+                    "%-8s %-20s %-8s %s = \"%s\"%n",
+                    f.kind(), f.version(), f.arch().isEmpty() ? "any" : f.arch(), f.kind(), f.path());
         }
         // Debian's kernels apt can see for the dpkg architectures enabled here: kforge fetches them itself.
         var services = root.services();
@@ -38,8 +39,10 @@ final class KernelsCommand implements Callable<Integer> {
         }
         out.flush();
         if (found.isEmpty() && listed == 0) {
-            root.err().println("no kernels found in /lib/modules/*/build, /usr/src/linux-headers-*, /usr/src/linux-source-*.tar.*,"
-                    + " nor Debian kernel headers apt can see");
+            root.err()
+                    .println(
+                            "no kernels found in /lib/modules/*/build, /usr/src/linux-headers-*, /usr/src/linux-source-*.tar.*,"
+                                    + " nor Debian kernel headers apt can see");
             root.err().println("  hint: apt-get install linux-headers-amd64 linux-source-6.1, or apt-get update");
             root.err().flush();
         }

@@ -1,13 +1,16 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.service.Services;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,15 +39,23 @@ final class KforgeCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Cache for extracted sources and prepared trees (default: $KFORGE_CACHE_DIR, "
                     + "$XDG_CACHE_HOME/kforge, ~/.cache/kforge).")
     Path cacheDir;
 
-    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT, description = "Print only errors and the result.")
+    @Option(
+            names = {"-q", "--quiet"},
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Print only errors and the result.")
     boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = {"-v", "--verbose"},
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Print every diagnostic and internal details of errors.")
     boolean verbose;
 
@@ -56,11 +67,14 @@ final class KforgeCommand implements Runnable {
         return Optional.ofNullable(cacheDir);
     }
 
-    @Option(names = "--rustc", paramLabel = "PATH", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--rustc",
+            paramLabel = "PATH",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "A rustc to consider first for Rust drivers (also $KFORGE_RUSTC); it needs rust-src.")
     Path rustc;
 
-    dev.kforge.core.service.Services services() {
+    Services services() {
         return context.services(cacheDir(), Optional.ofNullable(rustc));
     }
 
@@ -97,7 +111,7 @@ final class KforgeCommand implements Runnable {
             CommandLine.HelpCommand.class);
 
     /** Global options that take a value (they may stand before the subcommand's name). */
-    private static final java.util.Set<String> VALUED = java.util.Set.of("--cache-dir", "--rustc");
+    private static final Set<String> VALUED = Set.of("--cache-dir", "--rustc");
 
     static CommandLine commandLine(Context context) {
         return commandLine(context, new String[0]);
@@ -112,10 +126,14 @@ final class KforgeCommand implements Runnable {
         KforgeCommand root = new KforgeCommand(context);
         CommandLine cl = new CommandLine(root);
         Optional<String> named = subcommandName(args);
-        boolean versionOnly = named.isEmpty() && args.length > 0 && java.util.Arrays.stream(args)
-                .allMatch(a -> a.equals("--version") || a.equals("-V") || a.equals("-q") || a.equals("-v"));
+        boolean versionOnly = named.isEmpty()
+                && args.length > 0
+                && Arrays.stream(args)
+                        .allMatch(a -> a.equals("--version") || a.equals("-V") || a.equals("-q") || a.equals("-v"));
         for (Class<?> c : SUBCOMMANDS) {
-            String name = c == CommandLine.HelpCommand.class ? "help" : c.getAnnotation(Command.class).name();
+            String name = c == CommandLine.HelpCommand.class
+                    ? "help"
+                    : c.getAnnotation(Command.class).name();
             if (!versionOnly && (named.isEmpty() || named.get().equals(name))) {
                 cl.addSubcommand(c);
             }
@@ -124,7 +142,8 @@ final class KforgeCommand implements Runnable {
         cl.setParameterExceptionHandler((ex, unmatched) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("kforge: error: " + ex.getMessage());
-            err.println("  hint: kforge " + (ex.getCommandLine() == cl ? "" : ex.getCommandLine().getCommandName() + " ")
+            err.println("  hint: kforge "
+                    + (ex.getCommandLine() == cl ? "" : ex.getCommandLine().getCommandName() + " ")
                     + "--help lists the options");
             err.flush();
             return 2;
@@ -132,7 +151,9 @@ final class KforgeCommand implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(parsed -> {
             if (root.quiet && root.verbose) {
-                CommandLine sub = parsed.subcommand() == null ? cl : parsed.subcommand().commandSpec().commandLine();
+                CommandLine sub = parsed.subcommand() == null
+                        ? cl
+                        : parsed.subcommand().commandSpec().commandLine();
                 throw new CommandLine.ParameterException(sub, "-q and -v cannot be used together");
             }
             return new CommandLine.RunLast().execute(parsed);
@@ -153,8 +174,9 @@ final class KforgeCommand implements Runnable {
                 }
                 continue;
             }
-            boolean known = SUBCOMMANDS.stream().anyMatch(c -> c != CommandLine.HelpCommand.class
-                    && c.getAnnotation(Command.class).name().equals(a));
+            boolean known = SUBCOMMANDS.stream()
+                    .anyMatch(c -> c != CommandLine.HelpCommand.class
+                            && c.getAnnotation(Command.class).name().equals(a));
             return known ? Optional.of(a) : Optional.empty();
         }
         return Optional.empty();

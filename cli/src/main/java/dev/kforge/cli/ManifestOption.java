@@ -6,7 +6,10 @@ import picocli.CommandLine.Option;
 /** {@code -f FILE}: the manifest, ./kforge.toml by default. */
 final class ManifestOption {
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", defaultValue = "kforge.toml",
+    @Option(
+            names = {"-f", "--file"},
+            paramLabel = "FILE",
+            defaultValue = "kforge.toml",
             description = "The manifest (default: ${DEFAULT-VALUE}).")
     String file;
 

@@ -31,7 +31,8 @@ final class PlanChecks {
         }
         String actual = planned.plan().planHash().hex();
         if (!actual.equals(expected.strip())) {
-            throw KforgeException.userInput("this runner's plan " + actual + " differs from the expected " + expected.strip(),
+            throw KforgeException.userInput(
+                    "this runner's plan " + actual + " differs from the expected " + expected.strip(),
                     "the runners see different kforge.toml, sources, kernels or tools; compare kforge plan outputs");
         }
     }

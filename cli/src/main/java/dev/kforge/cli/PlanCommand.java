@@ -1,11 +1,17 @@
 package dev.kforge.cli;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.Sharding;
 import dev.kforge.core.plan.Skip;
 import dev.kforge.core.plan.Step;
 import dev.kforge.core.service.Planned;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +21,12 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "plan", description = "Print the build plan: steps, skipped cells and the plan hash.")
 final class PlanCommand implements Callable<Integer> {
 
-    enum Format { json, text, github_matrix, gitlab_child }
+    enum Format {
+        json,
+        text,
+        github_matrix,
+        gitlab_child
+    }
 
     @ParentCommand
     KforgeCommand root;
@@ -23,18 +34,30 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     ManifestOption manifest;
 
-    @Option(names = "--format", defaultValue = "json", converter = FormatConverter.class,
-            description = "json (canonical, stable), text, github-matrix (strategy.matrix via fromJSON) or gitlab-child "
-                    + "(a child pipeline). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--format",
+            defaultValue = "json",
+            converter = FormatConverter.class,
+            description =
+                    "json (canonical, stable), text, github-matrix (strategy.matrix via fromJSON) or gitlab-child "
+                            + "(a child pipeline). Default: ${DEFAULT-VALUE}.")
     Format format;
 
-    @Option(names = "--test", description = "Plan the tests too: a TEST step per built cell whose kernel can boot (as kforge test).")
+    @Option(
+            names = "--test",
+            description = "Plan the tests too: a TEST step per built cell whose kernel can boot (as kforge test).")
     boolean test;
 
-    @Option(names = "--shards", paramLabel = "N", description = "Shards for github-matrix/gitlab-child (default: about four cells each).")
+    @Option(
+            names = "--shards",
+            paramLabel = "N",
+            description = "Shards for github-matrix/gitlab-child (default: about four cells each).")
     Integer shards;
 
-    @Option(names = "--shard", paramLabel = "I/N", description = "Print only the steps shard I of N runs (with their dependencies).")
+    @Option(
+            names = "--shard",
+            paramLabel = "I/N",
+            description = "Print only the steps shard I of N runs (with their dependencies).")
     String shard;
 
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<Format> {
@@ -53,12 +76,14 @@ final class PlanCommand implements Callable<Integer> {
     private void checkOptions() {
         boolean ci = format == Format.github_matrix || format == Format.gitlab_child;
         if (shard != null && ci) {
-            throw dev.kforge.core.KforgeException.userInput("--shard cannot be combined with --format "
-                    + format.name().replace('_', '-') + " (that format already describes every shard)",
+            throw KforgeException.userInput(
+                    "--shard cannot be combined with --format " + format.name().replace('_', '-')
+                            + " (that format already describes every shard)",
                     "use --shards N to choose the number of shards, or --format json|text with --shard I/N");
         }
         if (shards != null && !ci) {
-            throw dev.kforge.core.KforgeException.userInput("--shards applies to --format github-matrix or gitlab-child only",
+            throw KforgeException.userInput(
+                    "--shards applies to --format github-matrix or gitlab-child only",
                     "kforge plan --format github-matrix --shards N; for one shard's steps, --shard I/N");
         }
     }
@@ -69,11 +94,13 @@ final class PlanCommand implements Callable<Integer> {
         Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
         PrintWriter out = root.out();
         BuildPlan plan = planned.plan();
-        var only = PlanChecks.shard(shard, java.util.Map.of());
+        var only = PlanChecks.shard(shard, Map.of());
         if (only.isPresent()) {
-            var ids = new java.util.HashSet<>(dev.kforge.core.plan.Sharding.split(plan, only.get().total()).get(only.get().index() - 1));
+            var ids = new HashSet<>(
+                    Sharding.split(plan, only.get().total()).get(only.get().index() - 1));
             if (format == Format.json) {
-                out.print(CanonicalJson.write(plan.toTree(ids, only.get().index() + "/" + only.get().total())));
+                out.print(CanonicalJson.write(
+                        plan.toTree(ids, only.get().index() + "/" + only.get().total())));
             } else {
                 for (Step s : plan.steps()) {
                     if (ids.contains(s.id())) {
@@ -86,18 +113,22 @@ final class PlanCommand implements Callable<Integer> {
         }
         if (format == Format.github_matrix || format == Format.gitlab_child) {
             int max = format == Format.github_matrix ? CiPlans.GITHUB_MAX : CiPlans.GITLAB_MAX;
-            int n = shards == null ? dev.kforge.core.plan.Sharding.defaultShards(plan, max) : shards;
+            int n = shards == null ? Sharding.defaultShards(plan, max) : shards;
             if (n < 1 || n > max) {
-                throw dev.kforge.core.KforgeException.userInput("--shards must be between 1 and " + max + " for "
-                        + format.name().replace('_', '-'), "the CI system caps jobs per matrix or pipeline at " + max);
+                throw KforgeException.userInput(
+                        "--shards must be between 1 and " + max + " for "
+                                + format.name().replace('_', '-'),
+                        "the CI system caps jobs per matrix or pipeline at " + max);
             }
-            out.print(format == Format.github_matrix ? CiPlans.githubMatrix(plan, n) : CiPlans.gitlabChild(plan, n,
-                    manifest.display()));
+            out.print(
+                    format == Format.github_matrix
+                            ? CiPlans.githubMatrix(plan, n)
+                            : CiPlans.gitlabChild(plan, n, manifest.display()));
         } else if (format == Format.json) {
             try {
                 CanonicalJson.write(plan.toTree(), out); // streamed: a large plan is not built as one string
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         } else {
             out.println("plan " + plan.planHash().hex());

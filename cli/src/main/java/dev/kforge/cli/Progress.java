@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,7 +29,8 @@ final class Progress implements ProgressListener {
     }
 
     /** A live line only on a real terminal that is not a CI runner. */
-    static boolean isTerminal(java.util.Map<String, String> env) {
+    @SuppressWarnings("SystemConsoleNull") // JDK 17: null exactly when a stream is redirected
+    static boolean isTerminal(Map<String, String> env) {
         return System.console() != null && !"true".equals(env.get("CI")) && !"dumb".equals(env.get("TERM"));
     }
 
@@ -46,7 +48,12 @@ final class Progress implements ProgressListener {
         if (quiet) {
             return;
         }
-        String line = String.format("[%d/%d] %-9s %s (%.1f s)%s", done, total, result.status().key(), step.id(),
+        String line = String.format(
+                "[%d/%d] %-9s %s (%.1f s)%s",
+                done,
+                total,
+                result.status().key(),
+                step.id(),
                 result.duration().toMillis() / 1000.0,
                 result.status().ok() || result.message().isEmpty() ? "" : ": " + result.message());
         if (live) {

@@ -1,6 +1,7 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.HttpStepCache;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.service.RemoteCache;
 import java.net.URI;
@@ -11,23 +12,35 @@ import picocli.CommandLine.Option;
 /** {@code --remote-cache URL} and {@code --remote-cache-mode}; also KFORGE_REMOTE_CACHE and the manifest. */
 final class RemoteCacheOptions {
 
-    enum Mode { read_write, read_only }
+    enum Mode {
+        read_write,
+        read_only
+    }
 
-    @Option(names = "--remote-cache", paramLabel = "URL",
-            description = "Share step results through a Bazel HTTP cache (also $KFORGE_REMOTE_CACHE, [workspace] remote-cache). "
-                    + "Credentials: $KFORGE_REMOTE_CACHE_HEADER, e.g. 'Authorization: Bearer ...'.")
+    @Option(
+            names = "--remote-cache",
+            paramLabel = "URL",
+            description =
+                    "Share step results through a Bazel HTTP cache (also $KFORGE_REMOTE_CACHE, [workspace] remote-cache). "
+                            + "Credentials: $KFORGE_REMOTE_CACHE_HEADER, e.g. 'Authorization: Bearer ...'.")
     String url;
 
-    @Option(names = "--remote-cache-mode", paramLabel = "MODE", defaultValue = "read-write",
-            converter = ModeConverter.class, description = "read-write (default) or read-only (never upload).")
+    @Option(
+            names = "--remote-cache-mode",
+            paramLabel = "MODE",
+            defaultValue = "read-write",
+            converter = ModeConverter.class,
+            description = "read-write (default) or read-only (never upload).")
     Mode mode;
 
     Optional<RemoteCache> resolve(Workspace ws, Map<String, String> env) {
-        Optional<String> u = Optional.ofNullable(url).or(() -> Optional.ofNullable(env.get("KFORGE_REMOTE_CACHE"))
-                .filter(s -> !s.isBlank())).or(ws::remoteCache);
+        Optional<String> u = Optional.ofNullable(url)
+                .or(() -> Optional.ofNullable(env.get("KFORGE_REMOTE_CACHE")).filter(s -> !s.isBlank()))
+                .or(ws::remoteCache);
         if (u.isEmpty()) {
             if (mode == Mode.read_only) {
-                throw KforgeException.userInput("--remote-cache-mode read-only needs a remote cache",
+                throw KforgeException.userInput(
+                        "--remote-cache-mode read-only needs a remote cache",
                         "add --remote-cache URL (or set KFORGE_REMOTE_CACHE, or remote-cache under [workspace])");
             }
             return Optional.empty();
@@ -39,12 +52,15 @@ final class RemoteCacheOptions {
             throw KforgeException.userInput("invalid remote cache URL", "use http://HOST:PORT/PATH");
         }
         if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
-            throw KforgeException.userInput("remote cache URL must be http:// or https:// with a host, not "
-                    + dev.kforge.core.cache.HttpStepCache.redact(uri), "e.g. --remote-cache http://127.0.0.1:9090/kforge");
+            throw KforgeException.userInput(
+                    "remote cache URL must be http:// or https:// with a host, not " + HttpStepCache.redact(uri),
+                    "e.g. --remote-cache http://127.0.0.1:9090/kforge");
         }
-        Optional<String> header = Optional.ofNullable(env.get("KFORGE_REMOTE_CACHE_HEADER")).filter(s -> !s.isBlank());
+        Optional<String> header =
+                Optional.ofNullable(env.get("KFORGE_REMOTE_CACHE_HEADER")).filter(s -> !s.isBlank());
         if (header.isPresent() && header.get().indexOf(':') <= 0) {
-            throw KforgeException.userInput("KFORGE_REMOTE_CACHE_HEADER must look like 'Name: value'", "e.g. 'Authorization: Bearer TOKEN'");
+            throw KforgeException.userInput(
+                    "KFORGE_REMOTE_CACHE_HEADER must look like 'Name: value'", "e.g. 'Authorization: Bearer TOKEN'");
         }
         return Optional.of(new RemoteCache(uri, mode == Mode.read_write, header));
     }
@@ -55,7 +71,9 @@ final class RemoteCacheOptions {
             return switch (value) {
                 case "read-write" -> Mode.read_write;
                 case "read-only" -> Mode.read_only;
-                default -> throw new picocli.CommandLine.TypeConversionException("expected read-write or read-only, not '" + value + "'");
+                default ->
+                    throw new picocli.CommandLine.TypeConversionException(
+                            "expected read-write or read-only, not '" + value + "'");
             };
         }
     }

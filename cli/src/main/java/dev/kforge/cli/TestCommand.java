@@ -7,8 +7,10 @@ import picocli.CommandLine.Command;
  * built cell's kernel under QEMU with its modules, loads them, runs the driver's test script and
  * unloads them; passing tests are cached like builds.
  */
-@Command(name = "test", description = "Build, then boot each cell's kernel under QEMU, load its modules, run its test script, "
-        + "unload them, and judge the guest's console (out/<cell>/test.log).")
+@Command(
+        name = "test",
+        description = "Build, then boot each cell's kernel under QEMU, load its modules, run its test script, "
+                + "unload them, and judge the guest's console (out/<cell>/test.log).")
 final class TestCommand extends BuildCommand {
 
     @Override

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,8 +15,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "verify", description = "Build each cell twice (no cache, two directories, another time) and check the "
-        + ".ko files are bit-identical; name the ELF sections that differ.")
+@Command(
+        name = "verify",
+        description = "Build each cell twice (no cache, two directories, another time) and check the "
+                + ".ko files are bit-identical; name the ELF sections that differ.")
 final class VerifyCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -33,10 +36,12 @@ final class VerifyCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("kforge-verify");
         List<Verification> results;
         try {
-            results = root.services().verifications().verify(planned, cells, Runtime.getRuntime().availableProcessors(), scratch);
+            results = root.services()
+                    .verifications()
+                    .verify(planned, cells, Runtime.getRuntime().availableProcessors(), scratch);
         } finally {
             try (var s = Files.walk(scratch)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -48,9 +53,13 @@ final class VerifyCommand implements Callable<Integer> {
                 out.printf("%-40s ERROR          %s%n", v.cell(), v.problem());
                 bad++;
             } else if (v.reproducible()) {
-                out.printf("%-40s reproducible   %s %s%n", v.cell(), v.module(), v.sha256().get(0));
+                out.printf(
+                        "%-40s reproducible   %s %s%n",
+                        v.cell(), v.module(), v.sha256().get(0));
             } else {
-                out.printf("%-40s DIFFERS        %s: sections %s%n", v.cell(), v.module(), String.join(", ", v.differingSections()));
+                out.printf(
+                        "%-40s DIFFERS        %s: sections %s%n",
+                        v.cell(), v.module(), String.join(", ", v.differingSections()));
                 bad++;
             }
         }

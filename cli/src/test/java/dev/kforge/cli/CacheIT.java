@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,10 @@ class CacheIT {
         assertThat(Files.readAllLines(a.resolve("out/SHA256SUMS"))).isEqualTo(sums);
         assertThat(a.resolve("out/v6.1/arm64-gcc/kf_core/tools/kfctl/kfctl")).isExecutable();
 
-        Files.writeString(a.resolve("drivers/kf_user/kf_user.c"), "\n/* touched " + System.nanoTime() + " */\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                a.resolve("drivers/kf_user/kf_user.c"),
+                "\n/* touched " + System.nanoTime() + " */\n",
+                StandardOpenOption.APPEND);
         ItSupport.Run touched = kforge(a, "build");
         assertThat(touched.code()).as(touched.err()).isZero();
         Map<String, Map<String, Object>> c = cells(a.resolve("out"));
@@ -48,7 +52,9 @@ class CacheIT {
             }
             assertThat(cell.get("status")).as(id).isEqualTo(id.startsWith("kf_user/") ? "built" : "cached");
         });
-        assertThat(touched.commands()).filteredOn(CacheIT::runsMake).filteredOn(argv -> argv.get(0).equals("make"))
+        assertThat(touched.commands())
+                .filteredOn(CacheIT::runsMake)
+                .filteredOn(argv -> argv.get(0).equals("make"))
                 .allMatch(argv -> argv.stream().anyMatch(x -> x.startsWith("M=") && x.endsWith("/kf_user")))
                 .hasSize(11);
 
@@ -61,8 +67,11 @@ class CacheIT {
 
         // Provenance names every module with its digest.
         String provenance = Files.readString(a.resolve("out/provenance.json"));
-        assertThat(provenance).contains("\"_type\" : \"https://in-toto.io/Statement/v1\"",
-                "\"predicateType\" : \"https://slsa.dev/provenance/v1\"", "\"name\" : \"v6.1/x86_64-llvm/rust_hello/rust_hello.ko\"");
+        assertThat(provenance)
+                .contains(
+                        "\"_type\" : \"https://in-toto.io/Statement/v1\"",
+                        "\"predicateType\" : \"https://slsa.dev/provenance/v1\"",
+                        "\"name\" : \"v6.1/x86_64-llvm/rust_hello/rust_hello.ko\"");
         String meta = Files.readString(a.resolve("out/v6.1/arm64-gcc/kf_core/metadata.json"));
         assertThat(meta).contains("\"stepKey\" : \"", "\"${workspace}/drivers/kf_core\" : \"");
     }
@@ -72,11 +81,15 @@ class CacheIT {
         Path ex = ItSupport.copyExamples(dir.resolve("ex"));
         ItSupport.Run ok = kforge(ex, "verify", "kf_core/v6.1/arm64-gcc", "rust_hello/v6.1/x86_64-llvm");
         assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
-        assertThat(ok.out()).contains("kf_core/v6.1/arm64-gcc", "reproducible").contains("2 module(s) checked, 0 not reproducible");
+        assertThat(ok.out())
+                .contains("kf_core/v6.1/arm64-gcc", "reproducible")
+                .contains("2 module(s) checked, 0 not reproducible");
 
         Path ws = dir.resolve("random");
         new TestWorkspace(ws)
-                .write("drivers/dice/Kbuild", "obj-m += dice.o\nccflags-y += -DDICE=$(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')\n")
+                .write(
+                        "drivers/dice/Kbuild",
+                        "obj-m += dice.o\nccflags-y += -DDICE=$(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')\n")
                 .write("drivers/dice/dice.c", """
                         #include <linux/module.h>
                         static const char dice_roll[] = __stringify(DICE);
@@ -100,7 +113,8 @@ class CacheIT {
                         """);
         ItSupport.Run bad = kforge(ws, "verify");
         assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.out()).containsPattern("dice/debian/x86_64-gcc +DIFFERS +dice.ko: sections .*\\.rodata")
+        assertThat(bad.out())
+                .containsPattern("dice/debian/x86_64-gcc +DIFFERS +dice.ko: sections .*\\.rodata")
                 .contains("1 module(s) checked, 1 not reproducible");
     }
 }

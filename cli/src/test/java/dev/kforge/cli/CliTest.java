@@ -3,11 +3,16 @@ package dev.kforge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.manifest.ManifestLoader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,8 +93,12 @@ class CliTest {
         Run a = run(dir, "plan");
         assertThat(a.code()).isZero();
         assertThat(a.out()).startsWith("{\n  \"format\" : 1,\n");
-        assertThat(a.out()).contains("\"id\" : \"build/hello/k/arm64-gcc\"", "\"id\" : \"prepare/k/x86_64-gcc\"",
-                "\"cell\" : \"rusty/k/arm64-gcc\"", "\"planHash\" : \"");
+        assertThat(a.out())
+                .contains(
+                        "\"id\" : \"build/hello/k/arm64-gcc\"",
+                        "\"id\" : \"prepare/k/x86_64-gcc\"",
+                        "\"cell\" : \"rusty/k/arm64-gcc\"",
+                        "\"planHash\" : \"");
         assertThat(a.out()).doesNotContain(dir.toString()).doesNotContain(cache.toString());
         assertThat(a.err()).isEmpty();
         Run spelled = run(dir, "plan", "-f", "kforge.toml");
@@ -99,7 +108,8 @@ class CliTest {
 
     @Test
     void theSameWorkspaceInAnotherDirectoryHasTheSamePlan() throws Exception {
-        Path other = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy").resolve("deeper/still"));
+        Path other = Files.createDirectories(
+                dir.resolveSibling(dir.getFileName() + "-copy").resolve("deeper/still"));
         workspace(other);
         Run there = run(other, "plan");
         Run here = run(dir, "plan");
@@ -111,8 +121,12 @@ class CliTest {
     /** planHash and skip reasons do not depend on how -f names the manifest or where kforge runs. */
     @Test
     void thePlanDoesNotDependOnHowTheManifestIsNamed() throws Exception {
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
-                .replace("arches = [\"x86_64\", \"arm64\"]", "arches = [\"x86_64\", \"arm64\"]\nexclude = [{ arch = \"arm64\" }]"));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace(
+                                "arches = [\"x86_64\", \"arm64\"]",
+                                "arches = [\"x86_64\", \"arm64\"]\nexclude = [{ arch = \"arm64\" }]"));
         Run inside = run(dir, "plan");
         Run outside = run(dir.getParent(), "plan", "-f", dir.getFileName() + "/kforge.toml");
         Run dotted = run(dir, "plan", "-f", "./../" + dir.getFileName() + "/kforge.toml");
@@ -132,7 +146,8 @@ class CliTest {
         assertThat(shard.out()).startsWith("{\n").contains("\"shard\" : \"1/2\"");
         String hash = whole.out().substring(whole.out().indexOf("\"planHash\""));
         assertThat(shard.out()).contains(hash.substring(0, hash.indexOf('\n')));
-        assertThat(shard.out().split("\"kind\" :").length).isLessThan(whole.out().split("\"kind\" :").length);
+        assertThat(shard.out().split("\"kind\" :").length)
+                .isLessThan(whole.out().split("\"kind\" :").length);
         Run both = run(dir, "plan", "--format", "github-matrix", "--shard", "1/2");
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("--shard cannot be combined with --format github-matrix");
@@ -145,17 +160,22 @@ class CliTest {
     void planAsText() {
         Run r = run(dir, "plan", "--format", "text");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("build/hello/k/x86_64-gcc  <- prepare/k/x86_64-gcc")
+        assertThat(r.out())
+                .contains("build/hello/k/x86_64-gcc  <- prepare/k/x86_64-gcc")
                 .contains("skip rusty/k/arm64-gcc: kernel 6.1.99 has no HAVE_RUST for arm64");
     }
 
     @Test
     void manifestErrorExitsTwoWithPosition() throws Exception {
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml")).replace("[[matrix]]\narches = [", "[[matrix]]\narchs = ["));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace("[[matrix]]\narches = [", "[[matrix]]\narchs = ["));
         Run r = run(dir, "plan");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("kforge: error: kforge.toml:18:1: unknown key 'archs' in matrix[0]\n"
-                + "  hint: did you mean 'arches'?\n");
+        assertThat(r.err())
+                .isEqualTo("kforge: error: kforge.toml:18:1: unknown key 'archs' in matrix[0]\n"
+                        + "  hint: did you mean 'arches'?\n");
         assertThat(r.out()).isEmpty();
     }
 
@@ -168,23 +188,30 @@ class CliTest {
 
     @Test
     void missingKernelIsAnEnvironmentError() throws Exception {
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
-                .replace("source = \"kernel\"", "source = \"/nonexistent/linux-source-9.9.tar.xz\""));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace("source = \"kernel\"", "source = \"/nonexistent/linux-source-9.9.tar.xz\""));
         Run r = run(dir, "plan");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.err()).contains("kernel 'k': /nonexistent/linux-source-9.9.tar.xz does not exist")
+        assertThat(r.err())
+                .contains("kernel 'k': /nonexistent/linux-source-9.9.tar.xz does not exist")
                 .contains("hint: apt-get install linux-source");
     }
 
     @Test
     void aKernelPathThatIsNotAKernelTreeIsAOneLineEnvironmentError() throws Exception {
         Files.createDirectories(dir.resolve("not-a-kernel"));
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
-                .replace("source = \"kernel\"", "headers = \"not-a-kernel\""));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace("source = \"kernel\"", "headers = \"not-a-kernel\""));
         Run r = run(dir, "plan");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.err().lines().toList()).hasSize(2);
-        assertThat(r.err()).startsWith("kforge: error: kernel 'k': " + dir.resolve("not-a-kernel") + " is not a prepared kernel tree")
+        assertThat(r.err())
+                .startsWith(
+                        "kforge: error: kernel 'k': " + dir.resolve("not-a-kernel") + " is not a prepared kernel tree")
                 .contains("  hint: ");
     }
 
@@ -193,12 +220,15 @@ class CliTest {
         Path outside = Files.createDirectories(cache.resolve("outside-driver"));
         Files.writeString(outside.resolve("Kbuild"), "obj-m += x.o\n");
         Files.createSymbolicLink(dir.resolve("drivers/linked"), outside);
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
-                .replace("path = \"drivers/hello\"", "path = \"drivers/linked\""));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace("path = \"drivers/hello\"", "path = \"drivers/linked\""));
         Run r = run(dir, "plan");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("kforge.toml:10:1: driver 'hello': 'drivers/linked' resolves (through a symbolic link) "
-                + "outside the workspace");
+        assertThat(r.err())
+                .contains("kforge.toml:10:1: driver 'hello': 'drivers/linked' resolves (through a symbolic link) "
+                        + "outside the workspace");
     }
 
     @Test
@@ -229,13 +259,16 @@ class CliTest {
     void explainPrintsTheCommandsOfOneCell() {
         Run r = run(dir, "explain", "hello/k/arm64-gcc");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("# prepare/k/arm64-gcc")
+        assertThat(r.out())
+                .contains("# prepare/k/arm64-gcc")
                 .contains("make -C " + dir.resolve("kernel") + " O=" + cache.resolve("trees"))
-                .contains("ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- M=" + dir.resolve(".kforge/build/k/arm64-gcc/hello"))
+                .contains("ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- M="
+                        + dir.resolve(".kforge/build/k/arm64-gcc/hello"))
                 .contains("cp -a " + dir.resolve("drivers/hello") + "/. ");
         Run skipped = run(dir, "explain", "rusty/k/arm64-gcc");
         assertThat(skipped.code()).isEqualTo(2);
-        assertThat(skipped.err()).contains("cell rusty/k/arm64-gcc is skipped: kernel 6.1.99 has no HAVE_RUST for arm64");
+        assertThat(skipped.err())
+                .contains("cell rusty/k/arm64-gcc is skipped: kernel 6.1.99 has no HAVE_RUST for arm64");
         assertThat(run(dir, "explain", "nope/k/x86_64-gcc").code()).isEqualTo(2);
     }
 
@@ -253,7 +286,8 @@ class CliTest {
         Run r = run(ws, "init");
         assertThat(r.code()).isZero();
         String toml = Files.readString(ws.resolve("kforge.toml"));
-        assertThat(toml).contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
+        assertThat(toml)
+                .contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
         assertThat(run(ws, "init").code()).isEqualTo(2);
     }
 
@@ -264,18 +298,23 @@ class CliTest {
         Run r = run(ws, "init");
         assertThat(r.code()).as(r.err()).isZero();
         String toml = Files.readString(ws.resolve("kforge.toml"));
-        assertThat(toml).contains("path = \"drv/my \\\"quoted\\\" drv\"").contains("path = \"drv/tab\\there\"")
+        assertThat(toml)
+                .contains("path = \"drv/my \\\"quoted\\\" drv\"")
+                .contains("path = \"drv/tab\\there\"")
                 .contains("name = \"odd \\\"ws\\\" \\\\ name\"");
-        var loaded = new dev.kforge.core.manifest.ManifestLoader(dev.kforge.core.catalog.Catalog.builtIn())
-                .load(ws.resolve("kforge.toml"), "kforge.toml");
+        var loaded = new ManifestLoader(Catalog.builtIn()).load(ws.resolve("kforge.toml"), "kforge.toml");
         assertThat(loaded.name()).isEqualTo("odd \"ws\" \\ name");
-        assertThat(loaded.drivers()).extracting(d -> d.path()).containsExactlyInAnyOrder("drv/my \"quoted\" drv", "drv/tab\there");
+        assertThat(loaded.drivers())
+                .extracting(d -> d.path())
+                .containsExactlyInAnyOrder("drv/my \"quoted\" drv", "drv/tab\there");
     }
 
     @Test
     void verifyThatCheckedNoModuleFails() throws Exception {
-        Files.writeString(dir.resolve("kforge.toml"), Files.readString(dir.resolve("kforge.toml"))
-                .replace("[[driver]]\nname = \"hello\"\npath = \"drivers/hello\"\n", ""));
+        Files.writeString(
+                dir.resolve("kforge.toml"),
+                Files.readString(dir.resolve("kforge.toml"))
+                        .replace("[[driver]]\nname = \"hello\"\npath = \"drivers/hello\"\n", ""));
         Run r = run(dir, "verify");
         assertThat(r.code()).as(r.err() + r.out()).isEqualTo(1);
         assertThat(r.out()).contains("0 module(s) checked");
@@ -300,8 +339,10 @@ class CliTest {
                 .cDriver("drivers/good")
                 .cDriver("drivers/buggy")
                 .write("hdrs/Makefile", "# a headers tree as far as kforge looks\n")
-                .write("hdrs/.config", "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/riscv 6.1.192 Kernel Configuration\n#\n"
-                        + "CONFIG_64BIT=y\nCONFIG_MODULES=y\n")
+                .write(
+                        "hdrs/.config",
+                        "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/riscv 6.1.192 Kernel Configuration\n#\n"
+                                + "CONFIG_64BIT=y\nCONFIG_MODULES=y\n")
                 .write("hdrs/include/generated/utsrelease.h", "#define UTS_RELEASE \"6.1.192\"\n")
                 .write("hdrs/Module.symvers", "")
                 .manifest("""
@@ -317,16 +358,20 @@ class CliTest {
                         [[matrix]]
                         arches = ["riscv64"]
                         """);
-        Path module = Path.of(CliTest.class.getResource("/ko/kf_core-riscv64.ko").toURI());
+        Path module =
+                Path.of(CliTest.class.getResource("/ko/kf_core-riscv64.ko").toURI());
         LocalProcessRunner real = new LocalProcessRunner();
-        dev.kforge.core.exec.ProcessRunner runner = spec -> {
-            String m = spec.argv().stream().filter(a -> a.startsWith("M=")).findFirst().orElse("");
+        ProcessRunner runner = spec -> {
+            String m = spec.argv().stream()
+                    .filter(a -> a.startsWith("M="))
+                    .findFirst()
+                    .orElse("");
             if (m.endsWith("/buggy")) {
                 throw new IllegalStateException("boom: a bug met in one step");
             }
             if (m.endsWith("/good")) {
                 Files.copy(module, Path.of(m.substring(2)).resolve("good.ko"));
-                return new dev.kforge.core.exec.ProcessResult(0, false, java.time.Duration.ZERO, "");
+                return new ProcessResult(0, false, Duration.ZERO, "");
             }
             return real.run(spec);
         };
@@ -341,16 +386,21 @@ class CliTest {
 
         assertThat(code).as(err.toString()).isEqualTo(1);
         assertThat(out.toString()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
-        assertThat(err.toString()).contains("FAILED buggy/h/riscv64-gcc: internal error in kforge: "
-                + "java.lang.IllegalStateException: boom: a bug met in one step");
+        assertThat(err.toString())
+                .contains("FAILED buggy/h/riscv64-gcc: internal error in kforge: "
+                        + "java.lang.IllegalStateException: boom: a bug met in one step");
         var cells = ItSupport.cells(ws.resolve("out"));
         assertThat(cells.get("good/h/riscv64-gcc")).containsEntry("status", "built");
-        assertThat(cells.get("buggy/h/riscv64-gcc")).containsEntry("status", "failed").containsEntry("error", true);
+        assertThat(cells.get("buggy/h/riscv64-gcc"))
+                .containsEntry("status", "failed")
+                .containsEntry("error", true);
         assertThat(Files.readString(ws.resolve("out/h/riscv64-gcc/buggy/build.log")))
-                .contains("IllegalStateException: boom").contains("\tat ");
+                .contains("IllegalStateException: boom")
+                .contains("\tat ");
         assertThat(ws.resolve("out/h/riscv64-gcc/good/good.ko")).isRegularFile();
         assertThat(Files.readString(ws.resolve("out/SHA256SUMS"))).contains("h/riscv64-gcc/good/good.ko");
-        assertThat(Files.readString(ws.resolve("junit.xml"))).contains("tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"")
+        assertThat(Files.readString(ws.resolve("junit.xml")))
+                .contains("tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"")
                 .contains("<error type=\"failed\" message=\"internal error in kforge");
     }
 }

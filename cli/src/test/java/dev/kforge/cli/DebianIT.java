@@ -6,10 +6,15 @@ import static dev.kforge.cli.ItSupport.kforgeWithEnv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.digest.Digest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,21 +75,34 @@ class DebianIT {
         assertThat(run.code()).as(run.err()).isEqualTo(1);
         var cells = cells(ws.resolve("out"));
         for (String arch : List.of("arm64", "armhf")) {
-            assertThat(cells.get("good/bookworm/" + arch + "-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+            assertThat(cells.get("good/bookworm/" + arch + "-gcc"))
+                    .containsEntry("status", "built")
+                    .containsEntry("symbols", "checked");
             var ghost = cells.get("ghost/bookworm/" + arch + "-gcc");
             assertThat(ghost).containsEntry("status", "failed");
-            assertThat((String) ghost.get("message")).contains("\"kforge_no_kernel_exports_this\"").contains("undefined");
+            assertThat((String) ghost.get("message"))
+                    .contains("\"kforge_no_kernel_exports_this\"")
+                    .contains("undefined");
         }
-        assertThat(ItSupport.vermagic(ws.resolve("out/bookworm/arm64-gcc/good/good.ko"))).contains("-arm64 SMP").contains("modversions");
+        assertThat(ItSupport.vermagic(ws.resolve("out/bookworm/arm64-gcc/good/good.ko")))
+                .contains("-arm64 SMP")
+                .contains("modversions");
         // The same driver against a tree from modules_prepare "builds": its symbols are unchecked there.
-        assertThat(cells.get("ghost/v6.1/arm64-gcc")).containsEntry("status", "built").containsEntry("symbols", "unchecked");
-        assertThat((String) cells.get("good/bookworm/riscv64-gcc").get("message")).contains("has no riscv64 port");
+        assertThat(cells.get("ghost/v6.1/arm64-gcc"))
+                .containsEntry("status", "built")
+                .containsEntry("symbols", "unchecked");
+        assertThat((String) cells.get("good/bookworm/riscv64-gcc").get("message"))
+                .contains("has no riscv64 port");
 
         // Nothing kernel- or compiler-related of a foreign architecture was installed.
-        Process q = new ProcessBuilder("dpkg-query", "-W", "-f=${Package}:${Architecture} ${db:Status-Abbrev}\\n").start();
-        List<String> foreign = new String(q.getInputStream().readAllBytes()).lines()
+        Process q =
+                new ProcessBuilder("dpkg-query", "-W", "-f=${Package}:${Architecture} ${db:Status-Abbrev}\\n").start();
+        List<String> foreign = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
                 // gcc-12-base:arm64 (documentation, pulled by libstd-rust-dev:arm64) is harmless; a foreign gcc is not.
-                .filter(l -> l.matches("(linux-headers-\\S*|linux-image-\\S*|gcc|gcc-\\d+|cpp|cpp-\\d+):(arm64|armhf) ii.*")).toList();
+                .filter(l ->
+                        l.matches("(linux-headers-\\S*|linux-image-\\S*|gcc|gcc-\\d+|cpp|cpp-\\d+):(arm64|armhf) ii.*"))
+                .toList();
         assertThat(q.waitFor()).isZero();
         assertThat(foreign).isEmpty();
     }
@@ -94,7 +112,8 @@ class DebianIT {
         Path ws = workspace("latest", "\"i386\"");
         ItSupport.Run run = kforge(ws, "plan");
         assertThat(run.code()).as(run.err()).isEqualTo(3);
-        assertThat(run.err()).contains("dpkg architecture i386 is not enabled")
+        assertThat(run.err())
+                .contains("dpkg architecture i386 is not enabled")
                 .contains("hint: dpkg --add-architecture i386 && apt-get update");
     }
 
@@ -103,40 +122,50 @@ class DebianIT {
         Path ws = workspace("6.1.0-9999", "\"arm64\"");
         ItSupport.Run run = kforge(ws, "plan");
         assertThat(run.code()).isEqualTo(3);
-        assertThat(run.err()).contains("apt sees no linux-headers-6.1.0-9999-arm64:arm64").contains("kforge kernels");
+        assertThat(run.err())
+                .contains("apt sees no linux-headers-6.1.0-9999-arm64:arm64")
+                .contains("kforge kernels");
     }
 
     /** A torn download and a damaged tree in the cache are noticed, and fetched and unpacked again. */
     @Test
     void aTruncatedDebOrADamagedTreeIsFetchedAgain() throws Exception {
         Path ws = workspace("latest", "\"arm64\"");
-        Map<String, String> env = Map.of("KFORGE_CACHE_DIR", dir.resolve("cache").toString());
+        Map<String, String> env =
+                Map.of("KFORGE_CACHE_DIR", dir.resolve("cache").toString());
         ItSupport.Run first = kforgeWithEnv(ws, env, "build", "good/bookworm/*");
         assertThat(first.code()).as(first.err()).isZero();
         Path debs = dir.resolve("cache/debian/debs");
         Path deb;
         try (Stream<Path> s = Files.list(debs)) {
-            deb = s.filter(p -> p.getFileName().toString().contains("-arm64_")).findFirst().orElseThrow();
+            deb = s.filter(p -> p.getFileName().toString().contains("-arm64_"))
+                    .findFirst()
+                    .orElseThrow();
         }
-        String sha = dev.kforge.core.digest.Digest.ofFile(deb).hex();
+        String sha = Digest.ofFile(deb).hex();
         Path tree;
         try (Stream<Path> s = Files.list(dir.resolve("cache/debian"))) {
-            tree = s.filter(p -> p.getFileName().toString().endsWith("-arm64_arm64")).findFirst().orElseThrow();
+            tree = s.filter(p -> p.getFileName().toString().endsWith("-arm64_arm64"))
+                    .findFirst()
+                    .orElseThrow();
         }
         // Truncate the cached package and remove the tree's marker: the next run must not trust either.
-        Files.write(deb, java.util.Arrays.copyOf(Files.readAllBytes(deb), 1000));
+        Files.write(deb, Arrays.copyOf(Files.readAllBytes(deb), 1000));
         Files.delete(tree.resolve(".kforge-debian.json"));
         ItSupport.Run again = kforgeWithEnv(ws, env, "build", "--no-cache", "good/bookworm/*");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.commands()).anyMatch(argv -> argv.get(0).equals("apt-get") && argv.contains("download"));
-        assertThat(dev.kforge.core.digest.Digest.ofFile(deb).hex()).isEqualTo(sha);
+        assertThat(Digest.ofFile(deb).hex()).isEqualTo(sha);
         assertThat(tree.resolve(".kforge-debian.json")).isRegularFile();
 
         // A tree that lost a file is unpacked again before use.
-        Files.delete(tree.resolve("root/usr/src").resolve(tree.getFileName().toString().replace("_arm64", "")).resolve("Module.symvers"));
+        Files.delete(tree.resolve("root/usr/src")
+                .resolve(tree.getFileName().toString().replace("_arm64", ""))
+                .resolve("Module.symvers"));
         ItSupport.Run third = kforgeWithEnv(ws, env, "build", "--no-cache", "good/bookworm/*");
         assertThat(third.code()).as(third.err()).isZero();
-        assertThat(cells(ws.resolve("out")).get("good/bookworm/arm64-gcc")).containsEntry("status", "built")
+        assertThat(cells(ws.resolve("out")).get("good/bookworm/arm64-gcc"))
+                .containsEntry("status", "built")
                 .containsEntry("symbols", "checked");
     }
 
@@ -144,11 +173,14 @@ class DebianIT {
     @Test
     void aHeadersPackageNamedInTheManifestServesItsArchitecture() throws Exception {
         Process latest = new ProcessBuilder("apt-cache", "depends", "linux-headers-arm64:arm64").start();
-        String out = new String(latest.getInputStream().readAllBytes());
+        String out = new String(latest.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(latest.waitFor()).isZero();
         String pkg = out.replaceAll("(?s).*Depends: (linux-headers-\\S+-arm64):arm64.*", "$1");
-        Process download = new ProcessBuilder("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg + ":arm64")
-                .directory(Files.createDirectories(dir.resolve("debs")).toFile()).inheritIO().start();
+        Process download = new ProcessBuilder(
+                        "apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg + ":arm64")
+                .directory(Files.createDirectories(dir.resolve("debs")).toFile())
+                .inheritIO()
+                .start();
         assertThat(download.waitFor()).isZero();
         String deb;
         try (Stream<Path> s = Files.list(dir.resolve("debs"))) {
@@ -167,9 +199,12 @@ class DebianIT {
         ItSupport.Run run = kforge(dir, "build", "--no-cache");
         assertThat(run.code()).as(run.err()).isZero();
         var cells = cells(dir.resolve("out"));
-        assertThat(cells.get("good/mine/arm64-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+        assertThat(cells.get("good/mine/arm64-gcc"))
+                .containsEntry("status", "built")
+                .containsEntry("symbols", "checked");
         assertThat((String) cells.get("good/mine/x86_64-gcc").get("message")).contains("configured for arm64 only");
-        assertThat(ItSupport.vermagic(dir.resolve("out/mine/arm64-gcc/good/good.ko"))).contains("-arm64 SMP");
+        assertThat(ItSupport.vermagic(dir.resolve("out/mine/arm64-gcc/good/good.ko")))
+                .contains("-arm64 SMP");
     }
 
     /** Two kforge processes that need the same tree at once share one fetch: one download, one tree, nothing half-done. */
@@ -177,25 +212,35 @@ class DebianIT {
     void concurrentRunsShareOneFetch() throws Exception {
         Path ws = workspace("latest", "\"arm64\"");
         Path cache = dir.resolve("shared-cache");
-        List<Process> runs = new java.util.ArrayList<>();
+        List<Process> runs = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "plan", "--format", "text").directory(ws.toFile())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("run" + i + ".log").toFile());
+            ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "plan", "--format", "text")
+                    .directory(ws.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("run" + i + ".log").toFile());
             pb.environment().put("KFORGE_CACHE_DIR", cache.toString());
             runs.add(pb.start());
         }
         for (int i = 0; i < 2; i++) {
-            assertThat(runs.get(i).waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
-            assertThat(runs.get(i).exitValue()).as(Files.readString(dir.resolve("run" + i + ".log"))).isZero();
+            assertThat(runs.get(i).waitFor(5, TimeUnit.MINUTES)).isTrue();
+            assertThat(runs.get(i).exitValue())
+                    .as(Files.readString(dir.resolve("run" + i + ".log")))
+                    .isZero();
         }
         try (Stream<Path> s = Files.list(cache.resolve("debian/debs"))) {
-            assertThat(s.filter(p -> p.getFileName().toString().contains("-arm64_")).toList()).hasSize(1);
+            assertThat(s.filter(p -> p.getFileName().toString().contains("-arm64_"))
+                            .toList())
+                    .hasSize(1);
         }
         try (Stream<Path> s = Files.walk(cache.resolve("debian"), 1)) {
             List<Path> entries = s.toList();
-            assertThat(entries).noneMatch(p -> p.getFileName().toString().contains(".tmp-") || p.getFileName().toString()
-                    .startsWith("download-"));
-            assertThat(entries).filteredOn(p -> Files.isDirectory(p) && p.getFileName().toString().endsWith("-arm64_arm64")).singleElement()
+            assertThat(entries)
+                    .noneMatch(p -> p.getFileName().toString().contains(".tmp-")
+                            || p.getFileName().toString().startsWith("download-"));
+            assertThat(entries)
+                    .filteredOn(p ->
+                            Files.isDirectory(p) && p.getFileName().toString().endsWith("-arm64_arm64"))
+                    .singleElement()
                     .satisfies(t -> assertThat(t.resolve(".kforge-debian.json")).isRegularFile());
         }
     }

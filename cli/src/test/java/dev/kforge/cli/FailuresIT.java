@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,22 +65,30 @@ class FailuresIT {
             var broken = cells.get("broken/" + k + "/x86_64-gcc");
             assertThat(broken).containsEntry("status", "failed");
             assertThat((String) broken.get("message")).startsWith("drivers/broken/broken.c:5:");
-            assertThat(broken.get("diagnostics").toString()).contains("file=drivers/broken/broken.c", "line=5", "severity=error");
+            assertThat(broken.get("diagnostics").toString())
+                    .contains("file=drivers/broken/broken.c", "line=5", "severity=error");
             assertThat(dir.resolve("out/" + k + "/x86_64-gcc/broken/build.log")).isRegularFile();
             assertThat(dir.resolve("out/" + k + "/x86_64-gcc/broken/broken.ko")).doesNotExist();
             assertThat(cells.get("good/" + k + "/x86_64-gcc")).containsEntry("status", "built");
             assertThat(dir.resolve("out/" + k + "/x86_64-gcc/good/good.ko")).isRegularFile();
         }
-        assertThat(cells.get("needs/debian/x86_64-gcc")).containsEntry("status", "skipped")
+        assertThat(cells.get("needs/debian/x86_64-gcc"))
+                .containsEntry("status", "skipped")
                 .containsEntry("message", "kernel 'debian' lacks CONFIG_KFORGE_NO_SUCH_OPTION");
-        assertThat(cells.get("needs/v6.1/x86_64-gcc")).containsEntry("status", "skipped")
+        assertThat(cells.get("needs/v6.1/x86_64-gcc"))
+                .containsEntry("status", "skipped")
                 .containsEntry("message", "kernel tree lacks CONFIG_KFORGE_NO_SUCH_OPTION");
-        assertThat(run.err()).contains("FAILED broken/v6.1/x86_64-gcc: drivers/broken/broken.c:5:")
+        assertThat(run.err())
+                .contains("FAILED broken/v6.1/x86_64-gcc: drivers/broken/broken.c:5:")
                 .contains("log: " + dir.resolve("out/v6.1/x86_64-gcc/broken/build.log"));
-        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("failures=\"2\"").contains("<failure type=\"failed\"");
+        assertThat(Files.readString(dir.resolve("junit.xml")))
+                .contains("failures=\"2\"")
+                .contains("<failure type=\"failed\"");
         // Nothing half-written is left next to the published cells.
         try (var s = Files.walk(dir.resolve("out"))) {
-            assertThat(s.filter(p -> p.getFileName().toString().contains(".tmp-")).toList()).isEmpty();
+            assertThat(s.filter(p -> p.getFileName().toString().contains(".tmp-"))
+                            .toList())
+                    .isEmpty();
         }
     }
 
@@ -149,8 +158,11 @@ class FailuresIT {
         assertThat(run.code()).as(run.err()).isEqualTo(1);
         var cell = cells(dir.resolve("out")).get("cx/v6.1/riscv64-gcc");
         assertThat(cell).containsEntry("status", "failed");
-        assertThat((String) cell.get("message")).startsWith("drivers/cx/cx.c:13:").contains("BUILD_BUG failed");
-        assertThat(run.err()).contains("FAILED cx/v6.1/riscv64-gcc: drivers/cx/cx.c:13:")
+        assertThat((String) cell.get("message"))
+                .startsWith("drivers/cx/cx.c:13:")
+                .contains("BUILD_BUG failed");
+        assertThat(run.err())
+                .contains("FAILED cx/v6.1/riscv64-gcc: drivers/cx/cx.c:13:")
                 .contains("note: reported in include/linux/compiler_types.h:");
     }
 
@@ -181,14 +193,17 @@ class FailuresIT {
         var cells = cells(dir.resolve("out"));
         for (String id : new String[] {"a/v6.1/riscv64-gcc", "b/v6.1/riscv64-gcc"}) {
             assertThat(cells.get(id)).containsEntry("status", "failed");
-            assertThat((String) cells.get(id).get("message")).startsWith("tree preparation failed: prepare/v6.1/riscv64-gcc: ")
+            assertThat((String) cells.get(id).get("message"))
+                    .startsWith("tree preparation failed: prepare/v6.1/riscv64-gcc: ")
                     .contains("CONFIG_KFORGE_NO_SUCH_OPTION");
         }
         assertThat(run.out()).contains("2 cells: 0 built, 0 cached, 2 failed, 0 skipped; 1 tree: 1 failed");
         @SuppressWarnings("unchecked")
-        var summary = (java.util.Map<String, Object>) ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
+        var summary = (Map<String, Object>)
+                ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
         assertThat(summary).containsEntry("failed", 2).containsEntry("failedSteps", 3);
-        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"0\"");
+        assertThat(Files.readString(dir.resolve("junit.xml")))
+                .contains("tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"0\"");
     }
 
     /** A cargo companion that does not compile fails the run, and the summary line, JSON and JUnit all count it. */
@@ -221,7 +236,8 @@ class FailuresIT {
         assertThat(run.out()).contains("1 cells: 1 built, 0 cached, 0 failed, 0 skipped; 1 companion: 1 failed");
         assertThat(run.err()).contains("FAILED cargo-tool/a/tool/debian/x86_64-gcc");
         @SuppressWarnings("unchecked")
-        var summary = (java.util.Map<String, Object>) ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
+        var summary = (Map<String, Object>)
+                ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
         assertThat(summary).containsEntry("failedSteps", 1);
         assertThat(Files.readString(dir.resolve("junit.xml"))).contains("tests=\"2\" failures=\"1\" errors=\"0\"");
     }
@@ -237,7 +253,9 @@ class FailuresIT {
                 .cDriver("drivers/good")
                 .write("drivers/ghost/Kbuild", "obj-m += ghost.o\n")
                 .write("drivers/ghost/ghost.c", DebianIT.UNKNOWN_SYMBOL)
-                .write("configs/modules.config", Files.readString(ItSupport.repo().resolve("examples/configs/modules.config")))
+                .write(
+                        "configs/modules.config",
+                        Files.readString(ItSupport.repo().resolve("examples/configs/modules.config")))
                 .manifest("""
                         [[kernel]]
                         name = "v6.1-checked"
@@ -257,9 +275,12 @@ class FailuresIT {
         ItSupport.Run run = kforge(dir, "build", "--no-cache");
         assertThat(run.code()).as(run.err()).isEqualTo(1);
         var cells = cells(dir.resolve("out"));
-        assertThat(cells.get("good/v6.1-checked/x86_64-gcc")).containsEntry("status", "built").containsEntry("symbols", "checked");
+        assertThat(cells.get("good/v6.1-checked/x86_64-gcc"))
+                .containsEntry("status", "built")
+                .containsEntry("symbols", "checked");
         assertThat(cells.get("ghost/v6.1-checked/x86_64-gcc")).containsEntry("status", "failed");
         assertThat((String) cells.get("ghost/v6.1-checked/x86_64-gcc").get("message"))
-                .contains("\"kforge_no_kernel_exports_this\"").contains("undefined");
+                .contains("\"kforge_no_kernel_exports_this\"")
+                .contains("undefined");
     }
 }

@@ -65,8 +65,8 @@ class IncrementalIT {
                 module_init(many_init);
                 MODULE_LICENSE("GPL");
                 """ : "";
-        return NONCE + "#include <linux/kernel.h>\nint many_part" + i + "(void);\nint many_part" + i + "(void) { return " + i
-                + extra + "; }\n" + init;
+        return NONCE + "#include <linux/kernel.h>\nint many_part" + i + "(void);\nint many_part" + i
+                + "(void) { return " + i + extra + "; }\n" + init;
     }
 
     int compiled(String what) throws IOException {
@@ -83,7 +83,9 @@ class IncrementalIT {
     void build(String what) {
         ItSupport.Run r = kforge(ws, "build");
         assertThat(r.code()).as(what + ": " + r.err()).isZero();
-        assertThat(cells(ws.resolve("out")).get("many/debian/x86_64-gcc").get("status")).as(what).isEqualTo("built");
+        assertThat(cells(ws.resolve("out")).get("many/debian/x86_64-gcc").get("status"))
+                .as(what)
+                .isEqualTo("built");
     }
 
     @Test
@@ -107,7 +109,8 @@ class IncrementalIT {
         assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log")))
                 .contains("build directory reused: 1 changed, 0 removed, 12 unchanged source files")
                 .containsPattern("CC \\[M\\]\\s+\\S+/part7\\.o");
-        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko"))).isNotEqualTo(first);
+        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko")))
+                .isNotEqualTo(first);
 
         // Changing it back is a cache hit: no make at all.
         Files.writeString(ws.resolve("drivers/many/part7.c"), part(7, ""));
@@ -115,16 +118,24 @@ class IncrementalIT {
         assertThat(back.code()).isZero();
         assertThat(back.out()).contains("1 cells: 0 built, 1 cached");
         assertThat(back.commands()).noneMatch(CacheIT::runsMake);
-        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko"))).isEqualTo(first);
+        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko")))
+                .isEqualTo(first);
 
         // A removed source (and its Kbuild entry) is removed from the build directory.
         Files.delete(ws.resolve("drivers/many/part12.c"));
-        Files.writeString(ws.resolve("drivers/many/Kbuild"), "obj-m += many.o\nmany-y :="
-                + String.join("", IntStream.rangeClosed(1, 11).mapToObj(i -> " part" + i + ".o").toList()) + "\n");
+        Files.writeString(
+                ws.resolve("drivers/many/Kbuild"),
+                "obj-m += many.o\nmany-y :="
+                        + String.join(
+                                "",
+                                IntStream.rangeClosed(1, 11)
+                                        .mapToObj(i -> " part" + i + ".o")
+                                        .toList()) + "\n");
         build("a file removed");
         assertThat(ws.resolve(".kforge/build/debian/x86_64-gcc/many/part12.c")).doesNotExist();
         // The cache hit above left the build directory as it was, so part7.c comes back too, with the Kbuild file.
-        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("2 changed, 1 removed");
+        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log")))
+                .contains("2 changed, 1 removed");
         assertThat(compiled("a file removed")).isEqualTo(1);
 
         // The incrementally built module is the one a clean build makes.
@@ -133,10 +144,12 @@ class IncrementalIT {
         byte[] incremental = Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko"));
         ItSupport.Run clean = kforge(ws, "build", "--no-cache");
         assertThat(clean.code()).isZero();
-        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko"))).isEqualTo(incremental);
+        assertThat(Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko")))
+                .isEqualTo(incremental);
         // --no-cache builds from scratch: every object is compiled again.
         assertThat(compiled("--no-cache")).isEqualTo(11);
-        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("fresh build directory");
+        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log")))
+                .contains("fresh build directory");
     }
 
     @Test
@@ -148,7 +161,8 @@ class IncrementalIT {
         workspace("[driver.make]\nMANY_LEVEL = \"2\"\n");
         build("make variable changed");
         assertThat(compiled("make variable changed")).isEqualTo(12);
-        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log"))).contains("fresh build directory");
+        assertThat(Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log")))
+                .contains("fresh build directory");
     }
 
     @Test
@@ -161,7 +175,8 @@ class IncrementalIT {
                 module_init(m_init);
                 MODULE_LICENSE("GPL");
                 """;
-        t.write("drivers/two/first.c", module).write("drivers/two/second.c", module)
+        t.write("drivers/two/first.c", module)
+                .write("drivers/two/second.c", module)
                 .write("drivers/two/Kbuild", "obj-m += first.o second.o\n")
                 .manifest("""
                         [[kernel]]
@@ -177,7 +192,8 @@ class IncrementalIT {
         assertThat(ws.resolve("out/debian/x86_64-gcc/two/second.ko")).isRegularFile();
         t.write("drivers/two/Kbuild", "obj-m += first.o\n");
         assertThat(kforge(ws, "build").code()).isZero();
-        assertThat(ws.resolve(".kforge/build/debian/x86_64-gcc/two/second.ko")).isRegularFile(); // left by the earlier Kbuild file
+        assertThat(ws.resolve(".kforge/build/debian/x86_64-gcc/two/second.ko"))
+                .isRegularFile(); // left by the earlier Kbuild file
         assertThat(ws.resolve("out/debian/x86_64-gcc/two/second.ko")).doesNotExist();
         assertThat(ws.resolve("out/debian/x86_64-gcc/two/first.ko")).isRegularFile();
         assertThat(Files.readString(ws.resolve("out/SHA256SUMS"))).doesNotContain("second.ko");

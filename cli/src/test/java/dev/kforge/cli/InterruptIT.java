@@ -49,9 +49,13 @@ class InterruptIT {
             }
             TimeUnit.MILLISECONDS.sleep(100);
         }
-        assertThat(seen).as("make started").anyMatch(h -> h.info().command().orElse("").endsWith("make"));
+        assertThat(seen)
+                .as("make started")
+                .anyMatch(h -> h.info().command().orElse("").endsWith("make"));
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("kforge exits after SIGINT").isTrue();
+        assertThat(p.waitFor(15, TimeUnit.SECONDS))
+                .as("kforge exits after SIGINT")
+                .isTrue();
         assertThat(p.exitValue()).isEqualTo(130);
         TimeUnit.MILLISECONDS.sleep(200);
         ReliabilityIT.assertGone(seen);

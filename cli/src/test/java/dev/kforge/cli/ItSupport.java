@@ -14,11 +14,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 
@@ -119,7 +121,7 @@ final class ItSupport {
         Path keys = examplesKeys();
         Files.createDirectories(dest.resolve("keys"));
         for (String f : List.of("module.key", "module.crt", "module.der")) {
-            Files.copy(keys.resolve(f), dest.resolve("keys").resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(keys.resolve(f), dest.resolve("keys").resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.toList()) {
@@ -180,7 +182,7 @@ final class ItSupport {
 
     static String utsRelease(Path tree) throws IOException {
         String uts = Files.readString(tree.resolve("include/generated/utsrelease.h"));
-        var m = java.util.regex.Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"").matcher(uts);
+        var m = Pattern.compile("UTS_RELEASE\\s+\"([^\"]+)\"").matcher(uts);
         if (!m.find()) {
             throw new AssertionError("no UTS_RELEASE in " + tree);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,10 @@ class LoggingIT {
                 .write("linux-9.9/Makefile", "VERSION = 9\nPATCHLEVEL = 9\nSUBLEVEL = 0\nEXTRAVERSION =\n")
                 .write("linux-9.9/arch/x86/Kconfig", "config X86\n");
         Path tarball = dir.resolve("linux-source-9.9.tar.xz");
-        Process tar = new ProcessBuilder("tar", "-cJf", tarball.toString(), "-C", src.getParent().toString(), "linux-9.9")
-                .inheritIO().start();
+        Process tar = new ProcessBuilder(
+                        "tar", "-cJf", tarball.toString(), "-C", src.getParent().toString(), "linux-9.9")
+                .inheritIO()
+                .start();
         assertThat(tar.waitFor()).isZero();
         Path ws = dir.resolve("ws");
         new TestWorkspace(ws).cDriver("drivers/hello").manifest("""
@@ -43,14 +46,18 @@ class LoggingIT {
     }
 
     Launched launch(Path ws, String cache, String... args) throws Exception {
-        List<String> argv = new java.util.ArrayList<>(List.of(ItSupport.launcher().toString()));
+        List<String> argv = new ArrayList<>(List.of(ItSupport.launcher().toString()));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(ws.toFile());
         pb.environment().put("KFORGE_CACHE_DIR", dir.resolve(cache).toString());
-        pb.redirectOutput(dir.resolve(cache + ".out").toFile()).redirectError(dir.resolve(cache + ".err").toFile());
+        pb.redirectOutput(dir.resolve(cache + ".out").toFile())
+                .redirectError(dir.resolve(cache + ".err").toFile());
         Process p = pb.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Launched(p.exitValue(), Files.readString(dir.resolve(cache + ".out")), Files.readString(dir.resolve(cache + ".err")));
+        return new Launched(
+                p.exitValue(),
+                Files.readString(dir.resolve(cache + ".out")),
+                Files.readString(dir.resolve(cache + ".err")));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.kforge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kforge.core.service.PlanCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class PlanCacheIT {
         Map<String, String> env = pb.environment();
         env.put("KFORGE_CACHE_DIR", cache.toString());
         env.put("PATH", bin + ":" + System.getenv("PATH"));
-        env.remove(dev.kforge.core.service.PlanCache.OFF);
+        env.remove(PlanCache.OFF);
         env.putAll(extraEnv);
         Path err = Files.createTempFile(cache, "err", ".txt");
         pb.redirectError(err.toFile());
@@ -69,7 +70,7 @@ class PlanCacheIT {
     /** The plan made with the cache off, for the same workspace and machine. */
     private String fresh(Map<String, String> env) throws Exception {
         Map<String, String> off = new HashMap<>(env);
-        off.put(dev.kforge.core.service.PlanCache.OFF, "1");
+        off.put(PlanCache.OFF, "1");
         Proc p = kforge(off, "plan", "-f", "kforge.toml");
         assertThat(p.code()).as(p.err()).isZero();
         return p.out();
@@ -165,8 +166,10 @@ class PlanCacheIT {
     @Test
     void aHeadersTreesConfigIsRead() throws Exception {
         remember();
-        write("trees/linux-headers-6.1.0-1-amd64/.config", "# Linux/x86 6.1.0 Kernel Configuration\nCONFIG_64BIT=y\n"
-                + "CONFIG_MODULES=y\nCONFIG_CC_IS_CLANG=y\n");
+        write(
+                "trees/linux-headers-6.1.0-1-amd64/.config",
+                "# Linux/x86 6.1.0 Kernel Configuration\nCONFIG_64BIT=y\n"
+                        + "CONFIG_MODULES=y\nCONFIG_CC_IS_CLANG=y\n");
         replannedTo(true);
     }
 
@@ -176,7 +179,9 @@ class PlanCacheIT {
         write("trees/linux-headers-6.1.0-1-amd64/Module.symvers", "0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n");
         replannedTo(true);
         remember();
-        write("trees/linux-headers-6.1.0-1-amd64/include/generated/utsrelease.h", "#define UTS_RELEASE \"6.1.0-1b-amd64\"\n");
+        write(
+                "trees/linux-headers-6.1.0-1-amd64/include/generated/utsrelease.h",
+                "#define UTS_RELEASE \"6.1.0-1b-amd64\"\n");
         replannedTo(true);
     }
 
@@ -204,7 +209,9 @@ class PlanCacheIT {
     void aToolThatNowComesFirstOnPathIsProbed() throws Exception {
         remember();
         Path make = bin.resolve("make");
-        Files.writeString(make, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 99.0'; exit 0; fi\nexec /usr/bin/make \"$@\"\n");
+        Files.writeString(
+                make,
+                "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 99.0'; exit 0; fi\nexec /usr/bin/make \"$@\"\n");
         make.toFile().setExecutable(true);
         replannedTo(true);
     }
@@ -212,7 +219,9 @@ class PlanCacheIT {
     @Test
     void theManifestTheEnvironmentAndADriversFilesAreSeen() throws Exception {
         remember();
-        Files.writeString(ws.resolve("kforge.toml"), Files.readString(ws.resolve("kforge.toml")).replace("\"gcc\", \"llvm\"", "\"gcc\""));
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                Files.readString(ws.resolve("kforge.toml")).replace("\"gcc\", \"llvm\"", "\"gcc\""));
         replannedTo(true);
         remember();
         replannedTo(Map.of("SOURCE_DATE_EPOCH", "1234567890"), true);

@@ -41,7 +41,8 @@ class ProbeMemoIT {
         calls = dir.resolve("gcc-calls");
         for (String gcc : GCC) {
             Path wrapper = bin.resolve(gcc);
-            Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + calls + "\nexec /usr/bin/" + gcc + " \"$@\"\n");
+            Files.writeString(
+                    wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + calls + "\nexec /usr/bin/" + gcc + " \"$@\"\n");
             Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         env = new HashMap<>();
@@ -50,6 +51,7 @@ class ProbeMemoIT {
         env.put("KFORGE_CACHE_DIR", dir.resolve("cache").toString());
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // compared field by field, the module with Arrays.equals
     record Build(int probes, int compiles, byte[] ko, Map<String, String> savedCommands, String log) {}
 
     Build build(String what, Map<String, String> extra) throws IOException {
@@ -58,25 +60,35 @@ class ProbeMemoIT {
         e.putAll(extra);
         ItSupport.Run r = kforgeWithEnv(ws, e, "build", "--no-cache");
         assertThat(r.code()).as(what + ": " + r.err()).isZero();
-        assertThat(cells(ws.resolve("out")).get("many/debian/x86_64-gcc").get("status")).as(what).isEqualTo("built");
+        assertThat(cells(ws.resolve("out")).get("many/debian/x86_64-gcc").get("status"))
+                .as(what)
+                .isEqualTo("built");
         List<String> lines = Files.exists(calls) ? Files.readAllLines(calls) : List.of();
         int probes = (int) lines.stream().filter(l -> l.contains("/.tmp_")).count();
-        int compiles = (int) lines.stream().filter(l -> l.matches(".* -c -o \\S*part\\d+\\.o \\S*part\\d+\\.c$")).count();
+        int compiles = (int) lines.stream()
+                .filter(l -> l.matches(".* -c -o \\S*part\\d+\\.o \\S*part\\d+\\.c$"))
+                .count();
         Path build = ws.resolve(".kforge/build/debian/x86_64-gcc/many");
         Map<String, String> saved = new TreeMap<>();
         try (Stream<Path> s = Files.list(build)) {
-            for (Path cmd : s.filter(p -> p.getFileName().toString().matches("\\..*\\.(o|ko)\\.cmd")).toList()) {
+            for (Path cmd : s.filter(p -> p.getFileName().toString().matches("\\..*\\.(o|ko)\\.cmd"))
+                    .toList()) {
                 // The first line is the command Kbuild ran (savedcmd_ in 6.1, cmd_ before): the flags the probes chose.
                 saved.put(cmd.getFileName().toString(), Files.readAllLines(cmd).get(0));
             }
         }
-        return new Build(probes, compiles, Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko")), saved,
+        return new Build(
+                probes,
+                compiles,
+                Files.readAllBytes(ws.resolve("out/debian/x86_64-gcc/many/many.ko")),
+                saved,
                 Files.readString(ws.resolve("out/debian/x86_64-gcc/many/build.log")));
     }
 
     Path memoFile() throws IOException {
         try (Stream<Path> s = Files.list(dir.resolve("cache/trees/.kbuild-probes"))) {
-            List<Path> memos = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{32}\\.mk")).toList();
+            List<Path> memos = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{32}\\.mk"))
+                    .toList();
             assertThat(memos).hasSize(1);
             return memos.get(0);
         }
@@ -95,7 +107,9 @@ class ProbeMemoIT {
         assertThat(learning.probes()).isEqualTo(off.probes());
         assertThat(learning.log()).containsPattern("compiler probes memoised in \\S+ \\(\\d+ learned\\)");
         Path memo = memoFile();
-        assertThat(Files.readAllLines(memo)).hasSizeGreaterThanOrEqualTo(10).allMatch(l -> l.matches("kfp_\\S+ := [yn]"));
+        assertThat(Files.readAllLines(memo))
+                .hasSizeGreaterThanOrEqualTo(10)
+                .allMatch(l -> l.matches("kfp_\\S+ := [yn]"));
 
         Build warm = build("second build with the memo", Map.of());
         assertThat(warm.probes()).as("every probe answered by the memo").isZero();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,16 +108,23 @@ class QemuIT {
     @BeforeAll
     static void testEverything() {
         new TestWorkspace(dir)
-                .write("drivers/hello/Kbuild", "obj-m += hello.o\n").write("drivers/hello/hello.c", HELLO)
-                .write("drivers/hello/tests/params.sh", "cat /sys/module/hello/parameters/greeting\n"
-                        + "test \"$(cat /sys/module/hello/parameters/greeting)\" = 7\n")
+                .write("drivers/hello/Kbuild", "obj-m += hello.o\n")
+                .write("drivers/hello/hello.c", HELLO)
+                .write(
+                        "drivers/hello/tests/params.sh",
+                        "cat /sys/module/hello/parameters/greeting\n"
+                                + "test \"$(cat /sys/module/hello/parameters/greeting)\" = 7\n")
                 .write("drivers/scripted/Kbuild", "obj-m += scripted.o\n")
                 .write("drivers/scripted/scripted.c", HELLO.replace("hello", "scripted"))
                 .write("drivers/scripted/tests/fails.sh", "echo 'the device answered nothing'\nexit 3\n")
-                .write("drivers/oops/Kbuild", "obj-m += oops.o\n").write("drivers/oops/oops.c", OOPS)
-                .write("drivers/ghost/Kbuild", "obj-m += ghost.o\n").write("drivers/ghost/ghost.c", GHOST)
-                .write("drivers/hang/Kbuild", "obj-m += hang.o\n").write("drivers/hang/hang.c", HANG)
-                .write("drivers/crc/Kbuild", "obj-m += crc.o\n").write("drivers/crc/crc.c", CRC)
+                .write("drivers/oops/Kbuild", "obj-m += oops.o\n")
+                .write("drivers/oops/oops.c", OOPS)
+                .write("drivers/ghost/Kbuild", "obj-m += ghost.o\n")
+                .write("drivers/ghost/ghost.c", GHOST)
+                .write("drivers/hang/Kbuild", "obj-m += hang.o\n")
+                .write("drivers/hang/hang.c", HANG)
+                .write("drivers/crc/Kbuild", "obj-m += crc.o\n")
+                .write("drivers/crc/crc.c", CRC)
                 .manifest("""
                         [[kernel]]
                         name = "bookworm"
@@ -160,10 +168,16 @@ class QemuIT {
                         kernels = ["headers"]
                         arches = ["x86_64"]
                         """);
-        first = kforge(dir, "test", "--no-cache", "--junit", "junit.xml"); // real builds and boots, whatever earlier runs cached
+        first = kforge(
+                dir,
+                "test",
+                "--no-cache",
+                "--junit",
+                "junit.xml"); // real builds and boots, whatever earlier runs cached
         firstCells = cells(dir.resolve("out"));
         @SuppressWarnings("unchecked")
-        Map<String, Object> summary = (Map<String, Object>) ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
+        Map<String, Object> summary = (Map<String, Object>)
+                ItSupport.json(dir.resolve("out/kforge-results.json")).get("summary");
         firstSummary = summary;
     }
 
@@ -180,8 +194,11 @@ class QemuIT {
     void aDriverLoadsWithItsParametersItsScriptPassesAndItUnloads() throws Exception {
         assertThat(test("hello/bookworm/x86_64-gcc")).as(first.err()).containsEntry("status", "passed");
         String log = log("hello");
-        assertThat(log).contains("kforge-hello: init, greeting 7").contains("kforge-hello: exit")
-                .contains("KFORGE-SCRIPT 0").contains("KFORGE-RMMOD hello 0");
+        assertThat(log)
+                .contains("kforge-hello: init, greeting 7")
+                .contains("kforge-hello: exit")
+                .contains("KFORGE-SCRIPT 0")
+                .contains("KFORGE-RMMOD hello 0");
         assertThat(first.out()).containsPattern("hello/bookworm/x86_64-gcc\\s+built\\s+\\S+\\s+\\d+\\s+passed");
     }
 
@@ -189,7 +206,9 @@ class QemuIT {
     void aModuleTheDriverNeedsIsLoadedFromTheKernelsOwnModulesFirst() throws Exception {
         assertThat(test("crc/bookworm/x86_64-gcc")).as(first.err()).containsEntry("status", "passed");
         String log = log("crc");
-        assertThat(log.indexOf("KFORGE-INSMOD crc_itu_t 0")).isPositive().isLessThan(log.indexOf("KFORGE-INSMOD crc 0"));
+        assertThat(log.indexOf("KFORGE-INSMOD crc_itu_t 0"))
+                .isPositive()
+                .isLessThan(log.indexOf("KFORGE-INSMOD crc 0"));
         assertThat(log).containsPattern("kforge-crc: [0-9a-f]{4}");
     }
 
@@ -200,7 +219,8 @@ class QemuIT {
         assertThat((String) t.get("message")).containsAnyOf("BUG:", "Oops");
         assertThat((String) t.get("kernelMessages")).contains("Call Trace");
         assertThat(log("oops")).contains("oops_init");
-        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("classname=\"oops.test\"")
+        assertThat(Files.readString(dir.resolve("junit.xml")))
+                .contains("classname=\"oops.test\"")
                 .containsPattern("(?s)<failure type=\"failed\" message=\"[^\"]*(BUG:|Oops)[^\"]*\">.*Call Trace");
     }
 
@@ -208,7 +228,8 @@ class QemuIT {
     void anUnknownSymbolFailsAtInsmodWithTheKernelsMessage() {
         Map<String, Object> t = test("ghost/bookworm/x86_64-gcc");
         assertThat(t).containsEntry("status", "failed");
-        assertThat((String) t.get("message")).startsWith("insmod ghost failed")
+        assertThat((String) t.get("message"))
+                .startsWith("insmod ghost failed")
                 .contains("Unknown symbol kforge_no_kernel_exports_this");
     }
 
@@ -216,9 +237,13 @@ class QemuIT {
     void aGuestThatHangsTimesOutAndLeavesNoProcess() {
         Map<String, Object> t = test("hang/bookworm/x86_64-gcc");
         assertThat(t).containsEntry("status", "timed-out").containsEntry("error", true);
-        assertThat((String) t.get("message")).contains("did not finish within 20 s").contains("insmod hang");
-        List<String> left = ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
-                .filter(c -> c.contains("qemu-system") && c.contains(dir.toString())).toList();
+        assertThat((String) t.get("message"))
+                .contains("did not finish within 20 s")
+                .contains("insmod hang");
+        List<String> left = ProcessHandle.allProcesses()
+                .map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains("qemu-system") && c.contains(dir.toString()))
+                .toList();
         assertThat(left).isEmpty();
     }
 
@@ -230,14 +255,19 @@ class QemuIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // the results JSON's tables
     void summaryResultsJunitAndExitCodeAgree() throws Exception {
         assertThat(first.code()).as(first.err()).isEqualTo(1);
         // Four failed tests (oops, ghost, scripted, hang), two passed; the headers kernel cannot boot.
-        assertThat(first.out()).contains("7 cells: 7 built, 0 cached, 0 failed, 0 skipped; 7 tests: 2 passed, 4 failed, 1 skipped");
+        assertThat(first.out())
+                .contains("7 cells: 7 built, 0 cached, 0 failed, 0 skipped; 7 tests: 2 passed, 4 failed, 1 skipped");
         Map<String, Object> summary = firstSummary;
         assertThat(summary).containsEntry("failedSteps", 4);
-        assertThat((Map<String, Object>) summary.get("tests")).containsEntry("passed", 2).containsEntry("failed", 3)
-                .containsEntry("timed-out", 1).containsEntry("skipped", 1);
+        assertThat((Map<String, Object>) summary.get("tests"))
+                .containsEntry("passed", 2)
+                .containsEntry("failed", 3)
+                .containsEntry("timed-out", 1)
+                .containsEntry("skipped", 1);
         assertThat((String) test("hello/headers/x86_64-gcc").get("message")).contains("has no kernel image to boot");
         String junit = Files.readString(dir.resolve("junit.xml"));
         assertThat(junit).contains("failures=\"3\" errors=\"1\"");
@@ -248,10 +278,13 @@ class QemuIT {
     void aCachedRerunBootsNothing() {
         ItSupport.Run again = kforge(dir, "test", "hello/bookworm/*", "crc/**");
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.commands()).noneMatch(c -> c.get(0).startsWith("qemu-system") || c.get(0).equals("make"));
-        assertThat(again.out()).contains("2 cells: 0 built, 2 cached, 0 failed, 0 skipped; 2 tests: 2 cached, 0 failed");
+        assertThat(again.commands())
+                .noneMatch(c -> c.get(0).startsWith("qemu-system") || c.get(0).equals("make"));
+        assertThat(again.out())
+                .contains("2 cells: 0 built, 2 cached, 0 failed, 0 skipped; 2 tests: 2 cached, 0 failed");
         @SuppressWarnings("unchecked")
-        Map<String, Object> t = (Map<String, Object>) cells(dir.resolve("out")).get("hello/bookworm/x86_64-gcc").get("test");
+        Map<String, Object> t = (Map<String, Object>)
+                cells(dir.resolve("out")).get("hello/bookworm/x86_64-gcc").get("test");
         assertThat(t).containsEntry("status", "cached");
         assertThat((String) t.get("kernelMessages")).contains("kforge-hello: init, greeting 7");
     }
@@ -260,7 +293,9 @@ class QemuIT {
     @Test
     void sigtermWhileAGuestRunsLeavesNoQemuBehind() throws Exception {
         Path ws = dir.resolve("term");
-        new TestWorkspace(ws).write("drivers/hang/Kbuild", "obj-m += hang.o\n").write("drivers/hang/hang.c", HANG)
+        new TestWorkspace(ws)
+                .write("drivers/hang/Kbuild", "obj-m += hang.o\n")
+                .write("drivers/hang/hang.c", HANG)
                 .manifest("""
                         [[kernel]]
                         name = "bookworm"
@@ -273,25 +308,33 @@ class QemuIT {
                         [[matrix]]
                         arches = ["x86_64"]
                         """);
-        ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "test").directory(ws.toFile())
-                .redirectErrorStream(true).redirectOutput(ws.resolve("kforge.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(ItSupport.launcher().toString(), "test")
+                .directory(ws.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ws.resolve("kforge.log").toFile());
         pb.environment().put("CI", "true");
         pb.environment().put("KFORGE_CACHE_DIR", ItSupport.itCache().toString());
         Process p = pb.start();
         List<ProcessHandle> seen = List.of();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && seen.stream().noneMatch(h -> h.info().commandLine().orElse("").contains("qemu-system"))) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline
+                && seen.stream()
+                        .noneMatch(h -> h.info().commandLine().orElse("").contains("qemu-system"))) {
             seen = p.descendants().toList();
             Thread.sleep(100);
         }
-        assertThat(seen).as(Files.readString(ws.resolve("kforge.log")))
+        assertThat(seen)
+                .as(Files.readString(ws.resolve("kforge.log")))
                 .anyMatch(h -> h.info().commandLine().orElse("").contains("qemu-system"));
         Thread.sleep(2000); // the guest is booting or sleeping in insmod
         new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-        assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("exits within 5 s").isTrue();
+        assertThat(p.waitFor(5, TimeUnit.SECONDS)).as("exits within 5 s").isTrue();
         assertThat(p.exitValue()).isEqualTo(143);
         for (ProcessHandle h : seen) {
-            assertThat(ReliabilityIT.running(h.pid())).as("process %d (%s) is gone", h.pid(), h.info().commandLine().orElse("?"))
+            assertThat(ReliabilityIT.running(h.pid()))
+                    .as(
+                            "process %d (%s) is gone",
+                            h.pid(), h.info().commandLine().orElse("?"))
                     .isFalse();
         }
         ReliabilityIT.assertNoTemporaries(ws.resolve("out"));
@@ -302,17 +345,23 @@ class QemuIT {
     void gatherRestoresPassingTestsAndCountsTheFailedOnesMissing() throws Exception {
         ItSupport.Run gather = kforge(dir, "gather", "--test");
         assertThat(gather.code()).as(gather.err()).isEqualTo(1);
-        assertThat(gather.out()).contains("7 cells: 7 gathered, 0 missing, 0 skipped; 7 tests: 2 gathered, 4 missing, 1 skipped");
+        assertThat(gather.out())
+                .contains("7 cells: 7 gathered, 0 missing, 0 skipped; 7 tests: 2 gathered, 4 missing, 1 skipped");
         assertThat(gather.err()).contains("missing test/oops/bookworm/x86_64-gcc");
-        assertThat(gather.commands()).noneMatch(c -> c.get(0).startsWith("qemu-system") || c.get(0).equals("make"));
-        assertThat(Files.readString(dir.resolve("out/bookworm/x86_64-gcc/hello/test.log"))).contains("kforge-hello: init, greeting 7");
+        assertThat(gather.commands())
+                .noneMatch(c -> c.get(0).startsWith("qemu-system") || c.get(0).equals("make"));
+        assertThat(Files.readString(dir.resolve("out/bookworm/x86_64-gcc/hello/test.log")))
+                .contains("kforge-hello: init, greeting 7");
     }
 
     @Test
     void explainPrintsTheQemuCommandLine() {
         ItSupport.Run explain = kforge(dir, "explain", "--test", "--only-cell", "hello/bookworm/x86_64-gcc");
         assertThat(explain.code()).as(explain.err()).isZero();
-        assertThat(explain.out()).containsPattern("qemu-system-x86_64 -M pc -cpu max -m 512 -smp 1 -accel (kvm|tcg) -nographic")
-                .contains("vmlinuz-").contains("initramfs.cpio.gz").contains("console=ttyS0");
+        assertThat(explain.out())
+                .containsPattern("qemu-system-x86_64 -M pc -cpu max -m 512 -smp 1 -accel (kvm|tcg) -nographic")
+                .contains("vmlinuz-")
+                .contains("initramfs.cpio.gz")
+                .contains("console=ttyS0");
     }
 }

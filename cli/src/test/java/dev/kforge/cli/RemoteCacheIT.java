@@ -5,11 +5,16 @@ import static dev.kforge.cli.ItSupport.kforge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.digest.Digest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,11 +74,18 @@ class RemoteCacheIT {
                 }
                 """.formatted(prefix, port, guard);
         Files.writeString(prefix.resolve("nginx.conf"), conf);
-        nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", prefix.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
+        nginx = new ProcessBuilder(
+                        "nginx",
+                        "-p",
+                        prefix.toString(),
+                        "-c",
+                        prefix.resolve("nginx.conf").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(prefix.resolve("stdout.log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
+            try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 return;
             } catch (IOException e) {
                 TimeUnit.MILLISECONDS.sleep(50);
@@ -121,21 +133,26 @@ class RemoteCacheIT {
             for (String d : List.of("kf_core", "kf_user")) {
                 Files.createDirectories(ws.resolve("drivers/" + d));
                 for (String f : List.of("Kbuild", d + ".c")) {
-                    Files.copy(ex.resolve(d).resolve(f), ws.resolve("drivers/" + d).resolve(f));
+                    Files.copy(
+                            ex.resolve(d).resolve(f), ws.resolve("drivers/" + d).resolve(f));
                 }
             }
             Files.copy(ex.resolve("kf_core/kf_core.h"), ws.resolve("drivers/kf_core/kf_core.h"));
             // A driver unique to this test run, so the server and local caches start without it.
-            new TestWorkspace(ws).write("drivers/other/Kbuild", "obj-m += other.o\n")
-                    .write("drivers/other/other.c", "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n/* " + dir + " */\n");
+            new TestWorkspace(ws)
+                    .write("drivers/other/Kbuild", "obj-m += other.o\n")
+                    .write(
+                            "drivers/other/other.c",
+                            "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n/* " + dir + " */\n");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return ws;
     }
 
     ItSupport.Run build(Path ws, String cacheName, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("build", "--cache-dir", dir.resolve(cacheName).toString()));
+        List<String> args = new ArrayList<>(
+                List.of("build", "--cache-dir", dir.resolve(cacheName).toString()));
         args.addAll(List.of(extra));
         return kforge(ws, args.toArray(String[]::new));
     }
@@ -169,12 +186,14 @@ class RemoteCacheIT {
         assertThat(second.code()).as(second.err()).isZero();
         assertThat(second.commands()).noneMatch(RemoteCacheIT::make);
         assertThat(second.out()).contains("3 cells: 0 built, 3 cached");
-        assertThat(Files.readAllLines(b.resolve("out/SHA256SUMS"))).isEqualTo(Files.readAllLines(a.resolve("out/SHA256SUMS")));
+        assertThat(Files.readAllLines(b.resolve("out/SHA256SUMS")))
+                .isEqualTo(Files.readAllLines(a.resolve("out/SHA256SUMS")));
 
         // A tampered blob on the server is detected, never used, and the cell is rebuilt.
         try (Stream<Path> s = Files.walk(serverRoot.resolve("kforge/cas"))) {
             for (Path p : s.filter(Files::isRegularFile).toList()) {
-                if (Files.size(p) > 1000 && Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1).startsWith("\u007fELF")) {
+                if (Files.size(p) > 1000
+                        && Files.readString(p, StandardCharsets.ISO_8859_1).startsWith("\u007fELF")) {
                     Files.write(p, new byte[] {0x7f, 'E', 'L', 'F', 0, 0, 0});
                 }
             }
@@ -184,11 +203,14 @@ class RemoteCacheIT {
         ItSupport.Run third = build(c, "cache-c", "--remote-cache", url());
         assertThat(third.code()).as(third.err()).isZero();
         assertThat(third.commands()).anyMatch(RemoteCacheIT::make);
-        assertThat(Files.readAllLines(c.resolve("out/SHA256SUMS"))).isEqualTo(Files.readAllLines(a.resolve("out/SHA256SUMS")));
+        assertThat(Files.readAllLines(c.resolve("out/SHA256SUMS")))
+                .isEqualTo(Files.readAllLines(a.resolve("out/SHA256SUMS")));
         // ... and repaired on the server: the rebuild uploaded the good blob over the tampered one.
         try (Stream<Path> s = Files.walk(serverRoot.resolve("kforge/cas"))) {
             for (Path p : s.filter(Files::isRegularFile).toList()) {
-                assertThat(dev.kforge.core.digest.Digest.ofFile(p).hex()).as(p.toString()).isEqualTo(p.getFileName().toString());
+                assertThat(Digest.ofFile(p).hex())
+                        .as(p.toString())
+                        .isEqualTo(p.getFileName().toString());
             }
         }
     }
@@ -204,26 +226,32 @@ class RemoteCacheIT {
         startNginx("if ($http_authorization != \"Bearer " + secret + "\") { return 401; }");
         Path ws = workspace("secret");
         Path cache = dir.resolve("cache-secret");
-        List<String> written = new java.util.ArrayList<>();
+        List<String> written = new ArrayList<>();
         for (String command : List.of("build", "plan")) {
-            List<String> argv = command.equals("build") ? List.of(ItSupport.launcher().toString(), command, "--remote-cache", url())
+            List<String> argv = command.equals("build")
+                    ? List.of(ItSupport.launcher().toString(), command, "--remote-cache", url())
                     : List.of(ItSupport.launcher().toString(), command);
             ProcessBuilder pb = new ProcessBuilder(argv).directory(ws.toFile());
             pb.environment().put("KFORGE_CACHE_DIR", cache.toString());
             pb.environment().put("KFORGE_REMOTE_CACHE_HEADER", "Authorization: Bearer " + secret);
             pb.environment().put("AWS_SECRET_ACCESS_KEY", secret);
-            pb.redirectOutput(dir.resolve(command + ".out").toFile()).redirectError(dir.resolve(command + ".err").toFile());
+            pb.redirectOutput(dir.resolve(command + ".out").toFile())
+                    .redirectError(dir.resolve(command + ".err").toFile());
             Process p = pb.start();
             assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
-            assertThat(p.exitValue()).as(Files.readString(dir.resolve(command + ".err"))).isZero();
-            written.add(Files.readString(dir.resolve(command + ".out")) + Files.readString(dir.resolve(command + ".err")));
+            assertThat(p.exitValue())
+                    .as(Files.readString(dir.resolve(command + ".err")))
+                    .isZero();
+            written.add(
+                    Files.readString(dir.resolve(command + ".out")) + Files.readString(dir.resolve(command + ".err")));
         }
         assertThat(entries("ac")).isEqualTo(3);
         assertThat(String.join("\n", written)).doesNotContain(secret).doesNotContain("Bearer");
         for (Path root : List.of(ws, cache)) {
             try (Stream<Path> s = Files.walk(root)) {
                 for (Path f : s.filter(Files::isRegularFile).toList()) {
-                    assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString())
+                    assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))
+                            .as(f.toString())
                             .doesNotContain(secret);
                 }
             }
@@ -256,18 +284,28 @@ class RemoteCacheIT {
         Path a = workspace("s1");
         Path b = workspace("s2");
         Files.writeString(b.resolve("drivers/other/other.c"), Files.readString(a.resolve("drivers/other/other.c")));
-        String hash = kforge(a, "plan").out().replaceAll("(?s).*\"planHash\" : \"([0-9a-f]{64})\".*", "$1").strip();
-        CompletableFuture<ItSupport.Run> one = CompletableFuture.supplyAsync(() ->
-                build(a, "cache-s1", "--remote-cache", url(), "--shard", "1/2", "--expect-plan-hash", hash));
-        CompletableFuture<ItSupport.Run> two = CompletableFuture.supplyAsync(() ->
-                build(b, "cache-s2", "--remote-cache", url(), "--shard", "2/2", "--expect-plan-hash", hash));
+        String hash = kforge(a, "plan")
+                .out()
+                .replaceAll("(?s).*\"planHash\" : \"([0-9a-f]{64})\".*", "$1")
+                .strip();
+        CompletableFuture<ItSupport.Run> one = CompletableFuture.supplyAsync(
+                () -> build(a, "cache-s1", "--remote-cache", url(), "--shard", "1/2", "--expect-plan-hash", hash));
+        CompletableFuture<ItSupport.Run> two = CompletableFuture.supplyAsync(
+                () -> build(b, "cache-s2", "--remote-cache", url(), "--shard", "2/2", "--expect-plan-hash", hash));
         assertThat(one.get().code()).as(one.get().err()).isZero();
         assertThat(two.get().code()).as(two.get().err()).isZero();
 
         Path g = workspace("gather");
         Files.writeString(g.resolve("drivers/other/other.c"), Files.readString(a.resolve("drivers/other/other.c")));
-        ItSupport.Run gather = kforge(g, "gather", "--cache-dir", dir.resolve("cache-g").toString(), "--remote-cache", url(),
-                "--junit", "junit.xml");
+        ItSupport.Run gather = kforge(
+                g,
+                "gather",
+                "--cache-dir",
+                dir.resolve("cache-g").toString(),
+                "--remote-cache",
+                url(),
+                "--junit",
+                "junit.xml");
         assertThat(gather.code()).as(gather.err() + gather.out()).isZero();
         assertThat(gather.out()).contains("3 cells: 3 gathered, 0 missing");
         assertThat(gather.commands()).noneMatch(RemoteCacheIT::make);

@@ -20,7 +20,8 @@ class ReproducibleBuildIT {
     @TempDir
     Path dir;
 
-    static final List<String> SOURCES = List.of("pom.xml", "core", "kbuild-adapter", "rust-toolchain-adapter", "qemu-adapter", "cli");
+    static final List<String> SOURCES =
+            List.of("pom.xml", "core", "kbuild-adapter", "rust-toolchain-adapter", "qemu-adapter", "cli");
 
     static Path copy(Path dest) throws Exception {
         Path repo = ItSupport.repo();
@@ -75,12 +76,21 @@ class ReproducibleBuildIT {
         try (Stream<Path> s = Files.list(libA)) {
             jars = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        assertThat(jars).contains("kforge-core.jar", "kforge-kbuild-adapter.jar", "kforge-rust-toolchain-adapter.jar",
-                "kforge-cli.jar");
+        assertThat(jars)
+                .contains(
+                        "kforge-core.jar",
+                        "kforge-kbuild-adapter.jar",
+                        "kforge-rust-toolchain-adapter.jar",
+                        "kforge-cli.jar");
         for (String jar : jars) {
-            assertThat(Files.mismatch(libA.resolve(jar), libB.resolve(jar))).as(jar).isEqualTo(-1L);
+            assertThat(Files.mismatch(libA.resolve(jar), libB.resolve(jar)))
+                    .as(jar)
+                    .isEqualTo(-1L);
         }
-        assertThat(Files.mismatch(a.resolve("cli/target/kforge-0.1.0-SNAPSHOT.tar.gz"),
-                b.resolve("cli/target/kforge-0.1.0-SNAPSHOT.tar.gz"))).as("distribution tarball").isEqualTo(-1L);
+        assertThat(Files.mismatch(
+                        a.resolve("cli/target/kforge-0.1.0-SNAPSHOT.tar.gz"),
+                        b.resolve("cli/target/kforge-0.1.0-SNAPSHOT.tar.gz")))
+                .as("distribution tarball")
+                .isEqualTo(-1L);
     }
 }

@@ -67,7 +67,9 @@ class SignatureEnforcementIT {
                         module_exit(hello_exit);
                         MODULE_LICENSE("GPL");
                         """)
-                .write("configs/modules.config", Files.readString(ItSupport.repo().resolve("examples/configs/modules.config")));
+                .write(
+                        "configs/modules.config",
+                        Files.readString(ItSupport.repo().resolve("examples/configs/modules.config")));
         for (String k : new String[] {"trusted", "other"}) {
             ItSupport.Run r = kforge(dir, "keygen", "--cn", "kforge " + k, "keys/" + k);
             assertThat(r.code()).as(r.err()).isZero();
@@ -83,7 +85,8 @@ class SignatureEnforcementIT {
                 .isEqualTo("kforge trusted");
         if (ok.get("status").equals("passed")) {
             assertThat(Files.readString(dir.resolve("out/v6.1-enforcing/x86_64-gcc/hello/test.log")))
-                    .contains("kforge-signed-hello: init").doesNotContain("module verification failed");
+                    .contains("kforge-signed-hello: init")
+                    .doesNotContain("module verification failed");
         }
 
         // Signed with a key the kernel does not trust: refused, with the kernel's reason.
@@ -92,9 +95,12 @@ class SignatureEnforcementIT {
         Map<String, Object> foreign = test(other);
         assertThat(other.code()).isEqualTo(1);
         assertThat(foreign).containsEntry("status", "failed");
-        assertThat((String) foreign.get("message")).startsWith("insmod hello failed").contains("Key was rejected by service");
+        assertThat((String) foreign.get("message"))
+                .startsWith("insmod hello failed")
+                .contains("Key was rejected by service");
         assertThat(other.out()).contains("1 test: 1 failed");
-        assertThat(Files.readString(dir.resolve("junit.xml"))).contains("classname=\"hello.test\"")
+        assertThat(Files.readString(dir.resolve("junit.xml")))
+                .contains("classname=\"hello.test\"")
                 .contains("Key was rejected by service");
 
         // Unsigned (no [signing]): refused too.

@@ -7,12 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.kbuild.KernelPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,8 +55,9 @@ class SigningIT {
     }
 
     void keygen(String dirName, String... extra) {
-        String[] args = Stream.concat(Stream.of("keygen", "--cn", "kforge " + dirName), Stream.of(extra)).toArray(String[]::new);
-        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        String[] args = Stream.concat(Stream.of("keygen", "--cn", "kforge " + dirName), Stream.of(extra))
+                .toArray(String[]::new);
+        String[] all = Arrays.copyOf(args, args.length + 1);
         all[args.length] = "keys/" + dirName;
         ItSupport.Run r = kforge(ws, all);
         assertThat(r.code()).as(r.err()).isZero();
@@ -80,13 +86,16 @@ class SigningIT {
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("(signed: kforge rsa)").contains("1 cells: 1 built, 0 cached, 0 failed");
         assertThat(ExamplesBuildIT.modinfo("signer", ko())).isEqualTo("kforge rsa");
-        assertThat(ExamplesBuildIT.modinfo("sig_hashalgo", ko())).isEqualTo("sha256"); // Debian's CONFIG_MODULE_SIG_HASH
+        assertThat(ExamplesBuildIT.modinfo("sig_hashalgo", ko()))
+                .isEqualTo("sha256"); // Debian's CONFIG_MODULE_SIG_HASH
         Map<String, Object> m = moduleMeta();
         String signed = (String) m.get("sha256");
         assertThat(signed).isEqualTo(Digest.ofFile(ko()).hex()).isNotEqualTo(m.get("unsignedSha256"));
-        assertThat(Files.readString(ws.resolve("out/SHA256SUMS"))).contains(signed + "  debian/x86_64-gcc/hello/hello.ko");
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS")))
+                .contains(signed + "  debian/x86_64-gcc/hello/hello.ko");
         String provenance = Files.readString(ws.resolve("out/provenance.json"));
-        assertThat(provenance).contains("\"unsignedSha256\" : \"" + m.get("unsignedSha256") + "\"")
+        assertThat(provenance)
+                .contains("\"unsignedSha256\" : \"" + m.get("unsignedSha256") + "\"")
                 .contains("\"certificateSha256\" : \"" + certSha256("rsa") + "\"");
         assertThat(cells(ws.resolve("out")).get(CELL)).containsEntry("signer", "kforge rsa");
 
@@ -100,7 +109,10 @@ class SigningIT {
         String keyLine = Files.readAllLines(ws.resolve("keys/rsa/module.key")).get(5);
         ItSupport.Run plan = kforge(ws, "--cache-dir", cache.toString(), "plan");
         for (String text : List.of(first.out(), first.err(), plan.out(), plan.err())) {
-            assertThat(text).doesNotContain(keyPath).doesNotContain("keys/rsa/module.key").doesNotContain(keyLine);
+            assertThat(text)
+                    .doesNotContain(keyPath)
+                    .doesNotContain("keys/rsa/module.key")
+                    .doesNotContain(keyLine);
         }
         for (Path root : List.of(ws.resolve("out"), cache, ws.resolve(".kforge"), ws.resolve("junit.xml"))) {
             assertNoFileHolds(root, keyPath, keyLine);
@@ -120,7 +132,9 @@ class SigningIT {
         String ecSigned = Digest.ofFile(ko()).hex();
         assertThat(moduleMeta()).containsEntry("unsignedSha256", m.get("unsignedSha256"));
         // ECDSA signatures are randomised: the same module signs to other bytes every time.
-        assertThat(kforge(ws, "--cache-dir", cache.toString(), "build", "--no-cache").code()).isZero();
+        assertThat(kforge(ws, "--cache-dir", cache.toString(), "build", "--no-cache")
+                        .code())
+                .isZero();
         assertThat(Digest.ofFile(ko()).hex()).isNotEqualTo(ecSigned);
         assertThat(moduleMeta()).containsEntry("unsignedSha256", m.get("unsignedSha256"));
         // kforge verify compares the unsigned modules, so reproducibility stays checkable.
@@ -143,7 +157,9 @@ class SigningIT {
         workspace(signing("keys/none/module.key", "keys/a/module.crt"));
         ItSupport.Run missing = kforge(ws, "build", "--no-cache");
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err()).contains("kforge.toml:2:1: [signing] key: the key does not exist or is not a file").doesNotContain("keys/none");
+        assertThat(missing.err())
+                .contains("kforge.toml:2:1: [signing] key: the key does not exist or is not a file")
+                .doesNotContain("keys/none");
         assertThat(missing.commands()).noneMatch(a -> a.get(0).equals("make"));
         assertThat(Files.readAllBytes(ko())).isEqualTo(good);
 
@@ -151,16 +167,39 @@ class SigningIT {
         workspace(signing("keys/b/module.key", "keys/a/module.crt"));
         ItSupport.Run mismatch = kforge(ws, "build", "--no-cache");
         assertThat(mismatch.code()).isEqualTo(2);
-        assertThat(mismatch.err()).contains("does not belong to the certificate").contains("(signer kforge a)");
+        assertThat(mismatch.err())
+                .contains("does not belong to the certificate")
+                .contains("(signer kforge a)");
         assertThat(mismatch.commands()).noneMatch(a -> a.get(0).equals("make"));
         assertThat(Files.readAllBytes(ko())).isEqualTo(good);
 
         // An encrypted key: without its passphrase exit 2, with it (KBUILD_SIGN_PIN, as sign-file reads it) signed.
         Path enc = Files.createDirectories(ws.resolve("keys/enc"));
-        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-aes256", "-pass", "pass:s3cret",
-                "-out", enc.resolve("module.key").toString());
-        openssl("req", "-new", "-x509", "-key", enc.resolve("module.key").toString(), "-passin", "pass:s3cret", "-subj",
-                "/CN=kforge enc", "-days", "2", "-out", enc.resolve("module.crt").toString());
+        openssl(
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-aes256",
+                "-pass",
+                "pass:s3cret",
+                "-out",
+                enc.resolve("module.key").toString());
+        openssl(
+                "req",
+                "-new",
+                "-x509",
+                "-key",
+                enc.resolve("module.key").toString(),
+                "-passin",
+                "pass:s3cret",
+                "-subj",
+                "/CN=kforge enc",
+                "-days",
+                "2",
+                "-out",
+                enc.resolve("module.crt").toString());
         workspace(signing("keys/enc/module.key", "keys/enc/module.crt"));
         ItSupport.Run locked = kforge(ws, "build");
         assertThat(locked.code()).isEqualTo(2);
@@ -178,7 +217,11 @@ class SigningIT {
         ItSupport.Run unset = kforge(ws, "build");
         assertThat(unset.code()).isEqualTo(2);
         assertThat(unset.err()).contains("kforge.toml:2:1: [signing] key-env $KFORGE_TEST_SIGNING_KEY is not set");
-        ItSupport.Run fromEnv = kforgeWithEnv(ws, Map.of("KFORGE_TEST_SIGNING_KEY", ws.resolve("keys/a/module.key").toString()),
+        ItSupport.Run fromEnv = kforgeWithEnv(
+                ws,
+                Map.of(
+                        "KFORGE_TEST_SIGNING_KEY",
+                        ws.resolve("keys/a/module.key").toString()),
                 "build");
         assertThat(fromEnv.code()).as(fromEnv.err()).isZero();
         assertThat(ExamplesBuildIT.modinfo("signer", ko())).isEqualTo("kforge a");
@@ -190,7 +233,7 @@ class SigningIT {
         assertThat(noCert.err()).contains("kforge.toml:1:1: [signing] cert 'keys/none.crt' does not exist");
 
         // A headers tree without scripts/sign-file: exit 3 before make, naming the kernel.
-        Path real = dev.kforge.kbuild.KernelPaths.resolve("/usr/src/linux-headers-*-amd64", ws, "debian");
+        Path real = KernelPaths.resolve("/usr/src/linux-headers-*-amd64", ws, "debian");
         Path fake = dir.resolve("headers-without-sign-file");
         Files.createDirectories(fake.resolve("scripts"));
         try (Stream<Path> s = Files.list(real)) {
@@ -201,7 +244,8 @@ class SigningIT {
             }
         }
         try (Stream<Path> s = Files.list(real.resolve("scripts"))) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().equals("sign-file")).toList()) {
+            for (Path p : s.filter(p -> !p.getFileName().toString().equals("sign-file"))
+                    .toList()) {
                 Files.createSymbolicLink(fake.resolve("scripts").resolve(p.getFileName()), p);
             }
         }
@@ -217,30 +261,33 @@ class SigningIT {
                 """.formatted(fake));
         ItSupport.Run noSignFile = kforge(ws, "build");
         assertThat(noSignFile.code()).isEqualTo(3);
-        assertThat(noSignFile.err()).contains("kernel 'nosign'").contains("has no scripts/sign-file").contains("sign = false");
+        assertThat(noSignFile.err())
+                .contains("kernel 'nosign'")
+                .contains("has no scripts/sign-file")
+                .contains("sign = false");
         assertThat(noSignFile.commands()).noneMatch(a -> a.get(0).equals("make"));
     }
 
     String planHash(Path cache) {
         ItSupport.Run plan = kforge(ws, "--cache-dir", cache.toString(), "plan", "--format", "json");
         assertThat(plan.code()).as(plan.err()).isZero();
-        var matcher = java.util.regex.Pattern.compile("\"planHash\" : \"([0-9a-f]{64})\"").matcher(plan.out());
+        var matcher = Pattern.compile("\"planHash\" : \"([0-9a-f]{64})\"").matcher(plan.out());
         assertThat(matcher.find()).isTrue();
         return matcher.group(1);
     }
 
     String certSha256(String name) throws Exception {
-        var cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        var cf = CertificateFactory.getInstance("X.509");
         try (var in = Files.newInputStream(ws.resolve("keys/" + name + "/module.crt"))) {
             return Digest.of(cf.generateCertificate(in).getEncoded()).hex();
         }
     }
 
     static void openssl(String... args) throws Exception {
-        List<String> argv = new java.util.ArrayList<>(List.of("openssl"));
+        List<String> argv = new ArrayList<>(List.of("openssl"));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
     }
 

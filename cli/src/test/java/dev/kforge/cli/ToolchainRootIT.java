@@ -5,6 +5,7 @@ import static dev.kforge.cli.ItSupport.kforge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -65,14 +66,20 @@ class ToolchainRootIT {
         // The root's identity and its Rust toolchain are what the plan records.
         ItSupport.Run plan = kforge(ws, "plan");
         assertThat(plan.code()).as(plan.err()).isZero();
-        assertThat(plan.out()).contains("\"root+trixie\"").containsPattern("\"package:rustc\" : \"1\\.\\d+")
-                .contains("\"suite\" : \"trixie\"").contains("RUSTC=/usr/bin/rustc");
+        assertThat(plan.out())
+                .contains("\"root+trixie\"")
+                .containsPattern("\"package:rustc\" : \"1\\.\\d+")
+                .contains("\"suite\" : \"trixie\"")
+                .contains("RUSTC=/usr/bin/rustc");
         // make ran inside the root, through bubblewrap.
-        assertThat(run.commands()).anyMatch(c -> c.get(0).equals("bwrap") && c.contains(rootDir().toString()) && c.contains("make"));
+        assertThat(run.commands())
+                .anyMatch(c -> c.get(0).equals("bwrap") && c.contains(rootDir().toString()) && c.contains("make"));
         // Built twice in two directories inside the root: bit-identical.
         ItSupport.Run verify = kforge(ws, "verify");
         assertThat(verify.code()).as(verify.err() + verify.out()).isZero();
-        assertThat(verify.out()).containsPattern("rust_hello/v6.12/arm64-llvm\\s+reproducible").contains("0 not reproducible");
+        assertThat(verify.out())
+                .containsPattern("rust_hello/v6.12/arm64-llvm\\s+reproducible")
+                .contains("0 not reproducible");
 
         // kforge explain's script reproduces the cell by hand, inside the root as kforge ran it.
         ItSupport.Run explain = kforge(ws, "explain", "--only-cell", "rust_hello/v6.12/arm64-llvm");
@@ -80,10 +87,13 @@ class ToolchainRootIT {
         assertThat(explain.out()).contains("bwrap --die-with-parent --bind " + rootDir() + " /");
         Path script = ws.resolve("explain.sh");
         Files.writeString(script, explain.out());
-        Process sh = new ProcessBuilder("sh", "-e", script.toString()).redirectErrorStream(true).start();
-        String shOut = new String(sh.getInputStream().readAllBytes());
+        Process sh = new ProcessBuilder("sh", "-e", script.toString())
+                .redirectErrorStream(true)
+                .start();
+        String shOut = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(sh.waitFor()).as(shOut).isZero();
-        assertThat(ItSupport.elfMachine(ws.resolve(".kforge/build/v6.12/arm64-llvm/rust_hello/rust_hello.ko"))).isEqualTo(183);
+        assertThat(ItSupport.elfMachine(ws.resolve(".kforge/build/v6.12/arm64-llvm/rust_hello/rust_hello.ko")))
+                .isEqualTo(183);
 
         // A program gone from the root: the root is made again before anything runs in it.
         Files.delete(rootDir().resolve("usr/bin/bindgen"));
@@ -98,18 +108,28 @@ class ToolchainRootIT {
         Path ws = workspace("nosuchsuite");
         ItSupport.Run run = kforge(ws, "plan");
         assertThat(run.code()).as(run.err()).isEqualTo(3);
-        assertThat(run.err()).contains("debootstrap could not make a nosuchsuite root").contains("hint:");
+        assertThat(run.err())
+                .contains("debootstrap could not make a nosuchsuite root")
+                .contains("hint:");
         try (Stream<Path> s = Files.list(ItSupport.itCache().resolve("roots"))) {
-            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("trixie-nosuchsuite")).toList()).isEmpty();
+            assertThat(s.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith("trixie-nosuchsuite"))
+                            .toList())
+                    .isEmpty();
         }
     }
 
     @Test
     void anUnknownRootNameIsAManifestErrorWithItsPosition() throws Exception {
         Path ws = workspace("trixie");
-        Files.writeString(ws.resolve("kforge.toml"), MANIFEST.formatted("trixie").replace("root = \"trixie\"", "root = \"trixy\""));
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                MANIFEST.formatted("trixie").replace("root = \"trixie\"", "root = \"trixy\""));
         ItSupport.Run run = kforge(ws, "plan");
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("kforge.toml:7:").contains("unknown toolchain root 'trixy'").contains("trixie");
+        assertThat(run.err())
+                .contains("kforge.toml:7:")
+                .contains("unknown toolchain root 'trixy'")
+                .contains("trixie");
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,9 @@ final class AptSources {
         Path d = Path.of("/etc/apt/sources.list.d");
         if (Files.isDirectory(d)) {
             try (var s = Files.list(d)) {
-                s.filter(p -> p.toString().endsWith(".list") || p.toString().endsWith(".sources")).sorted().forEach(files::add);
+                s.filter(p -> p.toString().endsWith(".list") || p.toString().endsWith(".sources"))
+                        .sorted()
+                        .forEach(files::add);
             }
         }
         for (Path f : files) {
@@ -35,7 +38,11 @@ final class AptSources {
                 String l = line.strip();
                 String uri = null;
                 if (l.startsWith("deb ")) {
-                    uri = java.util.Arrays.stream(l.split("\\s+")).skip(1).filter(w -> w.contains("://")).findFirst().orElse(null);
+                    uri = Arrays.stream(l.split("\\s+"))
+                            .skip(1)
+                            .filter(w -> w.contains("://"))
+                            .findFirst()
+                            .orElse(null);
                 } else if (l.startsWith("URIs:")) {
                     uri = l.substring("URIs:".length()).strip().split("\\s+")[0];
                 }
@@ -44,7 +51,8 @@ final class AptSources {
                 }
             }
         }
-        throw KforgeException.environment("no Debian mirror in apt's sources to make a toolchain root from",
+        throw KforgeException.environment(
+                "no Debian mirror in apt's sources to make a toolchain root from",
                 "set KFORGE_DEBIAN_MIRROR to a Debian archive URL");
     }
 }

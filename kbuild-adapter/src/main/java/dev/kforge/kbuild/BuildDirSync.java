@@ -35,8 +35,10 @@ final class BuildDirSync {
     /** What one sync did, for the build log. */
     record Outcome(boolean clean, int copied, int removed, int unchanged) {
         String describe() {
-            return clean ? "fresh build directory (" + copied + " source files)"
-                    : "build directory reused: " + copied + " changed, " + removed + " removed, " + unchanged + " unchanged source files";
+            return clean
+                    ? "fresh build directory (" + copied + " source files)"
+                    : "build directory reused: " + copied + " changed, " + removed + " removed, " + unchanged
+                            + " unchanged source files";
         }
     }
 
@@ -74,7 +76,8 @@ final class BuildDirSync {
             for (Map.Entry<String, String> e : now.entrySet()) {
                 Path target = buildDir.resolve(e.getKey());
                 // The build directory's own copy is checked too: a file edited or deleted there is copied again.
-                if (!e.getValue().equals(before.get(e.getKey())) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                if (!e.getValue().equals(before.get(e.getKey()))
+                        || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
                         || Files.size(target) != Files.size(source.resolve(e.getKey()))) {
                     copy(source.resolve(e.getKey()), target);
                     copied++;
@@ -98,7 +101,9 @@ final class BuildDirSync {
                 return null;
             }
             Object o = CanonicalJson.read(Files.readString(stamp));
-            if (o instanceof Map<?, ?> m && configuration.hex().equals(m.get("configuration")) && m.get("files") instanceof Map<?, ?> f) {
+            if (o instanceof Map<?, ?> m
+                    && configuration.hex().equals(m.get("configuration"))
+                    && m.get("files") instanceof Map<?, ?> f) {
                 SortedMap<String, String> files = new TreeMap<>();
                 f.forEach((k, v) -> files.put(String.valueOf(k), String.valueOf(v)));
                 return files;

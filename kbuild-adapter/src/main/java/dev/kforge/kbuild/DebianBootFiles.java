@@ -11,8 +11,8 @@ import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.SourcePos;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +44,12 @@ final class DebianBootFiles {
      */
     BootRoot image(KernelSource kernel, Architecture arch) {
         try {
-            String flavour = arch.debianFlavour().orElseThrow(() -> KforgeException.environment(
-                    "Debian builds no kernel for " + arch.key(), ""));
-            String abi = kernel.path().equals("latest") ? apt.latest(kernel, flavour, arch.debianArch()) : kernel.path();
-            List<String> candidates = List.of("linux-image-" + abi + "-" + flavour + "-unsigned", "linux-image-" + abi + "-" + flavour);
+            String flavour = arch.debianFlavour()
+                    .orElseThrow(() -> KforgeException.environment("Debian builds no kernel for " + arch.key(), ""));
+            String abi =
+                    kernel.path().equals("latest") ? apt.latest(kernel, flavour, arch.debianArch()) : kernel.path();
+            List<String> candidates =
+                    List.of("linux-image-" + abi + "-" + flavour + "-unsigned", "linux-image-" + abi + "-" + flavour);
             for (String pkg : candidates) {
                 Optional<BootRoot> ready = ready(dir(pkg, arch));
                 if (ready.isPresent()) {
@@ -56,20 +58,24 @@ final class DebianBootFiles {
             }
             apt.requireEnabled(kernel, arch.debianArch());
             for (String pkg : candidates) {
-                Optional<String> show = apt.capture(List.of("apt-cache", "show", "--no-all-versions", pkg + ":" + arch.debianArch()));
+                Optional<String> show =
+                        apt.capture(List.of("apt-cache", "show", "--no-all-versions", pkg + ":" + arch.debianArch()));
                 if (show.isPresent() && DebianHeaders.fields(show.get()).containsKey("SHA256")) {
                     return fetch(kernel, pkg, arch, "image");
                 }
             }
-            throw KforgeException.environment("kernel '" + kernel.name() + "': apt sees no kernel image package for " + abi
-                    + " on " + arch.debianArch() + " (tried " + String.join(", ", candidates) + ")",
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': apt sees no kernel image package for " + abi + " on "
+                            + arch.debianArch() + " (tried " + String.join(", ", candidates) + ")",
                     "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "' image for " + arch.key() + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "' image for " + arch.key() + ": " + e.getMessage(),
                     "check free space in " + apt.cache().root());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted while fetching a kernel image", "");
+            throw new KforgeException(
+                    KforgeException.Kind.INTERRUPTED, "interrupted while fetching a kernel image", "");
         }
     }
 
@@ -80,14 +86,19 @@ final class DebianBootFiles {
         }
         Map<String, List<String>> ports = apt.ports();
         if (!ports.isEmpty() && ports.values().stream().noneMatch(a -> a.contains(arch.debianArch()))) {
-            return Optional.of("no busybox-static for a " + arch.key() + " guest: Debian " + String.join("/", ports.keySet())
-                    + " has no " + arch.debianArch() + " port");
+            return Optional.of("no busybox-static for a " + arch.key() + " guest: Debian "
+                    + String.join("/", ports.keySet()) + " has no " + arch.debianArch() + " port");
         }
         return Optional.empty();
     }
 
     BootRoot busybox(Architecture arch) {
-        KernelSource guest = new KernelSource("guest", KernelSource.Kind.DEBIAN, "latest", Optional.empty(), List.of(),
+        KernelSource guest = new KernelSource(
+                "guest",
+                KernelSource.Kind.DEBIAN,
+                "latest",
+                Optional.empty(),
+                List.of(),
                 new SourcePos("busybox-static", 1, 1));
         try {
             Optional<BootRoot> ready = ready(dir(busyboxPackage(), arch));
@@ -97,7 +108,8 @@ final class DebianBootFiles {
             apt.requireEnabled(guest, arch.debianArch());
             return fetch(guest, busyboxPackage(), arch, "guest");
         } catch (IOException e) {
-            throw KforgeException.environment("busybox-static for " + arch.key() + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "busybox-static for " + arch.key() + ": " + e.getMessage(),
                     "check free space in " + apt.cache().root());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -113,10 +125,12 @@ final class DebianBootFiles {
         return apt.cache().root().resolve("debian").resolve(pkg + "_" + arch.debianArch());
     }
 
-    private BootRoot fetch(KernelSource kernel, String pkg, Architecture arch, String kind) throws IOException, InterruptedException {
+    private BootRoot fetch(KernelSource kernel, String pkg, Architecture arch, String kind)
+            throws IOException, InterruptedException {
         Path dir = dir(pkg, arch);
         Files.createDirectories(dir.getParent());
-        try (FileLock lock = FileLock.acquire(apt.cache().locks().resolve("debian-" + pkg + "_" + arch.debianArch() + ".lock"))) {
+        try (FileLock lock =
+                FileLock.acquire(apt.cache().locks().resolve("debian-" + pkg + "_" + arch.debianArch() + ".lock"))) {
             Optional<BootRoot> ready = ready(dir);
             if (ready.isPresent()) {
                 return ready.get(); // another kforge fetched it while this one waited
@@ -136,7 +150,8 @@ final class DebianBootFiles {
                     String image = only(staging.resolve("boot"), "vmlinuz-", kernel, spec);
                     String release = image.substring("vmlinuz-".length());
                     if (!Files.isDirectory(staging.resolve("lib/modules").resolve(release))) {
-                        throw KforgeException.environment("kernel '" + kernel.name() + "': " + spec + " has no lib/modules/" + release,
+                        throw KforgeException.environment(
+                                "kernel '" + kernel.name() + "': " + spec + " has no lib/modules/" + release,
                                 "check the Debian mirror apt uses; the package is not a kernel image");
                     }
                     marker.put("file", "boot/" + image);
@@ -145,7 +160,8 @@ final class DebianBootFiles {
                 } else {
                     Path busybox = staging.resolve("bin/busybox");
                     if (!Files.isRegularFile(busybox)) {
-                        throw KforgeException.environment(spec + " has no bin/busybox", "check the Debian mirror apt uses");
+                        throw KforgeException.environment(
+                                spec + " has no bin/busybox", "check the Debian mirror apt uses");
                     }
                     marker.put("file", "bin/busybox");
                     marker.put("modules", "");
@@ -159,8 +175,10 @@ final class DebianBootFiles {
                 }
             }
             Files.deleteIfExists(deb); // unpacked; the image packages are large
-            return ready(dir).orElseThrow(() -> KforgeException.environment(spec + ": " + dir + " is incomplete after unpacking",
-                    "run again; report it if it persists"));
+            return ready(dir)
+                    .orElseThrow(() -> KforgeException.environment(
+                            spec + ": " + dir + " is incomplete after unpacking",
+                            "run again; report it if it persists"));
         }
     }
 
@@ -168,13 +186,18 @@ final class DebianBootFiles {
     private static String only(Path dir, String prefix, KernelSource kernel, String spec) throws IOException {
         List<String> names;
         try (Stream<Path> s = Files.list(dir)) {
-            names = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
-        } catch (java.nio.file.NoSuchFileException e) {
+            names = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix))
+                    .sorted()
+                    .toList();
+        } catch (NoSuchFileException e) {
             names = List.of();
         }
         if (names.size() != 1) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': " + spec + " holds " + names.size() + " "
-                    + prefix + "* files in boot/, not one", "check the Debian mirror apt uses; the package is not a kernel image");
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + spec + " holds " + names.size() + " " + prefix
+                            + "* files in boot/, not one",
+                    "check the Debian mirror apt uses; the package is not a kernel image");
         }
         return names.get(0);
     }
@@ -203,7 +226,12 @@ final class DebianBootFiles {
         if (m.get("release") != null) {
             facts.put("release", String.valueOf(m.get("release")));
         }
-        return Optional.of(new BootRoot(String.valueOf(m.get("kind")), dir, file, String.valueOf(m.get("modules")),
-                new Digest(String.valueOf(m.get("sha256"))), facts));
+        return Optional.of(new BootRoot(
+                String.valueOf(m.get("kind")),
+                dir,
+                file,
+                String.valueOf(m.get("modules")),
+                new Digest(String.valueOf(m.get("sha256"))),
+                facts));
     }
 }

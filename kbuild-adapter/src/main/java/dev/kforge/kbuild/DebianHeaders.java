@@ -4,20 +4,24 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * Debian's prebuilt kernel headers of any port, for building modules against the kernels Debian
@@ -72,8 +77,13 @@ public final class DebianHeaders implements DistroKernels {
         }
         Map<String, List<String>> ports = ports();
         if (!ports.isEmpty() && ports.values().stream().noneMatch(a -> a.contains(arch.debianArch()))) {
-            return Optional.of("Debian " + String.join("/", ports.keySet()) + " has no " + arch.debianArch() + " port (its Release "
-                    + "lists " + String.join(" ", new TreeSet<>(ports.values().stream().flatMap(List::stream).toList())) + ")");
+            return Optional.of("Debian " + String.join("/", ports.keySet()) + " has no " + arch.debianArch()
+                    + " port (its Release " + "lists "
+                    + String.join(
+                            " ",
+                            new TreeSet<>(ports.values().stream()
+                                    .flatMap(List::stream)
+                                    .toList())) + ")");
         }
         return Optional.empty();
     }
@@ -96,9 +106,11 @@ public final class DebianHeaders implements DistroKernels {
         }
         try (var files = Files.list(aptLists)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith("_InRelease")
-                    || p.getFileName().toString().endsWith("_Release")).sorted().toList()) {
+                            || p.getFileName().toString().endsWith("_Release"))
+                    .sorted()
+                    .toList()) {
                 inspector.inputs().see(f);
-                Map<String, String> fields = fields(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
+                Map<String, String> fields = fields(Files.readString(f, StandardCharsets.ISO_8859_1));
                 String codename = fields.getOrDefault("Codename", "");
                 String archs = fields.getOrDefault("Architectures", "");
                 if (!codename.isEmpty() && !archs.isEmpty() && !codename.contains("-")) {
@@ -112,7 +124,7 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     @Override
-    public dev.kforge.core.kernel.BootRoot image(KernelSource kernel, Architecture arch) {
+    public BootRoot image(KernelSource kernel, Architecture arch) {
         return boot.image(kernel, arch);
     }
 
@@ -122,7 +134,7 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     @Override
-    public dev.kforge.core.kernel.BootRoot busybox(Architecture arch) {
+    public BootRoot busybox(Architecture arch) {
         return boot.busybox(arch);
     }
 
@@ -135,11 +147,13 @@ public final class DebianHeaders implements DistroKernels {
         try {
             return fetchOrThrow(kernel, arch);
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "' for " + arch.key() + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "' for " + arch.key() + ": " + e.getMessage(),
                     "check free space in " + cache.root());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted while fetching kernel headers", "");
+            throw new KforgeException(
+                    KforgeException.Kind.INTERRUPTED, "interrupted while fetching kernel headers", "");
         }
     }
 
@@ -173,11 +187,12 @@ public final class DebianHeaders implements DistroKernels {
         if (!Files.isRegularFile(marker)) {
             return Optional.empty();
         }
-        for (String f : List.of("Makefile", ".config", "Module.symvers", "include/generated/utsrelease.h", "scripts/mod/modpost")) {
+        for (String f : List.of(
+                "Makefile", ".config", "Module.symvers", "include/generated/utsrelease.h", "scripts/mod/modpost")) {
             inspector.inputs().see(tree.resolve(f));
             if (!Files.exists(tree.resolve(f))) {
-                org.slf4j.LoggerFactory.getLogger(DebianHeaders.class).warn("{}: {} lacks {}; fetching it again", kernel.name(),
-                        tree, f);
+                LoggerFactory.getLogger(DebianHeaders.class)
+                        .warn("{}: {} lacks {}; fetching it again", kernel.name(), tree, f);
                 return Optional.empty();
             }
         }
@@ -189,8 +204,21 @@ public final class DebianHeaders implements DistroKernels {
         SortedMap<String, String> provenance = new TreeMap<>();
         ((Map<?, ?>) m.get("packages")).forEach((k, v) -> provenance.put("package:" + k, String.valueOf(v)));
         KernelFacts f = inspector.headers(kernel, tree);
-        return Optional.of(new Tree(new KernelFacts(f.name(), f.kind(), f.version(), f.identity(), f.headersArch(),
-                f.headersFamily(), f.release(), f.rustArches(), f.config(), new TreeMap<>(), new TreeMap<>(), provenance), tree));
+        return Optional.of(new Tree(
+                new KernelFacts(
+                        f.name(),
+                        f.kind(),
+                        f.version(),
+                        f.identity(),
+                        f.headersArch(),
+                        f.headersFamily(),
+                        f.release(),
+                        f.rustArches(),
+                        f.config(),
+                        new TreeMap<>(),
+                        new TreeMap<>(),
+                        provenance),
+                tree));
     }
 
     private Tree unpack(KernelSource kernel, Architecture arch, String pkg, Path dir, Path tree)
@@ -198,8 +226,10 @@ public final class DebianHeaders implements DistroKernels {
         Map<String, String> show = show(kernel, pkg + ":" + arch.debianArch());
         Path deb = download(kernel, pkg + ":" + arch.debianArch(), show);
         unpackInto(kernel, Optional.of(arch), deb, show, dir);
-        return ready(kernel, dir, tree).orElseThrow(() -> KforgeException.environment(
-                "kernel '" + kernel.name() + "': " + tree + " is incomplete after unpacking", "run again; report it if it persists"));
+        return ready(kernel, dir, tree)
+                .orElseThrow(() -> KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + tree + " is incomplete after unpacking",
+                        "run again; report it if it persists"));
     }
 
     /**
@@ -213,7 +243,8 @@ public final class DebianHeaders implements DistroKernels {
         inspector.inputs().see(deb);
         try {
             if (!Files.isRegularFile(deb)) {
-                throw KforgeException.environment("kernel '" + kernel.name() + "': " + deb + " does not exist",
+                throw KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + deb + " does not exist",
                         "name a linux-headers-*.deb (apt-get download linux-headers-ABI-FLAVOUR:ARCH fetches one)");
             }
             String sha = Digest.ofFile(deb).hex();
@@ -226,30 +257,39 @@ public final class DebianHeaders implements DistroKernels {
                 }
             }
             Files.createDirectories(dir.getParent());
-            try (FileLock lock = FileLock.acquire(cache.locks().resolve("debian-local-" + sha.substring(0, 16) + ".lock"))) {
-                Map<String, String> fields = fields(capture(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Version",
-                        "Architecture", "Depends")).orElseThrow(() -> KforgeException.environment("kernel '" + kernel.name()
-                                + "': " + deb + " is not a Debian package dpkg-deb can read", "name a linux-headers-*.deb")));
+            try (FileLock lock =
+                    FileLock.acquire(cache.locks().resolve("debian-local-" + sha.substring(0, 16) + ".lock"))) {
+                Map<String, String> fields = fields(capture(List.of(
+                                "dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends"))
+                        .orElseThrow(() -> KforgeException.environment(
+                                "kernel '" + kernel.name() + "': " + deb + " is not a Debian package dpkg-deb can read",
+                                "name a linux-headers-*.deb")));
                 fields.put("SHA256", sha);
                 if (!fields.getOrDefault("Package", "").startsWith("linux-headers-")) {
-                    throw KforgeException.environment("kernel '" + kernel.name() + "': " + deb + " is "
-                            + fields.getOrDefault("Package", "no package") + ", not a linux-headers package", "name a linux-headers-*.deb");
+                    throw KforgeException.environment(
+                            "kernel '" + kernel.name() + "': " + deb + " is "
+                                    + fields.getOrDefault("Package", "no package") + ", not a linux-headers package",
+                            "name a linux-headers-*.deb");
                 }
                 unpackInto(kernel, Optional.empty(), deb, fields, dir);
                 Path unpacked = localTree(dir, inspector.inputs()).orElseThrow();
-                return ready(kernel, dir, unpacked).orElseThrow(() -> KforgeException.environment(
-                        "kernel '" + kernel.name() + "': " + unpacked + " is incomplete after unpacking", "check the package"));
+                return ready(kernel, dir, unpacked)
+                        .orElseThrow(() -> KforgeException.environment(
+                                "kernel '" + kernel.name() + "': " + unpacked + " is incomplete after unpacking",
+                                "check the package"));
             }
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': " + e.getMessage(), "check free space in " + cache.root());
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + e.getMessage(), "check free space in " + cache.root());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted while unpacking kernel headers", "");
+            throw new KforgeException(
+                    KforgeException.Kind.INTERRUPTED, "interrupted while unpacking kernel headers", "");
         }
     }
 
     /** The arch tree inside an unpacked package directory (not the -common one). */
-    private static Optional<Path> localTree(Path dir, dev.kforge.core.digest.InputLog inputs) throws IOException {
+    private static Optional<Path> localTree(Path dir, InputLog inputs) throws IOException {
         Path src = dir.resolve("root/usr/src");
         inputs.see(src);
         if (!Files.isDirectory(src)) {
@@ -257,7 +297,9 @@ public final class DebianHeaders implements DistroKernels {
         }
         try (var s = Files.list(src)) {
             return s.filter(p -> p.getFileName().toString().startsWith("linux-headers-")
-                    && !p.getFileName().toString().endsWith("-common")).sorted().findFirst();
+                            && !p.getFileName().toString().endsWith("-common"))
+                    .sorted()
+                    .findFirst();
         }
     }
 
@@ -266,14 +308,24 @@ public final class DebianHeaders implements DistroKernels {
      * directory, fixes it up (the -common tree, the host's kbuild), checks it, writes the marker
      * last and renames the whole into {@code dir}.
      */
-    private void unpackInto(KernelSource kernel, Optional<Architecture> arch, Path deb, Map<String, String> fields, Path dir)
+    private void unpackInto(
+            KernelSource kernel, Optional<Architecture> arch, Path deb, Map<String, String> fields, Path dir)
             throws IOException, InterruptedException {
         String pkg = fields.get("Package");
         Map<String, String> packages = new TreeMap<>();
-        packages.put(pkg + ":" + fields.getOrDefault("Architecture", "?"), fields.get("Version") + " sha256:" + fields.get("SHA256"));
+        packages.put(
+                pkg + ":" + fields.getOrDefault("Architecture", "?"),
+                fields.get("Version") + " sha256:" + fields.get("SHA256"));
         Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
-            run(kernel, List.of("dpkg-deb", "-x", deb.toString(), staging.resolve("root").toString()), staging);
+            run(
+                    kernel,
+                    List.of(
+                            "dpkg-deb",
+                            "-x",
+                            deb.toString(),
+                            staging.resolve("root").toString()),
+                    staging);
             Path staged = staging.resolve("root/usr/src").resolve(pkg);
             String depends = fields.getOrDefault("Depends", "");
             Optional<Path> common = commonTree(kernel, depends, staging, dir, staged, packages);
@@ -298,9 +350,11 @@ public final class DebianHeaders implements DistroKernels {
      * The tree's Makefile includes linux-headers-ABI-common by absolute path: the host's when it has
      * the same version installed, else one fetched and unpacked next to the tree (the include rewritten).
      */
-    private Optional<Path> commonTree(KernelSource kernel, String depends, Path staging, Path dir, Path staged,
-            Map<String, String> packages) throws IOException, InterruptedException {
-        Matcher m = Pattern.compile("(linux-headers-\\S+-common) \\(= ([^)]+)\\)").matcher(depends);
+    private Optional<Path> commonTree(
+            KernelSource kernel, String depends, Path staging, Path dir, Path staged, Map<String, String> packages)
+            throws IOException, InterruptedException {
+        Matcher m =
+                Pattern.compile("(linux-headers-\\S+-common) \\(= ([^)]+)\\)").matcher(depends);
         if (!m.find()) {
             return Optional.empty();
         }
@@ -308,13 +362,21 @@ public final class DebianHeaders implements DistroKernels {
         String version = m.group(2);
         Path host = usr.resolve("src").resolve(common);
         Optional<String> installed = capture(List.of("dpkg-query", "-W", "-f=${Version}", common));
-        if (Files.isRegularFile(host.resolve("Makefile")) && installed.filter(version::equals).isPresent()) {
+        if (Files.isRegularFile(host.resolve("Makefile"))
+                && installed.filter(version::equals).isPresent()) {
             return Optional.empty();
         }
         Map<String, String> show = show(kernel, common + "=" + version);
         Path deb = download(kernel, common + "=" + version, show);
         packages.put(common, version + " sha256:" + show.get("SHA256"));
-        run(kernel, List.of("dpkg-deb", "-x", deb.toString(), staging.resolve("root").toString()), staging);
+        run(
+                kernel,
+                List.of(
+                        "dpkg-deb",
+                        "-x",
+                        deb.toString(),
+                        staging.resolve("root").toString()),
+                staging);
         Path finalCommon = dir.resolve("root/usr/src").resolve(common);
         Path makefile = staged.resolve("Makefile");
         Files.writeString(makefile, Files.readString(makefile).replace("/usr/src/" + common + "/", finalCommon + "/"));
@@ -327,8 +389,10 @@ public final class DebianHeaders implements DistroKernels {
         String kbuild = m.find() ? m.group(1) : "linux-kbuild-" + kernelSeries(staged);
         Path host = usr.resolve("lib").resolve(kbuild);
         if (!Files.isDirectory(host.resolve("scripts"))) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': Debian's headers need the host's " + kbuild
-                    + " (its scripts and tools run on this machine for every architecture)", "apt-get install " + kbuild);
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': Debian's headers need the host's " + kbuild
+                            + " (its scripts and tools run on this machine for every architecture)",
+                    "apt-get install " + kbuild);
         }
         for (String link : List.of("scripts", "tools")) {
             Path l = staged.resolve(link);
@@ -347,7 +411,9 @@ public final class DebianHeaders implements DistroKernels {
     private void check(KernelSource kernel, Optional<Architecture> arch, Path tree) throws IOException {
         List<String> problems = new ArrayList<>();
         KernelConfig config = KernelConfig.read(tree.resolve(".config"));
-        if (config.srcArch().isEmpty() || arch.isPresent() && !config.srcArch().get().equals(arch.get().srcArch())) {
+        if (config.srcArch().isEmpty()
+                || (arch.isPresent()
+                        && !config.srcArch().get().equals(arch.get().srcArch()))) {
             problems.add(".config is for " + config.srcArch().orElse("no architecture")
                     + arch.map(a -> ", not " + a.srcArch()).orElse(""));
         }
@@ -358,8 +424,10 @@ public final class DebianHeaders implements DistroKernels {
             problems.add("no Module.symvers");
         }
         if (!problems.isEmpty()) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': the unpacked " + tree.getFileName() + " is unusable: "
-                    + String.join("; ", problems), "check the Debian mirror apt uses; the package is not a kernel headers tree");
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': the unpacked " + tree.getFileName() + " is unusable: "
+                            + String.join("; ", problems),
+                    "check the Debian mirror apt uses; the package is not a kernel headers tree");
         }
     }
 
@@ -368,7 +436,8 @@ public final class DebianHeaders implements DistroKernels {
         Optional<String> out = capture(List.of("apt-cache", "show", "--no-all-versions", pkg));
         Map<String, String> fields = out.map(DebianHeaders::fields).orElse(Map.of());
         if (!fields.containsKey("Version") || !fields.containsKey("SHA256")) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': apt sees no " + pkg,
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': apt sees no " + pkg,
                     "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
         }
         return fields;
@@ -377,7 +446,9 @@ public final class DebianHeaders implements DistroKernels {
     /** The .deb in the cache, downloaded when missing or not matching apt's digest (a torn download). */
     Path download(KernelSource kernel, String pkg, Map<String, String> show) throws IOException, InterruptedException {
         Path debs = Files.createDirectories(cache.root().resolve("debian/debs"));
-        String file = Path.of(show.getOrDefault("Filename", pkg.replace(':', '_') + ".deb")).getFileName().toString();
+        String file = Path.of(show.getOrDefault("Filename", pkg.replace(':', '_') + ".deb"))
+                .getFileName()
+                .toString();
         Path deb = debs.resolve(file);
         String want = show.get("SHA256");
         if (Files.isRegularFile(deb) && Digest.ofFile(deb).hex().equals(want)) {
@@ -390,13 +461,18 @@ public final class DebianHeaders implements DistroKernels {
             run(kernel, List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec), tmp);
             Path got;
             try (var s = Files.list(tmp)) {
-                got = s.filter(p -> p.toString().endsWith(".deb")).findFirst().orElseThrow(() -> KforgeException.environment(
-                        "kernel '" + kernel.name() + "': apt-get download " + spec + " wrote no .deb", "check the network and apt's sources"));
+                got = s.filter(p -> p.toString().endsWith(".deb"))
+                        .findFirst()
+                        .orElseThrow(() -> KforgeException.environment(
+                                "kernel '" + kernel.name() + "': apt-get download " + spec + " wrote no .deb",
+                                "check the network and apt's sources"));
             }
             String have = Digest.ofFile(got).hex();
             if (!have.equals(want)) {
-                throw KforgeException.environment("kernel '" + kernel.name() + "': " + got.getFileName() + " has sha256 " + have
-                        + ", apt says " + want, "run apt-get update and try again; the mirror may be mid-sync");
+                throw KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + got.getFileName() + " has sha256 " + have + ", apt says "
+                                + want,
+                        "run apt-get update and try again; the mirror may be mid-sync");
             }
             Files.move(got, deb, StandardCopyOption.ATOMIC_MOVE);
             return deb;
@@ -406,16 +482,20 @@ public final class DebianHeaders implements DistroKernels {
     }
 
     void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
-        String host = capture(List.of("dpkg", "--print-architecture")).orElse("").strip();
+        String host =
+                capture(List.of("dpkg", "--print-architecture")).orElse("").strip();
         if (debArch.equals(host)) {
             return;
         }
-        List<String> foreign = capture(List.of("dpkg", "--print-foreign-architectures")).map(s -> List.of(s.split("\\s+")))
+        List<String> foreign = capture(List.of("dpkg", "--print-foreign-architectures"))
+                .map(s -> List.of(s.split("\\s+")))
                 .orElse(List.of());
         if (!foreign.contains(debArch)) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': dpkg architecture " + debArch
-                    + " is not enabled, so apt cannot see Debian's " + debArch + " kernels",
-                    "dpkg --add-architecture " + debArch + " && apt-get update (this installs nothing; kforge only downloads "
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': dpkg architecture " + debArch
+                            + " is not enabled, so apt cannot see Debian's " + debArch + " kernels",
+                    "dpkg --add-architecture " + debArch
+                            + " && apt-get update (this installs nothing; kforge only downloads "
                             + "and unpacks the headers)");
         }
     }
@@ -427,7 +507,9 @@ public final class DebianHeaders implements DistroKernels {
     String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
         Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
         inspector.inputs().seeAll(List.of(aptLists, memo));
-        String stamp = Files.isDirectory(aptLists) ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis()) : "none";
+        String stamp = Files.isDirectory(aptLists)
+                ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
+                : "none";
         if (Files.isRegularFile(memo)) {
             String[] m = Files.readString(memo).strip().split(" ");
             if (m.length == 2 && m[0].equals(stamp)) {
@@ -446,9 +528,11 @@ public final class DebianHeaders implements DistroKernels {
     private String resolveLatest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
         String meta = "linux-headers-" + flavour + ":" + debArch;
         Optional<String> out = capture(List.of("apt-cache", "depends", meta));
-        Matcher m = Pattern.compile("Depends: linux-headers-(\\S+)-" + Pattern.quote(flavour) + "(?::\\S+)?").matcher(out.orElse(""));
+        Matcher m = Pattern.compile("Depends: linux-headers-(\\S+)-" + Pattern.quote(flavour) + "(?::\\S+)?")
+                .matcher(out.orElse(""));
         if (!m.find()) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': apt sees no " + meta + " to take the latest ABI from",
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': apt sees no " + meta + " to take the latest ABI from",
                     "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
         }
         return m.group(1);
@@ -457,7 +541,10 @@ public final class DebianHeaders implements DistroKernels {
     /** The dpkg architectures apt fetches indexes for: the host's and the foreign ones enabled. */
     public List<String> enabledArches() throws InterruptedException {
         List<String> out = new ArrayList<>();
-        capture(List.of("dpkg", "--print-architecture")).map(String::strip).filter(a -> !a.isEmpty()).ifPresent(out::add);
+        capture(List.of("dpkg", "--print-architecture"))
+                .map(String::strip)
+                .filter(a -> !a.isEmpty())
+                .ifPresent(out::add);
         capture(List.of("dpkg", "--print-foreign-architectures")).ifPresent(f -> {
             for (String a : f.split("\\s+")) {
                 if (!a.isBlank()) {
@@ -474,10 +561,14 @@ public final class DebianHeaders implements DistroKernels {
             return List.of();
         }
         String flavour = arch.debianFlavour().get();
-        Optional<String> out = capture(List.of("apt-cache", "search", "--names-only",
+        Optional<String> out = capture(List.of(
+                "apt-cache",
+                "search",
+                "--names-only",
                 "^linux-headers-[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-" + flavour + "$"));
-        TreeSet<String> abis = new TreeSet<>(java.util.Comparator.comparing(KernelPaths::versionKey));
-        Matcher m = Pattern.compile("^linux-headers-(\\S+)-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE).matcher(out.orElse(""));
+        TreeSet<String> abis = new TreeSet<>(Comparator.comparing(KernelPaths::versionKey));
+        Matcher m = Pattern.compile("^linux-headers-(\\S+)-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE)
+                .matcher(out.orElse(""));
         while (m.find()) {
             abis.add(m.group(1));
         }
@@ -489,13 +580,16 @@ public final class DebianHeaders implements DistroKernels {
         try {
             r = runner.run(ProcessSpec.capture(argv, cwd));
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': cannot run " + argv.get(0) + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': cannot run " + argv.get(0) + ": " + e.getMessage(),
                     "kforge doctor names the package");
         }
         if (!r.succeeded()) {
             String out = r.output().strip();
-            throw KforgeException.environment("kernel '" + kernel.name() + "': " + String.join(" ", argv) + " failed: "
-                    + out.substring(Math.max(0, out.length() - 500)), "check the network and apt's sources (apt-get update)");
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + String.join(" ", argv) + " failed: "
+                            + out.substring(Math.max(0, out.length() - 500)),
+                    "check the network and apt's sources (apt-get update)");
         }
     }
 

@@ -4,20 +4,27 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.digest.Digest;
-import dev.kforge.core.fs.FileTrees;
-import dev.kforge.core.json.CanonicalJson;
-import dev.kforge.core.kernel.ToolchainRoots;
-import dev.kforge.core.model.ToolchainRoot;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.exec.RootedRunner;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.LogLines;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.kernel.ToolchainRoots;
+import dev.kforge.core.model.ToolchainRoot;
+import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +33,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.slf4j.LoggerFactory;
 
 /**
  * Toolchain roots made from a Debian suite: {@code debootstrap --variant=minbase SUITE} from the
@@ -45,17 +53,17 @@ public final class DebianRoots implements ToolchainRoots {
     private final CacheDirs cache;
     private final ProcessRunner runner;
     private final Map<String, String> env;
-    private final dev.kforge.core.digest.InputLog inputs;
+    private final InputLog inputs;
 
     /**
      * @param env the caller's environment: {@code KFORGE_DEBIAN_MIRROR} overrides the mirror read from apt's sources
      */
     public DebianRoots(CacheDirs cache, ProcessRunner runner, Map<String, String> env) {
-        this(cache, runner, env, new dev.kforge.core.digest.InputLog());
+        this(cache, runner, env, new InputLog());
     }
 
     /** @param inputs where planning's reads of a root's state are recorded (for the plan cache) */
-    public DebianRoots(CacheDirs cache, ProcessRunner runner, Map<String, String> env, dev.kforge.core.digest.InputLog inputs) {
+    public DebianRoots(CacheDirs cache, ProcessRunner runner, Map<String, String> env, InputLog inputs) {
         this.inputs = inputs;
         this.cache = cache;
         this.runner = runner;
@@ -85,7 +93,8 @@ public final class DebianRoots implements ToolchainRoots {
                 return ready.get(); // the usual case: one marker read and a few stats, no process
             }
             Files.createDirectories(dir.getParent());
-            try (FileLock lock = FileLock.acquire(cache.locks().resolve("root-" + root.name() + "-" + root.suite() + ".lock"))) {
+            try (FileLock lock =
+                    FileLock.acquire(cache.locks().resolve("root-" + root.name() + "-" + root.suite() + ".lock"))) {
                 ready = ready(root, dir, inputs);
                 if (ready.isPresent() && ready.get().packages().keySet().containsAll(packages)) {
                     return ready.get(); // another kforge made it while this one waited
@@ -99,34 +108,50 @@ public final class DebianRoots implements ToolchainRoots {
                 return create(root, dir, packages);
             }
         } catch (IOException e) {
-            throw KforgeException.environment("toolchain root '" + root.name() + "': " + e.getMessage(),
-                    "check free space in " + cache.root());
+            throw KforgeException.environment(
+                    "toolchain root '" + root.name() + "': " + e.getMessage(), "check free space in " + cache.root());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted while making toolchain root " + root.name(), "");
+            throw new KforgeException(
+                    KforgeException.Kind.INTERRUPTED, "interrupted while making toolchain root " + root.name(), "");
         }
     }
 
-    private Facts create(ToolchainRoot root, Path dir, SortedSet<String> packages) throws IOException, InterruptedException {
+    private Facts create(ToolchainRoot root, Path dir, SortedSet<String> packages)
+            throws IOException, InterruptedException {
         require("debootstrap", "/usr/sbin/debootstrap", "debootstrap");
         require("bwrap", "/usr/bin/bwrap", "bubblewrap");
         if (!"0".equals(capture(List.of("id", "-u")).strip())) {
-            throw KforgeException.environment("toolchain root '" + root.name() + "': making a Debian root takes root (debootstrap "
-                    + "writes device nodes and file owners)", "run the first kforge that needs it as root (sudo), once; the root is "
-                    + "then reused from " + dir.getParent() + " by every user");
+            throw KforgeException.environment(
+                    "toolchain root '" + root.name() + "': making a Debian root takes root (debootstrap "
+                            + "writes device nodes and file owners)",
+                    "run the first kforge that needs it as root (sudo), once; the root is " + "then reused from "
+                            + dir.getParent() + " by every user");
         }
         String mirror = AptSources.mirror(env);
-        org.slf4j.LoggerFactory.getLogger(DebianRoots.class).info("making toolchain root {} ({} from {}): debootstrap, then "
-                + "apt-get install of {} packages; this takes a few minutes, once", root.name(), root.suite(), mirror, packages.size());
+        LoggerFactory.getLogger(DebianRoots.class)
+                .info(
+                        "making toolchain root {} ({} from {}): debootstrap, then "
+                                + "apt-get install of {} packages; this takes a few minutes, once",
+                        root.name(),
+                        root.suite(),
+                        mirror,
+                        packages.size());
         Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
             Path log = staging.resolveSibling(staging.getFileName() + ".log");
-            ProcessResult r = runner.run(new ProcessSpec(List.of("debootstrap", "--variant=minbase", root.suite(), staging.toString(),
-                    mirror), new TreeMap<>(), staging.getParent(), Optional.of(log), Optional.of(LIMIT)));
+            ProcessResult r = runner.run(new ProcessSpec(
+                    List.of("debootstrap", "--variant=minbase", root.suite(), staging.toString(), mirror),
+                    new TreeMap<>(),
+                    staging.getParent(),
+                    Optional.of(log),
+                    Optional.of(LIMIT)));
             if (!r.succeeded()) {
-                throw KforgeException.environment("toolchain root '" + root.name() + "': debootstrap could not make a " + root.suite()
-                        + " root from " + mirror + ": " + tail(log), "check the suite's name (debian = \"trixie\") and that the "
-                        + "mirror serves it; set KFORGE_DEBIAN_MIRROR to use another mirror");
+                throw KforgeException.environment(
+                        "toolchain root '" + root.name() + "': debootstrap could not make a " + root.suite()
+                                + " root from " + mirror + ": " + tail(log),
+                        "check the suite's name (debian = \"trixie\") and that the "
+                                + "mirror serves it; set KFORGE_DEBIAN_MIRROR to use another mirror");
             }
             Files.deleteIfExists(log);
             install(root, staging, packages);
@@ -158,31 +183,44 @@ public final class DebianRoots implements ToolchainRoots {
                 }
             }
         }
-        points.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        points.sort(Comparator.comparingInt(String::length).reversed());
         for (String p : points) {
             runner.run(ProcessSpec.capture(List.of("umount", "-l", p), Path.of("/")));
         }
     }
 
     /** apt-get update and install inside the root (writable), as root of the root. */
-    private void install(ToolchainRoot root, Path dir, SortedSet<String> packages) throws IOException, InterruptedException {
+    private void install(ToolchainRoot root, Path dir, SortedSet<String> packages)
+            throws IOException, InterruptedException {
         RootedRunner inside = new RootedRunner(runner, dir, List.of(), true);
         Path log = Files.createTempFile(dir.getParent(), dir.getFileName() + ".apt", ".log");
         try {
             TreeMap<String, String> apt = new TreeMap<>(Map.of("DEBIAN_FRONTEND", "noninteractive"));
             for (List<String> argv : List.of(
                     List.of("apt-get", "-o", "APT::Sandbox::User=root", "-qq", "update"),
-                    concat(List.of("apt-get", "-o", "APT::Sandbox::User=root", "-qq", "-y", "--no-install-recommends", "install"),
+                    concat(
+                            List.of(
+                                    "apt-get",
+                                    "-o",
+                                    "APT::Sandbox::User=root",
+                                    "-qq",
+                                    "-y",
+                                    "--no-install-recommends",
+                                    "install"),
                             packages))) {
-                ProcessResult r = inside.run(new ProcessSpec(argv, apt, Path.of("/"), Optional.of(log), Optional.of(LIMIT)));
+                ProcessResult r =
+                        inside.run(new ProcessSpec(argv, apt, Path.of("/"), Optional.of(log), Optional.of(LIMIT)));
                 if (!r.succeeded()) {
                     String why = tail(log);
-                    throw KforgeException.environment("toolchain root '" + root.name() + "': "
-                            + (argv.contains("update") ? "apt-get update" : "apt-get install") + " inside the "
-                            + root.suite() + " root failed: " + why,
-                            why.contains("namespace") ? "bubblewrap needs user namespaces: sysctl kernel.unprivileged_userns_clone=1, "
-                                    + "or run as root" : "check the package names the catalog asks for and the network; the mirror "
-                                    + "may be mid-sync (run again)");
+                    throw KforgeException.environment(
+                            "toolchain root '" + root.name() + "': "
+                                    + (argv.contains("update") ? "apt-get update" : "apt-get install") + " inside the "
+                                    + root.suite() + " root failed: " + why,
+                            why.contains("namespace")
+                                    ? "bubblewrap needs user namespaces: sysctl kernel.unprivileged_userns_clone=1, "
+                                            + "or run as root"
+                                    : "check the package names the catalog asks for and the network; the mirror "
+                                            + "may be mid-sync (run again)");
                 }
             }
         } finally {
@@ -191,22 +229,32 @@ public final class DebianRoots implements ToolchainRoots {
     }
 
     /** Records what the root holds, marker last: the identity is the suite and every package's version. */
-    private Facts write(ToolchainRoot root, Path dir, SortedSet<String> packages) throws IOException, InterruptedException {
+    private Facts write(ToolchainRoot root, Path dir, SortedSet<String> packages)
+            throws IOException, InterruptedException {
         RootedRunner inside = new RootedRunner(runner, dir, List.of(), false);
-        ProcessResult r = inside.run(new ProcessSpec(List.of("dpkg-query", "-W", "-f", "${Package}=${Version}\\n"), new TreeMap<>(),
-                Path.of("/"), Optional.empty(), Optional.of(Duration.ofMinutes(1))));
+        ProcessResult r = inside.run(new ProcessSpec(
+                List.of("dpkg-query", "-W", "-f", "${Package}=${Version}\\n"),
+                new TreeMap<>(),
+                Path.of("/"),
+                Optional.empty(),
+                Optional.of(Duration.ofMinutes(1))));
         if (!r.succeeded()) {
-            throw KforgeException.environment("toolchain root '" + root.name() + "': dpkg-query inside it failed: " + r.output().strip(),
+            throw KforgeException.environment(
+                    "toolchain root '" + root.name() + "': dpkg-query inside it failed: "
+                            + r.output().strip(),
                     "remove " + dir + " and run again");
         }
         SortedMap<String, String> installed = new TreeMap<>();
-        r.output().lines().filter(l -> l.contains("=")).forEach(l -> installed.put(l.substring(0, l.indexOf('=')),
-                l.substring(l.indexOf('=') + 1)));
+        r.output()
+                .lines()
+                .filter(l -> l.contains("="))
+                .forEach(l -> installed.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
         SortedMap<String, String> asked = new TreeMap<>();
         for (String p : packages) {
             String v = installed.get(p);
             if (v == null) {
-                throw KforgeException.environment("toolchain root '" + root.name() + "': " + p + " is not installed after apt-get",
+                throw KforgeException.environment(
+                        "toolchain root '" + root.name() + "': " + p + " is not installed after apt-get",
                         "check that Debian " + root.suite() + " has a package " + p);
             }
             asked.put(p, v);
@@ -216,12 +264,16 @@ public final class DebianRoots implements ToolchainRoots {
         m.put("suite", root.suite());
         m.put("packages", asked);
         m.put("identity", identity(root.suite(), installed).hex());
-        m.put("dpkgStatus", Files.size(status) + ":" + Files.getLastModifiedTime(status).toMillis());
+        m.put(
+                "dpkgStatus",
+                Files.size(status) + ":" + Files.getLastModifiedTime(status).toMillis());
         Path tmp = Files.createTempFile(dir, MARKER, ".tmp");
         Files.writeString(tmp, CanonicalJson.write(m));
         Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return ready(root, dir, inputs).orElseThrow(() -> KforgeException.environment("toolchain root '" + root.name() + "' at " + dir
-                + " is incomplete after it was made", "remove it and run again; report it if it persists"));
+        return ready(root, dir, inputs)
+                .orElseThrow(() -> KforgeException.environment(
+                        "toolchain root '" + root.name() + "' at " + dir + " is incomplete after it was made",
+                        "remove it and run again; report it if it persists"));
     }
 
     /** Where ready() records the state in which it last found every packaged program there. */
@@ -231,13 +283,13 @@ public final class DebianRoots implements ToolchainRoots {
         StringBuilder sb = new StringBuilder("v1 ").append(String.join(",", packages.keySet()));
         for (String d : List.of("usr/bin", "usr/sbin", "var/lib/dpkg/info")) {
             Path p = dir.resolve(d);
-            sb.append(' ').append(d).append('=').append(Files.isDirectory(p) ? dev.kforge.core.digest.DigestMemo.stamp(p) : "none");
+            sb.append(' ').append(d).append('=').append(Files.isDirectory(p) ? DigestMemo.stamp(p) : "none");
         }
         return sb.append('\n').toString();
     }
 
     static Digest identity(String suite, SortedMap<String, String> installed) {
-        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-toolchain-root", 1).add(suite);
+        Fingerprint f = new Fingerprint("kforge-toolchain-root", 1).add(suite);
         installed.forEach((p, v) -> f.add(p).add(v));
         return f.digest();
     }
@@ -246,19 +298,26 @@ public final class DebianRoots implements ToolchainRoots {
      * The root as its marker records it, when the marker is there, the dpkg database is the one it
      * recorded and every file the packages asked for put in /usr/bin (and /usr/sbin) is there.
      */
-    static Optional<Facts> ready(ToolchainRoot root, Path dir, dev.kforge.core.digest.InputLog inputs) throws IOException {
+    static Optional<Facts> ready(ToolchainRoot root, Path dir, InputLog inputs) throws IOException {
         // What is read here is what the check below trusts: the marker, the dpkg database, the
         // directories the per-package check is remembered by, and that record.
-        inputs.seeAll(List.of(dir.resolve(MARKER), dir.resolve("var/lib/dpkg/status"), dir.resolve("usr/bin"),
-                dir.resolve("usr/sbin"), dir.resolve("var/lib/dpkg/info"), dir.resolve(CHECKED)));
+        inputs.seeAll(List.of(
+                dir.resolve(MARKER),
+                dir.resolve("var/lib/dpkg/status"),
+                dir.resolve("usr/bin"),
+                dir.resolve("usr/sbin"),
+                dir.resolve("var/lib/dpkg/info"),
+                dir.resolve(CHECKED)));
         Optional<Map<?, ?>> read = Markers.read(dir.resolve(MARKER));
         if (read.isEmpty()) {
             return Optional.empty();
         }
         Map<?, ?> m = read.get();
         Path status = dir.resolve("var/lib/dpkg/status");
-        if (!Files.isRegularFile(status) || !String.valueOf(m.get("dpkgStatus"))
-                .equals(Files.size(status) + ":" + Files.getLastModifiedTime(status).toMillis())) {
+        if (!Files.isRegularFile(status)
+                || !String.valueOf(m.get("dpkgStatus"))
+                        .equals(Files.size(status) + ":"
+                                + Files.getLastModifiedTime(status).toMillis())) {
             return damaged(root, dir, "its dpkg database changed");
         }
         SortedMap<String, String> packages = new TreeMap<>();
@@ -276,15 +335,19 @@ public final class DebianRoots implements ToolchainRoots {
                     return damaged(root, dir, missing.get() + " (from " + p + ") is missing");
                 }
             }
-            dev.kforge.core.report.Reports.writeAtomically(checked, seen);
+            Reports.writeAtomically(checked, seen);
         }
-        return Optional.of(new Facts(root.name(), dir, new Digest(String.valueOf(m.get("identity"))), String.valueOf(m.get("suite")),
+        return Optional.of(new Facts(
+                root.name(),
+                dir,
+                new Digest(String.valueOf(m.get("identity"))),
+                String.valueOf(m.get("suite")),
                 packages));
     }
 
     private static Optional<Facts> damaged(ToolchainRoot root, Path dir, String why) {
-        org.slf4j.LoggerFactory.getLogger(DebianRoots.class).warn("toolchain root {} at {} is damaged: {}; making it again",
-                root.name(), dir, why);
+        LoggerFactory.getLogger(DebianRoots.class)
+                .warn("toolchain root {} at {} is damaged: {}; making it again", root.name(), dir, why);
         return Optional.empty();
     }
 
@@ -302,8 +365,8 @@ public final class DebianRoots implements ToolchainRoots {
         }
         for (Path list : lists) {
             for (String f : Files.readAllLines(list)) {
-                if ((f.startsWith("/usr/bin/") || f.startsWith("/usr/sbin/")) && !Files.exists(dir.resolve(f.substring(1)),
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if ((f.startsWith("/usr/bin/") || f.startsWith("/usr/sbin/"))
+                        && !Files.exists(dir.resolve(f.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
                     return Optional.of(f);
                 }
             }
@@ -313,7 +376,8 @@ public final class DebianRoots implements ToolchainRoots {
 
     private void require(String program, String path, String pkg) {
         if (!Files.isExecutable(Path.of(path))) {
-            throw KforgeException.environment(program + " is not installed; kforge makes toolchain roots with it",
+            throw KforgeException.environment(
+                    program + " is not installed; kforge makes toolchain roots with it",
                     "apt-get install " + pkg + " (scripts/install-deps installs it)");
         }
     }
@@ -331,7 +395,7 @@ public final class DebianRoots implements ToolchainRoots {
         if (!Files.isRegularFile(log)) {
             return "no output";
         }
-        List<String> lines = dev.kforge.core.fs.LogLines.last(log, 4);
+        List<String> lines = LogLines.last(log, 4);
         return lines.isEmpty() ? "no output" : String.join(" | ", lines).strip();
     }
 

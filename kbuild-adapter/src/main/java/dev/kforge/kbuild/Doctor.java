@@ -5,6 +5,7 @@ import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
+import dev.kforge.core.model.ToolchainFamily;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,15 +54,19 @@ public final class Doctor {
      *
      * @param kernelSource the kernel source or headers tree, for scripts/min-tool-version.sh
      */
-    public List<Check> target(Architecture arch, Toolchain tc, Optional<Path> kernelSource) throws InterruptedException {
+    public List<Check> target(Architecture arch, Toolchain tc, Optional<Path> kernelSource)
+            throws InterruptedException {
         List<Check> out = new ArrayList<>();
         String compiler = new KbuildStepPlanner().compilerProgram(arch, tc);
         String pkg = tc.usesCrossCompile() ? arch.gccPackage() : String.join(" ", tc.packages());
         Check cc = program(compiler, pkg);
         out.add(cc);
         if (tc.usesCrossCompile()) {
-            out.add(program(arch.crossCompile() + "ld",
-                    arch.gccPackage().equals("gcc") ? "binutils" : arch.gccPackage().replaceFirst("^gcc-", "binutils-")));
+            out.add(program(
+                    arch.crossCompile() + "ld",
+                    arch.gccPackage().equals("gcc")
+                            ? "binutils"
+                            : arch.gccPackage().replaceFirst("^gcc-", "binutils-")));
         } else {
             out.add(program("ld.lld", "lld"));
             out.add(program("llvm-ar", "llvm"));
@@ -69,13 +74,16 @@ public final class Doctor {
         if (cc.ok() && kernelSource.isPresent()) {
             Path script = kernelSource.get().resolve("scripts/min-tool-version.sh");
             if (Files.isRegularFile(script)) {
-                String tool = tc.family() == dev.kforge.core.model.ToolchainFamily.GCC ? "gcc" : "llvm";
+                String tool = tc.family() == ToolchainFamily.GCC ? "gcc" : "llvm";
                 Optional<String> min = capture(List.of("sh", script.toString(), tool));
                 Optional<String> have = capture(List.of(compiler, "-dumpversion"));
                 if (min.isPresent() && have.isPresent()) {
                     boolean ok = compareVersions(have.get(), min.get()) >= 0;
-                    out.add(new Check(compiler + " >= " + min.get() + " (scripts/min-tool-version.sh " + tool + ")", ok,
-                            "found " + have.get(), ok ? "" : "a newer " + pkg));
+                    out.add(new Check(
+                            compiler + " >= " + min.get() + " (scripts/min-tool-version.sh " + tool + ")",
+                            ok,
+                            "found " + have.get(),
+                            ok ? "" : "a newer " + pkg));
                 }
             }
         }
@@ -110,7 +118,9 @@ public final class Doctor {
     private Optional<String> capture(List<String> argv) throws InterruptedException {
         try {
             ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of(".").toAbsolutePath()));
-            return r.succeeded() && !r.output().isBlank() ? Optional.of(r.output().strip()) : Optional.empty();
+            return r.succeeded() && !r.output().isBlank()
+                    ? Optional.of(r.output().strip())
+                    : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -4,13 +4,19 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.fs.LogLines;
+import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,21 +55,28 @@ public final class IdeFiles {
         argv.add(rust ? "rust-analyzer" : "compile_commands.json");
         try {
             Path log = Files.createTempFile("kforge-ide", ".log");
-            ProcessResult r = runner.run(new ProcessSpec(argv, build.env(), roots.path(build.cwd()), Optional.of(log),
-                    Optional.empty()));
-            String last = String.join("", dev.kforge.core.fs.LogLines.last(log, 1)).strip();
+            ProcessResult r = runner.run(
+                    new ProcessSpec(argv, build.env(), roots.path(build.cwd()), Optional.of(log), Optional.empty()));
+            String last = String.join("", LogLines.last(log, 1)).strip();
             Files.deleteIfExists(log);
             Path objtree = Path.of(objtree(make));
-            if (!r.succeeded() && !rust && !Files.isRegularFile(objtree.resolve("scripts/clang-tools/gen_compile_commands.py"))) {
+            if (!r.succeeded()
+                    && !rust
+                    && !Files.isRegularFile(objtree.resolve("scripts/clang-tools/gen_compile_commands.py"))) {
                 // Distribution headers ship no gen_compile_commands.py: read Kbuild's .cmd files as it would.
                 Path file = source.resolve("compile_commands.json");
-                Files.writeString(file, fromCmdFiles(buildDir, objtree)
-                        .replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+                Files.writeString(
+                        file,
+                        fromCmdFiles(buildDir, objtree)
+                                .replace(buildDir + "/", source + "/")
+                                .replace(buildDir.toString(), source.toString()));
                 return file;
             }
             if (!r.succeeded()) {
-                throw new KforgeException(KforgeException.Kind.BUILD, build.id() + ": make " + argv.get(argv.size() - 1)
-                        + " failed: " + last, "kforge explain shows the build");
+                throw new KforgeException(
+                        KforgeException.Kind.BUILD,
+                        build.id() + ": make " + argv.get(argv.size() - 1) + " failed: " + last,
+                        "kforge explain shows the build");
             }
             if (rust) {
                 Path file = source.resolve("rust-project.json");
@@ -79,14 +92,16 @@ public final class IdeFiles {
                     var out = Files.newBufferedWriter(tmp)) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    out.write(line.replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
+                    out.write(
+                            line.replace(buildDir + "/", source + "/").replace(buildDir.toString(), source.toString()));
                     out.newLine();
                 }
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return file;
         } catch (IOException e) {
-            throw KforgeException.environment(build.id() + ": " + e.getMessage(), "check that the driver directory is writable");
+            throw KforgeException.environment(
+                    build.id() + ": " + e.getMessage(), "check that the driver directory is writable");
         }
     }
 
@@ -107,20 +122,24 @@ public final class IdeFiles {
      * gen_compile_commands.py reads them; commands run in {@code objtree}.
      */
     static String fromCmdFiles(Path buildDir, Path objtree) throws IOException {
-        List<java.util.Map<String, Object>> entries = new ArrayList<>();
+        List<Map<String, Object>> entries = new ArrayList<>();
         try (var files = Files.walk(buildDir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.o\\.cmd")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.o\\.cmd"))
+                    .sorted()
+                    .toList()) {
                 String command = null;
                 String file = null;
-                for (String line : Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
-                    if ((line.startsWith("cmd_") || line.startsWith("savedcmd_")) && line.contains(" := ") && command == null) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if ((line.startsWith("cmd_") || line.startsWith("savedcmd_"))
+                            && line.contains(" := ")
+                            && command == null) {
                         command = line.substring(line.indexOf(" := ") + 4).strip();
                     } else if (line.startsWith("source_") && line.contains(" := ")) {
                         file = line.substring(line.indexOf(" := ") + 4).strip();
                     }
                 }
                 if (command != null && file != null && file.endsWith(".c") && !file.endsWith(".mod.c")) {
-                    java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+                    Map<String, Object> e = new LinkedHashMap<>();
                     e.put("command", command);
                     e.put("directory", objtree.toString());
                     e.put("file", objtree.resolve(file).normalize().toString());
@@ -128,6 +147,6 @@ public final class IdeFiles {
                 }
             }
         }
-        return dev.kforge.core.json.CanonicalJson.write(entries);
+        return CanonicalJson.write(entries);
     }
 }

@@ -3,8 +3,12 @@ package dev.kforge.kbuild;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -17,7 +21,8 @@ final class KbuildArgs {
 
     private KbuildArgs() {}
 
-    static List<String> make(String src, Optional<String> tree, Architecture arch, Toolchain tc, Optional<RustTools> rust) {
+    static List<String> make(
+            String src, Optional<String> tree, Architecture arch, Toolchain tc, Optional<RustTools> rust) {
         List<String> argv = new ArrayList<>(List.of("make", "-C", src));
         tree.ifPresent(t -> argv.add("O=" + t));
         argv.add("ARCH=" + arch.kernelArch());
@@ -44,8 +49,10 @@ final class KbuildArgs {
     static SortedMap<String, String> treeEnv(long sourceDateEpoch) {
         SortedMap<String, String> env = env();
         env.put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
-        env.put("KBUILD_BUILD_TIMESTAMP", java.time.format.DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss 'UTC' yyyy",
-                java.util.Locale.ROOT).format(java.time.Instant.ofEpochSecond(sourceDateEpoch).atZone(java.time.ZoneOffset.UTC)));
+        env.put(
+                "KBUILD_BUILD_TIMESTAMP",
+                DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss 'UTC' yyyy", Locale.ROOT)
+                        .format(Instant.ofEpochSecond(sourceDateEpoch).atZone(ZoneOffset.UTC)));
         return env;
     }
 

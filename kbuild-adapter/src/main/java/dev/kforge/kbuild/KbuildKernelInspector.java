@@ -6,22 +6,24 @@ import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
-import dev.kforge.core.digest.InputLog;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
+import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads kernels from disk: prepared headers trees as they are, source tarballs extracted once
@@ -40,10 +43,10 @@ import java.util.stream.Stream;
  */
 public final class KbuildKernelInspector implements KernelInspector {
 
-    private static final Pattern MAKE_VAR = Pattern.compile("^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)[ \\t]*=[ \\t]*(.*)$",
-            Pattern.MULTILINE);
-    private static final Pattern SELECT_RUST = Pattern.compile("^\\s*select\\s+HAVE_RUST(?:\\s+if\\s+(.*))?$",
-            Pattern.MULTILINE);
+    private static final Pattern MAKE_VAR =
+            Pattern.compile("^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)[ \\t]*=[ \\t]*(.*)$", Pattern.MULTILINE);
+    private static final Pattern SELECT_RUST =
+            Pattern.compile("^\\s*select\\s+HAVE_RUST(?:\\s+if\\s+(.*))?$", Pattern.MULTILINE);
 
     private final CacheDirs cache;
     private final DigestMemo memo;
@@ -62,7 +65,8 @@ public final class KbuildKernelInspector implements KernelInspector {
     }
 
     /** @param inputs where planning's reads of kernel files are recorded (for the plan cache) */
-    public KbuildKernelInspector(CacheDirs cache, ProcessRunner runner, Catalog catalog, DigestMemo memo, InputLog inputs) {
+    public KbuildKernelInspector(
+            CacheDirs cache, ProcessRunner runner, Catalog catalog, DigestMemo memo, InputLog inputs) {
         this.inputs = inputs;
         this.cache = cache;
         this.memo = memo;
@@ -71,7 +75,7 @@ public final class KbuildKernelInspector implements KernelInspector {
     }
 
     /** Where planning's reads are recorded (DebianHeaders records its own there too). */
-    dev.kforge.core.digest.InputLog inputs() {
+    InputLog inputs() {
         return inputs;
     }
 
@@ -81,7 +85,8 @@ public final class KbuildKernelInspector implements KernelInspector {
         try {
             return kernel.kind() == KernelSource.Kind.HEADERS ? headers(kernel, path) : source(kernel, path);
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': cannot read " + path + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': cannot read " + path + ": " + e.getMessage(),
                     "check that the kernel files are readable");
         }
     }
@@ -95,7 +100,8 @@ public final class KbuildKernelInspector implements KernelInspector {
         try {
             return extract(kernel, path);
         } catch (IOException e) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': cannot extract " + path + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': cannot extract " + path + ": " + e.getMessage(),
                     "check free space in " + cache.sources());
         }
     }
@@ -105,39 +111,54 @@ public final class KbuildKernelInspector implements KernelInspector {
         Path uts = tree.resolve("include/generated/utsrelease.h");
         Path symvers = tree.resolve("Module.symvers");
         inputs.seeAll(List.of(tree, config, uts, tree.resolve("Makefile"), symvers));
-        if (!Files.isRegularFile(config) || !Files.isRegularFile(uts) || !Files.isRegularFile(tree.resolve("Makefile"))) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': " + tree + " is not a prepared kernel tree "
-                    + "(needs Makefile, .config and include/generated/utsrelease.h)",
+        if (!Files.isRegularFile(config)
+                || !Files.isRegularFile(uts)
+                || !Files.isRegularFile(tree.resolve("Makefile"))) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + tree + " is not a prepared kernel tree "
+                            + "(needs Makefile, .config and include/generated/utsrelease.h)",
                     "name a tree such as /usr/src/linux-headers-*-amd64, or use source = ... so kforge prepares one");
         }
         KernelConfig cfg = KernelConfig.read(config);
-        String srcArch = cfg.srcArch().orElseThrow(() -> KforgeException.environment(
-                "kernel '" + kernel.name() + "': " + config + " does not say which architecture it is for",
-                "regenerate the tree's .config with make olddefconfig"));
+        String srcArch = cfg.srcArch()
+                .orElseThrow(() -> KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + config + " does not say which architecture it is for",
+                        "regenerate the tree's .config with make olddefconfig"));
         String arch = archKey(srcArch, cfg);
         ToolchainFamily family = cfg.enabled("CONFIG_CC_IS_CLANG") ? ToolchainFamily.LLVM : ToolchainFamily.GCC;
-        String release = KernelConfig.utsRelease(tree).orElseThrow(() ->
-                KforgeException.environment("kernel '" + kernel.name() + "': no UTS_RELEASE in " + uts, ""));
+        String release = KernelConfig.utsRelease(tree)
+                .orElseThrow(() ->
+                        KforgeException.environment("kernel '" + kernel.name() + "': no UTS_RELEASE in " + uts, ""));
         // Through the stat cache: Debian's Module.symvers is megabytes, read on every run otherwise.
-        Fingerprint id = new Fingerprint("kforge-headers", 1)
-                .add(memo.of(config))
-                .add(memo.of(uts));
+        Fingerprint id =
+                new Fingerprint("kforge-headers", 1).add(memo.of(config)).add(memo.of(uts));
         id.add(Files.isRegularFile(symvers) ? memo.of(symvers).hex() : "no Module.symvers");
         memo.flush();
         SortedSet<String> rust = new TreeSet<>();
         if (cfg.enabled("CONFIG_RUST")) {
             rust.add(catalog.requireArch(arch).kernelArch());
         }
-        return new KernelFacts(kernel.name(), KernelSource.Kind.HEADERS, cfg.version().orElse("unknown"), id.digest(),
-                Optional.of(arch), Optional.of(family), Optional.of(release), rust, cfg.options());
+        return new KernelFacts(
+                kernel.name(),
+                KernelSource.Kind.HEADERS,
+                cfg.version().orElse("unknown"),
+                id.digest(),
+                Optional.of(arch),
+                Optional.of(family),
+                Optional.of(release),
+                rust,
+                cfg.options());
     }
 
     /** Headers trees say "x86" for both x86_64 and i386; 64BIT tells them apart. */
     private String archKey(String srcArch, KernelConfig cfg) {
         boolean is64 = cfg.enabled("CONFIG_64BIT");
-        List<Architecture> candidates = catalog.arches().stream().filter(a -> a.srcArch().equals(srcArch)).toList();
+        List<Architecture> candidates = catalog.arches().stream()
+                .filter(a -> a.srcArch().equals(srcArch))
+                .toList();
         if (candidates.isEmpty()) {
-            throw KforgeException.environment("kernel tree for architecture '" + srcArch + "' is not in kforge's catalog",
+            throw KforgeException.environment(
+                    "kernel tree for architecture '" + srcArch + "' is not in kforge's catalog",
                     "kforge list arches shows the supported ones");
         }
         if (candidates.size() == 1) {
@@ -145,7 +166,9 @@ public final class KbuildKernelInspector implements KernelInspector {
         }
         return candidates.stream()
                 .filter(a -> is64 == (a.elfMachine() == 62 || a.key().endsWith("64")))
-                .findFirst().orElse(candidates.get(0)).key();
+                .findFirst()
+                .orElse(candidates.get(0))
+                .key();
     }
 
     private KernelFacts source(KernelSource kernel, Path path) throws IOException {
@@ -168,11 +191,20 @@ public final class KbuildKernelInspector implements KernelInspector {
         Path makefile = dir.resolve("Makefile");
         inputs.seeAll(List.of(makefile, dir.resolve("arch")));
         if (!Files.isRegularFile(makefile) || !Files.isDirectory(dir.resolve("arch"))) {
-            throw KforgeException.environment("kernel '" + kernel.name() + "': " + path + " is not a kernel source tree",
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + path + " is not a kernel source tree",
                     "name linux-source-*.tar.xz or a directory holding the kernel's top-level Makefile");
         }
-        return new KernelFacts(kernel.name(), KernelSource.Kind.SOURCE, version(makefile), identity, Optional.empty(),
-                Optional.empty(), Optional.empty(), rustArches(dir), new TreeMap<>());
+        return new KernelFacts(
+                kernel.name(),
+                KernelSource.Kind.SOURCE,
+                version(makefile),
+                identity,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                rustArches(dir),
+                new TreeMap<>());
     }
 
     static String version(Path makefile) throws IOException {
@@ -228,7 +260,10 @@ public final class KbuildKernelInspector implements KernelInspector {
         if (extracted && Files.isRegularFile(memoFile)) {
             List<String> lines = Files.readAllLines(memoFile);
             if (!lines.isEmpty() && lines.get(0).equals("v1")) {
-                return lines.subList(1, lines.size()).stream().map(l -> l.split("\t", 2)).filter(f -> f.length == 2).toList();
+                return lines.subList(1, lines.size()).stream()
+                        .map(l -> l.split("\t", 2))
+                        .filter(f -> f.length == 2)
+                        .toList();
             }
         }
         List<String[]> out = new ArrayList<>();
@@ -241,8 +276,9 @@ public final class KbuildKernelInspector implements KernelInspector {
         }
         if (extracted) {
             StringBuilder sb = new StringBuilder("v1\n");
-            out.forEach(f -> sb.append(f[0]).append('\t').append(f[1].replace('\n', ' ')).append('\n'));
-            dev.kforge.core.report.Reports.writeAtomically(memoFile, sb.toString());
+            out.forEach(f ->
+                    sb.append(f[0]).append('\t').append(f[1].replace('\n', ' ')).append('\n'));
+            Reports.writeAtomically(memoFile, sb.toString());
         }
         return out;
     }
@@ -263,7 +299,7 @@ public final class KbuildKernelInspector implements KernelInspector {
     }
 
     /** A kernel tarball extracts in about 20 s here; far longer means a stuck disk or a wrong file. */
-    static final java.time.Duration EXTRACT_TIMEOUT = java.time.Duration.ofMinutes(10);
+    static final Duration EXTRACT_TIMEOUT = Duration.ofMinutes(10);
 
     /** Extracts a tarball once into the cache; concurrent runs wait for the first. */
     private Path extract(KernelSource kernel, Path tarball) throws IOException {
@@ -280,20 +316,27 @@ public final class KbuildKernelInspector implements KernelInspector {
             if (!Files.isRegularFile(marker)) {
                 Files.createDirectories(cache.sources());
                 Path tmp = Files.createTempDirectory(cache.sources(), d.prefix(16) + ".tmp-");
-                org.slf4j.LoggerFactory.getLogger(KbuildKernelInspector.class)
+                LoggerFactory.getLogger(KbuildKernelInspector.class)
                         .info("extracting {} into {} (once; about 20 s)", tarball, target);
-                ProcessResult r = runner.run(new ProcessSpec(List.of("tar", "-xf", tarball.toString(), "-C", tmp.toString()),
-                        new TreeMap<>(), tmp, Optional.empty(), Optional.of(EXTRACT_TIMEOUT)));
+                ProcessResult r = runner.run(new ProcessSpec(
+                        List.of("tar", "-xf", tarball.toString(), "-C", tmp.toString()),
+                        new TreeMap<>(),
+                        tmp,
+                        Optional.empty(),
+                        Optional.of(EXTRACT_TIMEOUT)));
                 if (r.timedOut()) {
                     FileTrees.deleteRecursively(tmp);
-                    throw KforgeException.environment("kernel '" + kernel.name() + "': extracting " + tarball + " took longer than "
-                            + EXTRACT_TIMEOUT.toMinutes() + " minutes and was stopped",
+                    throw KforgeException.environment(
+                            "kernel '" + kernel.name() + "': extracting " + tarball + " took longer than "
+                                    + EXTRACT_TIMEOUT.toMinutes() + " minutes and was stopped",
                             "check the disk under " + cache.sources() + " (a slow or full disk), then run again");
                 }
                 if (!r.succeeded()) {
                     FileTrees.deleteRecursively(tmp);
-                    throw KforgeException.environment("kernel '" + kernel.name() + "': tar could not extract " + tarball
-                            + ": " + r.output().strip(), "check the tarball and free space in " + cache.sources());
+                    throw KforgeException.environment(
+                            "kernel '" + kernel.name() + "': tar could not extract " + tarball + ": "
+                                    + r.output().strip(),
+                            "check the tarball and free space in " + cache.sources());
                 }
                 Path top;
                 try (Stream<Path> s = Files.list(tmp)) {

@@ -27,10 +27,11 @@ final class KbuildLog {
 
     static final int LIMIT = 200;
 
-    private static final Pattern CC = Pattern.compile(
-            "^(\\S[^:]*?):(\\d+):(?:(\\d+):)? (?:fatal )?(error|warning): (.*)$");
+    private static final Pattern CC =
+            Pattern.compile("^(\\S[^:]*?):(\\d+):(?:(\\d+):)? (?:fatal )?(error|warning): (.*)$");
     private static final Pattern NOTE = Pattern.compile("^(\\S[^:]*?):(\\d+):(?:(\\d+):)? note: (.*)$");
-    private static final Pattern INLINED = Pattern.compile("^\\s+inlined from '([^']+)' at (\\S[^:]*?):(\\d+):(\\d+)[:,]$");
+    private static final Pattern INLINED =
+            Pattern.compile("^\\s+inlined from '([^']+)' at (\\S[^:]*?):(\\d+):(\\d+)[:,]$");
     private static final Pattern IN_FUNCTION = Pattern.compile("^(\\S[^:]*?): In function '([^']+)':$");
     private static final Pattern INLINE_START = Pattern.compile("^In function '([^']+)',$");
     private static final Pattern RUSTC_HEAD = Pattern.compile("^(error|warning)(?:\\[\\w+])?: (.*)$");
@@ -143,8 +144,12 @@ final class KbuildLog {
             }
             m = RUSTC_AT.matcher(line);
             if (m.matches() && rustSeverity != null) {
-                out.add(new Diagnostic(severity(rustSeverity), map(m.group(1)), Integer.parseInt(m.group(2)),
-                        Integer.parseInt(m.group(3)), rustMessage));
+                out.add(new Diagnostic(
+                        severity(rustSeverity),
+                        map(m.group(1)),
+                        Integer.parseInt(m.group(2)),
+                        Integer.parseInt(m.group(3)),
+                        rustMessage));
                 rustSeverity = null;
                 continue;
             }
@@ -172,7 +177,10 @@ final class KbuildLog {
                 out.add(new Diagnostic(Severity.WARNING, "", 0, 0, "modpost: " + line.strip()));
                 continue;
             }
-            if (line.startsWith("make") || line.startsWith("  CC") || line.startsWith("  LD") || line.startsWith("  RUSTC")) {
+            if (line.startsWith("make")
+                    || line.startsWith("  CC")
+                    || line.startsWith("  LD")
+                    || line.startsWith("  RUSTC")) {
                 out.add(pending);
                 pending = null;
                 preamble.clear();

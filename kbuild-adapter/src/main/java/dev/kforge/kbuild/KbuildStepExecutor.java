@@ -3,6 +3,7 @@ package dev.kforge.kbuild;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
@@ -12,6 +13,7 @@ import dev.kforge.core.plan.Step;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 
@@ -30,16 +32,21 @@ public final class KbuildStepExecutor implements StepExecutor {
     private final SortedMap<String, String> tools;
     private final Optional<Duration> stepTimeout;
     private final Optional<SigningKey> signingKey;
-    private final java.util.Map<String, String> env;
-    private final Optional<dev.kforge.core.digest.DigestMemo> memo;
+    private final Map<String, String> env;
+    private final Optional<DigestMemo> memo;
 
     /**
      * @param tools the plan's tool identities, recorded in metadata.json
      * @param stepTimeout wall-clock limit for one step's commands together
      */
-    public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
-            SortedMap<String, String> tools, Optional<Duration> stepTimeout) {
-        this(roots, runner, catalog, cache, tools, stepTimeout, Optional.empty(), java.util.Map.of(), Optional.empty());
+    public KbuildStepExecutor(
+            Roots roots,
+            ProcessRunner runner,
+            Catalog catalog,
+            CacheDirs cache,
+            SortedMap<String, String> tools,
+            Optional<Duration> stepTimeout) {
+        this(roots, runner, catalog, cache, tools, stepTimeout, Optional.empty(), Map.of(), Optional.empty());
     }
 
     /**
@@ -47,12 +54,19 @@ public final class KbuildStepExecutor implements StepExecutor {
      * @param env the user's environment, for KBUILD_SIGN_PIN (a key's passphrase)
      * @param memo the run's stat cache, for the trees' .config and Module.symvers every cell's build digests
      */
-    public KbuildStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, CacheDirs cache,
-            SortedMap<String, String> tools, Optional<Duration> stepTimeout, Optional<SigningKey> signingKey,
-            java.util.Map<String, String> env, Optional<dev.kforge.core.digest.DigestMemo> memo) {
+    public KbuildStepExecutor(
+            Roots roots,
+            ProcessRunner runner,
+            Catalog catalog,
+            CacheDirs cache,
+            SortedMap<String, String> tools,
+            Optional<Duration> stepTimeout,
+            Optional<SigningKey> signingKey,
+            Map<String, String> env,
+            Optional<DigestMemo> memo) {
         this.memo = memo;
         this.signingKey = signingKey;
-        this.env = java.util.Map.copyOf(env);
+        this.env = Map.copyOf(env);
         this.roots = roots;
         this.runner = runner;
         this.catalog = catalog;
@@ -64,7 +78,9 @@ public final class KbuildStepExecutor implements StepExecutor {
     /** Kbuild's compiler probes memoised beside the trees (bound into toolchain roots), unless turned off. */
     private Optional<ProbeMemo> probeMemo() {
         String off = env.getOrDefault(ProbeMemo.OFF, "");
-        return off.isEmpty() || off.equals("0") ? Optional.of(new ProbeMemo(cache.trees().resolve(".kbuild-probes"))) : Optional.empty();
+        return off.isEmpty() || off.equals("0")
+                ? Optional.of(new ProbeMemo(cache.trees().resolve(".kbuild-probes")))
+                : Optional.empty();
     }
 
     @Override
@@ -80,7 +96,8 @@ public final class KbuildStepExecutor implements StepExecutor {
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
         } catch (UncheckedIOException e) {
-            throw KforgeException.environment(step.id() + ": " + e.getCause().getMessage(), "check free space and permissions");
+            throw KforgeException.environment(
+                    step.id() + ": " + e.getCause().getMessage(), "check free space and permissions");
         }
     }
 }

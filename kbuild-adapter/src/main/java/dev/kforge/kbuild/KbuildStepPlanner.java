@@ -8,7 +8,9 @@ import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Toolchain;
+import dev.kforge.core.model.ToolchainFamily;
 import dev.kforge.core.plan.KernelStepPlanner;
+import dev.kforge.core.plan.Planner;
 import dev.kforge.core.plan.Step;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,12 +57,14 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             commands.add(append(make, configTarget));
         }
         if (!kernel.fragments().isEmpty()) {
-            List<String> merge = new ArrayList<>(List.of(src + "/scripts/kconfig/merge_config.sh", "-m", "-O", tree,
-                    tree + "/.config"));
+            List<String> merge = new ArrayList<>(
+                    List.of(src + "/scripts/kconfig/merge_config.sh", "-m", "-O", tree, tree + "/.config"));
             kernel.fragments().forEach(f -> merge.add("${workspace}/" + f));
             commands.add(merge);
         }
-        if (kernel.boot() && arch.boot().isPresent() && !arch.boot().get().config().isEmpty()) {
+        if (kernel.boot()
+                && arch.boot().isPresent()
+                && !arch.boot().get().config().isEmpty()) {
             // What booting under QEMU needs: a serial console, initramfs, devtmpfs, proc, sysfs, ELF binaries.
             List<String> boot = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config"));
             arch.boot().get().config().forEach(o -> boot.addAll(List.of("-e", o)));
@@ -68,8 +72,10 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         }
         List<String> expect = new ArrayList<>();
         if (r.moduleSig()) {
-            // Module signing: scripts/sign-file is built and CONFIG_MODULE_SIG_HASH set; the kernel's own policy on top.
-            List<String> sig = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config", "-e", "MODULE_SIG"));
+            // Module signing: scripts/sign-file is built and CONFIG_MODULE_SIG_HASH set; the kernel's own policy on
+            // top.
+            List<String> sig =
+                    new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config", "-e", "MODULE_SIG"));
             expect.add("CONFIG_MODULE_SIG=y");
             if (kernel.moduleSig().force()) {
                 sig.addAll(List.of("-e", "MODULE_SIG_FORCE"));
@@ -78,8 +84,12 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             if (kernel.moduleSig().trustedKeys().isPresent()) {
                 // The certificate's own signature is SHA-256 (kforge keygen, openssl's default): a kernel without it
                 // loads the certificate but then fails every module with ENOENT and no message (tinyconfig has none).
-                sig.addAll(List.of("--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/" + kernel.moduleSig().trustedKeys().get(),
-                        "-e", "CRYPTO_SHA256"));
+                sig.addAll(List.of(
+                        "--set-str",
+                        "SYSTEM_TRUSTED_KEYS",
+                        "${workspace}/" + kernel.moduleSig().trustedKeys().get(),
+                        "-e",
+                        "CRYPTO_SHA256"));
                 expect.add("CONFIG_CRYPTO_SHA256=y");
             }
             commands.add(sig);
@@ -92,7 +102,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
 
         List<String> inputs = new ArrayList<>(List.of(src));
-        kernel.root().ifPresent(root -> inputs.add("${kernel:" + dev.kforge.core.plan.Planner.toolchainRoot(root) + "}"));
+        kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
         kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
         kernel.moduleSig().trustedKeys().filter(c -> r.moduleSig()).ifPresent(c -> inputs.add("${workspace}/" + c));
@@ -103,15 +113,28 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         attrs.put("tree", tree);
         attrs.put("rust", Boolean.toString(rust));
         attrs.put("expect", String.join(",", expect));
-        attrs.put("fragments", String.join(",", kernel.fragments().stream().map(f -> "${workspace}/" + f).toList()));
+        attrs.put(
+                "fragments",
+                String.join(
+                        ",",
+                        kernel.fragments().stream()
+                                .map(f -> "${workspace}/" + f)
+                                .toList()));
         if (kernel.boot() && arch.boot().isPresent()) {
             attrs.put("bootImage", arch.boot().get().image());
         }
         // A toolchain root: its steps run inside it (make, the compilers, rustc and bindgen are the root's).
-        kernel.root().ifPresent(root -> attrs.put("root", dev.kforge.core.plan.Planner.toolchainRoot(root)));
-        return new Step(r.id(), Step.Kind.PREPARE, commands,
+        kernel.root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
+        return new Step(
+                r.id(),
+                Step.Kind.PREPARE,
+                commands,
                 KbuildArgs.treeEnv(r.sourceDateEpoch()),
-                src, inputs, List.of(tree), List.of(), attrs);
+                src,
+                inputs,
+                List.of(tree),
+                List.of(),
+                attrs);
     }
 
     /**
@@ -137,24 +160,33 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 List.of("mkdir", "-p", full),
                 List.of("cp", tree + "/.config", full + "/.config"),
                 append(make, "olddefconfig"),
-                image.map(i -> append(targets, i.substring(i.lastIndexOf('/') + 1))).orElse(targets)));
+                image.map(i -> append(targets, i.substring(i.lastIndexOf('/') + 1)))
+                        .orElse(targets)));
         SortedMap<String, String> attrs = new TreeMap<>(prepare.attributes());
         attrs.put("fullBuild", full);
         List<String> outputs = new ArrayList<>(List.of(tree + "/Module.symvers"));
         if (image.isPresent()) {
-            String staging = tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR + ".tmp";
+            String staging = tree + "/" + Planner.BOOT_DIR + ".tmp";
             commands.add(List.of("rm", "-rf", staging));
             commands.add(append(append(make, "INSTALL_MOD_PATH=" + staging), "modules_install"));
             String name = image.get().substring(image.get().lastIndexOf('/') + 1);
             commands.add(List.of("cp", full + "/" + image.get(), staging + "/" + name));
-            attrs.put("boot", tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR);
+            attrs.put("boot", tree + "/" + Planner.BOOT_DIR);
             attrs.put("bootStaging", staging);
             attrs.put("bootImageName", name);
-            outputs.add(tree + "/" + dev.kforge.core.plan.Planner.BOOT_DIR);
+            outputs.add(tree + "/" + Planner.BOOT_DIR);
         }
         String id = "symvers/" + prepare.id().substring(prepare.id().indexOf('/') + 1);
-        return new Step(id, Step.Kind.SYMVERS, commands, prepare.env(), prepare.cwd(), List.of(tree),
-                outputs, List.of(prepare.id()), attrs);
+        return new Step(
+                id,
+                Step.Kind.SYMVERS,
+                commands,
+                prepare.env(),
+                prepare.cwd(),
+                List.of(tree),
+                outputs,
+                List.of(prepare.id()),
+                attrs);
     }
 
     /**
@@ -163,10 +195,29 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
      * with gcc also INIT_STACK_ALL_ZERO, whose flag libclang rejects.
      */
     private static List<String> rustConfig(String src, String tree, Toolchain tc) {
-        List<String> argv = new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config",
-                "-e", "RUST", "-d", "WERROR", "-d", "MODVERSIONS", "-d", "GCC_PLUGINS", "-d", "RANDSTRUCT_FULL",
-                "-d", "RANDSTRUCT_PERFORMANCE", "-e", "RANDSTRUCT_NONE", "-d", "DEBUG_INFO_BTF", "-d", "CFI_CLANG"));
-        if (tc.family() == dev.kforge.core.model.ToolchainFamily.GCC) {
+        List<String> argv = new ArrayList<>(List.of(
+                src + "/scripts/config",
+                "--file",
+                tree + "/.config",
+                "-e",
+                "RUST",
+                "-d",
+                "WERROR",
+                "-d",
+                "MODVERSIONS",
+                "-d",
+                "GCC_PLUGINS",
+                "-d",
+                "RANDSTRUCT_FULL",
+                "-d",
+                "RANDSTRUCT_PERFORMANCE",
+                "-e",
+                "RANDSTRUCT_NONE",
+                "-d",
+                "DEBUG_INFO_BTF",
+                "-d",
+                "CFI_CLANG"));
+        if (tc.family() == ToolchainFamily.GCC) {
             argv.addAll(List.of("-d", "INIT_STACK_ALL_ZERO", "-e", "INIT_STACK_NONE"));
         }
         return argv;
@@ -220,7 +271,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         r.symvers().ifPresent(sv -> deps.add(sv.id()));
         d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
         List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
-        kernel.root().ifPresent(root -> inputs.add("${kernel:" + dev.kforge.core.plan.Planner.toolchainRoot(root) + "}"));
+        kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
         inputs.addAll(symvers);
 
         SortedMap<String, String> attrs = new TreeMap<>();
@@ -235,18 +286,31 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         attrs.put("outDir", outDir);
         attrs.put("tree", tree.orElse(src));
         attrs.put("requires", String.join(",", d.requires()));
-        kernel.root().ifPresent(root -> attrs.put("root", dev.kforge.core.plan.Planner.toolchainRoot(root)));
+        kernel.root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
         if (d.timeoutSeconds() > 0) {
             attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
         }
         facts.release().ifPresent(rel -> attrs.put("release", rel));
         if (!facts.provenance().isEmpty()) {
             // Where a fetched tree came from (package, version, sha256), for metadata.json.
-            attrs.put("kernelPackages", String.join(",", facts.provenance().entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+            attrs.put(
+                    "kernelPackages",
+                    String.join(
+                            ",",
+                            facts.provenance().entrySet().stream()
+                                    .map(e -> e.getKey() + "=" + e.getValue())
+                                    .toList()));
         }
-        return new Step("build/" + d.name() + "/" + t.id(), Step.Kind.BUILD, commands, KbuildArgs.env(),
-                "${workspace}", inputs, List.of(outDir), deps, attrs);
+        return new Step(
+                "build/" + d.name() + "/" + t.id(),
+                Step.Kind.BUILD,
+                commands,
+                KbuildArgs.env(),
+                "${workspace}",
+                inputs,
+                List.of(outDir),
+                deps,
+                attrs);
     }
 
     /**
@@ -258,10 +322,16 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
     @Override
     public Step sign(Step build, String cert) {
         String tree = build.attribute("tree");
-        List<List<String>> commands = List.of(List.of(tree + "/scripts/sign-file", "${module_sig_hash}", "$KFORGE_SIGNING_KEY",
-                cert, "${module}", "${signed}"));
+        List<List<String>> commands = List.of(List.of(
+                tree + "/scripts/sign-file",
+                "${module_sig_hash}",
+                "$KFORGE_SIGNING_KEY",
+                cert,
+                "${module}",
+                "${signed}"));
         SortedMap<String, String> attrs = new TreeMap<>();
-        for (String a : List.of("driver", "kernel", "arch", "toolchain", "outDir", "buildDir", "tree", "root", "timeoutSeconds")) {
+        for (String a : List.of(
+                "driver", "kernel", "arch", "toolchain", "outDir", "buildDir", "tree", "root", "timeoutSeconds")) {
             if (build.attributes().containsKey(a)) {
                 attrs.put(a, build.attribute(a));
             }
@@ -270,8 +340,16 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         attrs.put("cert", cert);
         List<String> inputs = new ArrayList<>(List.of(cert, tree));
         build.inputs().stream().filter(i -> i.startsWith("${kernel:")).forEach(inputs::add);
-        return new Step("sign/" + build.id().substring("build/".length()), Step.Kind.SIGN, commands, KbuildArgs.env(),
-                "${workspace}", inputs, List.of(build.attribute("outDir")), List.of(build.id()), attrs);
+        return new Step(
+                "sign/" + build.id().substring("build/".length()),
+                Step.Kind.SIGN,
+                commands,
+                KbuildArgs.env(),
+                "${workspace}",
+                inputs,
+                List.of(build.attribute("outDir")),
+                List.of(build.id()),
+                attrs);
     }
 
     private static List<String> append(List<String> list, String item) {

@@ -4,12 +4,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.AbstractMap;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A kernel .config: {@code CONFIG_X=value} lines, and {@code # CONFIG_X is not set} as "n". */
-record KernelConfig(java.util.Map<String, String> options, String header) {
+record KernelConfig(Map<String, String> options, String header) {
 
     private static final Pattern UTS = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
     private static final Pattern HEADER = Pattern.compile("^# Linux/(\\S+) (\\S+) Kernel Configuration$");
@@ -21,12 +29,13 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
     }
 
     /** .config files read in this process, by path, size and mtime: planning reads each tree's several times. */
-    private static final java.util.Map<String, KernelConfig> READ = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, KernelConfig> READ = new ConcurrentHashMap<>();
 
     static KernelConfig read(Path file) {
         try {
-            var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-            String key = file.toAbsolutePath() + "\0" + a.size() + "\0" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            var a = Files.readAttributes(file, BasicFileAttributes.class);
+            String key = file.toAbsolutePath() + "\0" + a.size() + "\0"
+                    + a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
             KernelConfig known = READ.get(key);
             if (known != null) {
                 return known;
@@ -57,9 +66,9 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
      * for a handful of options: {@link #get} finds the one line (a string search), and the whole
      * file is parsed only when something iterates over it.
      */
-    static final class Options extends java.util.AbstractMap<String, String> {
+    static final class Options extends AbstractMap<String, String> {
         private final String text;
-        private volatile java.util.Map<String, String> all;
+        private volatile Map<String, String> all;
 
         Options(String text) {
             this.text = text;
@@ -97,10 +106,10 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
         }
 
         @Override
-        public java.util.Set<Entry<String, String>> entrySet() {
-            java.util.Map<String, String> a = all;
+        public Set<Entry<String, String>> entrySet() {
+            Map<String, String> a = all;
             if (a == null) {
-                a = java.util.Collections.unmodifiableMap(parseAll(text));
+                a = Collections.unmodifiableMap(parseAll(text));
                 all = a;
             }
             return a.entrySet();
@@ -116,8 +125,8 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
         return at < 0 ? -1 : at + 1;
     }
 
-    private static java.util.Map<String, String> parseAll(String text) {
-        java.util.HashMap<String, String> opts = new java.util.HashMap<>(16384);
+    private static Map<String, String> parseAll(String text) {
+        HashMap<String, String> opts = new HashMap<>(16384);
         int n = text.length();
         int from = 0;
         while (from < n) {
@@ -143,7 +152,7 @@ record KernelConfig(java.util.Map<String, String> options, String header) {
     private static boolean name(String text, int from, int to) {
         for (int i = from + 7; i < to; i++) {
             char c = text.charAt(i);
-            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
                 return false;
             }
         }

@@ -42,8 +42,12 @@ public final class KernelDiscovery {
         for (Path root : roots) {
             for (Path p : list(root)) {
                 String name = p.getFileName().toString();
-                Path tree = root.getFileName() != null && root.getFileName().toString().equals("modules") ? p.resolve("build") : p;
-                if ((name.startsWith("linux-headers-") || tree.endsWith("build")) && Files.isRegularFile(tree.resolve(".config"))) {
+                Path tree = root.getFileName() != null
+                                && root.getFileName().toString().equals("modules")
+                        ? p.resolve("build")
+                        : p;
+                if ((name.startsWith("linux-headers-") || tree.endsWith("build"))
+                        && Files.isRegularFile(tree.resolve(".config"))) {
                     Path real = realPath(tree);
                     if (!seen.contains(real)) {
                         seen.add(real);
@@ -56,7 +60,8 @@ public final class KernelDiscovery {
                 }
             }
         }
-        out.sort(Comparator.comparing(Found::kind).thenComparing(f -> KernelPaths.versionKey(f.path().toString())));
+        out.sort(Comparator.comparing(Found::kind)
+                .thenComparing(f -> KernelPaths.versionKey(f.path().toString())));
         return out;
     }
 
@@ -95,6 +100,8 @@ public final class KernelDiscovery {
 
     /** The newest Debian source tarball of a version series, if installed. */
     public Optional<Found> source(String series) {
-        return find().stream().filter(f -> f.kind().equals("source") && f.version().equals(series)).findFirst();
+        return find().stream()
+                .filter(f -> f.kind().equals("source") && f.version().equals(series))
+                .findFirst();
     }
 }

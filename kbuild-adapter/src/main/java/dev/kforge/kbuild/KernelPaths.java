@@ -1,6 +1,7 @@
 package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.digest.InputLog;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,18 +20,18 @@ public final class KernelPaths {
     private KernelPaths() {}
 
     public static Path resolve(String written, Path workspace, String kernelName) {
-        return resolve(written, workspace, kernelName, new dev.kforge.core.digest.InputLog());
+        return resolve(written, workspace, kernelName, new InputLog());
     }
 
     /** As {@link #resolve(String, Path, String)}, recording the path (and a glob's directory) in {@code inputs}. */
-    public static Path resolve(String written, Path workspace, String kernelName, dev.kforge.core.digest.InputLog inputs) {
+    public static Path resolve(String written, Path workspace, String kernelName, InputLog inputs) {
         Path p = workspace.resolve(written).normalize();
         String last = p.getFileName() == null ? "" : p.getFileName().toString();
         if (!last.contains("*") && !last.contains("?")) {
             inputs.see(p);
             if (!Files.exists(p)) {
-                throw KforgeException.environment("kernel '" + kernelName + "': " + p + " does not exist",
-                        hintFor(written));
+                throw KforgeException.environment(
+                        "kernel '" + kernelName + "': " + p + " does not exist", hintFor(written));
             }
             return p;
         }
@@ -63,7 +64,8 @@ public final class KernelPaths {
         Matcher m = NUMBER.matcher(name);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
-            m.appendReplacement(sb, String.format("%010d", Long.parseLong(m.group().length() > 10 ? "9999999999" : m.group())));
+            m.appendReplacement(
+                    sb, String.format("%010d", Long.parseLong(m.group().length() > 10 ? "9999999999" : m.group())));
         }
         m.appendTail(sb);
         return sb.toString();

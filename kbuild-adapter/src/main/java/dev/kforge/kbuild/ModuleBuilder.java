@@ -3,12 +3,13 @@ package dev.kforge.kbuild;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.elf.Elf;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.plan.ConfigCheck;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * BUILD steps (cells): skips when the tree lacks a required CONFIG_ option, checks the make
@@ -41,10 +44,15 @@ final class ModuleBuilder {
     private final Catalog catalog;
     private final SortedMap<String, String> tools;
     private final Optional<ProbeMemo> probeMemo;
-    private final Optional<dev.kforge.core.digest.DigestMemo> memo;
+    private final Optional<DigestMemo> memo;
 
-    ModuleBuilder(Roots roots, Make make, Catalog catalog, SortedMap<String, String> tools, Optional<ProbeMemo> probeMemo,
-            Optional<dev.kforge.core.digest.DigestMemo> memo) {
+    ModuleBuilder(
+            Roots roots,
+            Make make,
+            Catalog catalog,
+            SortedMap<String, String> tools,
+            Optional<ProbeMemo> probeMemo,
+            Optional<DigestMemo> memo) {
         this.probeMemo = probeMemo;
         this.memo = memo;
         this.roots = roots;
@@ -64,19 +72,29 @@ final class ModuleBuilder {
 
         KernelConfig config = KernelConfig.read(tree.resolve(".config"));
         List<String> requires = step.attribute("requires").isEmpty()
-                ? List.of() : Arrays.asList(step.attribute("requires").split(","));
+                ? List.of()
+                : Arrays.asList(step.attribute("requires").split(","));
         List<String> missing = ConfigCheck.missing(config.options(), requires);
         if (!missing.isEmpty()) {
-            return Make.result(step, StepStatus.SKIPPED, start, "kernel tree lacks " + String.join(", ", missing), List.of(), Map.of());
+            return Make.result(
+                    step,
+                    StepStatus.SKIPPED,
+                    start,
+                    "kernel tree lacks " + String.join(", ", missing),
+                    List.of(),
+                    Map.of());
         }
         Path marker = tree.resolve(KbuildStepExecutor.MARKER);
         if (Files.isRegularFile(marker)) {
             Object stored = ((Map<?, ?>) CanonicalJson.read(Files.readString(marker))).get("makeVariables");
-            SortedMap<String, String> mine = TreePreparer.makeVariables(step.commands().get(step.commands().size() - 1));
+            SortedMap<String, String> mine = TreePreparer.makeVariables(
+                    step.commands().get(step.commands().size() - 1));
             mine.remove("KRUSTFLAGS");
             if (stored instanceof Map<?, ?> s && !new TreeMap<>(s).equals(new TreeMap<Object, Object>(mine))) {
-                throw new KforgeException(KforgeException.Kind.INTERNAL, step.id() + ": make variables " + mine
-                        + " differ from those the tree was prepared with " + s, "report this bug");
+                throw new KforgeException(
+                        KforgeException.Kind.INTERNAL,
+                        step.id() + ": make variables " + mine + " differ from those the tree was prepared with " + s,
+                        "report this bug");
             }
         }
 
@@ -86,17 +104,25 @@ final class ModuleBuilder {
         if (startsWithFreshCopy(step)) {
             // The same state as rm -rf, mkdir -p, cp -a, reached incrementally so Kbuild recompiles only what changed.
             commands = commands.subList(FRESH_COPY, commands.size());
-            BuildDirSync.Outcome synced = BuildDirSync.sync(roots.path(step.attribute("source")), buildDir,
-                    configuration(step, tree, commands));
+            BuildDirSync.Outcome synced = BuildDirSync.sync(
+                    roots.path(step.attribute("source")), buildDir, configuration(step, tree, commands));
             Files.writeString(log, "# kforge: " + synced.describe() + "\n");
         }
         Optional<ProbeMemo.Use> probes = Optional.empty();
-        if (probeMemo.isPresent() && ProbeMemo.supports(kernelDirs(step, tree).stream().map(Path::of).toList())) {
+        if (probeMemo.isPresent()
+                && ProbeMemo.supports(
+                        kernelDirs(step, tree).stream().map(Path::of).toList())) {
             probes = Optional.of(probeMemo.get().open(probeKey(step, tree)));
         }
         try {
             for (List<String> argv : commands) {
-                Optional<StepResult> failed = make.run(step, argv, log, deadline, start, Optional.of(parser),
+                Optional<StepResult> failed = make.run(
+                        step,
+                        argv,
+                        log,
+                        deadline,
+                        start,
+                        Optional.of(parser),
                         probes.map(ProbeMemo.Use::env).orElse(Map.of()));
                 if (failed.isPresent()) {
                     publish(step, outDir, List.of(), log, failed.get(), Map.of());
@@ -111,19 +137,32 @@ final class ModuleBuilder {
         List<Diagnostic> diagnostics = parser.parse(log);
         List<Path> modules = modules(buildDir);
         if (modules.isEmpty()) {
-            StepResult r = Make.result(step, StepStatus.FAILED, start,
-                    "make succeeded but built no .ko (does the Kbuild file set obj-m?); see " + log, diagnostics, Map.of());
+            StepResult r = Make.result(
+                    step,
+                    StepStatus.FAILED,
+                    start,
+                    "make succeeded but built no .ko (does the Kbuild file set obj-m?); see " + log,
+                    diagnostics,
+                    Map.of());
             publish(step, outDir, List.of(), log, r, Map.of());
             return r;
         }
         Architecture arch = catalog.requireArch(step.attribute("arch"));
-        String release = step.attributes().containsKey("release") ? step.attribute("release") : KernelConfig.utsRelease(tree).orElse("unknown");
+        String release = step.attributes().containsKey("release")
+                ? step.attribute("release")
+                : KernelConfig.utsRelease(tree).orElse("unknown");
         Map<String, Object> moduleFacts = new TreeMap<>();
         for (Path ko : modules) {
             Elf elf = Elf.read(ko);
             if (elf.machine() != arch.elfMachine()) {
-                StepResult r = Make.result(step, StepStatus.FAILED, start, ko.getFileName() + " has ELF machine " + elf.machine()
-                        + ", expected " + arch.elfMachine() + " (EM_" + arch.elfMachineName() + ")", diagnostics, Map.of());
+                StepResult r = Make.result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        ko.getFileName() + " has ELF machine " + elf.machine() + ", expected " + arch.elfMachine()
+                                + " (EM_" + arch.elfMachineName() + ")",
+                        diagnostics,
+                        Map.of());
                 publish(step, outDir, List.of(), log, r, Map.of());
                 return r;
             }
@@ -134,10 +173,16 @@ final class ModuleBuilder {
             f.put("vermagic", elf.vermagic().orElse(""));
             if (!elf.release().orElse("").equals(release)) {
                 // The kernel refuses a module whose vermagic names another release: not a loadable result.
-                StepResult r = Make.result(step, StepStatus.FAILED, start, ko.getFileName() + ": vermagic release "
-                        + elf.release().orElse("(none)") + " differs from the tree's " + release
-                        + " (include/generated/utsrelease.h); the tree was changed under the build, or the driver's "
-                        + "Makefile overrides the kernel it builds against", diagnostics, Map.of());
+                StepResult r = Make.result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        ko.getFileName() + ": vermagic release "
+                                + elf.release().orElse("(none)") + " differs from the tree's " + release
+                                + " (include/generated/utsrelease.h); the tree was changed under the build, or the driver's "
+                                + "Makefile overrides the kernel it builds against",
+                        diagnostics,
+                        Map.of());
                 publish(step, outDir, List.of(), log, r, Map.of());
                 return r;
             }
@@ -145,7 +190,12 @@ final class ModuleBuilder {
         }
         // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
         String symbols = Files.isRegularFile(tree.resolve("Module.symvers")) ? "checked" : "unchecked";
-        StepResult r = Make.result(step, StepStatus.BUILT, start, modules.size() + " module(s)", diagnostics,
+        StepResult r = Make.result(
+                step,
+                StepStatus.BUILT,
+                start,
+                modules.size() + " module(s)",
+                diagnostics,
                 Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
         publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
         return r;
@@ -155,12 +205,15 @@ final class ModuleBuilder {
     private void learn(ProbeMemo.Use probes, Path log) {
         try {
             int learned = probeMemo.orElseThrow().learn(probes);
-            Files.writeString(log, "# kforge: Kbuild's compiler probes memoised in " + probes.memo()
-                    + (learned > 0 ? " (" + learned + " learned)" : "") + "\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(
+                    log,
+                    "# kforge: Kbuild's compiler probes memoised in " + probes.memo()
+                            + (learned > 0 ? " (" + learned + " learned)" : "") + "\n",
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(ModuleBuilder.class).warn("cannot update Kbuild's probe memo {}: {}",
-                    probes.memo(), e.getMessage());
+            LoggerFactory.getLogger(ModuleBuilder.class)
+                    .warn("cannot update Kbuild's probe memo {}: {}", probes.memo(), e.getMessage());
         }
     }
 
@@ -172,7 +225,9 @@ final class ModuleBuilder {
         String dir = step.attributes().get("buildDir");
         String source = step.attributes().get("source");
         List<List<String>> c = step.commands();
-        return dir != null && source != null && c.size() > FRESH_COPY
+        return dir != null
+                && source != null
+                && c.size() > FRESH_COPY
                 && c.get(0).equals(List.of("rm", "-rf", dir))
                 && c.get(1).equals(List.of("mkdir", "-p", dir))
                 && c.get(2).equals(List.of("cp", "-a", source + "/.", dir));
@@ -188,7 +243,14 @@ final class ModuleBuilder {
         f.add(commands.size());
         commands.forEach(c -> f.addStrings(roots.resolve(c)));
         f.addMap(step.env()).addMap(tools).add(step.attributes().getOrDefault("root", ""));
-        return treeFiles(f, tree, ".config", "Module.symvers", KbuildStepExecutor.MARKER, "include/generated/utsrelease.h").digest();
+        return treeFiles(
+                        f,
+                        tree,
+                        ".config",
+                        "Module.symvers",
+                        KbuildStepExecutor.MARKER,
+                        "include/generated/utsrelease.h")
+                .digest();
     }
 
     /**
@@ -198,7 +260,13 @@ final class ModuleBuilder {
     private Fingerprint treeFiles(Fingerprint f, Path tree, String... names) throws IOException {
         for (String name : names) {
             Path p = tree.resolve(name);
-            f.add(name).add(!Files.isRegularFile(p) ? "none" : memo.isPresent() ? memo.get().of(p).hex() : Digest.ofFile(p).hex());
+            f.add(name)
+                    .add(
+                            !Files.isRegularFile(p)
+                                    ? "none"
+                                    : memo.isPresent()
+                                            ? memo.get().of(p).hex()
+                                            : Digest.ofFile(p).hex());
         }
         return f;
     }
@@ -238,7 +306,9 @@ final class ModuleBuilder {
             return out.stream().sorted().toList();
         }
         try (Stream<Path> s = Files.walk(buildDir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -274,7 +344,9 @@ final class ModuleBuilder {
             meta.put("toolchain", step.attribute("toolchain"));
             meta.put("language", step.attribute("language"));
             if (step.attributes().containsKey("kernelPackages")) {
-                meta.put("kernelPackages", List.of(step.attribute("kernelPackages").split(",")));
+                meta.put(
+                        "kernelPackages",
+                        List.of(step.attribute("kernelPackages").split(",")));
             }
             meta.put("argv", step.commands());
             meta.put("env", step.env());

@@ -8,6 +8,7 @@ import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.LogLines;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,8 +54,10 @@ final class ModuleSigner {
 
     StepResult sign(Step step) throws IOException {
         long start = System.nanoTime();
-        SigningKey k = key.orElseThrow(() -> new KforgeException(KforgeException.Kind.INTERNAL,
-                step.id() + ": no signing key was given to this run", "report this bug"));
+        SigningKey k = key.orElseThrow(() -> new KforgeException(
+                KforgeException.Kind.INTERNAL,
+                step.id() + ": no signing key was given to this run",
+                "report this bug"));
         Path outDir = roots.path(step.attribute("outDir"));
         Path tree = roots.path(step.attribute("tree"));
         Path signFile = roots.path(step.attribute("signFile"));
@@ -63,7 +67,8 @@ final class ModuleSigner {
         Files.deleteIfExists(log);
         Files.writeString(log, "");
         if (!Files.isExecutable(signFile)) {
-            return fail(step, start, outDir, log, "the kernel tree has no scripts/sign-file (is CONFIG_MODULE_SIG set?)");
+            return fail(
+                    step, start, outDir, log, "the kernel tree has no scripts/sign-file (is CONFIG_MODULE_SIG set?)");
         }
         String hash = KernelConfig.read(tree.resolve(".config")).get("CONFIG_MODULE_SIG_HASH");
         if (hash.equals("n") || hash.isBlank()) {
@@ -71,7 +76,9 @@ final class ModuleSigner {
         }
         List<Path> modules;
         try (Stream<Path> s = Files.list(outDir)) {
-            modules = s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
+            modules = s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                    .sorted()
+                    .toList();
         }
         if (modules.isEmpty()) {
             return fail(step, start, outDir, log, "the build published no module to sign");
@@ -94,24 +101,36 @@ final class ModuleSigner {
                 Path dest = staged.resolve(ko.getFileName());
                 List<String> argv = new ArrayList<>();
                 for (String a : step.commands().get(0)) {
-                    argv.add(switch (a) {
-                        case "${module_sig_hash}" -> hash;
-                        case "$KFORGE_SIGNING_KEY" -> OpensslSigning.KEY_REF;
-                        case "${module}" -> ko.toString();
-                        case "${signed}" -> dest.toString();
-                        default -> roots.resolve(a);
-                    });
+                    argv.add(
+                            switch (a) {
+                                case "${module_sig_hash}" -> hash;
+                                case "$KFORGE_SIGNING_KEY" -> OpensslSigning.KEY_REF;
+                                case "${module}" -> ko.toString();
+                                case "${signed}" -> dest.toString();
+                                default -> roots.resolve(a);
+                            });
                 }
-                Files.writeString(log, "$ " + String.join(" ", argv) + "\n", java.nio.file.StandardOpenOption.APPEND);
+                Files.writeString(log, "$ " + String.join(" ", argv) + "\n", StandardOpenOption.APPEND);
                 ProcessResult r = OpensslSigning.run(run, argv, k, env, Optional.of(log), roots.path(step.cwd()));
                 if (!r.succeeded()) {
-                    return fail(step, start, outDir, log, "sign-file failed on " + ko.getFileName() + " ("
-                            + String.join(" | ", dev.kforge.core.fs.LogLines.last(log, 2)).strip() + ")");
+                    return fail(
+                            step,
+                            start,
+                            outDir,
+                            log,
+                            "sign-file failed on " + ko.getFileName() + " ("
+                                    + String.join(" | ", LogLines.last(log, 2)).strip() + ")");
                 }
                 byte[] bytes = Files.readAllBytes(dest);
                 if (bytes.length < MAGIC.length
-                        || !Arrays.equals(Arrays.copyOfRange(bytes, bytes.length - MAGIC.length, bytes.length), MAGIC)) {
-                    return fail(step, start, outDir, log, "sign-file exited 0 but " + ko.getFileName() + " carries no signature");
+                        || !Arrays.equals(
+                                Arrays.copyOfRange(bytes, bytes.length - MAGIC.length, bytes.length), MAGIC)) {
+                    return fail(
+                            step,
+                            start,
+                            outDir,
+                            log,
+                            "sign-file exited 0 but " + ko.getFileName() + " carries no signature");
                 }
                 Map<String, Object> m = new TreeMap<>();
                 m.put("sha256", Digest.of(bytes).hex());
@@ -127,14 +146,19 @@ final class ModuleSigner {
                 FileTrees.deleteRecursively(staged);
             }
         }
-        return Make.result(step, StepStatus.BUILT, start, modules.size() + " module(s) signed by " + certificate.signer()
-                + " (" + hash + ")", List.of(), Map.of("signer", certificate.signer(), "certificateSha256", certificate.sha256()));
+        return Make.result(
+                step,
+                StepStatus.BUILT,
+                start,
+                modules.size() + " module(s) signed by " + certificate.signer() + " (" + hash + ")",
+                List.of(),
+                Map.of("signer", certificate.signer(), "certificateSha256", certificate.sha256()));
     }
 
     /** The signed modules' digests go into each module's entry, keyed as in the build's metadata.json. */
     @SuppressWarnings("unchecked")
-    private static void writeMetadata(Path meta, Map<String, Object> signed, String hash, ModuleSigning.Certificate cert)
-            throws IOException {
+    private static void writeMetadata(
+            Path meta, Map<String, Object> signed, String hash, ModuleSigning.Certificate cert) throws IOException {
         Map<String, Object> m = new TreeMap<>((Map<String, Object>) CanonicalJson.read(Files.readString(meta)));
         Map<String, Object> modules = new TreeMap<>((Map<String, Object>) m.getOrDefault("modules", Map.of()));
         for (Map.Entry<String, Object> e : new TreeMap<>(modules).entrySet()) {
@@ -161,7 +185,8 @@ final class ModuleSigner {
         try {
             if (Files.isDirectory(outDir)) {
                 try (Stream<Path> s = Files.list(outDir)) {
-                    for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                    for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".log"))
+                            .toList()) {
                         Files.copy(f, staged.resolve(f.getFileName()));
                     }
                 }
@@ -174,7 +199,12 @@ final class ModuleSigner {
                 FileTrees.deleteRecursively(staged);
             }
         }
-        return Make.result(step, StepStatus.FAILED, start, "signing failed: " + message, List.of(),
+        return Make.result(
+                step,
+                StepStatus.FAILED,
+                start,
+                "signing failed: " + message,
+                List.of(),
                 Map.of("log", outDir.resolve("sign.log").toString()));
     }
 

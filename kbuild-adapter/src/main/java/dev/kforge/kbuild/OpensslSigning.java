@@ -2,25 +2,33 @@ package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
+import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
@@ -64,7 +72,8 @@ public final class OpensslSigning implements ModuleSigning {
         Optional<Path> memo = memo(key, cert);
         if (memo.isPresent()) {
             try {
-                String[] f = Files.readString(memo.get(), StandardCharsets.UTF_8).split("\n", -1);
+                String[] f =
+                        Files.readString(memo.get(), StandardCharsets.UTF_8).split("\n", -1);
                 if (f.length == 4 && f[0].equals("v1") && f[3].isEmpty()) {
                     return new Certificate(f[1], f[2]);
                 }
@@ -75,7 +84,7 @@ public final class OpensslSigning implements ModuleSigning {
         Certificate facts = checkNow(key, cert);
         if (memo.isPresent() && !facts.signer().contains("\n")) {
             try {
-                dev.kforge.core.report.Reports.writeAtomically(memo.get(), "v1\n" + facts.sha256() + "\n" + facts.signer() + "\n");
+                Reports.writeAtomically(memo.get(), "v1\n" + facts.sha256() + "\n" + facts.signer() + "\n");
             } catch (IOException e) {
                 // only a memo: the next run checks again
             }
@@ -89,50 +98,74 @@ public final class OpensslSigning implements ModuleSigning {
             return Optional.empty();
         }
         Path file = Path.of(key.spec()).toAbsolutePath();
-        Optional<String> keyStamp = dev.kforge.core.digest.DigestMemo.settledStamp(file);
-        Optional<String> certStamp = dev.kforge.core.digest.DigestMemo.settledStamp(cert.toAbsolutePath());
+        Optional<String> keyStamp = DigestMemo.settledStamp(file);
+        Optional<String> certStamp = DigestMemo.settledStamp(cert.toAbsolutePath());
         if (keyStamp.isEmpty() || certStamp.isEmpty() || !Files.isRegularFile(file) || !Files.isReadable(file)) {
             return Optional.empty();
         }
         String pin = env.getOrDefault("KBUILD_SIGN_PIN", "");
-        String name = new dev.kforge.core.digest.Fingerprint("kforge-signing-check", 1).add(file.toString()).add(keyStamp.get())
-                .add(cert.toAbsolutePath().toString()).add(certStamp.get())
-                .add(Digest.of(pin.getBytes(StandardCharsets.UTF_8)).hex()).digest().hex();
+        String name = new Fingerprint("kforge-signing-check", 1)
+                .add(file.toString())
+                .add(keyStamp.get())
+                .add(cert.toAbsolutePath().toString())
+                .add(certStamp.get())
+                .add(Digest.of(pin.getBytes(StandardCharsets.UTF_8)).hex())
+                .digest()
+                .hex();
         return Optional.of(memoDir.get().resolve(name));
     }
 
     private Certificate checkNow(SigningKey key, Path cert) {
         X509Certificate x509 = read(cert);
-        String certPublic = Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
+        String certPublic =
+                Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
         Certificate facts = facts(x509);
         if (key.pkcs11()) {
             return facts; // a token's key is read by the engine at signing time; there is nothing to read here
         }
         Path file = Path.of(key.spec());
         if (!Files.isRegularFile(file)) {
-            throw KforgeException.userInput(key.origin() + ": the key does not exist or is not a file",
+            throw KforgeException.userInput(
+                    key.origin() + ": the key does not exist or is not a file",
                     "generate one with kforge keygen, or point [signing] at your key");
         }
         if (!Files.isReadable(file)) {
-            throw KforgeException.userInput(key.origin() + ": the key is not readable by this user", "check its permissions");
+            throw KforgeException.userInput(
+                    key.origin() + ": the key is not readable by this user", "check its permissions");
         }
         boolean encrypted = isEncrypted(file);
         String pin = env.get("KBUILD_SIGN_PIN");
         if (encrypted && (pin == null || pin.isEmpty())) {
-            throw KforgeException.userInput(key.origin() + ": the key is encrypted and KBUILD_SIGN_PIN is not set",
+            throw KforgeException.userInput(
+                    key.origin() + ": the key is encrypted and KBUILD_SIGN_PIN is not set",
                     "export KBUILD_SIGN_PIN with its passphrase (sign-file reads it too), or use an unencrypted key");
         }
-        ProcessResult r = withKey(List.of("openssl", "pkey", "-in", KEY_REF, "-passin", "env:KBUILD_SIGN_PIN", "-pubout",
-                "-outform", "PEM"), key, Optional.empty());
+        ProcessResult r = withKey(
+                List.of(
+                        "openssl",
+                        "pkey",
+                        "-in",
+                        KEY_REF,
+                        "-passin",
+                        "env:KBUILD_SIGN_PIN",
+                        "-pubout",
+                        "-outform",
+                        "PEM"),
+                key,
+                Optional.empty());
         if (!r.succeeded()) {
-            throw KforgeException.userInput(key.origin() + ": the key cannot be read as a private key"
-                    + (encrypted ? " with the passphrase in KBUILD_SIGN_PIN" : "") + " (openssl: " + firstLine(r.output(), key) + ")",
+            throw KforgeException.userInput(
+                    key.origin() + ": the key cannot be read as a private key"
+                            + (encrypted ? " with the passphrase in KBUILD_SIGN_PIN" : "") + " (openssl: "
+                            + firstLine(r.output(), key) + ")",
                     encrypted ? "check KBUILD_SIGN_PIN" : "sign-file takes a PEM private key or a pkcs11: URI");
         }
         String keyPublic = r.output().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         if (!keyPublic.equals(certPublic)) {
-            throw KforgeException.userInput(key.origin() + ": the key does not belong to the certificate " + cert + " (signer "
-                    + facts.signer() + ")", "name the certificate made with this key; kforge keygen writes a matching pair");
+            throw KforgeException.userInput(
+                    key.origin() + ": the key does not belong to the certificate " + cert + " (signer " + facts.signer()
+                            + ")",
+                    "name the certificate made with this key; kforge keygen writes a matching pair");
         }
         return facts;
     }
@@ -145,33 +178,63 @@ public final class OpensslSigning implements ModuleSigning {
             try {
                 Path cfg = staging.resolve("x509.genkey");
                 // The kernel's own certs/default_x509.genkey, with codeSigning for shim's MOK.
-                Files.writeString(cfg, "[ req ]\ndistinguished_name = req_distinguished_name\nprompt = no\n"
-                        + "string_mask = utf8only\nx509_extensions = myexts\n\n[ req_distinguished_name ]\nO = kforge\n"
-                        + "CN = " + spec.commonName().replace("\n", " ") + "\n\n[ myexts ]\nbasicConstraints=critical,CA:FALSE\n"
-                        + "keyUsage=digitalSignature\nextendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n"
-                        + "authorityKeyIdentifier=keyid\n");
+                Files.writeString(
+                        cfg,
+                        "[ req ]\ndistinguished_name = req_distinguished_name\nprompt = no\n"
+                                + "string_mask = utf8only\nx509_extensions = myexts\n\n[ req_distinguished_name ]\nO = kforge\n"
+                                + "CN = " + spec.commonName().replace("\n", " ")
+                                + "\n\n[ myexts ]\nbasicConstraints=critical,CA:FALSE\n"
+                                + "keyUsage=digitalSignature\nextendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n"
+                                + "authorityKeyIdentifier=keyid\n");
                 List<String> newkey = spec.type().equals("ecdsa")
                         ? List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1")
                         : List.of("-newkey", "rsa:" + spec.bits());
-                List<String> req = new java.util.ArrayList<>(List.of("openssl", "req", "-new", "-nodes", "-utf8", "-sha256",
-                        "-days", Integer.toString(spec.days()), "-batch", "-x509", "-config", cfg.toString(), "-outform", "PEM",
-                        "-out", staging.resolve("module.crt").toString(), "-keyout", staging.resolve("module.key").toString()));
+                List<String> req = new ArrayList<>(List.of(
+                        "openssl",
+                        "req",
+                        "-new",
+                        "-nodes",
+                        "-utf8",
+                        "-sha256",
+                        "-days",
+                        Integer.toString(spec.days()),
+                        "-batch",
+                        "-x509",
+                        "-config",
+                        cfg.toString(),
+                        "-outform",
+                        "PEM",
+                        "-out",
+                        staging.resolve("module.crt").toString(),
+                        "-keyout",
+                        staging.resolve("module.key").toString()));
                 req.addAll(newkey);
                 capture(req);
-                capture(List.of("openssl", "x509", "-in", staging.resolve("module.crt").toString(), "-outform", "DER", "-out",
+                capture(List.of(
+                        "openssl",
+                        "x509",
+                        "-in",
+                        staging.resolve("module.crt").toString(),
+                        "-outform",
+                        "DER",
+                        "-out",
                         staging.resolve("module.der").toString()));
-                Files.setPosixFilePermissions(staging.resolve("module.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                Files.setPosixFilePermissions(
+                        staging.resolve("module.key"), PosixFilePermissions.fromString("rw-------"));
                 for (String f : List.of("module.key", "module.der", "module.crt")) {
-                    Files.move(staging.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(
+                            staging.resolve(f),
+                            dir.resolve(f),
+                            StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
             } finally {
-                dev.kforge.core.fs.FileTrees.deleteRecursively(staging);
+                FileTrees.deleteRecursively(staging);
             }
             return facts(read(dir.resolve("module.crt")));
         } catch (IOException e) {
-            throw KforgeException.environment("cannot write the key into " + dir + ": " + e.getMessage(),
-                    "check that the directory is writable");
+            throw KforgeException.environment(
+                    "cannot write the key into " + dir + ": " + e.getMessage(), "check that the directory is writable");
         }
     }
 
@@ -179,8 +242,10 @@ public final class OpensslSigning implements ModuleSigning {
         try {
             ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of(".").toAbsolutePath()));
             if (!r.succeeded()) {
-                throw KforgeException.environment("openssl " + argv.get(1) + " failed: "
-                        + r.output().strip().lines().findFirst().orElse("exit " + r.exitCode()), "is openssl installed? apt-get install openssl");
+                throw KforgeException.environment(
+                        "openssl " + argv.get(1) + " failed: "
+                                + r.output().strip().lines().findFirst().orElse("exit " + r.exitCode()),
+                        "is openssl installed? apt-get install openssl");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -204,10 +269,15 @@ public final class OpensslSigning implements ModuleSigning {
     /**
      * @param cwd where it runs (inside a toolchain root it must be a directory bound there: the workspace)
      */
-    static ProcessResult run(ProcessRunner runner, List<String> argv, SigningKey key, Map<String, String> env, Optional<Path> log,
+    static ProcessResult run(
+            ProcessRunner runner,
+            List<String> argv,
+            SigningKey key,
+            Map<String, String> env,
+            Optional<Path> log,
             Path cwd) {
         StringBuilder script = new StringBuilder("exec");
-        List<String> args = new java.util.ArrayList<>(List.of("sh", "-c", "", "sh"));
+        List<String> args = new ArrayList<>(List.of("sh", "-c", "", "sh"));
         int n = 0;
         for (String a : argv) {
             if (a.equals(KEY_REF)) {
@@ -223,9 +293,10 @@ public final class OpensslSigning implements ModuleSigning {
         String pin = env.get("KBUILD_SIGN_PIN");
         e.put("KBUILD_SIGN_PIN", pin == null ? "" : pin);
         try {
-            return runner.run(new ProcessSpec(args, e, cwd, log, Optional.of(Duration.ofSeconds(120))));
+            return runner.run(new ProcessSpec(args, e, cwd, log, Optional.of(Duration.ofMinutes(2))));
         } catch (IOException ex) {
-            throw KforgeException.environment("cannot run " + argv.get(0) + ": " + ex.getMessage(), "kforge doctor names the package");
+            throw KforgeException.environment(
+                    "cannot run " + argv.get(0) + ": " + ex.getMessage(), "kforge doctor names the package");
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
@@ -234,13 +305,15 @@ public final class OpensslSigning implements ModuleSigning {
 
     static X509Certificate read(Path cert) {
         if (!Files.isRegularFile(cert)) {
-            throw KforgeException.userInput("certificate " + cert + " does not exist",
+            throw KforgeException.userInput(
+                    "certificate " + cert + " does not exist",
                     "generate a key and certificate with kforge keygen, or fix [signing] cert");
         }
         try (InputStream in = Files.newInputStream(cert)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         } catch (IOException | CertificateException | ClassCastException e) {
-            throw KforgeException.userInput("certificate " + cert + " is not an X.509 certificate (PEM or DER)",
+            throw KforgeException.userInput(
+                    "certificate " + cert + " is not an X.509 certificate (PEM or DER)",
                     "name the certificate (.crt, .pem or .der) that goes with the key");
         }
     }
@@ -250,8 +323,8 @@ public final class OpensslSigning implements ModuleSigning {
         try {
             return new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
         } catch (CertificateException e) {
-            throw KforgeException.userInput("certificate " + x509.getSubjectX500Principal() + " cannot be encoded: "
-                    + e.getMessage(), "");
+            throw KforgeException.userInput(
+                    "certificate " + x509.getSubjectX500Principal() + " cannot be encoded: " + e.getMessage(), "");
         }
     }
 
@@ -262,7 +335,7 @@ public final class OpensslSigning implements ModuleSigning {
                     return String.valueOf(rdn.getValue());
                 }
             }
-        } catch (javax.naming.InvalidNameException e) {
+        } catch (InvalidNameException e) {
             // fall through to the whole subject
         }
         return x509.getSubjectX500Principal().getName();

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * kforge merges the log's well-formed lines into the memo by rename, so the memo only ever holds
  * complete lines, and a killed build cannot leave it half-written.
  *
- * <p>One memo per kernel tree, toolchain and environment ({@link #key}); the probe's answer is the
+ * <p>One memo per kernel tree, toolchain and environment (its key); the probe's answer is the
  * same with or without the memo, so the .ko is bit-identical (ProbeMemoIT compares Kbuild's
  * recorded command lines and the modules). Used only when the tree's {@code scripts/Makefile.compiler}
  * defines {@code try-run} the way 5.13 and later do; {@code KFORGE_NO_PROBE_MEMO=1} turns it off.
@@ -42,6 +42,7 @@ final class ProbeMemo {
 
     /** What the helper writes: one probe, its variable and y (the probe succeeded) or n. */
     private static final Pattern LINE = Pattern.compile("kfp_\\S+ := [yn]");
+
     private static final String TRY_RUN = "try-run = $(shell set -e;";
 
     // The exit status of the probe is what the tree's try-run decides by; the options it prints are
@@ -78,7 +79,8 @@ final class ProbeMemo {
             Path compiler = d.resolve("scripts/Makefile.compiler");
             if (Files.isRegularFile(compiler)) {
                 String text = Files.readString(compiler);
-                return text.contains(TRY_RUN) && text.contains("TMPOUT = $(if $(KBUILD_EXTMOD),$(firstword $(KBUILD_EXTMOD))/).tmp_$$$$");
+                return text.contains(TRY_RUN)
+                        && text.contains("TMPOUT = $(if $(KBUILD_EXTMOD),$(firstword $(KBUILD_EXTMOD))/).tmp_$$$$");
             }
         }
         return false;
@@ -101,7 +103,8 @@ final class ProbeMemo {
             // make reads the memo as a makefile: a line kforge did not write (a damaged disk, a hand edit) would stop
             // every build with a syntax error, so such lines are dropped first.
             List<String> lines = Files.readAllLines(memo);
-            List<String> good = lines.stream().filter(l -> LINE.matcher(l).matches()).toList();
+            List<String> good =
+                    lines.stream().filter(l -> LINE.matcher(l).matches()).toList();
             if (good.size() != lines.size()) {
                 synchronized (ProbeMemo.class) {
                     Reports.writeAtomically(memo, good.isEmpty() ? "" : String.join("\n", good) + "\n");
@@ -122,7 +125,9 @@ final class ProbeMemo {
      */
     int learn(Use use) throws IOException {
         try {
-            List<String> learned = Files.readAllLines(use.log()).stream().filter(l -> LINE.matcher(l).matches()).toList();
+            List<String> learned = Files.readAllLines(use.log()).stream()
+                    .filter(l -> LINE.matcher(l).matches())
+                    .toList();
             if (learned.isEmpty()) {
                 return 0;
             }
@@ -132,7 +137,9 @@ final class ProbeMemo {
                         FileLock ignored = ch.lock()) {
                     TreeSet<String> lines = new TreeSet<>();
                     if (Files.isRegularFile(use.memo())) {
-                        Files.readAllLines(use.memo()).stream().filter(l -> LINE.matcher(l).matches()).forEach(lines::add);
+                        Files.readAllLines(use.memo()).stream()
+                                .filter(l -> LINE.matcher(l).matches())
+                                .forEach(lines::add);
                     }
                     int before = lines.size();
                     lines.addAll(learned);

@@ -40,9 +40,16 @@ final class SymversBuilder {
         String expected = TreePreparer.marker(step);
         Optional<Path> boot = Optional.ofNullable(step.attributes().get("boot")).map(roots::path);
         Optional<Path> bootImage = boot.map(b -> b.resolve(step.attribute("bootImageName")));
-        if (Files.isRegularFile(symvers) && Files.isRegularFile(marker) && Files.readString(marker).equals(expected)
+        if (Files.isRegularFile(symvers)
+                && Files.isRegularFile(marker)
+                && Files.readString(marker).equals(expected)
                 && bootImage.map(Files::isRegularFile).orElse(true)) {
-            return Make.result(step, StepStatus.CACHED, start, "reused Module.symvers of " + tree, List.of(),
+            return Make.result(
+                    step,
+                    StepStatus.CACHED,
+                    start,
+                    "reused Module.symvers of " + tree,
+                    List.of(),
                     Map.of("tree", tree.toString()));
         }
         Path log = full.resolveSibling(full.getFileName() + ".log");
@@ -57,8 +64,13 @@ final class SymversBuilder {
         }
         Path built = full.resolve("Module.symvers");
         if (!Files.isRegularFile(built)) {
-            return Make.result(step, StepStatus.FAILED, start, "make vmlinux modules wrote no Module.symvers; see " + log,
-                    List.of(), Map.of("log", log.toString()));
+            return Make.result(
+                    step,
+                    StepStatus.FAILED,
+                    start,
+                    "make vmlinux modules wrote no Module.symvers; see " + log,
+                    List.of(),
+                    Map.of("log", log.toString()));
         }
         Path tmp = Files.createTempFile(tree, "Module.symvers", ".tmp");
         try {
@@ -70,8 +82,13 @@ final class SymversBuilder {
         if (boot.isPresent()) {
             Path staging = roots.path(step.attribute("bootStaging"));
             if (!Files.isRegularFile(staging.resolve(step.attribute("bootImageName")))) {
-                return Make.result(step, StepStatus.FAILED, start, "make wrote no kernel image " + step.attribute("bootImageName")
-                        + "; see " + log, List.of(), Map.of("log", log.toString()));
+                return Make.result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        "make wrote no kernel image " + step.attribute("bootImageName") + "; see " + log,
+                        List.of(),
+                        Map.of("log", log.toString()));
             }
             dropLinks(staging.resolve("lib/modules")); // build and source point into the build directory removed below
             FileTrees.swapIn(staging, boot.get());
@@ -82,8 +99,13 @@ final class SymversBuilder {
         try (var lines = Files.lines(symvers)) {
             symbols = lines.count();
         }
-        return Make.result(step, StepStatus.BUILT, start, symbols + " kernel symbols in " + symvers.getFileName()
-                + (boot.isPresent() ? ", kernel image " + step.attribute("bootImageName") : ""), List.of(),
+        return Make.result(
+                step,
+                StepStatus.BUILT,
+                start,
+                symbols + " kernel symbols in " + symvers.getFileName()
+                        + (boot.isPresent() ? ", kernel image " + step.attribute("bootImageName") : ""),
+                List.of(),
                 Map.of("tree", tree.toString(), "log", log.toString()));
     }
 

@@ -2,16 +2,21 @@ package dev.kforge.kbuild;
 
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
-import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.plan.Planner;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * PREPARE steps: under a cross-process lock, reuses a tree whose completion marker matches the step
@@ -55,16 +61,24 @@ final class TreePreparer {
                 }
                 if (stored.get("listing") != null && withoutListing(stored).equals(CanonicalJson.read(expected))) {
                     if (stored.get("listing").equals(listing(tree))) {
-                        return Make.result(step, StepStatus.CACHED, start, "reused prepared tree " + tree, List.of(),
+                        return Make.result(
+                                step,
+                                StepStatus.CACHED,
+                                start,
+                                "reused prepared tree " + tree,
+                                List.of(),
                                 Map.of("tree", tree.toString(), "log", log.toString()));
                     }
-                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
-                            .warn("{}: prepared tree {} was damaged (files changed or deleted); preparing it again", step.id(), tree);
+                    LoggerFactory.getLogger(KbuildStepExecutor.class)
+                            .warn(
+                                    "{}: prepared tree {} was damaged (files changed or deleted); preparing it again",
+                                    step.id(),
+                                    tree);
                 }
             }
             if (Files.exists(tree)) {
                 if (!Files.isRegularFile(marker)) {
-                    org.slf4j.LoggerFactory.getLogger(KbuildStepExecutor.class)
+                    LoggerFactory.getLogger(KbuildStepExecutor.class)
                             .warn("{}: discarding half-prepared tree {}", step.id(), tree);
                 }
                 FileTrees.deleteRecursively(tree);
@@ -84,22 +98,34 @@ final class TreePreparer {
                         for (String kv : expect.split(",")) {
                             String[] p = kv.split("=", 2);
                             if (!actual.get(p[0]).equals(p[1])) {
-                                lost.add(kv + " (got " + actual.get(p[0]) + (p[0].equals("CONFIG_RUST")
-                                        ? "; the kernel's rust_is_available.sh did not accept the toolchain, or a dependency of RUST is off)"
-                                        : "; a dependency is off)"));
+                                lost.add(kv + " (got " + actual.get(p[0])
+                                        + (p[0].equals("CONFIG_RUST")
+                                                ? "; the kernel's rust_is_available.sh did not accept the toolchain, or a dependency of RUST is off)"
+                                                : "; a dependency is off)"));
                             }
                         }
                     }
                     if (!lost.isEmpty()) {
-                        return Make.result(step, StepStatus.FAILED, start, "Kconfig did not take " + String.join(", ", lost)
-                                + " (a dependency is missing or the option does not exist for this arch); see " + log,
-                                List.of(), Map.of("log", log.toString()));
+                        return Make.result(
+                                step,
+                                StepStatus.FAILED,
+                                start,
+                                "Kconfig did not take " + String.join(", ", lost)
+                                        + " (a dependency is missing or the option does not exist for this arch); see "
+                                        + log,
+                                List.of(),
+                                Map.of("log", log.toString()));
                     }
                 }
             }
             if (!Files.isRegularFile(tree.resolve("include/generated/utsrelease.h"))) {
-                return Make.result(step, StepStatus.FAILED, start, "modules_prepare finished without include/generated/utsrelease.h",
-                        List.of(), Map.of("log", log.toString()));
+                return Make.result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        "modules_prepare finished without include/generated/utsrelease.h",
+                        List.of(),
+                        Map.of("log", log.toString()));
             }
             Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
             @SuppressWarnings("unchecked")
@@ -107,7 +133,12 @@ final class TreePreparer {
             content.put("listing", listing(tree));
             Files.writeString(tmp, CanonicalJson.write(content));
             Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return Make.result(step, StepStatus.BUILT, start, "prepared " + tree, List.of(),
+            return Make.result(
+                    step,
+                    StepStatus.BUILT,
+                    start,
+                    "prepared " + tree,
+                    List.of(),
                     Map.of("tree", tree.toString(), "log", log.toString()));
         }
     }
@@ -142,28 +173,31 @@ final class TreePreparer {
      */
     static String listing(Path tree) throws IOException {
         // One stat per file (walkFileTree hands over the attributes): reuse of a tree stays cheap.
-        java.util.TreeMap<String, Long> files = new java.util.TreeMap<>();
-        Files.walkFileTree(tree, new java.nio.file.SimpleFileVisitor<>() {
+        TreeMap<String, Long> files = new TreeMap<>();
+        Files.walkFileTree(tree, new SimpleFileVisitor<>() {
             @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
                 // A bootable kernel's image and installed modules (the SYMVERS step's) are not the tree's own either.
                 String name = d.getFileName().toString();
-                return d.getParent() != null && d.getParent().equals(tree) && name.startsWith(dev.kforge.core.plan.Planner.BOOT_DIR)
-                        ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                return d.getParent() != null && d.getParent().equals(tree) && name.startsWith(Planner.BOOT_DIR)
+                        ? FileVisitResult.SKIP_SUBTREE
+                        : FileVisitResult.CONTINUE;
             }
 
             @Override
-            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+            public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
                 // The markers, and the Module.symvers a SYMVERS step adds, are not the tree's own files.
                 String name = p.getFileName().toString();
-                if (a.isRegularFile() && !name.equals(KbuildStepExecutor.MARKER) && !name.equals(SymversBuilder.MARKER)
+                if (a.isRegularFile()
+                        && !name.equals(KbuildStepExecutor.MARKER)
+                        && !name.equals(SymversBuilder.MARKER)
                         && !(name.equals("Module.symvers") && p.getParent().equals(tree))) {
                     files.put(tree.relativize(p).toString(), a.size());
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
         });
-        dev.kforge.core.digest.Fingerprint f = new dev.kforge.core.digest.Fingerprint("kforge-tree-listing", 1);
+        Fingerprint f = new Fingerprint("kforge-tree-listing", 1);
         files.forEach((name, size) -> f.add(name).add(size));
         return f.digest().hex();
     }
@@ -184,8 +218,19 @@ final class TreePreparer {
             int eq = a.indexOf('=');
             if (eq > 0) {
                 String k = a.substring(0, eq);
-                if (List.of("ARCH", "CROSS_COMPILE", "LLVM", "CC", "LD", "RUSTC", "BINDGEN", "HOSTRUSTC",
-                        "RUST_LIB_SRC", "KRUSTFLAGS").contains(k) && !(k.equals("KRUSTFLAGS") && a.contains("remap-path-prefix"))) {
+                if (List.of(
+                                        "ARCH",
+                                        "CROSS_COMPILE",
+                                        "LLVM",
+                                        "CC",
+                                        "LD",
+                                        "RUSTC",
+                                        "BINDGEN",
+                                        "HOSTRUSTC",
+                                        "RUST_LIB_SRC",
+                                        "KRUSTFLAGS")
+                                .contains(k)
+                        && !(k.equals("KRUSTFLAGS") && a.contains("remap-path-prefix"))) {
                     vars.put(k, a.substring(eq + 1));
                 }
             }

@@ -47,7 +47,8 @@ class BuildDirSyncTest {
         Files.writeString(build.resolve("a.o"), "object");
         FileTime before = Files.getLastModifiedTime(build.resolve("a.c"));
         // A checkout that rewrites every file with the same content and a new mtime.
-        Files.setLastModifiedTime(src.resolve("a.c"), FileTime.from(Instant.now().plusSeconds(60)));
+        Files.setLastModifiedTime(
+                src.resolve("a.c"), FileTime.from(Instant.now().plusSeconds(60)));
         BuildDirSync.Outcome o = BuildDirSync.sync(src, build, CONFIG);
         assertThat(o).isEqualTo(new BuildDirSync.Outcome(false, 0, 0, 4));
         assertThat(Files.getLastModifiedTime(build.resolve("a.c"))).isEqualTo(before);

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,8 @@ class ElfTest {
         assertThat(elf.release()).contains("6.1.192");
         assertThat(elf.modinfo()).containsEntry("version", "1.2").containsEntry("license", "GPL");
         assertThat(elf.sections()).containsKeys(".text", ".modinfo", ".symtab");
-        assertThat(elf.differingSections(Elf.read(fixture(dir.resolve("copy"))))).isEmpty();
+        assertThat(elf.differingSections(Elf.read(fixture(dir.resolve("copy")))))
+                .isEmpty();
     }
 
     @Test
@@ -50,11 +53,13 @@ class ElfTest {
         byte[] real = Files.readAllBytes(fixture(dir));
         Path f = dir.resolve("bad.ko");
         for (int len : new int[] {4, 16, 40, 63, 64, 100, 1000, real.length / 2, real.length - 1}) {
-            Files.write(f, java.util.Arrays.copyOf(real, len));
-            assertThatThrownBy(() -> Elf.read(f)).as("first %d bytes", len).isInstanceOf(IOException.class)
+            Files.write(f, Arrays.copyOf(real, len));
+            assertThatThrownBy(() -> Elf.read(f))
+                    .as("first %d bytes", len)
+                    .isInstanceOf(IOException.class)
                     .hasMessageStartingWith(f.toString());
         }
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         for (int n = 0; n < 2000; n++) {
             byte[] garbage = real.clone();
             for (int k = 0; k < 8; k++) {

@@ -29,15 +29,24 @@ class KbuildKernelInspectorTest {
         Path tarball = Files.writeString(dir.resolve("linux-source-9.9.tar.xz"), "not really a tarball");
         CacheDirs cache = new CacheDirs(dir.resolve("cache"));
         List<ProcessSpec> seen = new ArrayList<>();
-        var inspector = new KbuildKernelInspector(cache, spec -> {
-            seen.add(spec);
-            return new ProcessResult(-1, true, KbuildKernelInspector.EXTRACT_TIMEOUT, "");
-        }, Catalog.builtIn());
-        KernelSource k = new KernelSource("k", KernelSource.Kind.SOURCE, tarball.toString(), Optional.empty(), List.of(),
+        var inspector = new KbuildKernelInspector(
+                cache,
+                spec -> {
+                    seen.add(spec);
+                    return new ProcessResult(-1, true, KbuildKernelInspector.EXTRACT_TIMEOUT, "");
+                },
+                Catalog.builtIn());
+        KernelSource k = new KernelSource(
+                "k",
+                KernelSource.Kind.SOURCE,
+                tarball.toString(),
+                Optional.empty(),
+                List.of(),
                 new SourcePos("kforge.toml", 1, 1));
 
         assertThatThrownBy(() -> inspector.inspect(k, dir))
-                .isInstanceOfSatisfying(KforgeException.class, e -> assertThat(e.kind()).isEqualTo(KforgeException.Kind.ENVIRONMENT))
+                .isInstanceOfSatisfying(
+                        KforgeException.class, e -> assertThat(e.kind()).isEqualTo(KforgeException.Kind.ENVIRONMENT))
                 .hasMessageContaining("extracting " + tarball + " took longer than 10 minutes");
         assertThat(seen).singleElement().satisfies(s -> {
             assertThat(s.argv()).startsWith("tar", "-xf", tarball.toString());

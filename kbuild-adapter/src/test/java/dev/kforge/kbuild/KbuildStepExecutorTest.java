@@ -15,6 +15,7 @@ import dev.kforge.core.plan.Step;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +64,13 @@ class KbuildStepExecutorTest {
         Files.writeString(tree.resolve(".config"), "# Linux/riscv 6.1.192 Kernel Configuration\nCONFIG_PCI=y\n");
         Files.createDirectories(tree.resolve("include/generated"));
         Files.writeString(tree.resolve("include/generated/utsrelease.h"), "#define UTS_RELEASE \"6.1.192\"\n");
-        roots = new Roots(ws, ws.resolve("out"), ws.resolve(".kforge/build"), dir.resolve("cache/trees"),
-                Map.of("v6.1", dir.resolve("src")), 2);
+        roots = new Roots(
+                ws,
+                ws.resolve("out"),
+                ws.resolve(".kforge/build"),
+                dir.resolve("cache/trees"),
+                Map.of("v6.1", dir.resolve("src")),
+                2);
         Files.createDirectories(dir.resolve("src"));
         make = new FakeMake();
     }
@@ -72,8 +78,8 @@ class KbuildStepExecutorTest {
     KbuildStepExecutor executor() {
         var tools = new TreeMap<String, String>();
         tools.put("riscv64-linux-gnu-gcc", "riscv64-linux-gnu-gcc 12.2.0");
-        return new KbuildStepExecutor(roots, make, Catalog.builtIn(), new CacheDirs(dir.resolve("cache")), tools,
-                Optional.empty());
+        return new KbuildStepExecutor(
+                roots, make, Catalog.builtIn(), new CacheDirs(dir.resolve("cache")), tools, Optional.empty());
     }
 
     Step build(String arch, String requires) {
@@ -91,17 +97,39 @@ class KbuildStepExecutorTest {
         attrs.put("requires", requires);
         var env = new TreeMap<String, String>();
         env.put("LC_ALL", "C");
-        return new Step("build/kf_core/v6.1/" + arch + "-gcc", Step.Kind.BUILD, List.of(
-                List.of("rm", "-rf", b), List.of("mkdir", "-p", b), List.of("cp", "-a", "${workspace}/drivers/kf_core/.", b),
-                List.of("make", "-C", "${kernel:v6.1}", "O=${trees}/t1", "ARCH=riscv", "CROSS_COMPILE=riscv64-linux-gnu-",
-                        "M=" + b, "-j${jobs}", "modules")),
-                env, "${workspace}", List.of(), List.of(), List.of(), attrs);
+        return new Step(
+                "build/kf_core/v6.1/" + arch + "-gcc",
+                Step.Kind.BUILD,
+                List.of(
+                        List.of("rm", "-rf", b),
+                        List.of("mkdir", "-p", b),
+                        List.of("cp", "-a", "${workspace}/drivers/kf_core/.", b),
+                        List.of(
+                                "make",
+                                "-C",
+                                "${kernel:v6.1}",
+                                "O=${trees}/t1",
+                                "ARCH=riscv",
+                                "CROSS_COMPILE=riscv64-linux-gnu-",
+                                "M=" + b,
+                                "-j${jobs}",
+                                "modules")),
+                env,
+                "${workspace}",
+                List.of(),
+                List.of(),
+                List.of(),
+                attrs);
     }
 
     /** make "builds" by dropping the real riscv64 fixture module into M=. */
     void makeBuildsTheFixture() {
         make.behaviour = spec -> {
-            String m = spec.argv().stream().filter(a -> a.startsWith("M=")).findFirst().orElseThrow().substring(2);
+            String m = spec.argv().stream()
+                    .filter(a -> a.startsWith("M="))
+                    .findFirst()
+                    .orElseThrow()
+                    .substring(2);
             try {
                 ElfTest.fixture(Path.of(m));
             } catch (IOException e) {
@@ -118,16 +146,30 @@ class KbuildStepExecutorTest {
         assertThat(r.status()).as(r.message()).isEqualTo(StepStatus.BUILT);
         ProcessSpec spec = make.makes.get(0);
         Path b = ws.resolve(".kforge/build/v6.1/riscv64-gcc/kf_core");
-        assertThat(spec.argv()).containsExactly("make", "-C", dir.resolve("src").toString(), "O=" + tree, "ARCH=riscv",
-                "CROSS_COMPILE=riscv64-linux-gnu-", "M=" + b, "-j2", "modules");
+        assertThat(spec.argv())
+                .containsExactly(
+                        "make",
+                        "-C",
+                        dir.resolve("src").toString(),
+                        "O=" + tree,
+                        "ARCH=riscv",
+                        "CROSS_COMPILE=riscv64-linux-gnu-",
+                        "M=" + b,
+                        "-j2",
+                        "modules");
         assertThat(spec.env()).containsExactly(Map.entry("LC_ALL", "C"));
         assertThat(spec.cwd()).isEqualTo(ws);
         Path out = ws.resolve("out/v6.1/riscv64-gcc/kf_core");
         assertThat(out.resolve("kf_core.ko")).isRegularFile();
         assertThat(out.resolve("build.log")).content().contains("$ make -C ");
         String meta = Files.readString(out.resolve("metadata.json"));
-        assertThat(meta).contains("\"release\" : \"6.1.192\"", "\"elfMachine\" : \"EM_RISCV\"", "\"status\" : \"built\"",
-                "\"cell\" : \"kf_core/v6.1/riscv64-gcc\"", "\"vermagic\" : \"6.1.192 SMP");
+        assertThat(meta)
+                .contains(
+                        "\"release\" : \"6.1.192\"",
+                        "\"elfMachine\" : \"EM_RISCV\"",
+                        "\"status\" : \"built\"",
+                        "\"cell\" : \"kf_core/v6.1/riscv64-gcc\"",
+                        "\"vermagic\" : \"6.1.192 SMP");
         // The copy was built, never the user's directory.
         assertThat(ws.resolve("drivers/kf_core/kf_core.ko")).doesNotExist();
     }
@@ -145,7 +187,7 @@ class KbuildStepExecutorTest {
     void aFailedMakeKeepsTheLogAndNoModule() throws Exception {
         make.behaviour = spec -> {
             try {
-                Files.writeString(spec.log().orElseThrow(), "/x/y.c:3:1: error: boom\n", java.nio.file.StandardOpenOption.APPEND);
+                Files.writeString(spec.log().orElseThrow(), "/x/y.c:3:1: error: boom\n", StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -173,10 +215,18 @@ class KbuildStepExecutorTest {
         attrs.put("tree", "${trees}/t2");
         attrs.put("fragments", fragments);
         attrs.put("expect", expect);
-        List<String> m = List.of("make", "-C", "${kernel:v6.1}", "O=${trees}/t2", "ARCH=riscv", "CROSS_COMPILE=riscv64-linux-gnu-");
-        return new Step("prepare/v6.1/riscv64-gcc", Step.Kind.PREPARE, List.of(
-                concat(m, "defconfig"), concat(m, "olddefconfig"), concat(m, "-j${jobs}", "modules_prepare")),
-                new TreeMap<>(), "${kernel:v6.1}", List.of(), List.of(), List.of(), attrs);
+        List<String> m = List.of(
+                "make", "-C", "${kernel:v6.1}", "O=${trees}/t2", "ARCH=riscv", "CROSS_COMPILE=riscv64-linux-gnu-");
+        return new Step(
+                "prepare/v6.1/riscv64-gcc",
+                Step.Kind.PREPARE,
+                List.of(concat(m, "defconfig"), concat(m, "olddefconfig"), concat(m, "-j${jobs}", "modules_prepare")),
+                new TreeMap<>(),
+                "${kernel:v6.1}",
+                List.of(),
+                List.of(),
+                List.of(),
+                attrs);
     }
 
     /** make "prepares" by writing the files a prepared tree has. */
@@ -259,6 +309,8 @@ class KbuildStepExecutorTest {
         Files.writeString(tree.resolve("Module.symvers"), "0x00000000\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
         StepResult with = executor().execute(build("riscv64", ""));
         assertThat(with.details()).containsEntry("symbols", "checked");
-        assertThat(ws.resolve("out/v6.1/riscv64-gcc/kf_core/metadata.json")).content().contains("\"symbols\" : \"checked\"");
+        assertThat(ws.resolve("out/v6.1/riscv64-gcc/kf_core/metadata.json"))
+                .content()
+                .contains("\"symbols\" : \"checked\"");
     }
 }

@@ -10,6 +10,7 @@ import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,15 +53,19 @@ class OpensslSigningTest {
         ModuleSigning.Certificate again = new OpensslSigning(counting, Map.of(), Optional.of(dir.resolve("memo")))
                 .check(key, keys.resolve("module.crt"));
         assertThat(again).isEqualTo(first);
-        assertThat(processes.get()).as("the second check of an unchanged pair runs no openssl").isEqualTo(1);
+        assertThat(processes.get())
+                .as("the second check of an unchanged pair runs no openssl")
+                .isEqualTo(1);
 
         // The key replaced by one of another pair: its stamp changed, so it is checked (and refused),
         // both at once and once it has settled.
-        Files.copy(other.resolve("module.key"), keys.resolve("module.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertThatThrownBy(() -> signing.check(key, keys.resolve("module.crt"))).isInstanceOf(KforgeException.class)
+        Files.copy(other.resolve("module.key"), keys.resolve("module.key"), StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> signing.check(key, keys.resolve("module.crt")))
+                .isInstanceOf(KforgeException.class)
                 .hasMessageContaining("does not belong to the certificate");
         settle();
-        assertThatThrownBy(() -> signing.check(key, keys.resolve("module.crt"))).isInstanceOf(KforgeException.class)
+        assertThatThrownBy(() -> signing.check(key, keys.resolve("module.crt")))
+                .isInstanceOf(KforgeException.class)
                 .hasMessageContaining("does not belong to the certificate");
         assertThat(processes.get()).isEqualTo(3);
     }
@@ -77,7 +82,10 @@ class OpensslSigningTest {
             var written = files.toList();
             assertThat(written).hasSize(1);
             String text = Files.readString(written.get(0));
-            assertThat(text).doesNotContain("module.key").doesNotContain("sekrit-pin").contains("kforge test");
+            assertThat(text)
+                    .doesNotContain("module.key")
+                    .doesNotContain("sekrit-pin")
+                    .contains("kforge test");
             assertThat(written.get(0).getFileName().toString()).matches("[0-9a-f]{64}");
         }
     }

@@ -50,8 +50,10 @@ class ProbeMemoTest {
         Files.writeString(mk, KBUILD_LIKE);
         Path ran = dir.resolve("ran");
         Files.deleteIfExists(ran);
-        ProcessBuilder pb = new ProcessBuilder("make", "-s", "-f", mk.toString(), "RAN=" + ran, "KBUILD_EXTMOD=" + dir.resolve("ext"))
-                .directory(dir.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        "make", "-s", "-f", mk.toString(), "RAN=" + ran, "KBUILD_EXTMOD=" + dir.resolve("ext"))
+                .directory(dir.toFile())
+                .redirectErrorStream(true);
         pb.environment().putAll(use.env());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

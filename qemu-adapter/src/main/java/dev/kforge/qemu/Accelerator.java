@@ -1,8 +1,12 @@
 package dev.kforge.qemu;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * KVM when the guest's architecture is the host's, /dev/kvm can be opened and (on x86) the CPU
@@ -22,7 +26,7 @@ public record Accelerator(String hostArch, boolean kvm) {
     }
 
     /** This machine's, {@code KFORGE_QEMU_ACCEL} read from {@code env}. */
-    public static Accelerator detect(java.util.Map<String, String> env) {
+    public static Accelerator detect(Map<String, String> env) {
         String os = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         String host = switch (os) {
             case "amd64", "x86_64" -> "x86_64";
@@ -45,10 +49,12 @@ public record Accelerator(String hostArch, boolean kvm) {
     /** Whether a cpuinfo's flags list vmx (Intel VT-x) or svm (AMD-V). */
     static boolean hasVirtualizationFlag(Path cpuinfo) {
         try (var lines = Files.lines(cpuinfo)) {
-            return lines.filter(l -> l.startsWith("flags")).findFirst()
-                    .map(l -> java.util.List.of(l.substring(l.indexOf(':') + 1).strip().split("\\s+")))
-                    .map(f -> f.contains("vmx") || f.contains("svm")).orElse(false);
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return lines.filter(l -> l.startsWith("flags"))
+                    .findFirst()
+                    .map(l -> List.of(l.substring(l.indexOf(':') + 1).strip().split("\\s+")))
+                    .map(f -> f.contains("vmx") || f.contains("svm"))
+                    .orElse(false);
+        } catch (IOException | UncheckedIOException e) {
             return false;
         }
     }

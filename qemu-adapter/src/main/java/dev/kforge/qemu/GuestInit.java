@@ -14,9 +14,45 @@ import java.util.Optional;
 final class GuestInit {
 
     /** The busybox applets the script and a driver's test script may use, linked in /bin. */
-    static final List<String> APPLETS = List.of("sh", "mount", "umount", "insmod", "rmmod", "lsmod", "modinfo", "cat", "echo",
-            "dmesg", "reboot", "poweroff", "uname", "sleep", "timeout", "ls", "grep", "test", "[", "printf", "head", "tail",
-            "wc", "mkdir", "rm", "cp", "mknod", "stat", "sync", "true", "false", "dd", "hexdump", "od", "tr", "cut", "sed", "awk");
+    static final List<String> APPLETS = List.of(
+            "sh",
+            "mount",
+            "umount",
+            "insmod",
+            "rmmod",
+            "lsmod",
+            "modinfo",
+            "cat",
+            "echo",
+            "dmesg",
+            "reboot",
+            "poweroff",
+            "uname",
+            "sleep",
+            "timeout",
+            "ls",
+            "grep",
+            "test",
+            "[",
+            "printf",
+            "head",
+            "tail",
+            "wc",
+            "mkdir",
+            "rm",
+            "cp",
+            "mknod",
+            "stat",
+            "sync",
+            "true",
+            "false",
+            "dd",
+            "hexdump",
+            "od",
+            "tr",
+            "cut",
+            "sed",
+            "awk");
 
     /**
      * One module to load.
@@ -54,7 +90,10 @@ final class GuestInit {
             Module m = modules.get(i);
             sb.append("if [ -z \"$failed\" ]; then\n");
             sb.append("  echo \"KFORGE-LOAD ").append(m.name()).append("\"\n");
-            sb.append("  insmod ").append(m.file()).append(m.params().isBlank() ? "" : " " + m.params()).append("\n");
+            sb.append("  insmod ")
+                    .append(m.file())
+                    .append(m.params().isBlank() ? "" : " " + m.params())
+                    .append("\n");
             sb.append("  rc=$?\n");
             sb.append("  echo \"KFORGE-INSMOD ").append(m.name()).append(" $rc\"\n");
             sb.append("  if [ $rc -eq 0 ]; then loaded").append(i).append("=1; else failed=1; fi\n");

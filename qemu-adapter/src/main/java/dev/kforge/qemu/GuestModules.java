@@ -3,8 +3,10 @@ package dev.kforge.qemu;
 import dev.kforge.core.elf.Elf;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -56,8 +58,10 @@ final class GuestModules {
         for (DriverModules d : drivers) {
             List<Path> kos;
             try (Stream<Path> s = Files.list(d.dir())) {
-                kos = s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList();
-            } catch (java.nio.file.NoSuchFileException e) {
+                kos = s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                        .sorted()
+                        .toList();
+            } catch (NoSuchFileException e) {
                 kos = List.of();
             }
             if (kos.isEmpty()) {
@@ -77,22 +81,31 @@ final class GuestModules {
         return order;
     }
 
-    private static void visit(Module m, Map<String, Module> ours, Map<String, Path> kernel, Set<String> done, Set<String> path,
-            List<Module> order) throws IOException, Refused {
+    private static void visit(
+            Module m,
+            Map<String, Module> ours,
+            Map<String, Path> kernel,
+            Set<String> done,
+            Set<String> path,
+            List<Module> order)
+            throws IOException, Refused {
         if (done.contains(m.name())) {
             return;
         }
         if (!path.add(m.name())) {
-            throw new Refused("modules depend on each other in a cycle: " + String.join(" -> ", path) + " -> " + m.name());
+            throw new Refused(
+                    "modules depend on each other in a cycle: " + String.join(" -> ", path) + " -> " + m.name());
         }
         for (String dep : depends(Elf.read(m.file()))) {
             Module d = ours.get(dep);
             if (d == null) {
                 Path k = kernel.get(dep);
                 if (k == null) {
-                    throw new Refused("module " + m.name() + " needs " + dep + ", which neither the drivers nor the kernel's "
-                            + "modules provide: add the driver that builds " + dep + " to depends, or test against a kernel "
-                            + "that ships it");
+                    throw new Refused(
+                            "module " + m.name() + " needs " + dep + ", which neither the drivers nor the kernel's "
+                                    + "modules provide: add the driver that builds " + dep
+                                    + " to depends, or test against a kernel "
+                                    + "that ships it");
                 }
                 d = new Module(dep, k, Optional.empty(), "");
             }
@@ -108,13 +121,14 @@ final class GuestModules {
         List<Path> releases;
         try (Stream<Path> s = Files.list(libModules)) {
             releases = s.filter(Files::isDirectory).sorted().toList();
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return Map.of();
         }
         Map<String, Path> out = new HashMap<>();
         for (Path rel : releases) {
             try (Stream<Path> s = Files.walk(rel)) {
-                s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted()
+                s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                        .sorted()
                         .forEach(p -> out.putIfAbsent(stem(p), p));
             }
         }
@@ -134,7 +148,11 @@ final class GuestModules {
     private static List<String> depends(Elf elf) {
         String d = elf.modinfo().getOrDefault("depends", "");
         // modpost writes the names as files have them (crc-itu-t); the kernel knows them with underscores.
-        return d.isBlank() ? List.of() : java.util.Arrays.stream(d.strip().split(",")).map(n -> n.strip().replace('-', '_'))
-                .filter(n -> !n.isEmpty()).toList();
+        return d.isBlank()
+                ? List.of()
+                : Arrays.stream(d.strip().split(","))
+                        .map(n -> n.strip().replace('-', '_'))
+                        .filter(n -> !n.isEmpty())
+                        .toList();
     }
 }

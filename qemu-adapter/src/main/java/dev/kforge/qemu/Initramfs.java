@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
@@ -23,6 +24,7 @@ final class Initramfs {
     private static final int LINK = 0120000;
     private static final int CHAR = 0020000;
 
+    @SuppressWarnings("ArrayRecordComponent") // a private value, never compared or hashed
     private record Entry(int mode, byte[] data, int rdevMajor, int rdevMinor) {}
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
@@ -87,12 +89,13 @@ final class Initramfs {
         pad(out, written[0]);
     }
 
-    private static long header(OutputStream out, int ino, int mode, int nlink, int size, int rmaj, int rmin, String name)
+    private static long header(
+            OutputStream out, int ino, int mode, int nlink, int size, int rmaj, int rmin, String name)
             throws IOException {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         StringBuilder h = new StringBuilder("070701");
         for (long v : new long[] {ino, mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, n.length + 1, 0}) {
-            h.append(String.format(java.util.Locale.ROOT, "%08X", v));
+            h.append(String.format(Locale.ROOT, "%08X", v));
         }
         byte[] hb = h.toString().getBytes(StandardCharsets.US_ASCII);
         out.write(hb);

@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -37,7 +38,8 @@ public final class QemuStepExecutor implements StepExecutor {
     /**
      * @param stepTimeout --step-timeout: a test's own timeout applies too, the tighter wins
      */
-    public QemuStepExecutor(Roots roots, ProcessRunner runner, Optional<Duration> stepTimeout, Accelerator accelerator) {
+    public QemuStepExecutor(
+            Roots roots, ProcessRunner runner, Optional<Duration> stepTimeout, Accelerator accelerator) {
         this.roots = roots;
         this.runner = runner;
         this.stepTimeout = stepTimeout;
@@ -58,8 +60,8 @@ public final class QemuStepExecutor implements StepExecutor {
         Path log = roots.path(step.attribute("testLog"));
         List<GuestModules.DriverModules> drivers = new ArrayList<>();
         for (String d : step.attribute("load").split(",")) {
-            drivers.add(new GuestModules.DriverModules(d, roots.path(step.attribute("load." + d + ".dir")),
-                    step.attribute("load." + d + ".params")));
+            drivers.add(new GuestModules.DriverModules(
+                    d, roots.path(step.attribute("load." + d + ".dir")), step.attribute("load." + d + ".params")));
         }
         Path kernelModules = roots.path(step.attribute("kernelModules"));
         List<GuestModules.Module> modules;
@@ -69,7 +71,8 @@ public final class QemuStepExecutor implements StepExecutor {
             return result(step, StepStatus.FAILED, start, e.getMessage(), List.of(), Map.of());
         }
         Path initramfs = roots.path(step.attribute("initramfs"));
-        Optional<String> script = Optional.ofNullable(step.attributes().get("script")).map(roots::path)
+        Optional<String> script = Optional.ofNullable(step.attributes().get("script"))
+                .map(roots::path)
                 .map(p -> "/kforge/test/" + p.getFileName());
         writeInitramfs(step, modules, script, initramfs);
 
@@ -89,25 +92,37 @@ public final class QemuStepExecutor implements StepExecutor {
         }
     }
 
-    private StepResult boot(Step step, long start, List<String> argv, Path console, Path log, Duration timeout,
-            List<GuestModules.Module> modules, Optional<String> script) throws IOException, InterruptedException {
+    private StepResult boot(
+            Step step,
+            long start,
+            List<String> argv,
+            Path console,
+            Path log,
+            Duration timeout,
+            List<GuestModules.Module> modules,
+            Optional<String> script)
+            throws IOException, InterruptedException {
         ProcessResult r;
         try {
-            r = runner.run(new ProcessSpec(argv, new TreeMap<>(), roots.path(step.cwd()), Optional.of(console), Optional.of(timeout)));
+            r = runner.run(new ProcessSpec(
+                    argv, new TreeMap<>(), roots.path(step.cwd()), Optional.of(console), Optional.of(timeout)));
         } catch (IOException e) {
-            throw KforgeException.environment(step.id() + ": cannot run " + argv.get(0) + ": " + e.getMessage(),
+            throw KforgeException.environment(
+                    step.id() + ": cannot run " + argv.get(0) + ": " + e.getMessage(),
                     "install QEMU (scripts/install-deps installs qemu-system-x86, qemu-system-arm, qemu-system-misc)");
         }
         String text = Files.isRegularFile(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
-        if (r.exitCode() == 127 || text.contains("Could not access KVM kernel module") && !r.timedOut()) {
-            throw KforgeException.environment(step.id() + ": " + argv.get(0) + " did not start: " + lastLine(text),
+        if (r.exitCode() == 127 || (text.contains("Could not access KVM kernel module") && !r.timedOut())) {
+            throw KforgeException.environment(
+                    step.id() + ": " + argv.get(0) + " did not start: " + lastLine(text),
                     "kforge doctor checks QEMU; install the package that provides " + argv.get(0));
         }
         List<String> names = modules.stream().map(GuestModules.Module::name).toList();
         Verdict v = Verdict.judge(text, names, script.isPresent(), r.timedOut(), timeout.toSeconds());
         Files.move(console, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         List<Diagnostic> diagnostics = v.problems().stream()
-                .map(p -> new Diagnostic(Diagnostic.Severity.ERROR, "test.log", p.line(), 0, p.message())).toList();
+                .map(p -> new Diagnostic(Diagnostic.Severity.ERROR, "test.log", p.line(), 0, p.message()))
+                .toList();
         Map<String, String> details = new TreeMap<>();
         details.put("log", log.toString());
         details.put("accel", accelerator.choose(step.attribute("arch")));
@@ -145,7 +160,7 @@ public final class QemuStepExecutor implements StepExecutor {
         List<GuestInit.Module> load = new ArrayList<>();
         int i = 0;
         for (GuestModules.Module m : modules) {
-            String file = String.format(java.util.Locale.ROOT, "kforge/modules/%02d-%s.ko", i++, m.name());
+            String file = String.format(Locale.ROOT, "kforge/modules/%02d-%s.ko", i++, m.name());
             fs.file(file, m.file(), false);
             load.add(new GuestInit.Module(m.name(), "/" + file, m.params()));
         }
@@ -163,9 +178,19 @@ public final class QemuStepExecutor implements StepExecutor {
         }
     }
 
-    private static StepResult result(Step step, StepStatus status, long start, String message, List<Diagnostic> diagnostics,
+    private static StepResult result(
+            Step step,
+            StepStatus status,
+            long start,
+            String message,
+            List<Diagnostic> diagnostics,
             Map<String, String> details) {
-        return new StepResult(step.id(), status, Duration.ofNanos(System.nanoTime() - start), message, diagnostics,
+        return new StepResult(
+                step.id(),
+                status,
+                Duration.ofNanos(System.nanoTime() - start),
+                message,
+                diagnostics,
                 new TreeMap<>(details));
     }
 

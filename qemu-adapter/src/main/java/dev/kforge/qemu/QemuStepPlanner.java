@@ -27,20 +27,44 @@ public final class QemuStepPlanner implements TestStepPlanner {
 
     @Override
     public String emulator(Architecture arch) {
-        return arch.boot().orElseThrow(() -> new IllegalArgumentException("no QEMU facts for " + arch.key())).qemuSystem();
+        return arch.boot()
+                .orElseThrow(() -> new IllegalArgumentException("no QEMU facts for " + arch.key()))
+                .qemuSystem();
     }
 
     @Override
     public Step test(TestRequest r) {
-        Architecture.Boot boot = r.arch().boot().orElseThrow(() -> new IllegalArgumentException("no QEMU facts for " + r.arch().key()));
-        String cell = r.cell().target().kernel() + "/" + r.cell().target().archToolchain() + "/" + r.cell().driver();
+        Architecture.Boot boot = r.arch()
+                .boot()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "no QEMU facts for " + r.arch().key()));
+        String cell = r.cell().target().kernel() + "/" + r.cell().target().archToolchain() + "/"
+                + r.cell().driver();
         String initramfs = "${build}/" + cell + ".test/initramfs.cpio.gz";
         String log = r.loads().get(r.loads().size() - 1).outDir() + "/test.log";
-        List<String> qemu = new ArrayList<>(List.of(boot.qemuSystem(), "-M", boot.machine(), "-cpu", boot.cpu(), "-m", MEMORY,
-                "-smp", "1", "-accel", ACCEL, "-nographic", "-no-reboot", "-net", "none",
-                "-kernel", r.kernelImage(), "-initrd", initramfs,
+        List<String> qemu = new ArrayList<>(List.of(
+                boot.qemuSystem(),
+                "-M",
+                boot.machine(),
+                "-cpu",
+                boot.cpu(),
+                "-m",
+                MEMORY,
+                "-smp",
+                "1",
+                "-accel",
+                ACCEL,
+                "-nographic",
+                "-no-reboot",
+                "-net",
+                "none",
+                "-kernel",
+                r.kernelImage(),
+                "-initrd",
+                initramfs,
                 // quiet keeps the boot short on a serial console; /init raises the log level before loading.
-                "-append", "console=" + boot.console() + " panic=-1 quiet"));
+                "-append",
+                "console=" + boot.console() + " panic=-1 quiet"));
         SortedMap<String, String> attrs = new TreeMap<>();
         attrs.put("cell", r.cell().id());
         attrs.put("driver", r.cell().driver());
@@ -63,7 +87,15 @@ public final class QemuStepPlanner implements TestStepPlanner {
             attrs.put("load." + l.driver() + ".params", l.params());
         }
         r.script().ifPresent(s -> attrs.put("script", s));
-        return new Step("test/" + r.cell().id(), Step.Kind.TEST, List.of(qemu), new TreeMap<>(), "${workspace}", r.inputs(),
-                List.of(log), r.deps(), attrs);
+        return new Step(
+                "test/" + r.cell().id(),
+                Step.Kind.TEST,
+                List.of(qemu),
+                new TreeMap<>(),
+                "${workspace}",
+                r.inputs(),
+                List.of(log),
+                r.deps(),
+                attrs);
     }
 }

@@ -93,12 +93,18 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                         loadedOk.add(p[0]);
                     } else {
                         // What the kernel and insmod said, without the taint notices every out-of-tree module gets.
-                        String said = lastLoadLines.stream().filter(l -> !l.isBlank()).map(String::strip)
+                        String said = lastLoadLines.stream()
+                                .filter(l -> !l.isBlank())
+                                .map(String::strip)
                                 .filter(l -> !l.contains("loading out-of-tree module taints kernel")
                                         && !l.contains("module verification failed"))
-                                .distinct().reduce((a, b) -> a + "; " + b).orElse("");
-                        problems.add(new Problem(i + 1, "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"
-                                + (said.isEmpty() ? "" : ": " + said)));
+                                .distinct()
+                                .reduce((a, b) -> a + "; " + b)
+                                .orElse("");
+                        problems.add(new Problem(
+                                i + 1,
+                                "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"
+                                        + (said.isEmpty() ? "" : ": " + said)));
                     }
                     phase = "load";
                 }
@@ -113,8 +119,10 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                     String[] p = arg.split(" ");
                     phase = "unload";
                     if (!(p.length == 2 && p[1].equals("0"))) {
-                        problems.add(new Problem(i + 1, "rmmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?")
-                                + "): the module cannot be unloaded"));
+                        problems.add(new Problem(
+                                i + 1,
+                                "rmmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?")
+                                        + "): the module cannot be unloaded"));
                     }
                 }
                 case "TAINT" -> {
@@ -125,11 +133,13 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                     }
                 }
                 case "END" -> end = true;
-                default -> { }
+                default -> {}
             }
         }
         if (timedOut) {
-            problems.add(0, new Problem(0, "the guest did not finish within " + timeoutSeconds + " s (during " + phase + ")"));
+            problems.add(
+                    0,
+                    new Problem(0, "the guest did not finish within " + timeoutSeconds + " s (during " + phase + ")"));
         } else if (begin < 0) {
             problems.add(0, new Problem(0, "the kernel did not reach /init; last console lines: " + tail(lines, 8)));
         } else if (!end) {
@@ -145,8 +155,11 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
             problems.add(new Problem(0, "only " + loadedOk.size() + " of " + modules.size() + " modules were loaded"));
         }
         if (problems.isEmpty()) {
-            return new Verdict(true, "loaded " + String.join(", ", modules) + (script ? ", test script passed" : "") + ", unloaded",
-                    List.of(), messages);
+            return new Verdict(
+                    true,
+                    "loaded " + String.join(", ", modules) + (script ? ", test script passed" : "") + ", unloaded",
+                    List.of(),
+                    messages);
         }
         return new Verdict(false, problems.get(0).message(), problems, messages);
     }
@@ -169,6 +182,8 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                 out.add(0, lines[i].strip());
             }
         }
-        return out.isEmpty() ? "(none: check the kernel image, the machine and the console in the catalog)" : String.join(" | ", out);
+        return out.isEmpty()
+                ? "(none: check the kernel image, the machine and the console in the catalog)"
+                : String.join(" | ", out);
     }
 }

@@ -16,7 +16,9 @@ class InitramfsTest {
     Path dir;
 
     Initramfs sample() {
-        return new Initramfs().dir("proc").charDevice("dev/console", 5, 1)
+        return new Initramfs()
+                .dir("proc")
+                .charDevice("dev/console", 5, 1)
                 .file("bin/busybox", "#!/bin/sh\necho hi\n".getBytes(StandardCharsets.UTF_8), true)
                 .symlink("bin/sh", "busybox")
                 .file("kforge/modules/00-a.ko", new byte[] {1, 2, 3, 4, 5}, false);
@@ -27,20 +29,33 @@ class InitramfsTest {
     void gnuCpioReadsTheArchiveEntryByEntry() throws Exception {
         Path archive = dir.resolve("initramfs.cpio.gz");
         Files.write(archive, sample().toGzip());
-        Process p = new ProcessBuilder("sh", "-c", "gzip -dc " + archive + " | cpio -tv --quiet").redirectErrorStream(true).start();
-        List<String> listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        Process p = new ProcessBuilder("sh", "-c", "gzip -dc " + archive + " | cpio -tv --quiet")
+                .redirectErrorStream(true)
+                .start();
+        List<String> listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .toList();
         assertThat(p.waitFor()).as(String.join("\n", listing)).isZero();
         assertThat(listing).hasSize(9);
-        assertThat(listing).anyMatch(l -> l.matches("drwxr-xr-x .* proc"))
+        assertThat(listing)
+                .anyMatch(l -> l.matches("drwxr-xr-x .* proc"))
                 .anyMatch(l -> l.matches("drwxr-xr-x .* dev"))
                 .anyMatch(l -> l.matches("crw------- .* 5,\\s+1 .* dev/console"))
                 .anyMatch(l -> l.matches("-rwxr-xr-x .* 18 .* bin/busybox"))
                 .anyMatch(l -> l.matches("lrwxrwxrwx .* bin/sh -> busybox"))
                 .anyMatch(l -> l.matches("-rw-r--r-- .* 5 .* kforge/modules/00-a.ko"));
         Path out = Files.createDirectories(dir.resolve("x"));
-        Process x = new ProcessBuilder("sh", "-c", "gzip -dc " + archive + " | cpio -id --quiet --no-absolute-filenames "
-                + "kforge/modules/00-a.ko bin/busybox").directory(out.toFile()).redirectErrorStream(true).start();
-        assertThat(x.waitFor()).as(new String(x.getInputStream().readAllBytes())).isZero();
+        Process x = new ProcessBuilder(
+                        "sh",
+                        "-c",
+                        "gzip -dc " + archive + " | cpio -id --quiet --no-absolute-filenames "
+                                + "kforge/modules/00-a.ko bin/busybox")
+                .directory(out.toFile())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(x.waitFor())
+                .as(new String(x.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isZero();
         assertThat(Files.readAllBytes(out.resolve("kforge/modules/00-a.ko"))).containsExactly(1, 2, 3, 4, 5);
         assertThat(Files.readString(out.resolve("bin/busybox"))).isEqualTo("#!/bin/sh\necho hi\n");
     }
@@ -52,12 +67,17 @@ class InitramfsTest {
 
     @Test
     void theInitLoadsInOrderStopsAtTheFirstFailureAndUnloadsInReverse() {
-        String init = GuestInit.script(List.of(new GuestInit.Module("crc_itu_t", "/kforge/modules/00-crc_itu_t.ko", ""),
-                new GuestInit.Module("crc", "/kforge/modules/01-crc.ko", "debug=1")), Optional.of("/kforge/test/smoke.sh"));
+        String init = GuestInit.script(
+                List.of(
+                        new GuestInit.Module("crc_itu_t", "/kforge/modules/00-crc_itu_t.ko", ""),
+                        new GuestInit.Module("crc", "/kforge/modules/01-crc.ko", "debug=1")),
+                Optional.of("/kforge/test/smoke.sh"));
         assertThat(init).startsWith("#!/bin/sh\n");
         assertThat(init.indexOf("insmod /kforge/modules/00-crc_itu_t.ko\n"))
                 .isLessThan(init.indexOf("insmod /kforge/modules/01-crc.ko debug=1\n"));
         assertThat(init.indexOf("rmmod crc\n")).isLessThan(init.indexOf("rmmod crc_itu_t\n"));
-        assertThat(init).contains("(cd /kforge/test && sh /kforge/test/smoke.sh)").contains("reboot -f");
+        assertThat(init)
+                .contains("(cd /kforge/test && sh /kforge/test/smoke.sh)")
+                .contains("reboot -f");
     }
 }

@@ -45,8 +45,10 @@ class VerdictTest {
                 """), List.of("oops"), false, false, 120);
         assertThat(v.passed()).isFalse();
         assertThat(v.message()).isEqualTo("kernel: BUG: kernel NULL pointer dereference, address: 0000000000000000");
-        assertThat(v.problems()).extracting(Verdict.Problem::message)
-                .contains("kernel: Call Trace:").anyMatch(m -> m.startsWith("insmod oops failed (exit 139)"))
+        assertThat(v.problems())
+                .extracting(Verdict.Problem::message)
+                .contains("kernel: Call Trace:")
+                .anyMatch(m -> m.startsWith("insmod oops failed (exit 139)"))
                 .contains("kernel tainted D (12416)");
         assertThat(v.problems().get(0).line()).isEqualTo(5);
     }
@@ -62,38 +64,76 @@ class VerdictTest {
                 KFORGE-END
                 """), List.of("ghost"), false, false, 120);
         assertThat(v.passed()).isFalse();
-        assertThat(v.message()).startsWith("insmod ghost failed (exit 1): ghost: Unknown symbol kforge_missing (err -2); insmod:");
+        assertThat(v.message())
+                .startsWith("insmod ghost failed (exit 1): ghost: Unknown symbol kforge_missing (err -2); insmod:");
     }
 
     @Test
     void aWarningOrAnUnexpectedTaintFails() {
-        Verdict warn = Verdict.judge(PASS.replace("KFORGE-RMMOD", "[ 2.0] WARNING: CPU: 0 PID: 1 at drivers/x.c:10\nKFORGE-RMMOD"),
-                List.of("kf_core"), false, false, 120);
+        Verdict warn = Verdict.judge(
+                PASS.replace("KFORGE-RMMOD", "[ 2.0] WARNING: CPU: 0 PID: 1 at drivers/x.c:10\nKFORGE-RMMOD"),
+                List.of("kf_core"),
+                false,
+                false,
+                120);
         assertThat(warn.passed()).isFalse();
         assertThat(warn.message()).startsWith("kernel: WARNING: CPU: 0");
-        Verdict taint = Verdict.judge(PASS.replace("KFORGE-TAINT 12288", "KFORGE-TAINT " + (12288 + 512 + 1)),
-                List.of("kf_core"), false, false, 120);
+        Verdict taint = Verdict.judge(
+                PASS.replace("KFORGE-TAINT 12288", "KFORGE-TAINT " + (12288 + 512 + 1)),
+                List.of("kf_core"),
+                false,
+                false,
+                120);
         assertThat(taint.message()).isEqualTo("kernel tainted P, W (12801)");
     }
 
     @Test
     void scriptFailuresRmmodFailuresTimeoutsAndBootFailuresAreNamed() {
-        assertThat(Verdict.judge(PASS.replace("KFORGE-RMMOD", "KFORGE-SCRIPT-BEGIN\nKFORGE-SCRIPT 3\nKFORGE-RMMOD"),
-                List.of("kf_core"), true, false, 120).message()).isEqualTo("test script exited 3");
-        assertThat(Verdict.judge(PASS.replace("KFORGE-RMMOD kf_core 0", "KFORGE-RMMOD kf_core 1"), List.of("kf_core"), false, false,
-                120).message()).startsWith("rmmod kf_core failed (exit 1)");
-        assertThat(Verdict.judge(run("KFORGE-LOAD hang\n"), List.of("hang"), false, true, 20).message())
+        assertThat(Verdict.judge(
+                                PASS.replace("KFORGE-RMMOD", "KFORGE-SCRIPT-BEGIN\nKFORGE-SCRIPT 3\nKFORGE-RMMOD"),
+                                List.of("kf_core"),
+                                true,
+                                false,
+                                120)
+                        .message())
+                .isEqualTo("test script exited 3");
+        assertThat(Verdict.judge(
+                                PASS.replace("KFORGE-RMMOD kf_core 0", "KFORGE-RMMOD kf_core 1"),
+                                List.of("kf_core"),
+                                false,
+                                false,
+                                120)
+                        .message())
+                .startsWith("rmmod kf_core failed (exit 1)");
+        assertThat(Verdict.judge(run("KFORGE-LOAD hang\n"), List.of("hang"), false, true, 20)
+                        .message())
                 .isEqualTo("the guest did not finish within 20 s (during insmod hang)");
-        assertThat(Verdict.judge(BOOT + "Kernel panic - not syncing: VFS: Unable to mount root fs\n", List.of("x"), false, false, 20)
-                .message()).startsWith("the kernel did not reach /init; last console lines: SeaBIOS | Booting from ROM... | Kernel panic");
-        assertThat(Verdict.judge(run("KFORGE-LOAD x\n[ 1.0] Kernel panic - not syncing: Fatal exception\n"), List.of("x"), false,
-                false, 20).problems()).extracting(Verdict.Problem::message)
-                .containsExactly("kernel: Kernel panic - not syncing: Fatal exception", "the guest stopped before /init finished (during insmod x)");
+        assertThat(Verdict.judge(
+                                BOOT + "Kernel panic - not syncing: VFS: Unable to mount root fs\n",
+                                List.of("x"),
+                                false,
+                                false,
+                                20)
+                        .message())
+                .startsWith(
+                        "the kernel did not reach /init; last console lines: SeaBIOS | Booting from ROM... | Kernel panic");
+        assertThat(Verdict.judge(
+                                run("KFORGE-LOAD x\n[ 1.0] Kernel panic - not syncing: Fatal exception\n"),
+                                List.of("x"),
+                                false,
+                                false,
+                                20)
+                        .problems())
+                .extracting(Verdict.Problem::message)
+                .containsExactly(
+                        "kernel: Kernel panic - not syncing: Fatal exception",
+                        "the guest stopped before /init finished (during insmod x)");
     }
 
     @Test
     void markersInterleavedWithKernelOutputAreStillRead() {
         String mixed = PASS.replace("KFORGE-INSMOD kf_core 0", "[    1.92] random: crng initKFORGE-INSMOD kf_core 0");
-        assertThat(Verdict.judge(mixed, List.of("kf_core"), false, false, 120).passed()).isTrue();
+        assertThat(Verdict.judge(mixed, List.of("kf_core"), false, false, 120).passed())
+                .isTrue();
     }
 }

@@ -3,7 +3,6 @@ package dev.kforge.rust;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.elf.Elf;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
@@ -11,6 +10,8 @@ import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.LogLines;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
@@ -36,7 +37,8 @@ import java.util.stream.Stream;
  */
 public final class CargoStepExecutor implements StepExecutor {
 
-    private static final Pattern TEST_RESULT = Pattern.compile("test result: (ok|FAILED)\\. (\\d+) passed; (\\d+) failed");
+    private static final Pattern TEST_RESULT =
+            Pattern.compile("test result: (ok|FAILED)\\. (\\d+) passed; (\\d+) failed");
 
     private final Roots roots;
     private final ProcessRunner runner;
@@ -48,11 +50,17 @@ public final class CargoStepExecutor implements StepExecutor {
     /**
      * @param rustlib where Debian's rustc keeps per-target standard libraries (/usr/lib/rustlib)
      */
-    public CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout) {
+    public CargoStepExecutor(
+            Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout) {
         this(roots, runner, catalog, rustlib, timeout, CrossLibc.host(catalog));
     }
 
-    CargoStepExecutor(Roots roots, ProcessRunner runner, Catalog catalog, Path rustlib, Optional<Duration> timeout,
+    CargoStepExecutor(
+            Roots roots,
+            ProcessRunner runner,
+            Catalog catalog,
+            Path rustlib,
+            Optional<Duration> timeout,
             CrossLibc libc) {
         this.libc = libc;
         this.roots = roots;
@@ -67,7 +75,8 @@ public final class CargoStepExecutor implements StepExecutor {
         long start = System.nanoTime();
         List<String> argv = roots.resolve(step.commands().get(0));
         if (!Files.isExecutable(Path.of(argv.get(0)))) {
-            throw KforgeException.environment(step.id() + ": " + argv.get(0) + " not found",
+            throw KforgeException.environment(
+                    step.id() + ": " + argv.get(0) + " not found",
                     "apt-get install cargo (kforge builds companion crates with Debian's cargo and rustc)");
         }
         if (step.kind() == Step.Kind.CARGO_TOOL) {
@@ -76,14 +85,21 @@ public final class CargoStepExecutor implements StepExecutor {
             if (Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
                 Optional<String> noLibc = libc.problem(target);
                 if (noLibc.isPresent()) {
-                    throw KforgeException.environment(step.id() + ": " + noLibc.get(), "scripts/install-deps installs it");
+                    throw KforgeException.environment(
+                            step.id() + ": " + noLibc.get(), "scripts/install-deps installs it");
                 }
             }
             if (!Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
                 Architecture arch = target;
-                return result(step, StepStatus.SKIPPED, start, "no Rust standard library for " + triple + " (install it: "
-                        + "dpkg --add-architecture " + arch.debianArch() + " && apt-get update && apt-get install libstd-rust-dev:"
-                        + arch.debianArch() + ")", Map.of());
+                return result(
+                        step,
+                        StepStatus.SKIPPED,
+                        start,
+                        "no Rust standard library for " + triple + " (install it: "
+                                + "dpkg --add-architecture " + arch.debianArch()
+                                + " && apt-get update && apt-get install libstd-rust-dev:"
+                                + arch.debianArch() + ")",
+                        Map.of());
             }
         }
         try {
@@ -95,14 +111,16 @@ public final class CargoStepExecutor implements StepExecutor {
             try {
                 r = runner.run(new ProcessSpec(argv, step.env(), roots.path(step.cwd()), Optional.of(log), timeout));
             } catch (IOException e) {
-                throw KforgeException.environment(step.id() + ": cannot run cargo: " + e.getMessage(), "apt-get install cargo");
+                throw KforgeException.environment(
+                        step.id() + ": cannot run cargo: " + e.getMessage(), "apt-get install cargo");
             }
             if (r.timedOut()) {
-                return result(step, StepStatus.TIMED_OUT, start, "timed out; see " + log, Map.of("log", log.toString()));
+                return result(
+                        step, StepStatus.TIMED_OUT, start, "timed out; see " + log, Map.of("log", log.toString()));
             }
             if (step.kind() == Step.Kind.CARGO_TEST) {
                 int[] counts = new int[2]; // passed, failed: the log is streamed, never read whole
-                dev.kforge.core.fs.LogLines.forEach(log, line -> {
+                LogLines.forEach(log, line -> {
                     Matcher m = TEST_RESULT.matcher(line);
                     while (m.find()) {
                         counts[0] += Integer.parseInt(m.group(2));
@@ -110,11 +128,19 @@ public final class CargoStepExecutor implements StepExecutor {
                     }
                 });
                 String summary = counts[0] + " passed, " + counts[1] + " failed";
-                return result(step, r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED, start,
-                        r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log, Map.of("log", log.toString()));
+                return result(
+                        step,
+                        r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED,
+                        start,
+                        r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log,
+                        Map.of("log", log.toString()));
             }
             if (!r.succeeded()) {
-                return result(step, StepStatus.FAILED, start, "cargo build exited " + r.exitCode() + "; see " + log,
+                return result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        "cargo build exited " + r.exitCode() + "; see " + log,
                         Map.of("log", log.toString()));
             }
             return publishTools(step, targetDir, log, start);
@@ -128,17 +154,29 @@ public final class CargoStepExecutor implements StepExecutor {
         Path release = targetDir.resolve(step.attribute("triple")).resolve("release");
         List<Path> bins;
         try (Stream<Path> s = Files.list(release)) {
-            bins = s.filter(p -> Files.isRegularFile(p) && Files.isExecutable(p) && !p.getFileName().toString().contains("."))
-                    .sorted().toList();
+            bins = s.filter(p -> Files.isRegularFile(p)
+                            && Files.isExecutable(p)
+                            && !p.getFileName().toString().contains("."))
+                    .sorted()
+                    .toList();
         }
         if (bins.isEmpty()) {
-            return result(step, StepStatus.FAILED, start, "cargo built no executable in " + release, Map.of("log", log.toString()));
+            return result(
+                    step,
+                    StepStatus.FAILED,
+                    start,
+                    "cargo built no executable in " + release,
+                    Map.of("log", log.toString()));
         }
         for (Path b : bins) {
             int machine = Elf.read(b).machine();
             if (machine != arch.elfMachine()) {
-                return result(step, StepStatus.FAILED, start, b.getFileName() + " has ELF machine " + machine + ", expected "
-                        + arch.elfMachine(), Map.of("log", log.toString()));
+                return result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        b.getFileName() + " has ELF machine " + machine + ", expected " + arch.elfMachine(),
+                        Map.of("log", log.toString()));
             }
         }
         Path out = roots.path(step.attribute("outDir"));
@@ -157,12 +195,22 @@ public final class CargoStepExecutor implements StepExecutor {
         }
         List<String> names = new ArrayList<>();
         bins.forEach(b -> names.add(b.getFileName().toString()));
-        return result(step, StepStatus.BUILT, start, String.join(", ", names) + " for " + step.attribute("triple"),
+        return result(
+                step,
+                StepStatus.BUILT,
+                start,
+                String.join(", ", names) + " for " + step.attribute("triple"),
                 Map.of("log", out.resolve("build.log").toString()));
     }
 
-    private static StepResult result(Step step, StepStatus status, long start, String message, Map<String, String> details) {
-        return new StepResult(step.id(), status, Duration.ofNanos(System.nanoTime() - start), message, List.<Diagnostic>of(),
+    private static StepResult result(
+            Step step, StepStatus status, long start, String message, Map<String, String> details) {
+        return new StepResult(
+                step.id(),
+                status,
+                Duration.ofNanos(System.nanoTime() - start),
+                message,
+                List.<Diagnostic>of(),
                 new TreeMap<>(details));
     }
 }

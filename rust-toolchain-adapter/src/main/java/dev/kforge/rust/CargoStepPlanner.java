@@ -8,6 +8,7 @@ import dev.kforge.core.plan.CompanionStepPlanner;
 import dev.kforge.core.plan.Step;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -29,8 +30,14 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
     }
 
     private static List<String> cargo(String command, CargoCrate c, String targetDir) {
-        return new ArrayList<>(List.of(CARGO, command, "--offline", "--manifest-path", "${workspace}/" + c.path() + "/Cargo.toml",
-                "--target-dir", targetDir));
+        return new ArrayList<>(List.of(
+                CARGO,
+                command,
+                "--offline",
+                "--manifest-path",
+                "${workspace}/" + c.path() + "/Cargo.toml",
+                "--target-dir",
+                targetDir));
     }
 
     private static SortedMap<String, String> cargoEnv() {
@@ -50,19 +57,29 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
         attrs.put("crate", c.name());
         attrs.put("role", c.role().key());
         attrs.put("targetDir", targetDir);
-        return new Step("cargo-test/" + d.name() + "/" + c.name(), Step.Kind.CARGO_TEST, List.of(cargo("test", c, targetDir)),
-                cargoEnv(), "${workspace}/" + c.path(), List.of("${workspace}/" + c.path()), List.of(targetDir), List.of(), attrs);
+        return new Step(
+                "cargo-test/" + d.name() + "/" + c.name(),
+                Step.Kind.CARGO_TEST,
+                List.of(cargo("test", c, targetDir)),
+                cargoEnv(),
+                "${workspace}/" + c.path(),
+                List.of("${workspace}/" + c.path()),
+                List.of(targetDir),
+                List.of(),
+                attrs);
     }
 
     @Override
     public Step tool(Driver d, CargoCrate c, Target t, Architecture arch, Step build) {
-        String triple = arch.rustTarget().orElseThrow(() -> new IllegalArgumentException(arch.key() + " has no Rust target"));
+        String triple =
+                arch.rustTarget().orElseThrow(() -> new IllegalArgumentException(arch.key() + " has no Rust target"));
         String targetDir = "${build}/cargo/" + d.name() + "/" + c.name() + "/" + arch.key();
         List<String> argv = cargo("build", c, targetDir);
         argv.addAll(List.of("--release", "--target", triple));
         SortedMap<String, String> env = cargoEnv();
         // Cargo links with the target's C compiler: the Debian cross gcc brings the target's libc.
-        env.put("CARGO_TARGET_" + triple.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_LINKER",
+        env.put(
+                "CARGO_TARGET_" + triple.toUpperCase(Locale.ROOT).replace('-', '_') + "_LINKER",
                 arch.crossCompile() + "gcc");
         String outDir = build.attribute("outDir") + "/tools/" + c.name();
         SortedMap<String, String> attrs = new TreeMap<>();
@@ -73,7 +90,15 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
         attrs.put("triple", triple);
         attrs.put("targetDir", targetDir);
         attrs.put("outDir", outDir);
-        return new Step("cargo-tool/" + d.name() + "/" + c.name() + "/" + t.id(), Step.Kind.CARGO_TOOL, List.of(argv), env,
-                "${workspace}/" + c.path(), List.of("${workspace}/" + c.path()), List.of(outDir), List.of(build.id()), attrs);
+        return new Step(
+                "cargo-tool/" + d.name() + "/" + c.name() + "/" + t.id(),
+                Step.Kind.CARGO_TOOL,
+                List.of(argv),
+                env,
+                "${workspace}/" + c.path(),
+                List.of("${workspace}/" + c.path()),
+                List.of(outDir),
+                List.of(build.id()),
+                attrs);
     }
 }

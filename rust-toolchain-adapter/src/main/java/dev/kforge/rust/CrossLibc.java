@@ -1,5 +1,6 @@
 package dev.kforge.rust;
 
+import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.model.Architecture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,22 +28,26 @@ public final class CrossLibc {
     }
 
     /** This machine: its architecture as the catalog knows it (the JVM says amd64 or aarch64, both aliases there). */
-    public static CrossLibc host(dev.kforge.core.catalog.Catalog catalog) {
+    public static CrossLibc host(Catalog catalog) {
         String jvm = System.getProperty("os.arch");
-        return new CrossLibc(Path.of("/"), catalog.arch(jvm).map(Architecture::debianArch).orElse(jvm));
+        return new CrossLibc(
+                Path.of("/"), catalog.arch(jvm).map(Architecture::debianArch).orElse(jvm));
     }
 
     /** Where the linker looks for the arch's C library. */
     public Path libDir(Architecture arch) {
         String triple = arch.crossCompile().endsWith("-")
-                ? arch.crossCompile().substring(0, arch.crossCompile().length() - 1) : arch.crossCompile();
-        return arch.debianArch().equals(hostDebianArch) ? root.resolve("usr/lib").resolve(triple)
+                ? arch.crossCompile().substring(0, arch.crossCompile().length() - 1)
+                : arch.crossCompile();
+        return arch.debianArch().equals(hostDebianArch)
+                ? root.resolve("usr/lib").resolve(triple)
                 : root.resolve("usr").resolve(triple).resolve("lib");
     }
 
     /** The Debian package that provides it. */
     public String packageFor(Architecture arch) {
-        return arch.debianArch().equals(hostDebianArch) ? "libc6-dev"
+        return arch.debianArch().equals(hostDebianArch)
+                ? "libc6-dev"
                 : "libc6-dev-" + arch.debianArch().toLowerCase(Locale.ROOT) + "-cross";
     }
 
@@ -58,7 +63,7 @@ public final class CrossLibc {
         if (missing.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("no C library to link " + arch.key() + " executables (" + String.join(", ", missing) + " missing in "
-                + libDir(arch) + "): apt-get install " + packageFor(arch));
+        return Optional.of("no C library to link " + arch.key() + " executables (" + String.join(", ", missing)
+                + " missing in " + libDir(arch) + "): apt-get install " + packageFor(arch));
     }
 }

@@ -1,12 +1,14 @@
 package dev.kforge.rust;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.kernel.RustToolchains;
+import dev.kforge.core.model.KernelSource;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,19 +33,19 @@ public final class RustToolchainProbe implements RustToolchains {
     /** Where the file system the candidates live in is on this machine: / for the host, a toolchain root's directory. */
     private final Path fsRoot;
     /** Where the paths looked at are recorded (for the plan cache); the probes' own inputs are the probe runner's to record. */
-    private final dev.kforge.core.digest.InputLog inputs;
+    private final InputLog inputs;
 
     public RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc) {
-        this(runner, env, explicitRustc, new dev.kforge.core.digest.InputLog());
+        this(runner, env, explicitRustc, new InputLog());
     }
 
-    public RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc,
-            dev.kforge.core.digest.InputLog inputs) {
+    public RustToolchainProbe(
+            ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, InputLog inputs) {
         this(runner, env, explicitRustc, Path.of("/"), inputs);
     }
 
-    private RustToolchainProbe(ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, Path fsRoot,
-            dev.kforge.core.digest.InputLog inputs) {
+    private RustToolchainProbe(
+            ProcessRunner runner, Map<String, String> env, Optional<Path> explicitRustc, Path fsRoot, InputLog inputs) {
         this.inputs = inputs;
         this.runner = runner;
         this.env = Map.copyOf(env);
@@ -57,12 +59,13 @@ public final class RustToolchainProbe implements RustToolchains {
      * inside the root at {@code rootDir}); the host's PATH, rustup and --rustc do not apply.
      */
     public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir) {
-        return inRoot(rooted, rootDir, new dev.kforge.core.digest.InputLog());
+        return inRoot(rooted, rootDir, new InputLog());
     }
 
     /** As {@link #inRoot(ProcessRunner, Path)}, recording the paths looked at in {@code inputs}. */
-    public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir, dev.kforge.core.digest.InputLog inputs) {
-        return new RustToolchainProbe(rooted, Map.of("PATH", "/usr/bin", "HOME", "/nonexistent"), Optional.empty(), rootDir, inputs);
+    public static RustToolchainProbe inRoot(ProcessRunner rooted, Path rootDir, InputLog inputs) {
+        return new RustToolchainProbe(
+                rooted, Map.of("PATH", "/usr/bin", "HOME", "/nonexistent"), Optional.empty(), rootDir, inputs);
     }
 
     /** A path as the candidates see it, where it is on this machine. */
@@ -73,7 +76,7 @@ public final class RustToolchainProbe implements RustToolchains {
     @Override
     public RustSelection select(KernelFacts kernel, Path sourceDir) {
         String builtWith = kernel.config().get("CONFIG_RUSTC_VERSION_TEXT");
-        if (kernel.kind() == dev.kforge.core.model.KernelSource.Kind.HEADERS && builtWith != null) {
+        if (kernel.kind() == KernelSource.Kind.HEADERS && builtWith != null) {
             return SelectionRules.selectBuiltWith(builtWith, rustcs(), bindgen(), libclang());
         }
         Version kv = Version.find(kernel.version()).orElseThrow();
@@ -109,8 +112,11 @@ public final class RustToolchainProbe implements RustToolchains {
     private void add(Map<Path, Map.Entry<Path, String>> found, Path p, String origin) {
         inputs.see(host(p));
         if (Files.isExecutable(host(p))) {
-            Path key = p.getFileName().toString().equals("rustc") && p.toString().contains("/.cargo/bin/") || !fsRoot.equals(Path.of("/"))
-                    ? p : real(p);
+            Path key =
+                    (p.getFileName().toString().equals("rustc") && p.toString().contains("/.cargo/bin/"))
+                                    || !fsRoot.equals(Path.of("/"))
+                            ? p
+                            : real(p);
             found.putIfAbsent(key, Map.entry(p.toAbsolutePath(), origin));
         }
     }
@@ -121,7 +127,8 @@ public final class RustToolchainProbe implements RustToolchains {
             inputs.see(host(p));
             if (Files.isExecutable(host(p))) {
                 String line = capture(List.of(p.toString(), "--version")).orElse("");
-                return Optional.of(new Candidate(p.toAbsolutePath(), "PATH", Version.find(line), line, Optional.empty()));
+                return Optional.of(
+                        new Candidate(p.toAbsolutePath(), "PATH", Version.find(line), line, Optional.empty()));
             }
         }
         return Optional.empty();
@@ -130,11 +137,13 @@ public final class RustToolchainProbe implements RustToolchains {
     boolean libclang() {
         for (Path llvm : glob(host(Path.of("/usr/lib")), "llvm-*")) {
             inputs.see(llvm.resolve("lib/libclang.so"));
-            if (Files.exists(llvm.resolve("lib/libclang.so")) || !glob(llvm.resolve("lib"), "libclang-*.so*").isEmpty()) {
+            if (Files.exists(llvm.resolve("lib/libclang.so"))
+                    || !glob(llvm.resolve("lib"), "libclang-*.so*").isEmpty()) {
                 return true;
             }
         }
-        return !glob(host(Path.of("/usr/lib/x86_64-linux-gnu")), "libclang-*.so*").isEmpty();
+        return !glob(host(Path.of("/usr/lib/x86_64-linux-gnu")), "libclang-*.so*")
+                .isEmpty();
     }
 
     private Candidate probeRustc(Path rustc, String origin) {
@@ -164,17 +173,21 @@ public final class RustToolchainProbe implements RustToolchains {
     private Version minimum(Path sourceDir, String tool) {
         Path script = sourceDir.resolve("scripts/min-tool-version.sh");
         inputs.see(script);
-        Optional<String> v = Files.isRegularFile(script) ? capture(List.of("sh", script.toString(), tool)) : Optional.empty();
-        return v.flatMap(Version::find).orElseThrow(() -> KforgeException.environment(
-                sourceDir + " does not name a minimum " + tool + " version (scripts/min-tool-version.sh)",
-                "Rust needs kernel 6.1 or newer"));
+        Optional<String> v =
+                Files.isRegularFile(script) ? capture(List.of("sh", script.toString(), tool)) : Optional.empty();
+        return v.flatMap(Version::find)
+                .orElseThrow(() -> KforgeException.environment(
+                        sourceDir + " does not name a minimum " + tool + " version (scripts/min-tool-version.sh)",
+                        "Rust needs kernel 6.1 or newer"));
     }
 
     private Optional<String> capture(List<String> argv) {
         try {
             // The kernel's rust_is_available.sh runs rustc with the environment we give make; probe the same way.
             ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of("/")));
-            return r.succeeded() && !r.output().isBlank() ? Optional.of(r.output().strip()) : Optional.empty();
+            return r.succeeded() && !r.output().isBlank()
+                    ? Optional.of(r.output().strip())
+                    : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

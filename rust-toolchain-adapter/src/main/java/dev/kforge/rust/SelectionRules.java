@@ -21,53 +21,74 @@ final class SelectionRules {
 
     private SelectionRules() {}
 
-    static RustSelection select(Version kernel, Version minRustc, Version minBindgen, List<Candidate> rustcs,
-            Optional<Candidate> bindgen, boolean libclang) {
+    static RustSelection select(
+            Version kernel,
+            Version minRustc,
+            Version minBindgen,
+            List<Candidate> rustcs,
+            Optional<Candidate> bindgen,
+            boolean libclang) {
         boolean pinned = kernel.compareTo(new Version(6, 11, 0)) < 0;
         List<String> lines = new ArrayList<>();
         List<Candidate> fit = new ArrayList<>();
         for (Candidate c : rustcs) {
             String verdict = verdict(c, minRustc, pinned);
-            lines.add(c.rustc() + " (" + c.origin() + "): " + (c.versionLine().isEmpty() ? "does not run" : c.versionLine())
-                    + " -> " + (verdict.isEmpty() ? "fits" : "rejected: " + verdict));
+            lines.add(c.rustc() + " (" + c.origin() + "): "
+                    + (c.versionLine().isEmpty() ? "does not run" : c.versionLine()) + " -> "
+                    + (verdict.isEmpty() ? "fits" : "rejected: " + verdict));
             if (verdict.isEmpty()) {
                 fit.add(c);
             }
         }
-        String bindgenProblem = bindgen.isEmpty() ? "bindgen not found"
-                : bindgen.get().version().isEmpty() ? "bindgen does not run"
-                : bindgen.get().version().get().compareTo(minBindgen) < 0
-                        ? "bindgen " + bindgen.get().version().get() + " is older than the kernel's minimum " + minBindgen
-                        : "";
+        String bindgenProblem = bindgen.isEmpty()
+                ? "bindgen not found"
+                : bindgen.get().version().isEmpty()
+                        ? "bindgen does not run"
+                        : bindgen.get().version().get().compareTo(minBindgen) < 0
+                                ? "bindgen " + bindgen.get().version().get() + " is older than the kernel's minimum "
+                                        + minBindgen
+                                : "";
         lines.add(bindgen.map(b -> b.rustc() + ": " + b.versionLine()).orElse("bindgen: not found")
                 + (bindgenProblem.isEmpty() ? " -> fits" : " -> rejected: " + bindgenProblem));
         lines.add("libclang: " + (libclang ? "found" : "not found -> rejected: bindgen needs libclang"));
-        String rule = pinned ? "kernel " + kernel + " pins rustc " + minRustc + " (accepted up to " + minRustc.major() + "."
-                + (minRustc.minor() + PIN_WINDOW) + ".x)" : "kernel " + kernel + " needs rustc >= " + minRustc;
-        String hint = "install Debian's rustc, rust-src, bindgen and libclang-dev (apt-get install rustc rust-src bindgen "
-                + "libclang-dev), or pass --rustc PATH to a rustc with rust-src; " + rule;
+        String rule = pinned
+                ? "kernel " + kernel + " pins rustc " + minRustc + " (accepted up to " + minRustc.major() + "."
+                        + (minRustc.minor() + PIN_WINDOW) + ".x)"
+                : "kernel " + kernel + " needs rustc >= " + minRustc;
+        String hint =
+                "install Debian's rustc, rust-src, bindgen and libclang-dev (apt-get install rustc rust-src bindgen "
+                        + "libclang-dev), or pass --rustc PATH to a rustc with rust-src; " + rule;
         if (fit.isEmpty() || !bindgenProblem.isEmpty() || !libclang) {
             return new RustSelection(Optional.empty(), lines, hint);
         }
         Comparator<Candidate> byVersion = Comparator.comparing(c -> c.version().orElseThrow());
-        Candidate best = pinned ? fit.stream().min(byVersion).orElseThrow() : fit.stream().max(byVersion).orElseThrow();
+        Candidate best = pinned
+                ? fit.stream().min(byVersion).orElseThrow()
+                : fit.stream().max(byVersion).orElseThrow();
         List<String> notes = new ArrayList<>();
         notes.add("chose " + best.rustc() + " (" + best.versionLine() + "): " + rule);
         if (pinned && !best.version().orElseThrow().equals(minRustc)) {
             notes.add("rustc " + best.version().orElseThrow() + " is newer than the pinned " + minRustc
                     + "; the kernel only warns about that");
         }
-        return new RustSelection(Optional.of(new RustTools(best.rustc().toString(), best.versionLine(),
-                bindgen.get().rustc().toString(), bindgen.get().versionLine(), best.libSrc().orElseThrow().toString(), notes)),
-                lines, hint);
+        return new RustSelection(
+                Optional.of(new RustTools(
+                        best.rustc().toString(),
+                        best.versionLine(),
+                        bindgen.get().rustc().toString(),
+                        bindgen.get().versionLine(),
+                        best.libSrc().orElseThrow().toString(),
+                        notes)),
+                lines,
+                hint);
     }
 
     /**
      * For a tree that is already prepared with Rust: the rustc that built it, named in the tree's
      * CONFIG_RUSTC_VERSION_TEXT ({@code rustc 1.78.0}); nothing else may build modules against it.
      */
-    static RustSelection selectBuiltWith(String versionText, List<Candidate> rustcs, Optional<Candidate> bindgen,
-            boolean libclang) {
+    static RustSelection selectBuiltWith(
+            String versionText, List<Candidate> rustcs, Optional<Candidate> bindgen, boolean libclang) {
         Optional<Version> wanted = Version.find(versionText);
         List<String> lines = new ArrayList<>();
         List<Candidate> fit = new ArrayList<>();
@@ -81,23 +102,32 @@ final class SelectionRules {
             if (c.libSrc().isEmpty()) {
                 reasons.add("no rust-src (the kernel builds core and alloc from it)");
             }
-            lines.add(c.rustc() + " (" + c.origin() + "): " + (c.versionLine().isEmpty() ? "does not run" : c.versionLine())
-                    + " -> " + (reasons.isEmpty() ? "fits" : "rejected: " + String.join("; ", reasons)));
+            lines.add(c.rustc() + " (" + c.origin() + "): "
+                    + (c.versionLine().isEmpty() ? "does not run" : c.versionLine()) + " -> "
+                    + (reasons.isEmpty() ? "fits" : "rejected: " + String.join("; ", reasons)));
             if (reasons.isEmpty()) {
                 fit.add(c);
             }
         }
         lines.add(bindgen.map(b -> b.rustc() + ": " + b.versionLine()).orElse("bindgen: not found"));
         lines.add("libclang: " + (libclang ? "found" : "not found"));
-        String hint = "install the rustc the tree was built with (" + versionText + ") with its rust-src, or pass --rustc PATH";
+        String hint = "install the rustc the tree was built with (" + versionText
+                + ") with its rust-src, or pass --rustc PATH";
         if (fit.isEmpty() || bindgen.isEmpty() || !libclang) {
             return new RustSelection(Optional.empty(), lines, hint);
         }
         Candidate best = fit.get(0);
-        return new RustSelection(Optional.of(new RustTools(best.rustc().toString(), best.versionLine(),
-                bindgen.get().rustc().toString(), bindgen.get().versionLine(), best.libSrc().orElseThrow().toString(),
-                List.of("chose " + best.rustc() + " (" + best.versionLine() + "): the prepared tree was built with " + versionText))),
-                lines, hint);
+        return new RustSelection(
+                Optional.of(new RustTools(
+                        best.rustc().toString(),
+                        best.versionLine(),
+                        bindgen.get().rustc().toString(),
+                        bindgen.get().versionLine(),
+                        best.libSrc().orElseThrow().toString(),
+                        List.of("chose " + best.rustc() + " (" + best.versionLine()
+                                + "): the prepared tree was built with " + versionText))),
+                lines,
+                hint);
     }
 
     /** Every reason a candidate does not fit, "; "-joined; empty when it fits. */

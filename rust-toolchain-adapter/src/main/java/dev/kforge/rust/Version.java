@@ -15,7 +15,9 @@ record Version(int major, int minor, int patch) implements Comparable<Version> {
         if (!m.find()) {
             return Optional.empty();
         }
-        return Optional.of(new Version(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+        return Optional.of(new Version(
+                Integer.parseInt(m.group(1)),
+                Integer.parseInt(m.group(2)),
                 m.group(3) == null ? 0 : Integer.parseInt(m.group(3))));
     }
 

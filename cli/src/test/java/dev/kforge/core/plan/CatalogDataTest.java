@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.kbuild.KbuildStepPlanner;
+import dev.kforge.qemu.QemuStepPlanner;
 import dev.kforge.rust.CargoStepPlanner;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,13 +62,24 @@ class CatalogDataTest {
         Catalog catalog = Catalog.withDataFrom(dir.resolve("catalog"));
         var mips = catalog.requireArch("mips64el");
         assertThat(mips.debianFlavour()).contains("5kc-malta");
-        assertThat(mips.boot()).hasValueSatisfying(b -> assertThat(b.qemuSystem()).isEqualTo("qemu-system-mips64el"));
+        assertThat(mips.boot())
+                .hasValueSatisfying(b -> assertThat(b.qemuSystem()).isEqualTo("qemu-system-mips64el"));
 
         Workspace ws = new ManifestLoader(catalog).load(dir.resolve("ws/kforge.toml"), "kforge.toml");
         var kernels = new TreeMap<String, KernelFacts>();
-        kernels.put("v6.1", new KernelFacts("v6.1", KernelSource.Kind.SOURCE, "6.1.192", dev.kforge.core.digest.Digest.of("src"),
-                Optional.empty(), Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
-        BuildPlan plan = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new dev.kforge.qemu.QemuStepPlanner())
+        kernels.put(
+                "v6.1",
+                new KernelFacts(
+                        "v6.1",
+                        KernelSource.Kind.SOURCE,
+                        "6.1.192",
+                        Digest.of("src"),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TreeSet<>(),
+                        new TreeMap<>()));
+        BuildPlan plan = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner())
                 .plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
 
         Step build = plan.step("build/hello/v6.1/mips64el-gcc").orElseThrow();
@@ -88,8 +101,10 @@ class CatalogDataTest {
             assertThat(b.console()).isEqualTo("ttyAMA0");
             assertThat(b.image()).isEqualTo("arch/arm64/boot/Image");
         });
-        assertThat(c.requireArch("x86_64").boot()).hasValueSatisfying(b -> assertThat(b.console()).isEqualTo("ttyS0"));
+        assertThat(c.requireArch("x86_64").boot())
+                .hasValueSatisfying(b -> assertThat(b.console()).isEqualTo("ttyS0"));
         assertThat(c.requireArch("loongarch64").debianFlavour()).isEmpty();
-        assertThat(List.of("x86_64", "arm64", "armhf", "riscv64")).allSatisfy(a -> assertThat(c.requireArch(a).boot()).isPresent());
+        assertThat(List.of("x86_64", "arm64", "armhf", "riscv64"))
+                .allSatisfy(a -> assertThat(c.requireArch(a).boot()).isPresent());
     }
 }

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.kernel.BootFacts;
+import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
 import dev.kforge.core.model.Workspace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +32,10 @@ class KernelKindsPlanTest {
     Path dir;
 
     Workspace workspace(String kernels, String arches) {
-        new TestWorkspace(dir).cDriver("drivers/a").cDriver("drivers/b").write("configs/m.config", "CONFIG_MODULES=y\n")
+        new TestWorkspace(dir)
+                .cDriver("drivers/a")
+                .cDriver("drivers/b")
+                .write("configs/m.config", "CONFIG_MODULES=y\n")
                 .manifest(kernels + """
                         [[driver]]
                         name = "a"
@@ -42,9 +51,19 @@ class KernelKindsPlanTest {
     }
 
     static KernelFacts headers(String name, String arch, String release) {
-        return new KernelFacts(name, KernelSource.Kind.HEADERS, "6.1.192", Digest.of(release), Optional.of(arch),
-                Optional.of(ToolchainFamily.GCC), Optional.of(release), new TreeSet<>(), new TreeMap<>(Map.of("CONFIG_64BIT", "y")),
-                new TreeMap<>(), new TreeMap<>(), new TreeMap<>(Map.of("package:linux-headers-" + release, "6.1.192-2 sha256:ab")));
+        return new KernelFacts(
+                name,
+                KernelSource.Kind.HEADERS,
+                "6.1.192",
+                Digest.of(release),
+                Optional.of(arch),
+                Optional.of(ToolchainFamily.GCC),
+                Optional.of(release),
+                new TreeSet<>(),
+                new TreeMap<>(Map.of("CONFIG_64BIT", "y")),
+                new TreeMap<>(),
+                new TreeMap<>(),
+                new TreeMap<>(Map.of("package:linux-headers-" + release, "6.1.192-2 sha256:ab")));
     }
 
     @Test
@@ -52,21 +71,37 @@ class KernelKindsPlanTest {
         Workspace ws = workspace("[[kernel]]\nname = \"bookworm\"\ndebian = \"latest\"\n", "\"arm64\", \"riscv64\"");
         var arches = new TreeMap<String, KernelFacts>(Map.of("arm64", headers("bookworm", "arm64", "6.1.0-56-arm64")));
         var kernels = new TreeMap<String, KernelFacts>();
-        kernels.put("bookworm", new KernelFacts("bookworm", KernelSource.Kind.DEBIAN, "6.1.192", Digest.of("d"), Optional.empty(),
-                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>(), arches,
-                new TreeMap<>(Map.of("riscv64", "Debian bookworm has no riscv64 port")), new TreeMap<>()));
-        BuildPlan plan = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
+        kernels.put(
+                "bookworm",
+                new KernelFacts(
+                        "bookworm",
+                        KernelSource.Kind.DEBIAN,
+                        "6.1.192",
+                        Digest.of("d"),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TreeSet<>(),
+                        new TreeMap<>(),
+                        arches,
+                        new TreeMap<>(Map.of("riscv64", "Debian bookworm has no riscv64 port")),
+                        new TreeMap<>()));
+        BuildPlan plan = TestPlanners.planner()
+                .plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
 
         Step b = plan.step("build/b/bookworm/arm64-gcc").orElseThrow();
-        assertThat(b.commands().get(3)).startsWith("make", "-C", "${kernel:bookworm+arm64}")
+        assertThat(b.commands().get(3))
+                .startsWith("make", "-C", "${kernel:bookworm+arm64}")
                 .contains("ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-")
                 .noneMatch(a -> a.startsWith("KBUILD_MODPOST_WARN"));
-        assertThat(b.attributes()).containsEntry("release", "6.1.0-56-arm64")
+        assertThat(b.attributes())
+                .containsEntry("release", "6.1.0-56-arm64")
                 .containsEntry("kernelPackages", "package:linux-headers-6.1.0-56-arm64=6.1.192-2 sha256:ab");
         assertThat(b.deps()).containsExactly("build/a/bookworm/arm64-gcc");
         assertThat(plan.steps()).noneMatch(s -> s.kind().isTree());
         assertThat(plan.kernels()).containsKey("bookworm+arm64");
-        assertThat(plan.skipped()).extracting(s -> s.cell().id() + ": " + s.reason())
+        assertThat(plan.skipped())
+                .extracting(s -> s.cell().id() + ": " + s.reason())
                 .contains("a/bookworm/riscv64-gcc: Debian bookworm has no riscv64 port");
     }
 
@@ -87,18 +122,30 @@ class KernelKindsPlanTest {
                 """, "\"x86_64\"");
         var kernels = new TreeMap<String, KernelFacts>();
         for (String k : List.of("tiny", "plain")) {
-            kernels.put(k, new KernelFacts(k, KernelSource.Kind.SOURCE, "6.1.192", Digest.of("src"), Optional.empty(),
-                    Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
+            kernels.put(
+                    k,
+                    new KernelFacts(
+                            k,
+                            KernelSource.Kind.SOURCE,
+                            "6.1.192",
+                            Digest.of("src"),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            new TreeSet<>(),
+                            new TreeMap<>()));
         }
         var files = new TreeMap<String, Digest>(Map.of("configs/m.config", Digest.of("m")));
-        BuildPlan plan = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L));
+        BuildPlan plan =
+                TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L));
 
         Step prepare = plan.step("prepare/tiny/x86_64-gcc").orElseThrow();
         Step symvers = plan.step("symvers/tiny/x86_64-gcc").orElseThrow();
         String tree = prepare.attribute("tree");
         assertThat(symvers.kind()).isEqualTo(Step.Kind.SYMVERS);
         assertThat(symvers.deps()).containsExactly("prepare/tiny/x86_64-gcc");
-        assertThat(symvers.commands().get(4)).contains("O=" + tree + ".vmlinux", "ARCH=x86_64", "-j${jobs}", "vmlinux", "modules");
+        assertThat(symvers.commands().get(4))
+                .contains("O=" + tree + ".vmlinux", "ARCH=x86_64", "-j${jobs}", "vmlinux", "modules");
         assertThat(symvers.outputs()).containsExactly(tree + "/Module.symvers");
         for (String d : List.of("a", "b")) {
             Step build = plan.step("build/" + d + "/tiny/x86_64-gcc").orElseThrow();
@@ -109,29 +156,58 @@ class KernelKindsPlanTest {
         Step plain = plan.step("prepare/plain/x86_64-gcc").orElseThrow();
         assertThat(plain.attribute("tree")).isNotEqualTo(tree);
         assertThat(plan.step("symvers/plain/x86_64-gcc")).isEmpty();
-        assertThat(plan.step("build/a/plain/x86_64-gcc").orElseThrow().commands().get(3)).contains("KBUILD_MODPOST_WARN=1");
+        assertThat(plan.step("build/a/plain/x86_64-gcc")
+                        .orElseThrow()
+                        .commands()
+                        .get(3))
+                .contains("KBUILD_MODPOST_WARN=1");
     }
-    static dev.kforge.core.kernel.BootRoot root(String kind, String file, String modules, String seed) {
-        return new dev.kforge.core.kernel.BootRoot(kind, Path.of("/cache/" + seed), file, modules, Digest.of(seed),
-                new TreeMap<>(Map.of("package:" + seed, "1 sha256:" + Digest.of(seed).hex())));
+
+    static BootRoot root(String kind, String file, String modules, String seed) {
+        return new BootRoot(
+                kind,
+                Path.of("/cache/" + seed),
+                file,
+                modules,
+                Digest.of(seed),
+                new TreeMap<>(
+                        Map.of("package:" + seed, "1 sha256:" + Digest.of(seed).hex())));
     }
 
     /** With tests: one TEST step per built cell, after its build and its dependencies' builds, keyed by the boot roots. */
     @Test
     void testsAreStepsPerBuiltCellWithTheirBootRootsAndTheUntestableNamed() {
-        Workspace ws = workspace("[[kernel]]\nname = \"bookworm\"\ndebian = \"latest\"\n"
-                + "[[kernel]]\nname = \"host\"\nheaders = \"/usr/src/linux-headers-x\"\n", "\"arm64\", \"armhf\"");
-        var arches = new TreeMap<String, KernelFacts>(Map.of("arm64", headers("bookworm", "arm64", "6.1.0-56-arm64"),
-                "armhf", headers("bookworm", "armhf", "6.1.0-56-armmp")));
+        Workspace ws = workspace(
+                "[[kernel]]\nname = \"bookworm\"\ndebian = \"latest\"\n"
+                        + "[[kernel]]\nname = \"host\"\nheaders = \"/usr/src/linux-headers-x\"\n",
+                "\"arm64\", \"armhf\"");
+        var arches = new TreeMap<String, KernelFacts>(Map.of(
+                "arm64",
+                headers("bookworm", "arm64", "6.1.0-56-arm64"),
+                "armhf",
+                headers("bookworm", "armhf", "6.1.0-56-armmp")));
         var kernels = new TreeMap<String, KernelFacts>();
-        kernels.put("bookworm", new KernelFacts("bookworm", KernelSource.Kind.DEBIAN, "6.1.192", Digest.of("d"), Optional.empty(),
-                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>(), arches, new TreeMap<>(), new TreeMap<>()));
+        kernels.put(
+                "bookworm",
+                new KernelFacts(
+                        "bookworm",
+                        KernelSource.Kind.DEBIAN,
+                        "6.1.192",
+                        Digest.of("d"),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TreeSet<>(),
+                        new TreeMap<>(),
+                        arches,
+                        new TreeMap<>(),
+                        new TreeMap<>()));
         kernels.put("host", headers("host", "arm64", "6.1.0-56-arm64"));
-        var roots = new TreeMap<String, dev.kforge.core.kernel.BootRoot>();
+        var roots = new TreeMap<String, BootRoot>();
         roots.put("bookworm+arm64.image", root("image", "boot/vmlinuz-6.1.0-56-arm64", "lib/modules", "img-arm64"));
         roots.put("bookworm+armhf.image", root("image", "boot/vmlinuz-6.1.0-56-armmp", "lib/modules", "img-armhf"));
         roots.put("guest+arm64", root("guest", "bin/busybox", "", "bb-arm64"));
-        var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>(Map.of("guest+armhf", "no busybox here")));
+        var boot = new BootFacts(roots, new TreeMap<>(Map.of("guest+armhf", "no busybox here")));
         PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, true, boot);
         BuildPlan plan = TestPlanners.planner().plan(in);
         PlanCodecTest.assertRoundTrips(plan); // tests, boot roots and untested cells survive the plan cache
@@ -139,19 +215,24 @@ class KernelKindsPlanTest {
         Step t = plan.step("test/b/bookworm/arm64-gcc").orElseThrow();
         assertThat(t.kind()).isEqualTo(Step.Kind.TEST);
         assertThat(t.deps()).containsExactly("build/b/bookworm/arm64-gcc", "build/a/bookworm/arm64-gcc");
-        assertThat(t.commands().get(0)).startsWith("qemu-system-aarch64", "-M", "virt", "-cpu", "max")
+        assertThat(t.commands().get(0))
+                .startsWith("qemu-system-aarch64", "-M", "virt", "-cpu", "max")
                 .contains("${kernel:bookworm+arm64.image}/boot/vmlinuz-6.1.0-56-arm64", "-accel", "${accel}")
                 .anyMatch(a -> a.startsWith("console=ttyAMA0"));
-        assertThat(t.attributes()).containsEntry("load", "a,b").containsEntry("timeoutSeconds", "120")
+        assertThat(t.attributes())
+                .containsEntry("load", "a,b")
+                .containsEntry("timeoutSeconds", "120")
                 .containsEntry("kernelModules", "${kernel:bookworm+arm64.image}/lib/modules")
                 .containsEntry("busybox", "${kernel:guest+arm64}/bin/busybox")
                 .containsEntry("testLog", "${out}/bookworm/arm64-gcc/b/test.log");
         assertThat(plan.testedCell(t).orElseThrow().id()).isEqualTo("b/bookworm/arm64-gcc");
-        assertThat(plan.kernels().get("bookworm+arm64.image")).containsEntry("kind", "image")
+        assertThat(plan.kernels().get("bookworm+arm64.image"))
+                .containsEntry("kind", "image")
                 .containsEntry("identity", Digest.of("img-arm64").hex());
         // Only the emulators of planned tests: armhf is untested here, so its emulator keys nothing.
         assertThat(plan.tools()).containsKey("qemu-system-aarch64").doesNotContainKey("qemu-system-arm");
-        assertThat(plan.untested()).extracting(s -> s.cell().id() + ": " + s.reason())
+        assertThat(plan.untested())
+                .extracting(s -> s.cell().id() + ": " + s.reason())
                 .contains("a/bookworm/armhf-gcc: no busybox here")
                 .anyMatch(u -> u.startsWith("a/host/arm64-gcc: kernel 'host' has no kernel image to boot"));
         assertThat(plan.steps()).filteredOn(s -> s.kind() == Step.Kind.TEST).hasSize(2);
@@ -159,16 +240,24 @@ class KernelKindsPlanTest {
         // grouped away from its builds would pull them into a second shard, built twice).
         for (int n = 1; n <= 3; n++) {
             List<List<String>> shards = Sharding.split(plan, n);
-            for (String id : List.of("test/b/bookworm/arm64-gcc", "test/a/bookworm/arm64-gcc", "build/a/bookworm/arm64-gcc",
+            for (String id : List.of(
+                    "test/b/bookworm/arm64-gcc",
+                    "test/a/bookworm/arm64-gcc",
+                    "build/a/bookworm/arm64-gcc",
                     "build/b/bookworm/arm64-gcc")) {
-                assertThat(shards.stream().filter(sh -> sh.contains(id)).count()).as(id + " in " + n + " shards").isEqualTo(1);
+                assertThat(shards.stream().filter(sh -> sh.contains(id)).count())
+                        .as(id + " in " + n + " shards")
+                        .isEqualTo(1);
             }
         }
         // A plan is a value: the same input, the same bytes; without tests, no trace of them.
         assertThat(TestPlanners.planner().plan(in).planHash()).isEqualTo(plan.planHash());
-        BuildPlan plain = TestPlanners.planner().plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
+        BuildPlan plain = TestPlanners.planner()
+                .plan(new PlanInput(ws, kernels, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), 0L));
         assertThat(plain.steps()).noneMatch(s -> s.kind() == Step.Kind.TEST);
-        assertThat(dev.kforge.core.json.CanonicalJson.write(plain.toTree())).doesNotContain("untested").doesNotContain("qemu");
+        assertThat(CanonicalJson.write(plain.toTree()))
+                .doesNotContain("untested")
+                .doesNotContain("qemu");
     }
 
     /**
@@ -195,13 +284,24 @@ class KernelKindsPlanTest {
                 sign = false
                 """, "\"x86_64\"");
         var kernels = new TreeMap<String, KernelFacts>();
-        kernels.put("enforcing", new KernelFacts("enforcing", KernelSource.Kind.SOURCE, "6.1.192", Digest.of("src"), Optional.empty(),
-                Optional.empty(), Optional.empty(), new TreeSet<>(), new TreeMap<>()));
+        kernels.put(
+                "enforcing",
+                new KernelFacts(
+                        "enforcing",
+                        KernelSource.Kind.SOURCE,
+                        "6.1.192",
+                        Digest.of("src"),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TreeSet<>(),
+                        new TreeMap<>()));
         kernels.put("host", headers("host", "x86_64", "6.1.0-56-amd64"));
-        var files = new TreeMap<String, Digest>(Map.of("configs/m.config", Digest.of("m"), "keys/module.crt", Digest.of("cert")));
-        var roots = new TreeMap<String, dev.kforge.core.kernel.BootRoot>();
+        var files = new TreeMap<String, Digest>(
+                Map.of("configs/m.config", Digest.of("m"), "keys/module.crt", Digest.of("cert")));
+        var roots = new TreeMap<String, BootRoot>();
         roots.put("guest+x86_64", root("guest", "bin/busybox", "", "bb-x86_64"));
-        var boot = new dev.kforge.core.kernel.BootFacts(roots, new TreeMap<>());
+        var boot = new BootFacts(roots, new TreeMap<>());
         PlanInput in = new PlanInput(ws, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot);
         BuildPlan plan = TestPlanners.planner().plan(in);
         PlanCodecTest.assertRoundTrips(plan); // signing steps survive the plan cache
@@ -211,39 +311,62 @@ class KernelKindsPlanTest {
         String tree = prepare.attribute("tree");
         assertThat(sign.kind()).isEqualTo(Step.Kind.SIGN);
         assertThat(sign.deps()).containsExactly("build/b/enforcing/x86_64-gcc");
-        assertThat(sign.commands().get(0)).containsExactly(tree + "/scripts/sign-file", "${module_sig_hash}", "$KFORGE_SIGNING_KEY",
-                "${workspace}/keys/module.crt", "${module}", "${signed}");
+        assertThat(sign.commands().get(0))
+                .containsExactly(
+                        tree + "/scripts/sign-file",
+                        "${module_sig_hash}",
+                        "$KFORGE_SIGNING_KEY",
+                        "${workspace}/keys/module.crt",
+                        "${module}",
+                        "${signed}");
         assertThat(sign.inputs()).contains("${workspace}/keys/module.crt", tree);
         assertThat(sign.attributes()).containsEntry("outDir", "${out}/enforcing/x86_64-gcc/b");
         assertThat(plan.cellOf(sign).orElseThrow().id()).isEqualTo("b/enforcing/x86_64-gcc");
         assertThat(plan.step("test/b/enforcing/x86_64-gcc").orElseThrow().deps())
                 .startsWith("sign/b/enforcing/x86_64-gcc", "sign/a/enforcing/x86_64-gcc");
-        assertThat(prepare.commands()).anySatisfy(c -> assertThat(c).endsWith("-e", "MODULE_SIG", "-e", "MODULE_SIG_FORCE",
-                "--set-str", "SYSTEM_TRUSTED_KEYS", "${workspace}/keys/module.crt", "-e", "CRYPTO_SHA256"));
-        assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_MODULE_SIG=y,CONFIG_MODULE_SIG_FORCE=y,CONFIG_CRYPTO_SHA256=y");
+        assertThat(prepare.commands())
+                .anySatisfy(c -> assertThat(c)
+                        .endsWith(
+                                "-e",
+                                "MODULE_SIG",
+                                "-e",
+                                "MODULE_SIG_FORCE",
+                                "--set-str",
+                                "SYSTEM_TRUSTED_KEYS",
+                                "${workspace}/keys/module.crt",
+                                "-e",
+                                "CRYPTO_SHA256"));
+        assertThat(prepare.attribute("expect"))
+                .isEqualTo("CONFIG_MODULE_SIG=y,CONFIG_MODULE_SIG_FORCE=y,CONFIG_CRYPTO_SHA256=y");
         // sign = false: that kernel's cells are built and published unsigned.
         assertThat(plan.step("sign/a/host/x86_64-gcc")).isEmpty();
         assertThat(plan.step("build/a/host/x86_64-gcc")).isPresent();
         // The key is a secret: not in the plan, and its place does not change the plan's hash.
-        String json = dev.kforge.core.json.CanonicalJson.write(plan.toTree());
+        String json = CanonicalJson.write(plan.toTree());
         assertThat(json).doesNotContain("/secret/place").doesNotContain("module.key");
-        Workspace moved = new ManifestLoader(Catalog.builtIn()).parse(
-                readManifest().replace("/secret/place/module.key", "/elsewhere/k.pem"), "kforge.toml", dir);
-        assertThat(TestPlanners.planner().plan(new PlanInput(moved, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot))
-                .planHash()).isEqualTo(plan.planHash());
+        Workspace moved = new ManifestLoader(Catalog.builtIn())
+                .parse(readManifest().replace("/secret/place/module.key", "/elsewhere/k.pem"), "kforge.toml", dir);
+        assertThat(TestPlanners.planner()
+                        .plan(new PlanInput(moved, kernels, new TreeMap<>(), files, new TreeMap<>(), 0L, true, boot))
+                        .planHash())
+                .isEqualTo(plan.planHash());
         // Sharded with its cell.
         for (int n = 1; n <= 3; n++) {
             for (String id : List.of("sign/b/enforcing/x86_64-gcc", "build/b/enforcing/x86_64-gcc")) {
-                assertThat(Sharding.split(plan, n).stream().filter(sh -> sh.contains(id)).count()).as(id).isEqualTo(1);
+                assertThat(Sharding.split(plan, n).stream()
+                                .filter(sh -> sh.contains(id))
+                                .count())
+                        .as(id)
+                        .isEqualTo(1);
             }
         }
     }
 
     String readManifest() {
         try {
-            return java.nio.file.Files.readString(dir.resolve("kforge.toml"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return Files.readString(dir.resolve("kforge.toml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

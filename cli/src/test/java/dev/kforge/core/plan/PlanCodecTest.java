@@ -3,9 +3,14 @@ package dev.kforge.core.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.json.RecordTrees;
+import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +23,8 @@ class PlanCodecTest {
 
     /** Encodes {@code plan} to JSON text and back, and checks that nothing was lost. */
     static void assertRoundTrips(BuildPlan plan) {
-        BuildPlan back = PlanCodec.decode((Map<?, ?>) CanonicalJson.read(CanonicalJson.compact(PlanCodec.encode(plan))));
+        BuildPlan back =
+                PlanCodec.decode((Map<?, ?>) CanonicalJson.read(CanonicalJson.compact(PlanCodec.encode(plan))));
         assertThat(back.format()).isEqualTo(plan.format());
         assertThat(back.steps()).isEqualTo(plan.steps());
         assertThat(back.skipped()).isEqualTo(plan.skipped());
@@ -36,26 +42,31 @@ class PlanCodecTest {
     void aPlanWithSkipsDependenciesAndRustRoundTrips() {
         BuildPlan plan = TestPlanners.planner().plan(PlannerTest.input(dir));
         assertThat(plan.skipped()).isNotEmpty();
-        assertThat(plan.steps()).anyMatch(s -> !s.deps().isEmpty()).anyMatch(s -> !s.env().isEmpty());
+        assertThat(plan.steps())
+                .anyMatch(s -> !s.deps().isEmpty())
+                .anyMatch(s -> !s.env().isEmpty());
         assertThat(plan.cells()).isNotEmpty();
         assertRoundTrips(plan);
     }
 
     @Test
     void theExamplesLoadedManifestRoundTrips() {
-        Path manifest = Path.of(System.getProperty("kforge.repo", "..")).toAbsolutePath().normalize().resolve("examples/kforge.toml");
-        dev.kforge.core.model.Workspace ws = new dev.kforge.core.manifest.ManifestLoader(dev.kforge.core.catalog.Catalog.builtIn())
-                .load(manifest, "kforge.toml");
+        Path manifest = Path.of(System.getProperty("kforge.repo", ".."))
+                .toAbsolutePath()
+                .normalize()
+                .resolve("examples/kforge.toml");
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(manifest, "kforge.toml");
         assertThat(ws.signing()).isPresent();
         assertThat(ws.drivers()).anyMatch(d -> !d.cargo().isEmpty());
-        Object tree = CanonicalJson.read(CanonicalJson.compact(dev.kforge.core.json.RecordTrees.encode(ws)));
-        assertThat(dev.kforge.core.json.RecordTrees.decode(tree, dev.kforge.core.model.Workspace.class)).isEqualTo(ws);
+        Object tree = CanonicalJson.read(CanonicalJson.compact(RecordTrees.encode(ws)));
+        assertThat(RecordTrees.decode(tree, Workspace.class)).isEqualTo(ws);
     }
 
     @Test
     void aTreeThatIsNotAPlanIsRefused() {
-        Map<String, Object> m = new LinkedHashMap<>(PlanCodec.encode(TestPlanners.planner().plan(PlannerTest.input(dir))));
-        m.put("skipped", java.util.List.of(Map.of("cell", java.util.List.of("only", "three", "parts"), "reason", "r")));
+        Map<String, Object> m =
+                new LinkedHashMap<>(PlanCodec.encode(TestPlanners.planner().plan(PlannerTest.input(dir))));
+        m.put("skipped", List.of(Map.of("cell", List.of("only", "three", "parts"), "reason", "r")));
         assertThatThrownBy(() -> PlanCodec.decode(m)).isInstanceOf(IllegalArgumentException.class);
         m.put("steps", "not a list");
         assertThatThrownBy(() -> PlanCodec.decode(m)).isInstanceOf(IllegalArgumentException.class);

@@ -13,9 +13,11 @@ import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -77,15 +79,39 @@ class PlannerTest {
     }
 
     static PlanInput input(Path root) {
-        new TestWorkspace(root).cDriver("drivers/core").cDriver("drivers/user").cDriver("drivers/armonly")
-                .cDriver("drivers/pci").rustDriver("drivers/rusty").manifest(MANIFEST);
+        new TestWorkspace(root)
+                .cDriver("drivers/core")
+                .cDriver("drivers/user")
+                .cDriver("drivers/armonly")
+                .cDriver("drivers/pci")
+                .rustDriver("drivers/rusty")
+                .manifest(MANIFEST);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(root.resolve("kforge.toml"), "kforge.toml");
         var kernels = new TreeMap<String, KernelFacts>();
-        kernels.put("v6.1", new KernelFacts("v6.1", KernelSource.Kind.SOURCE, "6.1.192", d("tarball"), Optional.empty(),
-                Optional.empty(), Optional.empty(), new TreeSet<>(List.of("x86_64")), new TreeMap<>()));
-        kernels.put("host", new KernelFacts("host", KernelSource.Kind.HEADERS, "6.1.192", d("headers"), Optional.of("x86_64"),
-                Optional.of(ToolchainFamily.GCC), Optional.of("6.1.0-56-amd64"), new TreeSet<>(),
-                new TreeMap<>(Map.of("CONFIG_PCI", "n", "CONFIG_64BIT", "y"))));
+        kernels.put(
+                "v6.1",
+                new KernelFacts(
+                        "v6.1",
+                        KernelSource.Kind.SOURCE,
+                        "6.1.192",
+                        d("tarball"),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TreeSet<>(List.of("x86_64")),
+                        new TreeMap<>()));
+        kernels.put(
+                "host",
+                new KernelFacts(
+                        "host",
+                        KernelSource.Kind.HEADERS,
+                        "6.1.192",
+                        d("headers"),
+                        Optional.of("x86_64"),
+                        Optional.of(ToolchainFamily.GCC),
+                        Optional.of("6.1.0-56-amd64"),
+                        new TreeSet<>(),
+                        new TreeMap<>(Map.of("CONFIG_PCI", "n", "CONFIG_64BIT", "y"))));
         var tools = new TreeMap<String, String>();
         tools.put("make", "GNU Make 4.3");
         tools.put("x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0");
@@ -95,10 +121,17 @@ class PlannerTest {
         return new PlanInput(ws, kernels, tools, new TreeMap<>(), rust(), 1700000000L);
     }
 
-    static TreeMap<String, RustTools> rust() {
+    static SortedMap<String, RustTools> rust() {
         var m = new TreeMap<String, RustTools>();
-        m.put("v6.1", new RustTools("/usr/bin/rustc", "rustc 1.63.0", "/usr/bin/bindgen", "bindgen 0.60.1",
-                "/usr/lib/rustlib/src/rust/library", List.of()));
+        m.put(
+                "v6.1",
+                new RustTools(
+                        "/usr/bin/rustc",
+                        "rustc 1.63.0",
+                        "/usr/bin/bindgen",
+                        "bindgen 0.60.1",
+                        "/usr/lib/rustlib/src/rust/library",
+                        List.of()));
         return m;
     }
 
@@ -115,11 +148,19 @@ class PlannerTest {
     @Test
     void expandsTheMatrixIntoPrepareAndBuildSteps() {
         BuildPlan p = plan();
-        assertThat(p.steps()).extracting(Step::id).contains(
-                "prepare/v6.1/x86_64-gcc", "prepare/v6.1/arm64-llvm", "prepare/v6.1/x86_64-gcc-rust",
-                "build/core/v6.1/riscv64-gcc", "build/user/v6.1/arm64-llvm", "build/core/host/x86_64-gcc",
-                "build/rusty/v6.1/x86_64-gcc");
-        assertThat(p.steps()).extracting(Step::id).doesNotContain("prepare/v6.1/riscv64-llvm", "build/core/v6.1/riscv64-llvm");
+        assertThat(p.steps())
+                .extracting(Step::id)
+                .contains(
+                        "prepare/v6.1/x86_64-gcc",
+                        "prepare/v6.1/arm64-llvm",
+                        "prepare/v6.1/x86_64-gcc-rust",
+                        "build/core/v6.1/riscv64-gcc",
+                        "build/user/v6.1/arm64-llvm",
+                        "build/core/host/x86_64-gcc",
+                        "build/rusty/v6.1/x86_64-gcc");
+        assertThat(p.steps())
+                .extracting(Step::id)
+                .doesNotContain("prepare/v6.1/riscv64-llvm", "build/core/v6.1/riscv64-llvm");
         // Steps are sorted by id, so the plan's order never depends on hash iteration.
         List<String> ids = p.steps().stream().map(Step::id).toList();
         assertThat(ids).isSorted();
@@ -130,15 +171,24 @@ class PlannerTest {
         Map<String, String> skips = skips(plan());
         assertThat(skips).containsEntry("core/v6.1/riscv64-llvm", "excluded by the matrix at kforge.toml:38:14");
         assertThat(skips).containsEntry("armonly/v6.1/x86_64-gcc", "driver 'armonly' is restricted to arm64");
-        assertThat(skips).containsEntry("rusty/v6.1/arm64-gcc",
-                "kernel 6.1.192 has no HAVE_RUST for arm64 (arch/arm64/Kconfig does not select it)");
-        assertThat(skips).containsEntry("core/host/arm64-gcc",
-                "headers tree 'host' is configured for x86_64 only; use a source kernel to build for arm64");
-        assertThat(skips).containsEntry("core/host/x86_64-llvm",
-                "headers tree 'host' was built with gcc; modules must use the same compiler family, not llvm");
+        assertThat(skips)
+                .containsEntry(
+                        "rusty/v6.1/arm64-gcc",
+                        "kernel 6.1.192 has no HAVE_RUST for arm64 (arch/arm64/Kconfig does not select it)");
+        assertThat(skips)
+                .containsEntry(
+                        "core/host/arm64-gcc",
+                        "headers tree 'host' is configured for x86_64 only; use a source kernel to build for arm64");
+        assertThat(skips)
+                .containsEntry(
+                        "core/host/x86_64-llvm",
+                        "headers tree 'host' was built with gcc; modules must use the same compiler family, not llvm");
         assertThat(skips).containsEntry("pci/host/x86_64-gcc", "kernel 'host' lacks CONFIG_PCI");
-        assertThat(skips).containsEntry("rusty/host/x86_64-gcc", "headers tree 'host' has CONFIG_RUST unset; "
-                + "Rust modules need a source kernel that kforge configures with CONFIG_RUST=y");
+        assertThat(skips)
+                .containsEntry(
+                        "rusty/host/x86_64-gcc",
+                        "headers tree 'host' has CONFIG_RUST unset; "
+                                + "Rust modules need a source kernel that kforge configures with CONFIG_RUST=y");
         assertThat(skips).doesNotContainKey("core/v6.1/x86_64-gcc");
         // 5 drivers x (v6.1: 5 targets + 1 excluded; host: 4 targets) = 50 cells, each built or skipped.
         BuildPlan p = plan();
@@ -165,7 +215,8 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner()
+                .plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(skips(p)).containsEntry("b/v6.1/x86_64-gcc", "depends on 'a', which is skipped for this target");
     }
 
@@ -174,17 +225,24 @@ class PlannerTest {
         Step s = plan().step("prepare/v6.1/arm64-gcc").orElseThrow();
         String tree = s.attribute("tree");
         assertThat(tree).matches("\\$\\{trees}/6\\.1\\.192-arm64-gcc-[0-9a-f]{16}");
-        List<String> make = List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-");
-        assertThat(s.commands()).containsExactly(
-                concat(make, "defconfig"),
-                concat(make, "olddefconfig"),
-                concat(make, "-j${jobs}", "modules_prepare"));
-        assertThat(s.env()).containsExactly(Map.entry("KBUILD_BUILD_HOST", "kforge"),
-                Map.entry("KBUILD_BUILD_TIMESTAMP", "Tue Nov 14 22:13:20 UTC 2023"), Map.entry("KBUILD_BUILD_USER", "kforge"),
-                Map.entry("LC_ALL", "C"), Map.entry("SOURCE_DATE_EPOCH", "1700000000"), Map.entry("TZ", "UTC"));
+        List<String> make =
+                List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-");
+        assertThat(s.commands())
+                .containsExactly(
+                        concat(make, "defconfig"),
+                        concat(make, "olddefconfig"),
+                        concat(make, "-j${jobs}", "modules_prepare"));
+        assertThat(s.env())
+                .containsExactly(
+                        Map.entry("KBUILD_BUILD_HOST", "kforge"),
+                        Map.entry("KBUILD_BUILD_TIMESTAMP", "Tue Nov 14 22:13:20 UTC 2023"),
+                        Map.entry("KBUILD_BUILD_USER", "kforge"),
+                        Map.entry("LC_ALL", "C"),
+                        Map.entry("SOURCE_DATE_EPOCH", "1700000000"),
+                        Map.entry("TZ", "UTC"));
         // Module steps carry no build time: it does not change a .ko and would defeat the step cache.
-        assertThat(plan().step("build/core/v6.1/arm64-gcc").orElseThrow().env()).doesNotContainKeys("SOURCE_DATE_EPOCH",
-                "KBUILD_BUILD_TIMESTAMP");
+        assertThat(plan().step("build/core/v6.1/arm64-gcc").orElseThrow().env())
+                .doesNotContainKeys("SOURCE_DATE_EPOCH", "KBUILD_BUILD_TIMESTAMP");
     }
 
     @Test
@@ -204,9 +262,20 @@ class PlannerTest {
         var in = input(dir.resolve("other"));
         var kernels = new TreeMap<String, KernelFacts>();
         var v61 = in.kernels().get("v6.1");
-        kernels.put("k", new KernelFacts("k", v61.kind(), v61.version(), v61.identity(), Optional.empty(), Optional.empty(),
-                Optional.empty(), v61.rustArches(), new TreeMap<>()));
-        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
+        kernels.put(
+                "k",
+                new KernelFacts(
+                        "k",
+                        v61.kind(),
+                        v61.version(),
+                        v61.identity(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        v61.rustArches(),
+                        new TreeMap<>()));
+        BuildPlan p = TestPlanners.planner()
+                .plan(new PlanInput(ws, kernels, in.tools(), in.files(), in.rust(), in.sourceDateEpoch()));
         assertThat(p.step("prepare/k/armhf-gcc").orElseThrow().commands().get(0))
                 .endsWith("ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-", "multi_v7_defconfig");
         assertThat(p.step("prepare/k/arm64-llvm").orElseThrow().commands().get(0))
@@ -220,20 +289,40 @@ class PlannerTest {
         Step s = p.step("build/user/v6.1/arm64-gcc").orElseThrow();
         String tree = p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree");
         String b = "${build}/v6.1/arm64-gcc/user";
-        assertThat(s.commands()).containsExactly(
-                List.of("rm", "-rf", b),
-                List.of("mkdir", "-p", b),
-                List.of("cp", "-a", "${workspace}/drivers/user/.", b),
-                List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
-                        "M=" + b, "-j${jobs}", "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KBUILD_MODPOST_WARN=1",
-                        "KBUILD_EXTRA_SYMBOLS=${build}/v6.1/arm64-gcc/core/Module.symvers", "modules"));
+        assertThat(s.commands())
+                .containsExactly(
+                        List.of("rm", "-rf", b),
+                        List.of("mkdir", "-p", b),
+                        List.of("cp", "-a", "${workspace}/drivers/user/.", b),
+                        List.of(
+                                "make",
+                                "-C",
+                                "${kernel:v6.1}",
+                                "O=" + tree,
+                                "ARCH=arm64",
+                                "CROSS_COMPILE=aarch64-linux-gnu-",
+                                "M=" + b,
+                                "-j${jobs}",
+                                "KCFLAGS=-ffile-prefix-map=" + b + "/=",
+                                "KBUILD_MODPOST_WARN=1",
+                                "KBUILD_EXTRA_SYMBOLS=${build}/v6.1/arm64-gcc/core/Module.symvers",
+                                "modules"));
         assertThat(s.deps()).containsExactly("prepare/v6.1/arm64-gcc", "build/core/v6.1/arm64-gcc");
         assertThat(s.attribute("outDir")).isEqualTo("${out}/v6.1/arm64-gcc/user");
 
         Step core = p.step("build/core/host/x86_64-gcc").orElseThrow();
-        assertThat(core.commands().get(3)).containsExactly("make", "-C", "${kernel:host}", "ARCH=x86_64",
-                "CROSS_COMPILE=x86_64-linux-gnu-", "M=${build}/host/x86_64-gcc/core", "-j${jobs}",
-                "KCFLAGS=-ffile-prefix-map=${build}/host/x86_64-gcc/core/=", "VERSION=1.2", "modules");
+        assertThat(core.commands().get(3))
+                .containsExactly(
+                        "make",
+                        "-C",
+                        "${kernel:host}",
+                        "ARCH=x86_64",
+                        "CROSS_COMPILE=x86_64-linux-gnu-",
+                        "M=${build}/host/x86_64-gcc/core",
+                        "-j${jobs}",
+                        "KCFLAGS=-ffile-prefix-map=${build}/host/x86_64-gcc/core/=",
+                        "VERSION=1.2",
+                        "modules");
         assertThat(core.deps()).isEmpty();
         assertThat(core.attribute("release")).isEqualTo("6.1.0-56-amd64");
     }
@@ -241,7 +330,9 @@ class PlannerTest {
     @Test
     void thePlanIsDeterministicAndFreeOfMachinePaths() {
         String a = CanonicalJson.write(plan().toTree());
-        String b = CanonicalJson.write(TestPlanners.planner().plan(input(dir.resolve("elsewhere/deeper"))).toTree());
+        String b = CanonicalJson.write(TestPlanners.planner()
+                .plan(input(dir.resolve("elsewhere/deeper")))
+                .toTree());
         assertThat(a).isEqualTo(b);
         assertThat(a).doesNotContain(dir.toString()).doesNotContain(System.getProperty("user.name") + "/");
         assertThat(a).contains("\"planHash\" : \"" + plan().planHash().hex() + "\"");
@@ -252,7 +343,8 @@ class PlannerTest {
         var in = input(dir);
         var tools = new TreeMap<>(in.tools());
         tools.put("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc (Debian 13.1.0) 13.1.0");
-        BuildPlan changed = TestPlanners.planner().plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust(), in.sourceDateEpoch()));
+        BuildPlan changed = TestPlanners.planner()
+                .plan(new PlanInput(in.workspace(), in.kernels(), tools, in.files(), in.rust(), in.sourceDateEpoch()));
         BuildPlan p = plan();
         assertThat(changed.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"))
                 .isNotEqualTo(p.step("prepare/v6.1/arm64-gcc").orElseThrow().attribute("tree"));
@@ -266,27 +358,65 @@ class PlannerTest {
         BuildPlan p = plan();
         Step prepare = p.step("prepare/v6.1/x86_64-llvm-rust").orElseThrow();
         String tree = prepare.attribute("tree");
-        List<String> make = List.of("make", "-C", "${kernel:v6.1}", "O=" + tree, "ARCH=x86_64", "LLVM=1",
-                "RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen",
+        List<String> make = List.of(
+                "make",
+                "-C",
+                "${kernel:v6.1}",
+                "O=" + tree,
+                "ARCH=x86_64",
+                "LLVM=1",
+                "RUSTC=/usr/bin/rustc",
+                "HOSTRUSTC=/usr/bin/rustc",
+                "BINDGEN=/usr/bin/bindgen",
                 "RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library");
-        assertThat(prepare.commands()).containsExactly(
-                concat(make, "defconfig"),
-                List.of("${kernel:v6.1}/scripts/config", "--file", tree + "/.config", "-e", "RUST", "-d", "WERROR",
-                        "-d", "MODVERSIONS", "-d", "GCC_PLUGINS", "-d", "RANDSTRUCT_FULL", "-d", "RANDSTRUCT_PERFORMANCE",
-                        "-e", "RANDSTRUCT_NONE", "-d", "DEBUG_INFO_BTF", "-d", "CFI_CLANG"),
-                concat(make, "olddefconfig"),
-                concat(make, "-j${jobs}", "modules_prepare"));
+        assertThat(prepare.commands())
+                .containsExactly(
+                        concat(make, "defconfig"),
+                        List.of(
+                                "${kernel:v6.1}/scripts/config",
+                                "--file",
+                                tree + "/.config",
+                                "-e",
+                                "RUST",
+                                "-d",
+                                "WERROR",
+                                "-d",
+                                "MODVERSIONS",
+                                "-d",
+                                "GCC_PLUGINS",
+                                "-d",
+                                "RANDSTRUCT_FULL",
+                                "-d",
+                                "RANDSTRUCT_PERFORMANCE",
+                                "-e",
+                                "RANDSTRUCT_NONE",
+                                "-d",
+                                "DEBUG_INFO_BTF",
+                                "-d",
+                                "CFI_CLANG"),
+                        concat(make, "olddefconfig"),
+                        concat(make, "-j${jobs}", "modules_prepare"));
         assertThat(prepare.attribute("expect")).isEqualTo("CONFIG_RUST=y");
-        assertThat(p.step("prepare/v6.1/x86_64-gcc-rust").orElseThrow().commands().get(1))
+        assertThat(p.step("prepare/v6.1/x86_64-gcc-rust")
+                        .orElseThrow()
+                        .commands()
+                        .get(1))
                 .endsWith("-d", "INIT_STACK_ALL_ZERO", "-e", "INIT_STACK_NONE");
         Step build = p.step("build/rusty/v6.1/x86_64-llvm").orElseThrow();
         String b = "${build}/v6.1/x86_64-llvm/rusty";
-        assertThat(build.commands().get(3)).containsExactlyElementsOf(concat(make, "M=" + b, "-j${jobs}",
-                "KCFLAGS=-ffile-prefix-map=" + b + "/=", "KRUSTFLAGS=--remap-path-prefix=" + b + "/=", "KBUILD_MODPOST_WARN=1",
-                "modules"));
+        assertThat(build.commands().get(3))
+                .containsExactlyElementsOf(concat(
+                        make,
+                        "M=" + b,
+                        "-j${jobs}",
+                        "KCFLAGS=-ffile-prefix-map=" + b + "/=",
+                        "KRUSTFLAGS=--remap-path-prefix=" + b + "/=",
+                        "KBUILD_MODPOST_WARN=1",
+                        "modules"));
         assertThat(build.deps()).containsExactly("prepare/v6.1/x86_64-llvm-rust");
         assertThat(p.tools()).containsEntry("/usr/bin/rustc", "rustc 1.63.0");
-        assertThat(TestPlanners.planner().rustKernels(input(dir).workspace(), input(dir).kernels()))
+        assertThat(TestPlanners.planner()
+                        .rustKernels(input(dir).workspace(), input(dir).kernels()))
                 .containsExactly("v6.1");
     }
 
@@ -295,15 +425,27 @@ class PlannerTest {
         var in = input(dir);
         var kernels = new TreeMap<>(in.kernels());
         var host = kernels.get("host");
-        kernels.put("host", new KernelFacts("host", host.kind(), host.version(), host.identity(), host.headersArch(),
-                host.headersFamily(), host.release(), new TreeSet<>(List.of("x86_64")),
-                new TreeMap<>(Map.of("CONFIG_RUST", "y", "CONFIG_RUSTC_VERSION_TEXT", "rustc 1.63.0"))));
+        kernels.put(
+                "host",
+                new KernelFacts(
+                        "host",
+                        host.kind(),
+                        host.version(),
+                        host.identity(),
+                        host.headersArch(),
+                        host.headersFamily(),
+                        host.release(),
+                        new TreeSet<>(List.of("x86_64")),
+                        new TreeMap<>(Map.of("CONFIG_RUST", "y", "CONFIG_RUSTC_VERSION_TEXT", "rustc 1.63.0"))));
         assertThat(TestPlanners.planner().rustKernels(in.workspace(), kernels)).containsExactly("host", "v6.1");
         var rust = rust();
         rust.put("host", rust.get("v6.1"));
-        BuildPlan p = TestPlanners.planner().plan(new PlanInput(in.workspace(), kernels, in.tools(), in.files(), rust,
-                in.sourceDateEpoch()));
-        assertThat(p.step("build/rusty/host/x86_64-gcc").orElseThrow().commands().get(3))
+        BuildPlan p = TestPlanners.planner()
+                .plan(new PlanInput(in.workspace(), kernels, in.tools(), in.files(), rust, in.sourceDateEpoch()));
+        assertThat(p.step("build/rusty/host/x86_64-gcc")
+                        .orElseThrow()
+                        .commands()
+                        .get(3))
                 .contains("RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen");
     }
 
@@ -325,15 +467,21 @@ class PlannerTest {
                 """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
-        assertThat(p.steps()).extracting(Step::id).containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
+        BuildPlan p = TestPlanners.planner()
+                .plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
+        assertThat(p.steps())
+                .extracting(Step::id)
+                .containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
         assertThat(p.skipped()).isEmpty();
         assertThat(TestPlanners.planner().rustKernels(ws, in.kernels())).isEmpty();
     }
 
     @Test
     void cargoCompanionsBecomeStepsWithExactArgv() {
-        new TestWorkspace(dir).cDriver("drivers/a").write("drivers/a/t/Cargo.toml", "").write("drivers/a/ctl/Cargo.toml", "")
+        new TestWorkspace(dir)
+                .cDriver("drivers/a")
+                .write("drivers/a/t/Cargo.toml", "")
+                .write("drivers/a/ctl/Cargo.toml", "")
                 .manifest("""
                         [[kernel]]
                         name = "v6.1"
@@ -352,15 +500,32 @@ class PlannerTest {
                         """);
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
         var in = input(dir.resolve("other"));
-        BuildPlan p = TestPlanners.planner().plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
+        BuildPlan p = TestPlanners.planner()
+                .plan(new PlanInput(ws, in.kernels(), in.tools(), in.files(), new TreeMap<>(), in.sourceDateEpoch()));
         Step test = p.step("cargo-test/a/t").orElseThrow();
-        assertThat(test.commands()).containsExactly(List.of("/usr/bin/cargo", "test", "--offline", "--manifest-path",
-                "${workspace}/drivers/a/t/Cargo.toml", "--target-dir", "${build}/cargo/a/t/host"));
+        assertThat(test.commands())
+                .containsExactly(List.of(
+                        "/usr/bin/cargo",
+                        "test",
+                        "--offline",
+                        "--manifest-path",
+                        "${workspace}/drivers/a/t/Cargo.toml",
+                        "--target-dir",
+                        "${build}/cargo/a/t/host"));
         assertThat(test.env()).containsEntry("RUSTC", "/usr/bin/rustc");
         Step tool = p.step("cargo-tool/a/ctl/v6.1/arm64-gcc").orElseThrow();
-        assertThat(tool.commands()).containsExactly(List.of("/usr/bin/cargo", "build", "--offline", "--manifest-path",
-                "${workspace}/drivers/a/ctl/Cargo.toml", "--target-dir", "${build}/cargo/a/ctl/arm64", "--release", "--target",
-                "aarch64-unknown-linux-gnu"));
+        assertThat(tool.commands())
+                .containsExactly(List.of(
+                        "/usr/bin/cargo",
+                        "build",
+                        "--offline",
+                        "--manifest-path",
+                        "${workspace}/drivers/a/ctl/Cargo.toml",
+                        "--target-dir",
+                        "${build}/cargo/a/ctl/arm64",
+                        "--release",
+                        "--target",
+                        "aarch64-unknown-linux-gnu"));
         assertThat(tool.env()).containsEntry("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", "aarch64-linux-gnu-gcc");
         assertThat(tool.deps()).containsExactly("build/a/v6.1/arm64-gcc");
         assertThat(tool.attribute("outDir")).isEqualTo("${out}/v6.1/arm64-gcc/a/tools/ctl");
@@ -368,7 +533,7 @@ class PlannerTest {
     }
 
     static List<String> concat(List<String> a, String... more) {
-        var out = new java.util.ArrayList<>(a);
+        var out = new ArrayList<>(a);
         out.addAll(List.of(more));
         return out;
     }

@@ -34,7 +34,10 @@ class ShardingTest {
                 all.addAll(s);
                 s.stream().filter(id -> !id.startsWith("prepare/")).forEach(builds::add);
             }
-            assertThat(all).as("union, n=" + n).containsExactlyInAnyOrderElementsOf(p.steps().stream().map(Step::id).toList());
+            assertThat(all)
+                    .as("union, n=" + n)
+                    .containsExactlyInAnyOrderElementsOf(
+                            p.steps().stream().map(Step::id).toList());
             assertThat(builds).as("no cell runs twice, n=" + n).doesNotHaveDuplicates();
             for (List<String> s : shards) {
                 for (String id : s) {
@@ -67,13 +70,18 @@ class ShardingTest {
         long cells = p.steps().stream().filter(s -> s.kind() == Step.Kind.BUILD).count();
         List<List<String>> shards = Sharding.split(p, (int) cells);
         // user depends on core, so they share a shard; everything else spreads out
-        assertThat(shards.stream().filter(s -> s.stream().anyMatch(id -> id.startsWith("build/"))).count()).isGreaterThan(cells / 2);
+        assertThat(shards.stream()
+                        .filter(s -> s.stream().anyMatch(id -> id.startsWith("build/")))
+                        .count())
+                .isGreaterThan(cells / 2);
     }
 
     @Test
     void parsesShards() {
         assertThat(Sharding.Shard.parse("2/4")).isEqualTo(new Sharding.Shard(2, 4));
-        assertThatThrownBy(() -> Sharding.Shard.parse("5/4")).isInstanceOf(KforgeException.class).hasMessage("invalid shard 5/4");
+        assertThatThrownBy(() -> Sharding.Shard.parse("5/4"))
+                .isInstanceOf(KforgeException.class)
+                .hasMessage("invalid shard 5/4");
         assertThatThrownBy(() -> Sharding.Shard.parse("x")).isInstanceOf(KforgeException.class);
     }
 }

@@ -2,6 +2,7 @@ package dev.kforge.core.plan;
 
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.kbuild.KbuildStepPlanner;
+import dev.kforge.qemu.QemuStepPlanner;
 import dev.kforge.rust.CargoStepPlanner;
 
 /**
@@ -13,6 +14,6 @@ final class TestPlanners {
     private TestPlanners() {}
 
     static Planner planner() {
-        return new Planner(Catalog.builtIn(), new KbuildStepPlanner(), new CargoStepPlanner(), new dev.kforge.qemu.QemuStepPlanner());
+        return new Planner(Catalog.builtIn(), new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
     }
 }

@@ -2,28 +2,36 @@ package dev.kforge.core.cache;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.StepKeys.StepKey;
+import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.Diagnostic;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.plan.Planner;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves cacheable steps from a {@link StepCache}: on a hit the step's outputs are restored
@@ -38,7 +46,7 @@ public final class CachingExecutor implements StepExecutor {
 
     static final String OUT_EXECUTABLE = "out+x/";
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingExecutor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CachingExecutor.class);
 
     private final StepExecutor delegate;
     private final StepCache cache;
@@ -54,7 +62,12 @@ public final class CachingExecutor implements StepExecutor {
      * @param deferredPrepares for steps whose tree steps (preparation, Module.symvers) were left out because they were
      *     expected to hit: the prepare step to run first should the restore fail after all
      */
-    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
+    public CachingExecutor(
+            StepExecutor delegate,
+            StepCache cache,
+            Roots roots,
+            Map<String, StepKey> keys,
+            boolean lookup,
             Map<String, List<Step>> deferredPrepares) {
         this(delegate, cache, roots, keys, lookup, deferredPrepares, Optional.empty());
     }
@@ -63,8 +76,14 @@ public final class CachingExecutor implements StepExecutor {
      * @param memo the run's stat cache: with it, outputs already in place with the entry's digests
      *     (a no-op run) are left as they are instead of being restored again
      */
-    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
-            Map<String, List<Step>> deferredPrepares, Optional<DigestMemo> memo) {
+    public CachingExecutor(
+            StepExecutor delegate,
+            StepCache cache,
+            Roots roots,
+            Map<String, StepKey> keys,
+            boolean lookup,
+            Map<String, List<Step>> deferredPrepares,
+            Optional<DigestMemo> memo) {
         this(delegate, cache, roots, keys, lookup, deferredPrepares, memo, Map.of());
     }
 
@@ -72,8 +91,15 @@ public final class CachingExecutor implements StepExecutor {
      * @param signedBy the SIGN step of each signed cell's BUILD step, by step id (both are the cell's,
      *     per the plan): a no-op leaves a signed out/ alone when it holds exactly that signature's outputs
      */
-    public CachingExecutor(StepExecutor delegate, StepCache cache, Roots roots, Map<String, StepKey> keys, boolean lookup,
-            Map<String, List<Step>> deferredPrepares, Optional<DigestMemo> memo, Map<String, String> signedBy) {
+    public CachingExecutor(
+            StepExecutor delegate,
+            StepCache cache,
+            Roots roots,
+            Map<String, StepKey> keys,
+            boolean lookup,
+            Map<String, List<Step>> deferredPrepares,
+            Optional<DigestMemo> memo,
+            Map<String, String> signedBy) {
         this.memo = memo;
         this.signedBy = Map.copyOf(signedBy);
         this.delegate = delegate;
@@ -107,15 +133,25 @@ public final class CachingExecutor implements StepExecutor {
                 Optional<StepCache.ActionEntry> entry = cache.lookup(key.key());
                 if (entry.isPresent() && restore(step, entry.get())) {
                     StepResult stored = parse(step.id(), entry.get().result());
-                    return new StepResult(step.id(), StepStatus.CACHED, Duration.ofNanos(System.nanoTime() - start),
-                            stored.message(), stored.diagnostics(), stored.details());
+                    return new StepResult(
+                            step.id(),
+                            StepStatus.CACHED,
+                            Duration.ofNanos(System.nanoTime() - start),
+                            stored.message(),
+                            stored.diagnostics(),
+                            stored.details());
                 }
             }
             for (Step prepare : deferredPrepares.getOrDefault(step.id(), List.of())) {
                 StepResult p = delegate.execute(prepare);
                 if (!p.status().ok()) {
-                    return new StepResult(step.id(), StepStatus.FAILED, p.duration(), "tree preparation failed: " + prepare.id() + ": "
-                            + p.message(), p.diagnostics(), p.details());
+                    return new StepResult(
+                            step.id(),
+                            StepStatus.FAILED,
+                            p.duration(),
+                            "tree preparation failed: " + prepare.id() + ": " + p.message(),
+                            p.diagnostics(),
+                            p.details());
                 }
             }
             if (!lookup && step.kind() == Step.Kind.BUILD) {
@@ -131,7 +167,8 @@ public final class CachingExecutor implements StepExecutor {
             }
             return r;
         } catch (IOException e) {
-            throw KforgeException.environment(step.id() + ": step cache: " + e.getMessage(),
+            throw KforgeException.environment(
+                    step.id() + ": step cache: " + e.getMessage(),
                     "check free space in the cache directory, or run with --no-cache");
         }
     }
@@ -146,10 +183,13 @@ public final class CachingExecutor implements StepExecutor {
             tmp = FileTrees.stagingFor(outDir.get());
         }
         try {
-            for (Map.Entry<String, dev.kforge.core.digest.Digest> o : entry.outputs().entrySet()) {
+            for (Map.Entry<String, Digest> o : entry.outputs().entrySet()) {
                 Path target = target(step, o.getKey(), tmp);
                 if (!cache.fetch(o.getValue(), target)) {
-                    LOG.warn("{}: cache blob {} missing or corrupt; rebuilding", step.id(), o.getValue().prefix(12));
+                    LOG.warn(
+                            "{}: cache blob {} missing or corrupt; rebuilding",
+                            step.id(),
+                            o.getValue().prefix(12));
                     return false;
                 }
                 if (o.getKey().startsWith(OUT_EXECUTABLE) && !target.toFile().setExecutable(true, false)) {
@@ -183,7 +223,8 @@ public final class CachingExecutor implements StepExecutor {
             return false;
         }
         Optional<StepCache.ActionEntry> signed = cache.lookup(sign.key());
-        return signed.isPresent() && signed.get().outputs().keySet().stream().allMatch(n -> n.startsWith(OUT))
+        return signed.isPresent()
+                && signed.get().outputs().keySet().stream().allMatch(n -> n.startsWith(OUT))
                 && inPlace(step, signed.get());
     }
 
@@ -197,14 +238,14 @@ public final class CachingExecutor implements StepExecutor {
             return false;
         }
         Optional<Path> outDir = outDir(step);
-        java.util.Set<Path> expected = new java.util.HashSet<>();
-        for (Map.Entry<String, dev.kforge.core.digest.Digest> o : entry.outputs().entrySet()) {
+        Set<Path> expected = new HashSet<>();
+        for (Map.Entry<String, Digest> o : entry.outputs().entrySet()) {
             boolean inOut = o.getKey().startsWith(OUT) || o.getKey().startsWith(OUT_EXECUTABLE);
             if (inOut && outDir.isEmpty()) {
                 return false;
             }
             Path target = target(step, o.getKey(), outDir.orElse(null));
-            if (!Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
                     || (o.getKey().startsWith(OUT_EXECUTABLE) && !Files.isExecutable(target))
                     || !memo.get().of(target).equals(o.getValue())) {
                 return false;
@@ -218,8 +259,10 @@ public final class CachingExecutor implements StepExecutor {
                 return expected.isEmpty();
             }
             try (Stream<Path> s = Files.walk(outDir.get())) {
-                return s.filter(f -> !Files.isDirectory(f)).allMatch(f -> expected.contains(f)
-                        || f.getParent().equals(outDir.get()) && f.getFileName().toString().equals("test.log"));
+                return s.filter(f -> !Files.isDirectory(f))
+                        .allMatch(f -> expected.contains(f)
+                                || (f.getParent().equals(outDir.get())
+                                        && f.getFileName().toString().equals("test.log")));
             }
         }
         return true;
@@ -235,14 +278,17 @@ public final class CachingExecutor implements StepExecutor {
             }
             try (Stream<Path> s = Files.walk(outDir.get())) {
                 for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                    outputs.put((Files.isExecutable(f) ? OUT_EXECUTABLE : OUT) + outDir.get().relativize(f), f);
+                    outputs.put(
+                            (Files.isExecutable(f) ? OUT_EXECUTABLE : OUT)
+                                    + outDir.get().relativize(f),
+                            f);
                 }
             }
         }
         if (step.kind() == Step.Kind.SYMVERS) {
             Path tree = roots.path(step.attribute("tree"));
             outputs.put("tree/Module.symvers", tree.resolve("Module.symvers"));
-            Path boot = tree.resolve(dev.kforge.core.plan.Planner.BOOT_DIR);
+            Path boot = tree.resolve(Planner.BOOT_DIR);
             if (Files.isDirectory(boot)) { // a bootable kernel's image and installed modules
                 try (Stream<Path> s = Files.walk(boot)) {
                     for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
@@ -267,8 +313,11 @@ public final class CachingExecutor implements StepExecutor {
     private static void addProvenance(Path meta, StepKey key) throws IOException {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = new TreeMap<>((Map<String, Object>) CanonicalJson.read(Files.readString(meta)));
-        // A SIGN step adds to what its build recorded: both keys, and the inputs of both (the driver's and the certificate).
-        if (m.get("stepKey") instanceof String buildKey && m.get("signing") != null && !buildKey.equals(key.key().hex())) {
+        // A SIGN step adds to what its build recorded: both keys, and the inputs of both (the driver's and the
+        // certificate).
+        if (m.get("stepKey") instanceof String buildKey
+                && m.get("signing") != null
+                && !buildKey.equals(key.key().hex())) {
             m.putIfAbsent("buildStepKey", buildKey);
         }
         Map<String, Object> inputs = new TreeMap<>();
@@ -340,10 +389,15 @@ public final class CachingExecutor implements StepExecutor {
         List<Diagnostic> ds = new ArrayList<>();
         for (Object o : (List<?>) m.get("diagnostics")) {
             Map<?, ?> d = (Map<?, ?>) o;
-            ds.add(new Diagnostic(Diagnostic.Severity.valueOf(((String) d.get("severity")).toUpperCase(java.util.Locale.ROOT)),
-                    (String) d.get("file"), ((Number) d.get("line")).intValue(), ((Number) d.get("column")).intValue(),
+            ds.add(new Diagnostic(
+                    Diagnostic.Severity.valueOf(((String) d.get("severity")).toUpperCase(Locale.ROOT)),
+                    (String) d.get("file"),
+                    ((Number) d.get("line")).intValue(),
+                    ((Number) d.get("column")).intValue(),
                     (String) d.get("message"),
-                    d.get("notes") instanceof List<?> n ? n.stream().map(String::valueOf).toList() : List.of()));
+                    d.get("notes") instanceof List<?> n
+                            ? n.stream().map(String::valueOf).toList()
+                            : List.of()));
         }
         SortedMap<String, String> details = new TreeMap<>();
         ((Map<?, ?>) m.get("details")).forEach((k, v) -> details.put((String) k, (String) v));

@@ -5,6 +5,7 @@ import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,8 +16,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * A step cache on a server speaking the Bazel HTTP remote cache protocol (as bazel-remote, or
@@ -38,7 +42,7 @@ public final class HttpStepCache implements StepCache {
     private final Optional<String[]> header;
     private final HttpClient client;
     /** Blobs whose download did not match: uploaded again on the next store, repairing the server. */
-    private final java.util.Set<String> corrupt = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
 
     /**
      * @param base the cache's base URL (without trailing slash)
@@ -52,9 +56,12 @@ public final class HttpStepCache implements StepCache {
             if (colon <= 0) {
                 throw new IllegalArgumentException("the remote cache header must look like 'Name: value'");
             }
-            return new String[] {h.substring(0, colon).strip(), h.substring(colon + 1).strip()};
+            return new String[] {
+                h.substring(0, colon).strip(), h.substring(colon + 1).strip()
+            };
         });
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        this.client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     }
 
     /** The largest action entry kforge accepts from a server. */
@@ -78,7 +85,8 @@ public final class HttpStepCache implements StepCache {
 
     @Override
     public Optional<ActionEntry> lookup(Digest key) throws IOException {
-        HttpResponse<InputStream> r = send(request("/ac/" + key.hex()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r =
+                send(request("/ac/" + key.hex()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() == 404) {
             r.body().close();
             return Optional.empty();
@@ -93,8 +101,12 @@ public final class HttpStepCache implements StepCache {
             body = in.readNBytes(MAX_AC_BYTES + 1);
         }
         if (body.length > MAX_AC_BYTES) {
-            org.slf4j.LoggerFactory.getLogger(HttpStepCache.class).warn("remote cache {}: entry {} is larger than {} bytes; "
-                    + "treated as a miss", describe(), key.prefix(12), MAX_AC_BYTES);
+            LoggerFactory.getLogger(HttpStepCache.class)
+                    .warn(
+                            "remote cache {}: entry {} is larger than {} bytes; " + "treated as a miss",
+                            describe(),
+                            key.prefix(12),
+                            MAX_AC_BYTES);
             return Optional.empty();
         }
         try {
@@ -117,13 +129,19 @@ public final class HttpStepCache implements StepCache {
             Digest d = Digest.ofFile(e.getValue());
             digests.put(e.getKey(), d.hex());
             if (!corrupt.remove(d.hex())) {
-                HttpResponse<Void> head = send(request("/cas/" + d.hex()).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                        .build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> head = send(
+                        request("/cas/" + d.hex())
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (head.statusCode() == 200) {
                     continue;
                 }
             }
-            HttpResponse<Void> put = send(request("/cas/" + d.hex()).PUT(HttpRequest.BodyPublishers.ofFile(e.getValue())).build(),
+            HttpResponse<Void> put = send(
+                    request("/cas/" + d.hex())
+                            .PUT(HttpRequest.BodyPublishers.ofFile(e.getValue()))
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             check(put.statusCode(), "PUT cas");
         }
@@ -131,15 +149,18 @@ public final class HttpStepCache implements StepCache {
         m.put("key", key.hex());
         m.put("outputs", digests);
         m.put("result", result);
-        HttpResponse<Void> put = send(request("/ac/" + key.hex())
-                .PUT(HttpRequest.BodyPublishers.ofString(CanonicalJson.write(m), StandardCharsets.UTF_8)).build(),
+        HttpResponse<Void> put = send(
+                request("/ac/" + key.hex())
+                        .PUT(HttpRequest.BodyPublishers.ofString(CanonicalJson.write(m), StandardCharsets.UTF_8))
+                        .build(),
                 HttpResponse.BodyHandlers.discarding());
         check(put.statusCode(), "PUT ac");
     }
 
     @Override
     public boolean fetch(Digest digest, Path target) throws IOException {
-        HttpResponse<InputStream> r = send(request("/cas/" + digest.hex()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r =
+                send(request("/cas/" + digest.hex()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() == 404) {
             r.body().close();
             return false;
@@ -154,8 +175,11 @@ public final class HttpStepCache implements StepCache {
         }
         if (!ok) {
             corrupt.add(digest.hex());
-            org.slf4j.LoggerFactory.getLogger(HttpStepCache.class).warn(
-                    "remote cache {}: blob {} does not match its digest; ignoring it and rebuilding", describe(), digest.prefix(12));
+            LoggerFactory.getLogger(HttpStepCache.class)
+                    .warn(
+                            "remote cache {}: blob {} does not match its digest; ignoring it and rebuilding",
+                            describe(),
+                            digest.prefix(12));
         }
         return ok;
     }
@@ -164,17 +188,23 @@ public final class HttpStepCache implements StepCache {
         try {
             return client.send(request, handler);
         } catch (IOException e) {
-            throw new RemoteCacheException("remote cache " + describe() + " unreachable: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage().replace(base.toString(), describe())), e);
+            throw new RemoteCacheException(
+                    "remote cache " + describe() + " unreachable: "
+                            + e.getClass().getSimpleName()
+                            + (e.getMessage() == null
+                                    ? ""
+                                    : " " + e.getMessage().replace(base.toString(), describe())),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted talking to the remote cache");
+            throw new InterruptedIOException("interrupted talking to the remote cache");
         }
     }
 
     private void check(int status, String what) throws RemoteCacheException {
         if (status / 100 != 2) {
-            throw new RemoteCacheException("remote cache " + describe() + ": " + what + " answered HTTP " + status, null);
+            throw new RemoteCacheException(
+                    "remote cache " + describe() + ": " + what + " answered HTTP " + status, null);
         }
     }
 }

@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,8 +163,8 @@ public final class LocalStepCache implements StepCache {
     public int prune(long maxBytes) throws IOException {
         // One pass over the store: every entry read once (without touching it, which would change
         // the order), blob sizes and reference counts kept in memory; removal is then arithmetic.
-        Map<String, Long> blobSizes = new java.util.HashMap<>();
-        Map<String, Path> blobPaths = new java.util.HashMap<>();
+        Map<String, Long> blobSizes = new HashMap<>();
+        Map<String, Path> blobPaths = new HashMap<>();
         long total = 0;
         for (Path b : allBlobs()) {
             long size = Files.size(b);
@@ -169,12 +172,12 @@ public final class LocalStepCache implements StepCache {
             blobPaths.put(b.getFileName().toString(), b);
             total += size;
         }
-        record Entry(Path file, long size, java.nio.file.attribute.FileTime mtime, List<String> blobs) {}
+        record Entry(Path file, long size, FileTime mtime, List<String> blobs) {}
         List<Entry> entries = new ArrayList<>();
-        Map<String, Integer> refs = new java.util.HashMap<>();
+        Map<String, Integer> refs = new HashMap<>();
         for (Path e : list(ac)) {
             List<String> blobs = outputsOf(e);
-            var attrs = Files.readAttributes(e, java.nio.file.attribute.BasicFileAttributes.class);
+            var attrs = Files.readAttributes(e, BasicFileAttributes.class);
             entries.add(new Entry(e, attrs.size(), attrs.lastModifiedTime(), blobs));
             total += attrs.size();
             for (String d : new TreeSet<>(blobs)) {
@@ -211,7 +214,8 @@ public final class LocalStepCache implements StepCache {
     private static List<String> outputsOf(Path entry) {
         try {
             Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(Files.readString(entry));
-            return ((Map<?, ?>) m.get("outputs")).values().stream().map(String::valueOf).toList();
+            return ((Map<?, ?>) m.get("outputs"))
+                    .values().stream().map(String::valueOf).toList();
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
@@ -239,21 +243,15 @@ public final class LocalStepCache implements StepCache {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().endsWith(".tmp")).sorted().toList();
-        }
-    }
-
-    private static java.nio.file.attribute.FileTime mtime(Path p) {
-        try {
-            return Files.getLastModifiedTime(p);
-        } catch (IOException e) {
-            return java.nio.file.attribute.FileTime.fromMillis(0);
+            return s.filter(p -> !p.getFileName().toString().endsWith(".tmp"))
+                    .sorted()
+                    .toList();
         }
     }
 
     private static void touch(Path p) {
         try {
-            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
         } catch (IOException e) {
             // Recency is advisory (pruning order); a read-only cache still serves hits.
         }

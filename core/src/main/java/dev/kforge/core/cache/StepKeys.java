@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +56,12 @@ public final class StepKeys {
 
     /** Whether a step's result can come from the cache. */
     public static boolean cacheable(Step s) {
-        return s.kind() == Step.Kind.BUILD || s.kind() == Step.Kind.SIGN || s.kind() == Step.Kind.SYMVERS || s.kind() == Step.Kind.CARGO_TEST
-                || s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST;
+        return s.kind() == Step.Kind.BUILD
+                || s.kind() == Step.Kind.SIGN
+                || s.kind() == Step.Kind.SYMVERS
+                || s.kind() == Step.Kind.CARGO_TEST
+                || s.kind() == Step.Kind.CARGO_TOOL
+                || s.kind() == Step.Kind.TEST;
     }
 
     /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */
@@ -64,9 +69,13 @@ public final class StepKeys {
         SortedMap<String, String> all = toolIdentities();
         // The programs only TEST steps run (the emulators) do not key builds: planning with tests
         // must not change a build's key, so kforge build and kforge test share their cached cells.
-        java.util.Set<String> testOnly = new java.util.HashSet<>();
-        plan.steps().stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> s.commands().forEach(c -> testOnly.add(c.get(0))));
-        plan.steps().stream().filter(s -> s.kind() != Step.Kind.TEST).forEach(s -> s.commands().forEach(c -> testOnly.remove(c.get(0))));
+        Set<String> testOnly = new HashSet<>();
+        plan.steps().stream()
+                .filter(s -> s.kind() == Step.Kind.TEST)
+                .forEach(s -> s.commands().forEach(c -> testOnly.add(c.get(0))));
+        plan.steps().stream()
+                .filter(s -> s.kind() != Step.Kind.TEST)
+                .forEach(s -> s.commands().forEach(c -> testOnly.remove(c.get(0))));
         SortedMap<String, String> tools = new TreeMap<>(all);
         tools.keySet().removeIf(t -> testOnly.contains(t) || testOnly.contains(t.replace("#sha256", "")));
         Map<String, StepKey> keys = new LinkedHashMap<>();
@@ -78,12 +87,18 @@ public final class StepKeys {
         return keys; // the memo's owner writes it back, once, at the end of the run
     }
 
-    private void compute(Step s, Map<String, Step> byId, SortedMap<String, String> tools, SortedMap<String, String> all,
+    private void compute(
+            Step s,
+            Map<String, Step> byId,
+            SortedMap<String, String> tools,
+            SortedMap<String, String> all,
             Map<String, StepKey> keys) {
         if (!cacheable(s) || keys.containsKey(s.id())) {
             return;
         }
-        Fingerprint f = new Fingerprint("kforge-step", FORMAT).add(Planner.FORMAT).add(s.kind().key());
+        Fingerprint f = new Fingerprint("kforge-step", FORMAT)
+                .add(Planner.FORMAT)
+                .add(s.kind().key());
         f.add(s.commands().size());
         s.commands().forEach(f::addStrings);
         f.addMap(s.env()).add(s.cwd());
@@ -112,7 +127,9 @@ public final class StepKeys {
     private String inputDigest(String in) {
         if (in.startsWith("${kernel:")) {
             String name = in.substring("${kernel:".length(), in.indexOf('}'));
-            return Optional.ofNullable(plan.kernels().get(name)).map(k -> k.get("identity")).orElse("unknown kernel " + name);
+            return Optional.ofNullable(plan.kernels().get(name))
+                    .map(k -> k.get("identity"))
+                    .orElse("unknown kernel " + name);
         }
         if (in.startsWith("${trees}/")) {
             return in; // the tree directory's name ends in the key of everything that shaped it
@@ -131,7 +148,9 @@ public final class StepKeys {
                     if (IGNORED.contains(file.getFileName().toString())) {
                         continue;
                     }
-                    f.add(p.relativize(file).toString()).add(Files.isExecutable(file)).add(memo.of(file));
+                    f.add(p.relativize(file).toString())
+                            .add(Files.isExecutable(file))
+                            .add(memo.of(file));
                 }
             }
             return f.digest().hex();

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local cache in front of a remote one. Reads try local first, then remote (and keep what
@@ -14,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class TieredStepCache implements StepCache {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TieredStepCache.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TieredStepCache.class);
 
     private final LocalStepCache local;
     private final HttpStepCache remote;

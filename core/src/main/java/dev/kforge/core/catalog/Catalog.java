@@ -4,11 +4,12 @@ import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.ToolchainFamily;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -17,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The built-in architectures and toolchains, one data file each under
@@ -56,9 +59,9 @@ public final class Catalog {
     }
 
     /** The Debian packages a toolchain root gets: Kbuild's own, and with Rust the Rust toolchain's (roots.properties). */
-    public static java.util.SortedSet<String> rootPackages(boolean rust) {
+    public static SortedSet<String> rootPackages(boolean rust) {
         Properties p = properties("roots");
-        java.util.SortedSet<String> out = new java.util.TreeSet<>(List.of(p.getProperty("base", "").split(",")));
+        SortedSet<String> out = new TreeSet<>(List.of(p.getProperty("base", "").split(",")));
         if (rust) {
             out.addAll(List.of(p.getProperty("rust", "").split(",")));
         }
@@ -131,12 +134,19 @@ public final class Catalog {
     }
 
     private static Architecture arch(String key, Properties p) {
-        Optional<Architecture.Boot> boot = Optional.ofNullable(p.getProperty("qemu.system")).filter(s -> !s.isBlank())
-                .map(q -> new Architecture.Boot(q.strip(), required(p, key, "qemu.machine"), required(p, key, "qemu.cpu"),
-                        required(p, key, "qemu.console"), required(p, key, "kernel.image"),
-                        List.of(p.getProperty("kernel.boot.config", "").strip().split("\\s+")).stream().filter(o -> !o.isEmpty())
+        Optional<Architecture.Boot> boot = Optional.ofNullable(p.getProperty("qemu.system"))
+                .filter(s -> !s.isBlank())
+                .map(q -> new Architecture.Boot(
+                        q.strip(),
+                        required(p, key, "qemu.machine"),
+                        required(p, key, "qemu.cpu"),
+                        required(p, key, "qemu.console"),
+                        required(p, key, "kernel.image"),
+                        List.of(p.getProperty("kernel.boot.config", "").strip().split("\\s+")).stream()
+                                .filter(o -> !o.isEmpty())
                                 .toList(),
-                        p.getProperty("qemu.cpu.tcg", required(p, key, "qemu.cpu")).strip()));
+                        p.getProperty("qemu.cpu.tcg", required(p, key, "qemu.cpu"))
+                                .strip()));
         return new Architecture(
                 key,
                 required(p, key, "ARCH"),
@@ -179,7 +189,9 @@ public final class Catalog {
             return List.of();
         }
         try (var s = Files.list(dir)) {
-            return s.filter(f -> f.getFileName().toString().endsWith(".properties")).sorted().toList();
+            return s.filter(f -> f.getFileName().toString().endsWith(".properties"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -193,7 +205,7 @@ public final class Catalog {
     private static Properties properties(Path file) {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
-            p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -210,7 +222,7 @@ public final class Catalog {
     private static Properties properties(String name) {
         Properties p = new Properties();
         try (InputStream in = open(name + ".properties")) {
-            p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -242,6 +254,9 @@ public final class Catalog {
     }
 
     private static List<String> list(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(csv.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 }

@@ -2,12 +2,17 @@ package dev.kforge.core.digest;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -39,7 +44,7 @@ public final class DigestMemo {
     private Map<String, Entry> table;
     private volatile boolean dirty;
     /** Paths asked for in this run: kept on flush; others are kept only while their file exists. */
-    private final java.util.Set<String> used = ConcurrentHashMap.newKeySet();
+    private final Set<String> used = ConcurrentHashMap.newKeySet();
 
     public DigestMemo(Path dir) {
         this(dir, RACY_NANOS);
@@ -62,7 +67,9 @@ public final class DigestMemo {
         }
         Digest d = Digest.ofFile(abs);
         long now = nowNanos();
-        if (now - stat.mtime() >= racyNanos && now - stat.ctime() >= racyNanos && !abs.toString().contains("\n")) {
+        if (now - stat.mtime() >= racyNanos
+                && now - stat.ctime() >= racyNanos
+                && !abs.toString().contains("\n")) {
             t.put(abs.toString(), new Entry(stat, d.hex()));
             dirty = true;
         }
@@ -75,13 +82,23 @@ public final class DigestMemo {
             return;
         }
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Entry> e : new java.util.TreeMap<>(table()).entrySet()) {
-            if (!used.contains(e.getKey()) && !Files.exists(Path.of(e.getKey()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        for (Map.Entry<String, Entry> e : new TreeMap<>(table()).entrySet()) {
+            if (!used.contains(e.getKey()) && !Files.exists(Path.of(e.getKey()), LinkOption.NOFOLLOW_LINKS)) {
                 continue; // a workspace or tree since removed: the table does not grow without bound
             }
             Stat s = e.getValue().stat();
-            sb.append(s.ino()).append(' ').append(s.size()).append(' ').append(s.mtime()).append(' ').append(s.ctime())
-                    .append(' ').append(e.getValue().hex()).append(' ').append(e.getKey()).append('\n');
+            sb.append(s.ino())
+                    .append(' ')
+                    .append(s.size())
+                    .append(' ')
+                    .append(s.mtime())
+                    .append(' ')
+                    .append(s.ctime())
+                    .append(' ')
+                    .append(e.getValue().hex())
+                    .append(' ')
+                    .append(e.getKey())
+                    .append('\n');
         }
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, TABLE, ".tmp");
@@ -126,8 +143,15 @@ public final class DigestMemo {
         if (hex.length() != 64 || from >= line.length()) {
             return;
         }
-        table.put(line.substring(from), new Entry(new Stat(Long.parseLong(f.get(0)), Long.parseLong(f.get(1)),
-                Long.parseLong(f.get(2)), Long.parseLong(f.get(3))), hex));
+        table.put(
+                line.substring(from),
+                new Entry(
+                        new Stat(
+                                Long.parseLong(f.get(0)),
+                                Long.parseLong(f.get(1)),
+                                Long.parseLong(f.get(2)),
+                                Long.parseLong(f.get(3))),
+                        hex));
     }
 
     /**
@@ -147,32 +171,35 @@ public final class DigestMemo {
     public static boolean settled(String stamp, long atNanos) {
         String[] f = stamp.split(":");
         try {
-            return f.length == 4 && atNanos - Long.parseLong(f[2]) >= RACY_NANOS && atNanos - Long.parseLong(f[3]) >= RACY_NANOS;
+            return f.length == 4
+                    && atNanos - Long.parseLong(f[2]) >= RACY_NANOS
+                    && atNanos - Long.parseLong(f[3]) >= RACY_NANOS;
         } catch (NumberFormatException e) {
             return false;
         }
     }
 
     /** The file's (or directory's) {@link #stamp}, or empty when it is missing or not {@link #settled} now. */
-    public static java.util.Optional<String> settledStamp(Path file) {
+    public static Optional<String> settledStamp(Path file) {
         try {
             String stamp = stamp(file);
-            return settled(stamp, nowNanos()) ? java.util.Optional.of(stamp) : java.util.Optional.empty();
+            return settled(stamp, nowNanos()) ? Optional.of(stamp) : Optional.empty();
         } catch (IOException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
     /** The clock stamps are compared with, in epoch nanoseconds. */
     public static long nowNanos() {
-        java.time.Instant clock = java.time.Instant.now();
+        Instant clock = Instant.now();
         return clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
     }
 
     private static Stat stat(Path file) throws IOException {
         Map<String, Object> a = Files.readAttributes(file, "unix:ino,size,lastModifiedTime,ctime");
-        return new Stat((Long) a.get("ino"), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
-                nanos((FileTime) a.get("ctime")));
+        return new Stat(
+                (Long) a.get("ino"), (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime)
+                        a.get("ctime")));
     }
 
     private static long nanos(FileTime t) {

@@ -1,14 +1,20 @@
 package dev.kforge.core.elf;
 
+import dev.kforge.core.digest.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The few facts kforge reads from an ELF file (a kernel module): e_machine, .modinfo and a digest
@@ -27,11 +33,13 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
             throw new IOException(file + " is not an ELF file");
         }
         if ((bytes[4] != 1 && bytes[4] != 2) || (bytes[5] != 1 && bytes[5] != 2)) {
-            throw new IOException(file + " is not a valid ELF file: unknown class " + bytes[4] + " or byte order " + bytes[5]);
+            throw new IOException(
+                    file + " is not a valid ELF file: unknown class " + bytes[4] + " or byte order " + bytes[5]);
         }
         boolean is64 = bytes[4] == 2;
         if (bytes.length < (is64 ? 64 : 52)) {
-            throw new IOException(file + " is not a valid ELF file: " + bytes.length + " bytes is shorter than its header (truncated?)");
+            throw new IOException(file + " is not a valid ELF file: " + bytes.length
+                    + " bytes is shorter than its header (truncated?)");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.order(bytes[5] == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
@@ -46,21 +54,24 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
             return new Elf(machine, is64, modinfo, sections);
         }
         if (shentsize < (is64 ? 64 : 40)) {
-            throw new IOException(file + " is not a valid ELF file: section header size " + shentsize + " is too small");
+            throw new IOException(
+                    file + " is not a valid ELF file: section header size " + shentsize + " is too small");
         }
         if (shoff < 0 || shoff + (long) shnum * shentsize > bytes.length) {
             throw new IOException(file + " is not a valid ELF file: its section headers end past its " + bytes.length
                     + " bytes (truncated?)");
         }
         if (shstrndx >= shnum) {
-            throw new IOException(file + " is not a valid ELF file: section name table index " + shstrndx + " >= " + shnum);
+            throw new IOException(
+                    file + " is not a valid ELF file: section name table index " + shstrndx + " >= " + shnum);
         }
         long strOff = sectionOffset(b, shoff, shentsize, shstrndx, is64);
         for (int i = 0; i < shnum; i++) {
             int base = (int) (shoff + (long) i * shentsize);
             long nameOff = strOff + Integer.toUnsignedLong(b.getInt(base));
             if (strOff < 0 || nameOff >= bytes.length) {
-                throw new IOException(file + " is not a valid ELF file: section " + i + "'s name lies past the end (truncated?)");
+                throw new IOException(
+                        file + " is not a valid ELF file: section " + i + "'s name lies past the end (truncated?)");
             }
             String name = cString(bytes, (int) nameOff);
             long off = sectionOffset(b, shoff, shentsize, i, is64);
@@ -77,7 +88,8 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
             }
             if (!name.isEmpty()) {
                 String digest = hasBytes
-                        ? dev.kforge.core.digest.Digest.of(java.util.Arrays.copyOfRange(bytes, (int) off, (int) (off + size))).hex()
+                        ? Digest.of(Arrays.copyOfRange(bytes, (int) off, (int) (off + size)))
+                                .hex()
                         : "nobits:" + size;
                 sections.merge(name, digest, (x, y) -> x + "+" + y);
             }
@@ -86,10 +98,12 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
     }
 
     /** Names of the sections whose contents differ between {@code this} and {@code other}, or exist in one only. */
-    public java.util.List<String> differingSections(Elf other) {
-        java.util.SortedSet<String> names = new java.util.TreeSet<>(sections.keySet());
+    public List<String> differingSections(Elf other) {
+        SortedSet<String> names = new TreeSet<>(sections.keySet());
         names.addAll(other.sections.keySet());
-        return names.stream().filter(n -> !java.util.Objects.equals(sections.get(n), other.sections.get(n))).toList();
+        return names.stream()
+                .filter(n -> !Objects.equals(sections.get(n), other.sections.get(n)))
+                .toList();
     }
 
     public Optional<String> vermagic() {

@@ -1,6 +1,7 @@
 package dev.kforge.core.exec;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -26,7 +27,7 @@ public record Diagnostic(Severity severity, String file, int line, int column, S
         WARNING;
 
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

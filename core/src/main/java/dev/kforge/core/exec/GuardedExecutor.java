@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a bug met while running one step (an unexpected exception in kforge or an adapter) into
@@ -20,7 +22,7 @@ import java.util.TreeMap;
  */
 public final class GuardedExecutor implements StepExecutor {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GuardedExecutor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedExecutor.class);
 
     private final StepExecutor delegate;
     private final FailureLog log;

@@ -18,6 +18,8 @@ import org.apache.commons.exec.DefaultExecuteResultHandler;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ProcessDestroyer;
 import org.apache.commons.exec.PumpStreamHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs processes on this machine with commons-exec. Each child starts in a session and process
@@ -26,7 +28,7 @@ import org.apache.commons.exec.PumpStreamHandler;
  */
 public final class LocalProcessRunner implements ProcessRunner {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalProcessRunner.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LocalProcessRunner.class);
 
     private static final int CAPTURE_LIMIT = 1 << 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
@@ -99,7 +101,9 @@ public final class LocalProcessRunner implements ProcessRunner {
         if (handler.hasResult() && handler.getException() == null) {
             exit = handler.getExitValue();
         } else if (handler.hasResult() && handler.getException() != null && group.process == null) {
-            throw new IOException("cannot run " + spec.argv().get(0) + ": " + handler.getException().getMessage(),
+            throw new IOException(
+                    "cannot run " + spec.argv().get(0) + ": "
+                            + handler.getException().getMessage(),
                     handler.getException());
         } else {
             exit = handler.hasResult() ? handler.getExitValue() : -1;
@@ -149,7 +153,8 @@ public final class LocalProcessRunner implements ProcessRunner {
             List<ProcessHandle> descendants = new ArrayList<>(p.descendants().toList());
             signal("-TERM", pgid);
             long deadline = System.nanoTime() + GRACE.toNanos();
-            while (System.nanoTime() < deadline && (p.isAlive() || descendants.stream().anyMatch(ProcessHandle::isAlive))) {
+            while (System.nanoTime() < deadline
+                    && (p.isAlive() || descendants.stream().anyMatch(ProcessHandle::isAlive))) {
                 TimeUnit.MILLISECONDS.sleep(50);
             }
             signal("-KILL", pgid);
@@ -181,7 +186,7 @@ public final class LocalProcessRunner implements ProcessRunner {
         static final int MAX = 64 * 1024;
 
         private final OutputStream shared;
-        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
         WholeLines(OutputStream shared) {
             this.shared = shared;

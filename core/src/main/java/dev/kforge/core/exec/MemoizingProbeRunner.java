@@ -1,6 +1,7 @@
 package dev.kforge.core.exec;
 
 import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.digest.InputLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,18 +28,18 @@ public final class MemoizingProbeRunner implements ProcessRunner {
     /** A toolchain root the probes run in, whose package database stands for its programs; empty for the host. */
     private final Optional<Path> root;
     /** Where every path a key is made from is recorded (for the plan cache: a probe's answer is trusted as far as its key). */
-    private final dev.kforge.core.digest.InputLog inputs;
+    private final InputLog inputs;
 
     public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env) {
-        this(delegate, dir, env, new dev.kforge.core.digest.InputLog());
+        this(delegate, dir, env, new InputLog());
     }
 
-    public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, dev.kforge.core.digest.InputLog inputs) {
+    public MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, InputLog inputs) {
         this(delegate, dir, env, Optional.empty(), inputs);
     }
 
-    private MemoizingProbeRunner(ProcessRunner delegate, Path dir, Map<String, String> env, Optional<Path> root,
-            dev.kforge.core.digest.InputLog inputs) {
+    private MemoizingProbeRunner(
+            ProcessRunner delegate, Path dir, Map<String, String> env, Optional<Path> root, InputLog inputs) {
         this.inputs = inputs;
         this.delegate = delegate;
         this.dir = dir;
@@ -52,11 +53,11 @@ public final class MemoizingProbeRunner implements ProcessRunner {
      * upgraded there changes it) instead of the host's files of the same name.
      */
     public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root) {
-        return inRoot(delegate, dir, root, new dev.kforge.core.digest.InputLog());
+        return inRoot(delegate, dir, root, new InputLog());
     }
 
     /** As {@link #inRoot(ProcessRunner, Path, Path)}, recording the paths its keys are made from in {@code inputs}. */
-    public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root, dev.kforge.core.digest.InputLog inputs) {
+    public static MemoizingProbeRunner inRoot(ProcessRunner delegate, Path dir, Path root, InputLog inputs) {
         return new MemoizingProbeRunner(delegate, dir, Map.of("PATH", RootedRunner.PATH), Optional.of(root), inputs);
     }
 
@@ -75,7 +76,8 @@ public final class MemoizingProbeRunner implements ProcessRunner {
             int nl = text.indexOf('\n');
             if (nl > 0) {
                 try {
-                    return new ProcessResult(Integer.parseInt(text.substring(0, nl)), false, Duration.ZERO, text.substring(nl + 1));
+                    return new ProcessResult(
+                            Integer.parseInt(text.substring(0, nl)), false, Duration.ZERO, text.substring(nl + 1));
                 } catch (NumberFormatException e) {
                     // A torn memo is a miss.
                 }
@@ -93,7 +95,8 @@ public final class MemoizingProbeRunner implements ProcessRunner {
 
     /** Empty when the program cannot be identified (then the probe is not remembered). */
     private Optional<String> key(ProcessSpec spec) {
-        Fingerprint f = new Fingerprint("kforge-probe", 1).addStrings(spec.argv()).addMap(spec.env());
+        Fingerprint f =
+                new Fingerprint("kforge-probe", 1).addStrings(spec.argv()).addMap(spec.env());
         if (root.isPresent()) {
             f.add("root").add(root.get().toString());
             stat(f, root.get().resolve("var/lib/dpkg/status"));
@@ -120,7 +123,8 @@ public final class MemoizingProbeRunner implements ProcessRunner {
                 stat(f, Path.of(arg));
             }
         }
-        if (program.get().toString().contains("/.cargo/bin/") || program.get().toString().contains("/.rustup/")) {
+        if (program.get().toString().contains("/.cargo/bin/")
+                || program.get().toString().contains("/.rustup/")) {
             Path home = Path.of(env.getOrDefault("RUSTUP_HOME", env.getOrDefault("HOME", "/root") + "/.rustup"));
             stat(f, home.resolve("settings.toml"));
             f.add(env.getOrDefault("RUSTUP_TOOLCHAIN", ""));

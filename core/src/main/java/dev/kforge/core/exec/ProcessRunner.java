@@ -1,6 +1,7 @@
 package dev.kforge.core.exec;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Port through which every external process runs.
@@ -12,7 +13,7 @@ import java.io.IOException;
 public interface ProcessRunner {
 
     /** The only variables inherited from the caller's environment. */
-    java.util.List<String> PASS_THROUGH = java.util.List.of("HOME", "PATH", "TMPDIR");
+    List<String> PASS_THROUGH = List.of("HOME", "PATH", "TMPDIR");
 
     /**
      * Runs a process to completion.

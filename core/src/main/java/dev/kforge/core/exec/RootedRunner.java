@@ -39,15 +39,26 @@ public final class RootedRunner implements ProcessRunner {
 
     @Override
     public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
-        return delegate.run(new ProcessSpec(wrap(spec.argv(), spec.cwd()), spec.env(), spec.cwd(), spec.log(), spec.timeout()));
+        return delegate.run(
+                new ProcessSpec(wrap(spec.argv(), spec.cwd()), spec.env(), spec.cwd(), spec.log(), spec.timeout()));
     }
 
     /** bwrap's argv for running {@code argv} in {@code cwd} inside the root. */
     public List<String> wrap(List<String> argv, Path cwd) {
         // Bound writable first, so bwrap can make the mount points of the host directories inside it;
         // read-only again once they are in place (unless apt is to write into it).
-        List<String> out = new ArrayList<>(List.of("bwrap", "--die-with-parent", "--bind",
-                root.toString(), "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+        List<String> out = new ArrayList<>(List.of(
+                "bwrap",
+                "--die-with-parent",
+                "--bind",
+                root.toString(),
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "--tmpfs",
+                "/tmp"));
         if (Files.isRegularFile(Path.of("/etc/resolv.conf"))) {
             out.addAll(List.of("--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"));
         }

@@ -25,7 +25,8 @@ public final class RunnerToolProbe implements ToolProbe {
 
     private Optional<String> probe(String program) {
         try {
-            ProcessResult r = runner.run(ProcessSpec.capture(List.of(program, "--version"), Path.of(".").toAbsolutePath()));
+            ProcessResult r = runner.run(ProcessSpec.capture(
+                    List.of(program, "--version"), Path.of(".").toAbsolutePath()));
             if (r.exitCode() != 0 || r.output().isBlank()) {
                 return Optional.empty();
             }

@@ -6,9 +6,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a DAG of steps in dependency order with at most {@code jobs} at a time. Keep-going by
@@ -53,9 +59,10 @@ public final class Scheduler {
             }
         }
         // Prepare steps unblock the most work, so they go first; then plan order.
-        Comparator<Step> priority = Comparator.comparing((Step s) -> s.kind().isTree() ? 0 : 1)
-                .thenComparing(Step::id);
-        List<Step> ready = new ArrayList<>(steps.stream().filter(s -> s.deps().isEmpty()).toList());
+        Comparator<Step> priority =
+                Comparator.comparing((Step s) -> s.kind().isTree() ? 0 : 1).thenComparing(Step::id);
+        List<Step> ready =
+                new ArrayList<>(steps.stream().filter(s -> s.deps().isEmpty()).toList());
         Map<String, StepResult> results = new HashMap<>();
         int total = steps.size();
         AtomicInteger done = new AtomicInteger();
@@ -65,7 +72,8 @@ public final class Scheduler {
             return t;
         });
         ExecutorCompletionService<StepResult> completion = new ExecutorCompletionService<>(pool);
-        Map<Future<StepResult>, Step> running = new HashMap<>();
+        // Futures compare by identity; the map says so.
+        IdentityHashMap<Future<StepResult>, Step> running = new IdentityHashMap<>();
         boolean stopping = false;
         try {
             while (results.size() < total) {
@@ -79,7 +87,10 @@ public final class Scheduler {
                     // Nothing can run any more: whatever is left is blocked or cancelled.
                     for (Step s : steps) {
                         if (!results.containsKey(s.id())) {
-                            StepResult r = StepResult.of(s.id(), StepStatus.CANCELLED, Duration.ZERO,
+                            StepResult r = StepResult.of(
+                                    s.id(),
+                                    StepStatus.CANCELLED,
+                                    Duration.ZERO,
                                     "not run: the run stopped at the first failure (--fail-fast)");
                             results.put(s.id(), r);
                             progress.finished(s, r, done.incrementAndGet(), total);
@@ -128,20 +139,25 @@ public final class Scheduler {
                 throw new InterruptedException(e.getMessage());
             }
             String hint = e.hint().isEmpty() ? "" : " (" + e.hint() + ")";
-            return new StepResult(s.id(), StepStatus.FAILED, Duration.ofNanos(System.nanoTime() - start),
-                    e.getMessage() + hint, java.util.List.of(),
-                    new java.util.TreeMap<>(java.util.Map.of("failure", e.kind().name())));
+            return new StepResult(
+                    s.id(),
+                    StepStatus.FAILED,
+                    Duration.ofNanos(System.nanoTime() - start),
+                    e.getMessage() + hint,
+                    List.of(),
+                    new TreeMap<>(Map.of("failure", e.kind().name())));
         } catch (RuntimeException | LinkageError | AssertionError e) {
             // The last line of defence: a bug met in one step fails that step, not the run.
-            return GuardedExecutor.internalFailure(s, e, Duration.ofNanos(System.nanoTime() - start), java.util.Optional.empty());
+            return GuardedExecutor.internalFailure(s, e, Duration.ofNanos(System.nanoTime() - start), Optional.empty());
         }
     }
 
     private static StepResult get(Future<StepResult> f, Step s) throws InterruptedException {
         try {
             return f.get();
-        } catch (java.util.concurrent.CancellationException e) {
-            return StepResult.of(s.id(), StepStatus.CANCELLED, Duration.ZERO, "cancelled: an earlier step failed (--fail-fast)");
+        } catch (CancellationException e) {
+            return StepResult.of(
+                    s.id(), StepStatus.CANCELLED, Duration.ZERO, "cancelled: an earlier step failed (--fail-fast)");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof InterruptedException) {
@@ -154,8 +170,15 @@ public final class Scheduler {
         }
     }
 
-    private static void block(Step s, String cause, Map<String, Step> byId, Map<String, List<String>> dependents,
-            Map<String, StepResult> results, ProgressListener progress, AtomicInteger done, int total) {
+    private static void block(
+            Step s,
+            String cause,
+            Map<String, Step> byId,
+            Map<String, List<String>> dependents,
+            Map<String, StepResult> results,
+            ProgressListener progress,
+            AtomicInteger done,
+            int total) {
         if (results.containsKey(s.id())) {
             return;
         }
@@ -173,23 +196,30 @@ public final class Scheduler {
      * one that waited on another driver's cell is skipped, since that cell's failure is counted.
      */
     private static StepResult blocked(Step s, Step cause, StepResult causeResult) {
-        if (cause.kind().isTree() && causeResult != null
+        if (cause.kind().isTree()
+                && causeResult != null
                 && (causeResult.status() == StepStatus.FAILED || causeResult.status() == StepStatus.TIMED_OUT)) {
-            java.util.SortedMap<String, String> details = new java.util.TreeMap<>();
+            SortedMap<String, String> details = new TreeMap<>();
             String failure = causeResult.details().get("failure");
             if (failure != null) {
                 details.put("failure", failure);
             }
-            return new StepResult(s.id(), StepStatus.FAILED, Duration.ZERO, "tree preparation failed: " + cause.id() + ": "
-                    + causeResult.message(), List.of(), details);
+            return new StepResult(
+                    s.id(),
+                    StepStatus.FAILED,
+                    Duration.ZERO,
+                    "tree preparation failed: " + cause.id() + ": " + causeResult.message(),
+                    List.of(),
+                    details);
         }
-        return StepResult.of(s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause.id() + " did not succeed");
+        return StepResult.of(
+                s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause.id() + " did not succeed");
     }
 
     private static void awaitQuietly(ExecutorService pool) {
         try {
             if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
-                org.slf4j.LoggerFactory.getLogger(Scheduler.class).warn("steps still running 30 s after cancellation");
+                LoggerFactory.getLogger(Scheduler.class).warn("steps still running 30 s after cancellation");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

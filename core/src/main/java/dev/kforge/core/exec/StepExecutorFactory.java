@@ -10,9 +10,14 @@ import java.util.SortedMap;
 public interface StepExecutorFactory {
 
     /**
+     * The executor for one run.
+     *
      * @param signingKey the key SIGN steps sign with, if the run signs
      */
-    StepExecutor create(Roots roots, SortedMap<String, String> tools, Optional<Duration> stepTimeout,
+    StepExecutor create(
+            Roots roots,
+            SortedMap<String, String> tools,
+            Optional<Duration> stepTimeout,
             Optional<SigningKey> signingKey);
 
     /** An executor for a run that signs nothing. */

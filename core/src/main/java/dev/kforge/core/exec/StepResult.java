@@ -39,6 +39,8 @@ public record StepResult(
     }
 
     public long warnings() {
-        return diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.WARNING).count();
+        return diagnostics.stream()
+                .filter(d -> d.severity() == Diagnostic.Severity.WARNING)
+                .count();
     }
 }

@@ -76,7 +76,8 @@ public final class FileTrees {
         Path tmp = Files.createTempFile(parent, ".verify", ".tmp");
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream din = new DigestInputStream(in, md); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream din = new DigestInputStream(in, md);
+                    OutputStream out = Files.newOutputStream(tmp)) {
                 din.transferTo(out);
             }
             if (!HexFormat.of().formatHex(md.digest()).equals(expected.hex())) {

@@ -33,9 +33,12 @@ public final class LogLines implements Closeable {
     }
 
     public static LogLines open(Path file) throws IOException {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+        var decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        return new LogLines(new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16), MAX_LINE);
+        return new LogLines(
+                new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16), MAX_LINE);
     }
 
     /** The next line without its terminator, cut at the limit; null at the end. */

@@ -1,13 +1,22 @@
 package dev.kforge.core.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.kforge.core.digest.Digest;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -38,8 +47,8 @@ public final class CanonicalJson {
     }
 
     /** The pretty form of {@link #write}, streamed to {@code out} (a large plan is not held as one string). */
-    public static void write(Object tree, java.io.Writer out) throws IOException {
-        MAPPER.writer(PRETTY).without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, tree);
+    public static void write(Object tree, Writer out) throws IOException {
+        MAPPER.writer(PRETTY).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, tree);
         out.write('\n');
         out.flush();
     }
@@ -48,20 +57,20 @@ public final class CanonicalJson {
      * SHA-256 of the compact form's UTF-8 bytes (the same digest as hashing {@link #compact}),
      * streamed through the digest instead of building the string.
      */
-    public static dev.kforge.core.digest.Digest digest(Object tree) {
-        java.security.MessageDigest md;
+    public static Digest digest(Object tree) {
+        MessageDigest md;
         try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        try (java.io.OutputStream sink = new java.io.BufferedOutputStream(new java.security.DigestOutputStream(
-                java.io.OutputStream.nullOutputStream(), md), 1 << 16)) {
+        try (OutputStream sink =
+                new BufferedOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), md), 1 << 16)) {
             MAPPER.writeValue(sink, tree);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new dev.kforge.core.digest.Digest(java.util.HexFormat.of().formatHex(md.digest()));
+        return new Digest(HexFormat.of().formatHex(md.digest()));
     }
 
     /** Compact form, used for hashing: no whitespace at all. */

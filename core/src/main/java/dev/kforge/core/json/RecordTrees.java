@@ -25,7 +25,10 @@ public final class RecordTrees {
 
     /** The JSON tree of {@code value}; IllegalArgumentException for a type outside the model's. */
     public static Object encode(Object value) {
-        if (value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
+        if (value == null
+                || value instanceof String
+                || value instanceof Boolean
+                || value instanceof Integer
                 || value instanceof Long) {
             return value;
         }
@@ -51,12 +54,14 @@ public final class RecordTrees {
                 try {
                     out.put(c.getName(), encode(c.getAccessor().invoke(r)));
                 } catch (IllegalAccessException | InvocationTargetException e) {
-                    throw new IllegalArgumentException("cannot read " + r.getClass().getName() + "." + c.getName(), e);
+                    throw new IllegalArgumentException(
+                            "cannot read " + r.getClass().getName() + "." + c.getName(), e);
                 }
             }
             return out;
         }
-        throw new IllegalArgumentException("not a model value: " + value.getClass().getName());
+        throw new IllegalArgumentException(
+                "not a model value: " + value.getClass().getName());
     }
 
     /** The value of {@code type} that {@link #encode} wrote as {@code tree}; IllegalArgumentException when it is not one. */

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * @param identity what it is: the package's digest
  * @param facts what the plan records about it (release, package name, version, sha256)
  */
-public record BootRoot(String kind, Path dir, String file, String modules, Digest identity, SortedMap<String, String> facts) {
+public record BootRoot(
+        String kind, Path dir, String file, String modules, Digest identity, SortedMap<String, String> facts) {
 
     public BootRoot {
         Objects.requireNonNull(kind, "kind");

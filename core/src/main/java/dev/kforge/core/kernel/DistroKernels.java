@@ -1,5 +1,6 @@
 package dev.kforge.core.kernel;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ public interface DistroKernels {
     /**
      * The headers tree of {@code kernel} for {@code arch}, fetched and unpacked when not cached.
      *
-     * @throws dev.kforge.core.KforgeException ENVIRONMENT with the commands that fix it (a foreign
+     * @throws KforgeException ENVIRONMENT with the commands that fix it (a foreign
      *     architecture not enabled, an ABI apt cannot see, no network)
      */
     Tree fetch(KernelSource kernel, Architecture arch);
@@ -34,7 +35,7 @@ public interface DistroKernels {
      * The kernel image package of {@code kernel} for {@code arch} (the same ABI as its headers):
      * its kernel image and own modules, fetched and unpacked when not cached, for booting under QEMU.
      *
-     * @throws dev.kforge.core.KforgeException ENVIRONMENT when apt has no such package or the download fails
+     * @throws KforgeException ENVIRONMENT when apt has no such package or the download fails
      */
     BootRoot image(KernelSource kernel, Architecture arch);
 

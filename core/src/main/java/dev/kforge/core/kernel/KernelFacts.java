@@ -4,6 +4,7 @@ import dev.kforge.core.digest.Digest;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
 import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -38,17 +39,35 @@ public record KernelFacts(
         Optional<ToolchainFamily> headersFamily,
         Optional<String> release,
         SortedSet<String> rustArches,
-        java.util.Map<String, String> config,
+        Map<String, String> config,
         SortedMap<String, KernelFacts> arches,
         SortedMap<String, String> missingArches,
         SortedMap<String, String> provenance) {
 
     /** A headers or source kernel: no per-architecture trees, nothing fetched. */
-    public KernelFacts(String name, KernelSource.Kind kind, String version, Digest identity, Optional<String> headersArch,
-            Optional<ToolchainFamily> headersFamily, Optional<String> release, SortedSet<String> rustArches,
-            java.util.Map<String, String> config) {
-        this(name, kind, version, identity, headersArch, headersFamily, release, rustArches, config, new TreeMap<>(),
-                new TreeMap<>(), new TreeMap<>());
+    public KernelFacts(
+            String name,
+            KernelSource.Kind kind,
+            String version,
+            Digest identity,
+            Optional<String> headersArch,
+            Optional<ToolchainFamily> headersFamily,
+            Optional<String> release,
+            SortedSet<String> rustArches,
+            Map<String, String> config) {
+        this(
+                name,
+                kind,
+                version,
+                identity,
+                headersArch,
+                headersFamily,
+                release,
+                rustArches,
+                config,
+                new TreeMap<>(),
+                new TreeMap<>(),
+                new TreeMap<>());
     }
 
     public KernelFacts {
@@ -60,7 +79,8 @@ public record KernelFacts(
         Objects.requireNonNull(headersFamily, "headersFamily");
         Objects.requireNonNull(release, "release");
         rustArches = Collections.unmodifiableSortedSet(new TreeSet<>(rustArches));
-        config = Collections.unmodifiableMap(config); // a view, not a copy: a distribution's .config has 10,000 options, read lazily
+        config = Collections.unmodifiableMap(
+                config); // a view, not a copy: a distribution's .config has 10,000 options, read lazily
         arches = Collections.unmodifiableSortedMap(new TreeMap<>(arches));
         missingArches = Collections.unmodifiableSortedMap(new TreeMap<>(missingArches));
         provenance = Collections.unmodifiableSortedMap(new TreeMap<>(provenance));

@@ -1,5 +1,6 @@
 package dev.kforge.core.kernel;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.model.KernelSource;
 import java.nio.file.Path;
 
@@ -11,7 +12,7 @@ public interface KernelInspector {
      *
      * @param kernel the manifest's kernel
      * @param workspace the workspace root, for relative paths
-     * @throws dev.kforge.core.KforgeException ENVIRONMENT when the path is missing or not a kernel
+     * @throws KforgeException ENVIRONMENT when the path is missing or not a kernel
      */
     KernelFacts inspect(KernelSource kernel, Path workspace);
 

@@ -1,5 +1,6 @@
 package dev.kforge.core.kernel;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.model.SigningKey;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -15,7 +16,7 @@ public interface ModuleSigning {
      * Checks that the key can be read (a passphrase-protected key needs KBUILD_SIGN_PIN) and
      * belongs to the certificate.
      *
-     * @throws dev.kforge.core.KforgeException a user-input error naming the problem, never the key's path
+     * @throws KforgeException a user-input error naming the problem, never the key's path
      */
     Certificate check(SigningKey key, Path cert);
 

@@ -14,7 +14,12 @@ import java.util.Objects;
  * @param rustLibSrc the rust-src library directory (RUST_LIB_SRC)
  * @param notes why this one was chosen, warnings (a version newer than the kernel's pin)
  */
-public record RustTools(String rustc, String rustcVersion, String bindgen, String bindgenVersion, String rustLibSrc,
+public record RustTools(
+        String rustc,
+        String rustcVersion,
+        String bindgen,
+        String bindgenVersion,
+        String rustLibSrc,
         List<String> notes) {
 
     public RustTools {

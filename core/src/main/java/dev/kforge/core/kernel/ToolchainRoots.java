@@ -1,10 +1,12 @@
 package dev.kforge.core.kernel;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.model.ToolchainRoot;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -20,13 +22,13 @@ public interface ToolchainRoots {
      * The root, made when missing or damaged, with {@code packages} installed (added to an
      * existing root when some are missing).
      *
-     * @throws dev.kforge.core.KforgeException ENVIRONMENT with what to install or enable (no
+     * @throws KforgeException ENVIRONMENT with what to install or enable (no
      *     debootstrap or bubblewrap, no user namespaces, a suite the mirror does not serve, an apt failure)
      */
     Facts ensure(ToolchainRoot root, SortedSet<String> packages);
 
     /** The root as it is, without making or changing it (doctor): empty when it was never made or is damaged. */
-    java.util.Optional<Facts> inspect(ToolchainRoot root);
+    Optional<Facts> inspect(ToolchainRoot root);
 
     /**
      * A root ready for use.

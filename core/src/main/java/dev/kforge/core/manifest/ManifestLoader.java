@@ -2,6 +2,7 @@ package dev.kforge.core.manifest;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.manifest.TableReader.Positioned;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
@@ -10,10 +11,13 @@ import dev.kforge.core.model.SourcePos;
 import dev.kforge.core.model.ToolchainRoot;
 import dev.kforge.core.model.Workspace;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,29 +33,31 @@ import org.tomlj.TomlParseResult;
  */
 public final class ManifestLoader {
 
-    private static final Set<String> TOP = Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing");
+    private static final Set<String> TOP =
+            Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing");
     private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
-    private static final Set<String> KERNEL = union(Set.of("name", "headers", "source", "debian", "deb", "config", "fragments",
-            "symvers", "boot", "root"), SigningTables.KERNEL);
+    private static final Set<String> KERNEL = union(
+            Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot", "root"),
+            SigningTables.KERNEL);
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
 
     private final ManifestRefs refs;
-    private final dev.kforge.core.digest.InputLog inputs;
+    private final InputLog inputs;
 
     private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> u = new java.util.HashSet<>(a);
+        Set<String> u = new HashSet<>(a);
         u.addAll(b);
         return Set.copyOf(u);
     }
 
     public ManifestLoader(Catalog catalog) {
-        this(catalog, new dev.kforge.core.digest.InputLog());
+        this(catalog, new InputLog());
     }
 
     /** @param inputs where the files loading looks at besides the manifest are recorded (for the plan cache) */
-    public ManifestLoader(Catalog catalog, dev.kforge.core.digest.InputLog inputs) {
+    public ManifestLoader(Catalog catalog, InputLog inputs) {
         this.refs = new ManifestRefs(catalog);
         this.inputs = inputs;
     }
@@ -63,7 +69,10 @@ public final class ManifestLoader {
      * @param displayName how errors name the file (the path as the user typed it)
      */
     public Workspace load(Path manifest, String displayName) {
-        return parse(read(manifest, displayName), displayName, manifest.toAbsolutePath().getParent());
+        return parse(
+                read(manifest, displayName),
+                displayName,
+                manifest.toAbsolutePath().getParent());
     }
 
     /** The manifest's text, with the errors {@link #load} gives for a missing or unreadable one. */
@@ -71,14 +80,16 @@ public final class ManifestLoader {
         String text;
         try {
             text = Files.readString(manifest, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw KforgeException.userInput("manifest " + displayName + " not found",
+        } catch (NoSuchFileException e) {
+            throw KforgeException.userInput(
+                    "manifest " + displayName + " not found",
                     "run kforge in the directory holding kforge.toml, pass -f FILE, or create one with kforge init");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new ManifestException(new SourcePos(displayName, 1, 1), "manifest is not valid UTF-8",
-                    "save kforge.toml as UTF-8");
+        } catch (MalformedInputException e) {
+            throw new ManifestException(
+                    new SourcePos(displayName, 1, 1), "manifest is not valid UTF-8", "save kforge.toml as UTF-8");
         } catch (IOException e) {
-            throw KforgeException.userInput("cannot read manifest " + displayName + ": " + e.getMessage(),
+            throw KforgeException.userInput(
+                    "cannot read manifest " + displayName + ": " + e.getMessage(),
                     "check that the file exists and is readable");
         }
         return text;
@@ -90,7 +101,8 @@ public final class ManifestLoader {
         if (toml.hasErrors()) {
             TomlParseError e = toml.errors().get(0);
             var p = e.position();
-            throw new ManifestException(new SourcePos(displayName, Math.max(1, p.line()), Math.max(1, p.column())),
+            throw new ManifestException(
+                    new SourcePos(displayName, Math.max(1, p.line()), Math.max(1, p.column())),
                     "TOML syntax: " + e.getMessage().replaceAll(" \\(line \\d+, column \\d+\\)$", ""),
                     "see https://toml.io for the syntax; docs/manifest.md for kforge's keys");
         }
@@ -106,7 +118,9 @@ public final class ManifestLoader {
             name = ws.get().optString("name").orElse(name);
             remote = ws.get().optString("remote-cache");
             if (remote.isPresent() && !remote.get().matches("https?://[^\\s]+")) {
-                throw new ManifestException(ws.get().posOf("remote-cache"), "remote-cache must be an http:// or https:// URL",
+                throw new ManifestException(
+                        ws.get().posOf("remote-cache"),
+                        "remote-cache must be an http:// or https:// URL",
                         "e.g. remote-cache = \"http://cache.example:8080/kforge\"; credentials go in KFORGE_REMOTE_CACHE_HEADER");
             }
             if (ws.get().has("out")) {
@@ -119,7 +133,8 @@ public final class ManifestLoader {
         List<Driver> drivers = new DriverTables(refs, inputs).read(top, root);
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         DriverTables.checkDependencies(drivers, displayName);
-        return new Workspace(name, displayName, out, kernels, drivers, matrices, remote, roots, SigningTables.signing(top));
+        return new Workspace(
+                name, displayName, out, kernels, drivers, matrices, remote, roots, SigningTables.signing(top));
     }
 
     /** {@code [[toolchain_root]]}: a name and the Debian suite it is made from. */
@@ -129,12 +144,16 @@ public final class ManifestLoader {
             t.onlyKeys(ROOT);
             String name = refs.name(t, "toolchain root");
             if (byName.containsKey(name)) {
-                throw new ManifestException(t.posOf("name"), "duplicate toolchain root name '" + name + "'",
+                throw new ManifestException(
+                        t.posOf("name"),
+                        "duplicate toolchain root name '" + name + "'",
                         "first declared at " + byName.get(name).pos() + "; toolchain root names must be unique");
             }
             String suite = t.string("debian");
             if (!suite.matches("[a-z][a-z0-9-]*")) {
-                throw new ManifestException(t.posOf("debian"), "'" + suite + "' is not a Debian suite name",
+                throw new ManifestException(
+                        t.posOf("debian"),
+                        "'" + suite + "' is not a Debian suite name",
                         "name the suite as debootstrap does: debian = \"trixie\"");
             }
             byName.put(name, new ToolchainRoot(name, suite, t.pos()));
@@ -148,7 +167,9 @@ public final class ManifestLoader {
             t.onlyKeys(KERNEL);
             String name = refs.name(t, "kernel");
             if (byName.containsKey(name)) {
-                throw new ManifestException(t.posOf("name"), "duplicate kernel name '" + name + "'",
+                throw new ManifestException(
+                        t.posOf("name"),
+                        "duplicate kernel name '" + name + "'",
                         "first declared at " + byName.get(name).pos() + "; kernel names must be unique");
             }
             boolean headers = t.has("headers");
@@ -156,30 +177,40 @@ public final class ManifestLoader {
             boolean debian = t.has("debian");
             boolean deb = t.has("deb");
             if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) + (deb ? 1 : 0) != 1) {
-                throw new ManifestException(t.pos(), "kernel '" + name + "' needs exactly one of 'headers', 'source', 'debian' or 'deb'",
+                throw new ManifestException(
+                        t.pos(),
+                        "kernel '" + name + "' needs exactly one of 'headers', 'source', 'debian' or 'deb'",
                         "headers = \"/usr/src/linux-headers-*-amd64\" for a prepared tree; "
                                 + "source = \"/usr/src/linux-source-6.1.tar.xz\" for a tree kforge prepares; "
                                 + "debian = \"6.1.0-56\" (or \"latest\") for Debian's kernels of every architecture; "
                                 + "deb = \"linux-headers-....deb\" for a headers package you have");
             }
-            KernelSource.Kind kind = headers ? KernelSource.Kind.HEADERS
+            KernelSource.Kind kind = headers
+                    ? KernelSource.Kind.HEADERS
                     : source ? KernelSource.Kind.SOURCE : debian ? KernelSource.Kind.DEBIAN : KernelSource.Kind.DEB;
             String key = headers ? "headers" : source ? "source" : debian ? "debian" : "deb";
             String path = t.string(key);
             if (path.isBlank()) {
-                throw new ManifestException(t.posOf(key), debian ? "kernel ABI is empty" : "kernel path is empty",
-                        debian ? "debian = \"6.1.0-56\" names linux-headers-6.1.0-56-FLAVOUR; \"latest\" the newest apt sees"
+                throw new ManifestException(
+                        t.posOf(key),
+                        debian ? "kernel ABI is empty" : "kernel path is empty",
+                        debian
+                                ? "debian = \"6.1.0-56\" names linux-headers-6.1.0-56-FLAVOUR; \"latest\" the newest apt sees"
                                 : "name a directory or a .tar.xz");
             }
             if (debian && !path.equals("latest") && !path.matches("\\d+\\.\\d+\\.\\d+-\\d+[a-z0-9.+~-]*")) {
-                throw new ManifestException(t.posOf(key), "'" + path + "' is not a Debian kernel ABI",
+                throw new ManifestException(
+                        t.posOf(key),
+                        "'" + path + "' is not a Debian kernel ABI",
                         "write the ABI as in linux-headers-ABI-FLAVOUR, e.g. debian = \"6.1.0-56\", or \"latest\"");
             }
             Optional<String> config = t.optString("config");
             List<Positioned> fragments = t.strings("fragments");
             if ((headers || debian || deb) && (config.isPresent() || !fragments.isEmpty())) {
-                throw new ManifestException(t.posOf(config.isPresent() ? "config" : "fragments"),
-                        "kernel '" + name + "' is a prebuilt headers tree; config and fragments apply only to source kernels",
+                throw new ManifestException(
+                        t.posOf(config.isPresent() ? "config" : "fragments"),
+                        "kernel '" + name
+                                + "' is a prebuilt headers tree; config and fragments apply only to source kernels",
                         "remove config/fragments, or use source = ... so kforge configures the tree");
             }
             if (config.isPresent() && config.get().contains("/")) {
@@ -191,27 +222,48 @@ public final class ManifestLoader {
             }
             boolean symvers = t.optBoolean("symvers").orElse(false);
             if (symvers && !source) {
-                throw new ManifestException(t.posOf("symvers"), "kernel '" + name + "': symvers applies to source kernels",
+                throw new ManifestException(
+                        t.posOf("symvers"),
+                        "kernel '" + name + "': symvers applies to source kernels",
                         "headers and Debian trees have their Module.symvers already; remove symvers");
             }
             boolean boot = t.optBoolean("boot").orElse(false);
             if (boot && !source) {
-                throw new ManifestException(t.posOf("boot"), "kernel '" + name + "': boot applies to source kernels",
+                throw new ManifestException(
+                        t.posOf("boot"),
+                        "kernel '" + name + "': boot applies to source kernels",
                         "kforge boots Debian's kernels from their image packages without it; a headers tree has no image: "
                                 + "use debian = \"latest\" or a source kernel with boot = true to test drivers under QEMU");
             }
             Optional<String> root = t.optString("root");
             if (root.isPresent() && !source) {
-                throw new ManifestException(t.posOf("root"), "kernel '" + name + "': root applies to source kernels",
+                throw new ManifestException(
+                        t.posOf("root"),
+                        "kernel '" + name + "': root applies to source kernels",
                         "a toolchain root runs the steps kforge prepares and builds a source kernel with; remove root");
             }
             if (root.isPresent() && roots.stream().noneMatch(r -> r.name().equals(root.get()))) {
-                throw new ManifestException(t.posOf("root"), "kernel '" + name + "' names unknown toolchain root '" + root.get() + "'",
-                        Suggest.hint(root.get(), roots.stream().map(ToolchainRoot::name).toList(),
+                throw new ManifestException(
+                        t.posOf("root"),
+                        "kernel '" + name + "' names unknown toolchain root '" + root.get() + "'",
+                        Suggest.hint(
+                                root.get(),
+                                roots.stream().map(ToolchainRoot::name).toList(),
                                 "declare it: [[toolchain_root]] name = \"" + root.get() + "\" debian = \"trixie\""));
             }
-            byName.put(name, new KernelSource(name, kind, path, config, frags, t.pos(), symvers, boot, root,
-                    SigningTables.kernel(t, name, source)));
+            byName.put(
+                    name,
+                    new KernelSource(
+                            name,
+                            kind,
+                            path,
+                            config,
+                            frags,
+                            t.pos(),
+                            symvers,
+                            boot,
+                            root,
+                            SigningTables.kernel(t, name, source)));
         }
         return List.copyOf(byName.values());
     }
@@ -220,7 +272,9 @@ public final class ManifestLoader {
         List<String> driverNames = drivers.stream().map(Driver::name).toList();
         List<TableReader> tables = top.tables("matrix");
         if (tables.isEmpty()) {
-            throw new ManifestException(top.pos(), "no [[matrix]] table",
+            throw new ManifestException(
+                    top.pos(),
+                    "no [[matrix]] table",
                     "add [[matrix]] with kernels = [...], arches = [...], toolchains = [\"gcc\"]");
         }
         List<String> kernelNames = kernels.stream().map(KernelSource::name).toList();
@@ -230,9 +284,12 @@ public final class ManifestLoader {
             List<String> ds = new ArrayList<>();
             for (Positioned d : t.strings("drivers")) {
                 if (!driverNames.contains(d.value())) {
-                    throw new ManifestException(d.pos(), "unknown driver '" + d.value() + "' (declared: "
-                            + (driverNames.isEmpty() ? "none" : String.join(", ", driverNames)) + ")",
-                            Suggest.hint(d.value(), driverNames, "declare it with [[driver]] name = \"" + d.value() + "\""));
+                    throw new ManifestException(
+                            d.pos(),
+                            "unknown driver '" + d.value() + "' (declared: "
+                                    + (driverNames.isEmpty() ? "none" : String.join(", ", driverNames)) + ")",
+                            Suggest.hint(
+                                    d.value(), driverNames, "declare it with [[driver]] name = \"" + d.value() + "\""));
                 }
                 ds.add(d.value());
             }
@@ -251,7 +308,9 @@ public final class ManifestLoader {
                 arches.add(refs.arch(a));
             }
             if (arches.isEmpty()) {
-                throw new ManifestException(t.pos(), t.where() + " names no architecture",
+                throw new ManifestException(
+                        t.pos(),
+                        t.where() + " names no architecture",
                         "add arches = [\"x86_64\", \"arm64\"] (known: " + refs.archKeys() + ")");
             }
             List<String> toolchains = new ArrayList<>();
@@ -264,14 +323,19 @@ public final class ManifestLoader {
             List<MatrixSpec.Exclude> excludes = new ArrayList<>();
             for (TableReader e : t.tables("exclude")) {
                 e.onlyKeys(EXCLUDE);
-                String k = e.optString("kernel").map(v -> ManifestRefs.kernel(new Positioned(v, e.posOf("kernel")), kernelNames)).orElse("");
-                String a = e.optString("arch").map(v -> refs.arch(new Positioned(v, e.posOf("arch")))).orElse("");
-                String tc = e.optString("toolchain").map(v -> refs.toolchain(new Positioned(v, e.posOf("toolchain")))).orElse("");
+                String k = e.optString("kernel")
+                        .map(v -> ManifestRefs.kernel(new Positioned(v, e.posOf("kernel")), kernelNames))
+                        .orElse("");
+                String a = e.optString("arch")
+                        .map(v -> refs.arch(new Positioned(v, e.posOf("arch"))))
+                        .orElse("");
+                String tc = e.optString("toolchain")
+                        .map(v -> refs.toolchain(new Positioned(v, e.posOf("toolchain"))))
+                        .orElse("");
                 excludes.add(new MatrixSpec.Exclude(k, a, tc, e.pos()));
             }
             out.add(new MatrixSpec(ds, ks, arches, toolchains, excludes, t.pos()));
         }
         return out;
     }
-
 }

@@ -25,12 +25,16 @@ final class SigningTables {
         boolean key = t.has("key");
         boolean env = t.has("key-env");
         if (key == env) {
-            throw new ManifestException(t.pos(), "[signing] needs exactly one of 'key' and 'key-env'",
+            throw new ManifestException(
+                    t.pos(),
+                    "[signing] needs exactly one of 'key' and 'key-env'",
                     "key = \"keys/module.key\" (kforge keygen writes one), key = \"pkcs11:...\" for a token, or "
                             + "key-env = \"KFORGE_SIGNING_KEY\" for a variable that holds the key's path (CI secrets)");
         }
         if (!t.has("cert")) {
-            throw new ManifestException(t.pos(), "[signing] needs 'cert', the X.509 certificate of the key",
+            throw new ManifestException(
+                    t.pos(),
+                    "[signing] needs 'cert', the X.509 certificate of the key",
                     "cert = \"keys/module.crt\" (kforge keygen writes one)");
         }
         String cert = ManifestRefs.relativePath(t, "cert", t.string("cert"));
@@ -40,7 +44,9 @@ final class SigningTables {
             throw new ManifestException(t.posOf("key"), "[signing] key is empty", "name the key file or a pkcs11: URI");
         }
         if (keyEnv.isPresent() && !keyEnv.get().matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw new ManifestException(t.posOf("key-env"), "'" + keyEnv.get() + "' is not an environment variable name",
+            throw new ManifestException(
+                    t.posOf("key-env"),
+                    "'" + keyEnv.get() + "' is not an environment variable name",
                     "e.g. key-env = \"KFORGE_SIGNING_KEY\"");
         }
         return Optional.of(new Signing(keyValue, keyEnv, cert, t.pos(), t.posOf(key ? "key" : "key-env")));
@@ -52,11 +58,13 @@ final class SigningTables {
         Optional<String> trusted = t.optString("system_trusted_keys");
         for (String k : new String[] {"module_sig_force", "system_trusted_keys"}) {
             if (t.has(k) && !source) {
-                throw new ManifestException(t.posOf(k), "kernel '" + name + "': " + k + " applies to source kernels",
+                throw new ManifestException(
+                        t.posOf(k),
+                        "kernel '" + name + "': " + k + " applies to source kernels",
                         "kforge configures only the kernels it builds; a prebuilt kernel's signature policy is its own");
             }
         }
-        return new KernelSource.ModuleSig(sign, force,
-                trusted.map(p -> ManifestRefs.relativePath(t, "system_trusted_keys", p)));
+        return new KernelSource.ModuleSig(
+                sign, force, trusted.map(p -> ManifestRefs.relativePath(t, "system_trusted_keys", p)));
     }
 }

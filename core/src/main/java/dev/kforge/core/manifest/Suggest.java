@@ -1,6 +1,8 @@
 package dev.kforge.core.manifest;
 
 import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /** "Did you mean" for misspelt keys and names: the closest candidate within a small edit distance (Damerau). */
@@ -12,7 +14,7 @@ final class Suggest {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
-            int d = distance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 bestDistance = d;
                 best = c;
@@ -23,8 +25,10 @@ final class Suggest {
     }
 
     /** Suggests the key behind the closest of several names (keys and their aliases). */
-    static String hint(String word, java.util.Map<String, String> nameToKey, String fallback) {
-        return closest(word, nameToKey.keySet()).map(c -> "did you mean '" + nameToKey.get(c) + "'?").orElse(fallback);
+    static String hint(String word, Map<String, String> nameToKey, String fallback) {
+        return closest(word, nameToKey.keySet())
+                .map(c -> "did you mean '" + nameToKey.get(c) + "'?")
+                .orElse(fallback);
     }
 
     static String hint(String word, Collection<String> candidates, String fallback) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.tomlj.TomlArray;
@@ -46,7 +47,9 @@ final class TableReader {
     void onlyKeys(Set<String> known) {
         for (String key : new TreeSet<>(table.keySet())) {
             if (!known.contains(key)) {
-                throw new ManifestException(posOf(key), "unknown key '" + key + "' in " + where,
+                throw new ManifestException(
+                        posOf(key),
+                        "unknown key '" + key + "' in " + where,
                         Suggest.hint(key, known, "known keys: " + String.join(", ", new TreeSet<>(known))));
             }
         }
@@ -90,8 +93,9 @@ final class TableReader {
     }
 
     String string(String key) {
-        return optString(key).orElseThrow(() -> new ManifestException(pos,
-                where + " lacks required key '" + key + "'", "add " + key + " = \"...\" to " + where));
+        return optString(key)
+                .orElseThrow(() -> new ManifestException(
+                        pos, where + " lacks required key '" + key + "'", "add " + key + " = \"...\" to " + where));
     }
 
     /** An array of strings; each element keeps its own position for later errors. */
@@ -108,8 +112,10 @@ final class TableReader {
             Object e = a.get(i);
             SourcePos p = position(a.inputPositionOf(i));
             if (!(e instanceof String s)) {
-                throw new ManifestException(p, where + "." + key + "[" + i + "] must be a string, not "
-                        + typeName(e), "write it in double quotes");
+                throw new ManifestException(
+                        p,
+                        where + "." + key + "[" + i + "] must be a string, not " + typeName(e),
+                        "write it in double quotes");
             }
             out.add(new Positioned(s, p));
         }
@@ -117,7 +123,7 @@ final class TableReader {
     }
 
     /** A table of string values (integers and booleans are accepted and written as Kbuild sees them). */
-    TreeMap<String, String> stringTable(String key) {
+    SortedMap<String, String> stringTable(String key) {
         Object v = table.get(List.of(key));
         var out = new TreeMap<String, String>();
         if (v == null) {
@@ -132,8 +138,10 @@ final class TableReader {
             if (e instanceof String || e instanceof Long || e instanceof Boolean) {
                 out.put(k, e instanceof Boolean b ? (b ? "y" : "n") : e.toString());
             } else {
-                throw new ManifestException(p, where + "." + key + "." + k + " must be a string, not "
-                        + typeName(e), "write the value in double quotes");
+                throw new ManifestException(
+                        p,
+                        where + "." + key + "." + k + " must be a string, not " + typeName(e),
+                        "write the value in double quotes");
             }
         }
         return out;
@@ -156,7 +164,9 @@ final class TableReader {
             Object e = a.get(i);
             SourcePos p = position(a.inputPositionOf(i));
             if (!(e instanceof TomlTable t)) {
-                throw new ManifestException(p, key + "[" + i + "] must be a table, not " + typeName(e),
+                throw new ManifestException(
+                        p,
+                        key + "[" + i + "] must be a table, not " + typeName(e),
                         "use [[" + key + "]] headers or { key = value } inline tables");
             }
             out.add(new TableReader(file, key + "[" + i + "]", t, firstKeyOr(t, p)));
@@ -188,8 +198,10 @@ final class TableReader {
     }
 
     private ManifestException wrongType(String key, String expected, Object actual) {
-        return new ManifestException(posOf(key), (where.isEmpty() ? "" : where + ".") + key + " must be "
-                + expected + ", not " + typeName(actual), "see docs/manifest.md for the shape of " + key);
+        return new ManifestException(
+                posOf(key),
+                (where.isEmpty() ? "" : where + ".") + key + " must be " + expected + ", not " + typeName(actual),
+                "see docs/manifest.md for the shape of " + key);
     }
 
     static String typeName(Object v) {

@@ -50,7 +50,13 @@ public record Architecture(
      *     serial console, initramfs, devtmpfs, proc, sysfs, ELF and script binaries, module unloading
      * @param tcgCpu {@code -cpu} under TCG (emulation), when it differs from {@code cpu} (faster emulated features)
      */
-    public record Boot(String qemuSystem, String machine, String cpu, String console, String image, List<String> config,
+    public record Boot(
+            String qemuSystem,
+            String machine,
+            String cpu,
+            String console,
+            String image,
+            List<String> config,
             String tcgCpu) {
         public Boot {
             Objects.requireNonNull(tcgCpu, "tcgCpu");

@@ -34,10 +34,29 @@ public record Driver(
         DriverTest test,
         SourcePos pos) {
 
-    public Driver(String name, String path, Language language, List<String> arches, List<String> requires,
-            List<String> dependsOn, SortedMap<String, String> makeVariables, List<CargoCrate> cargo, long timeoutSeconds,
+    public Driver(
+            String name,
+            String path,
+            Language language,
+            List<String> arches,
+            List<String> requires,
+            List<String> dependsOn,
+            SortedMap<String, String> makeVariables,
+            List<CargoCrate> cargo,
+            long timeoutSeconds,
             SourcePos pos) {
-        this(name, path, language, arches, requires, dependsOn, makeVariables, cargo, timeoutSeconds, DriverTest.DEFAULT, pos);
+        this(
+                name,
+                path,
+                language,
+                arches,
+                requires,
+                dependsOn,
+                makeVariables,
+                cargo,
+                timeoutSeconds,
+                DriverTest.DEFAULT,
+                pos);
     }
 
     public Driver {

@@ -25,8 +25,16 @@ import java.util.Optional;
  * @param moduleSig how this kernel takes part in module signing
  */
 public record KernelSource(
-        String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos, boolean symvers,
-        boolean boot, Optional<String> root, ModuleSig moduleSig) {
+        String name,
+        Kind kind,
+        String path,
+        Optional<String> config,
+        List<String> fragments,
+        SourcePos pos,
+        boolean symvers,
+        boolean boot,
+        Optional<String> root,
+        ModuleSig moduleSig) {
 
     /**
      * Module signing on this kernel.
@@ -44,17 +52,33 @@ public record KernelSource(
         }
     }
 
-    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos,
-            boolean symvers, boolean boot, Optional<String> root) {
+    public KernelSource(
+            String name,
+            Kind kind,
+            String path,
+            Optional<String> config,
+            List<String> fragments,
+            SourcePos pos,
+            boolean symvers,
+            boolean boot,
+            Optional<String> root) {
         this(name, kind, path, config, fragments, pos, symvers, boot, root, ModuleSig.DEFAULT);
     }
 
-    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
+    public KernelSource(
+            String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos) {
         this(name, kind, path, config, fragments, pos, false, false, Optional.empty());
     }
 
-    public KernelSource(String name, Kind kind, String path, Optional<String> config, List<String> fragments, SourcePos pos,
-            boolean symvers, boolean boot) {
+    public KernelSource(
+            String name,
+            Kind kind,
+            String path,
+            Optional<String> config,
+            List<String> fragments,
+            SourcePos pos,
+            boolean symvers,
+            boolean boot) {
         this(name, kind, path, config, fragments, pos, symvers, boot, Optional.empty());
     }
 
@@ -82,6 +106,6 @@ public record KernelSource(
 
     /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */
     public boolean bootable() {
-        return kind == Kind.DEBIAN || kind == Kind.SOURCE && boot;
+        return kind == Kind.DEBIAN || (kind == Kind.SOURCE && boot);
     }
 }

@@ -8,7 +8,11 @@ import java.util.Objects;
  * the drivers it names (all when {@code drivers} is empty). Several matrices are united.
  */
 public record MatrixSpec(
-        List<String> drivers, List<String> kernels, List<String> arches, List<String> toolchains, List<Exclude> excludes,
+        List<String> drivers,
+        List<String> kernels,
+        List<String> arches,
+        List<String> toolchains,
+        List<Exclude> excludes,
         SourcePos pos) {
 
     public MatrixSpec {

@@ -11,7 +11,8 @@ public final class Names {
 
     /** True when {@code s} is safe as one path segment and one argv word. */
     public static boolean isValid(String s) {
-        // NAME by hand: this runs for every target and cell of a plan, and a regex match costs more than the plan's logic.
+        // NAME by hand: this runs for every target and cell of a plan, and a regex match costs more than the plan's
+        // logic.
         if (s == null || s.isEmpty() || s.length() > 64 || !alnum(s.charAt(0)) || s.contains("..")) {
             return false;
         }
@@ -25,7 +26,7 @@ public final class Names {
     }
 
     private static boolean alnum(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     public static String require(String what, String s) {

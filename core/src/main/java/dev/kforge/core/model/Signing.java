@@ -1,5 +1,8 @@
 package dev.kforge.core.model;
 
+import dev.kforge.core.KforgeException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -37,15 +40,18 @@ public record Signing(Optional<String> key, Optional<String> keyEnv, String cert
      * The key for this run: the path (relative to {@code workspace} unless absolute) or pkcs11: URI
      * from the manifest, or from the variable {@link #keyEnv} names.
      */
-    public SigningKey resolve(java.util.Map<String, String> env, java.nio.file.Path workspace) {
+    public SigningKey resolve(Map<String, String> env, Path workspace) {
         String spec = key.orElseGet(() -> env.get(keyEnv.orElseThrow()));
         if (spec == null || spec.isBlank()) {
-            throw dev.kforge.core.KforgeException.userInput(keyOrigin() + " is not set", "set it to the key's path (or a pkcs11: URI), e.g. from a CI secret file");
+            throw KforgeException.userInput(
+                    keyOrigin() + " is not set",
+                    "set it to the key's path (or a pkcs11: URI), e.g. from a CI secret file");
         }
         if (spec.startsWith("pkcs11:")) {
             return new SigningKey(spec, keyOrigin());
         }
-        return new SigningKey(workspace.resolve(spec).toAbsolutePath().normalize().toString(), keyOrigin());
+        return new SigningKey(
+                workspace.resolve(spec).toAbsolutePath().normalize().toString(), keyOrigin());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kforge.core.model;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -28,7 +29,7 @@ public record Toolchain(
     public Toolchain {
         Names.require("toolchain key", key);
         Objects.requireNonNull(family, "family");
-        makeVariables = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(makeVariables));
+        makeVariables = Collections.unmodifiableSortedMap(new TreeMap<>(makeVariables));
         Objects.requireNonNull(compiler, "compiler");
         packages = List.copyOf(packages);
         aliases = List.copyOf(aliases);

@@ -29,13 +29,26 @@ public record Workspace(
         List<ToolchainRoot> roots,
         Optional<Signing> signing) {
 
-    public Workspace(String name, String manifestName, String out, List<KernelSource> kernels, List<Driver> drivers,
-            List<MatrixSpec> matrices, Optional<String> remoteCache, List<ToolchainRoot> roots) {
+    public Workspace(
+            String name,
+            String manifestName,
+            String out,
+            List<KernelSource> kernels,
+            List<Driver> drivers,
+            List<MatrixSpec> matrices,
+            Optional<String> remoteCache,
+            List<ToolchainRoot> roots) {
         this(name, manifestName, out, kernels, drivers, matrices, remoteCache, roots, Optional.empty());
     }
 
-    public Workspace(String name, String manifestName, String out, List<KernelSource> kernels, List<Driver> drivers,
-            List<MatrixSpec> matrices, Optional<String> remoteCache) {
+    public Workspace(
+            String name,
+            String manifestName,
+            String out,
+            List<KernelSource> kernels,
+            List<Driver> drivers,
+            List<MatrixSpec> matrices,
+            Optional<String> remoteCache) {
         this(name, manifestName, out, kernels, drivers, matrices, remoteCache, List.of());
     }
 

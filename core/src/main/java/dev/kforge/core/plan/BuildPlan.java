@@ -3,11 +3,15 @@ package dev.kforge.core.plan;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.model.Cell;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -29,8 +33,13 @@ public final class BuildPlan {
     private final Map<String, Cell> tests;
     private final List<Skip> untested;
 
-    public BuildPlan(int format, List<Step> steps, List<Skip> skipped, SortedMap<String, Map<String, String>> kernels,
-            SortedMap<String, String> tools, Map<String, Cell> cells) {
+    public BuildPlan(
+            int format,
+            List<Step> steps,
+            List<Skip> skipped,
+            SortedMap<String, Map<String, String>> kernels,
+            SortedMap<String, String> tools,
+            Map<String, Cell> cells) {
         this(format, steps, skipped, kernels, tools, cells, false, Map.of(), List.of());
     }
 
@@ -39,8 +48,15 @@ public final class BuildPlan {
      * @param tests TEST step id to the cell it tests
      * @param untested built cells that are not tested, with the reason
      */
-    public BuildPlan(int format, List<Step> steps, List<Skip> skipped, SortedMap<String, Map<String, String>> kernels,
-            SortedMap<String, String> tools, Map<String, Cell> cells, boolean withTests, Map<String, Cell> tests,
+    public BuildPlan(
+            int format,
+            List<Step> steps,
+            List<Skip> skipped,
+            SortedMap<String, Map<String, String>> kernels,
+            SortedMap<String, String> tools,
+            Map<String, Cell> cells,
+            boolean withTests,
+            Map<String, Cell> tests,
             List<Skip> untested) {
         this.withTests = withTests;
         this.tests = Collections.unmodifiableMap(new LinkedHashMap<>(tests));
@@ -51,7 +67,7 @@ public final class BuildPlan {
         this.kernels = Collections.unmodifiableSortedMap(new TreeMap<>(kernels));
         this.tools = Collections.unmodifiableSortedMap(new TreeMap<>(tools));
         this.cells = Collections.unmodifiableMap(new LinkedHashMap<>(cells));
-        Map<String, Step> index = new java.util.HashMap<>();
+        Map<String, Step> index = new HashMap<>();
         for (Step s : this.steps) {
             if (index.put(s.id(), s) != null) {
                 throw new IllegalArgumentException("two steps named " + s.id());
@@ -142,11 +158,16 @@ public final class BuildPlan {
      * The JSON tree of the steps one shard runs: the whole plan's hash (which every shard checks
      * with --expect-plan-hash), the shard as {@code I/N}, and only those steps, in plan order.
      */
-    public Map<String, Object> toTree(java.util.Collection<String> stepIds, String shard) {
+    public Map<String, Object> toTree(Collection<String> stepIds, String shard) {
         Map<String, Object> m = toTree();
-        java.util.Set<String> ids = new java.util.HashSet<>(stepIds);
+        Set<String> ids = new HashSet<>(stepIds);
         m.put("shard", shard);
-        m.put("steps", steps.stream().filter(s -> ids.contains(s.id())).map(Step::toTree).toList());
+        m.put(
+                "steps",
+                steps.stream()
+                        .filter(s -> ids.contains(s.id()))
+                        .map(Step::toTree)
+                        .toList());
         return m;
     }
 
@@ -156,19 +177,27 @@ public final class BuildPlan {
         m.put("kernels", kernels);
         m.put("tools", tools);
         m.put("steps", steps.stream().map(Step::toTree).toList());
-        m.put("skipped", skipped.stream().map(s -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("cell", s.cell().id());
-            e.put("reason", s.reason());
-            return e;
-        }).toList());
+        m.put(
+                "skipped",
+                skipped.stream()
+                        .map(s -> {
+                            Map<String, Object> e = new LinkedHashMap<>();
+                            e.put("cell", s.cell().id());
+                            e.put("reason", s.reason());
+                            return e;
+                        })
+                        .toList());
         if (withTests) {
-            m.put("untested", untested.stream().map(s -> {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("cell", s.cell().id());
-                e.put("reason", s.reason());
-                return e;
-            }).toList());
+            m.put(
+                    "untested",
+                    untested.stream()
+                            .map(s -> {
+                                Map<String, Object> e = new LinkedHashMap<>();
+                                e.put("cell", s.cell().id());
+                                e.put("reason", s.reason());
+                                return e;
+                            })
+                            .toList());
         }
         return m;
     }

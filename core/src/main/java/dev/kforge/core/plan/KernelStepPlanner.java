@@ -55,8 +55,16 @@ public interface KernelStepPlanner {
      * @param moduleSig whether the tree is configured for module signing (CONFIG_MODULE_SIG, so it
      *     has scripts/sign-file), with the kernel's own force and trusted-keys options
      */
-    record TreeRequest(String id, KernelSource kernel, KernelFacts facts, Architecture arch, Toolchain tc,
-            Optional<RustTools> rust, String tree, long sourceDateEpoch, boolean moduleSig) {
+    record TreeRequest(
+            String id,
+            KernelSource kernel,
+            KernelFacts facts,
+            Architecture arch,
+            Toolchain tc,
+            Optional<RustTools> rust,
+            String tree,
+            long sourceDateEpoch,
+            boolean moduleSig) {
         public TreeRequest {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(rust, "rust");
@@ -73,9 +81,18 @@ public interface KernelStepPlanner {
      * @param kernelRoot the plan root of the kernel's tree ({@code ${kernel:NAME}}, {@code ${kernel:NAME+ARCH}})
      * @param dependencies the build step id of each driver this one depends on, for this target
      */
-    record CellRequest(KernelSource kernel, KernelFacts facts, String kernelRoot, Architecture arch, Toolchain tc, Driver driver,
+    record CellRequest(
+            KernelSource kernel,
+            KernelFacts facts,
+            String kernelRoot,
+            Architecture arch,
+            Toolchain tc,
+            Driver driver,
             Target target,
-            Optional<Step> prepare, Optional<Step> symvers, Map<String, String> dependencies, Optional<RustTools> rust) {
+            Optional<Step> prepare,
+            Optional<Step> symvers,
+            Map<String, String> dependencies,
+            Optional<RustTools> rust) {
         public CellRequest {
             Objects.requireNonNull(prepare, "prepare");
             Objects.requireNonNull(symvers, "symvers");

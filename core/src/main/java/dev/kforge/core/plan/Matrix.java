@@ -13,6 +13,7 @@ import dev.kforge.core.model.Workspace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -45,8 +46,10 @@ public final class Matrix {
             if (f == null || !f.rustArches().contains(arch.kernelArch())) {
                 continue; // a headers tree's rustArches is its own arch when it has CONFIG_RUST=y, else empty
             }
-            boolean rustCell = ws.drivers().stream().anyMatch(d -> d.language() == Language.RUST
-                    && (d.arches().isEmpty() || d.arches().contains(arch.key())) && covers(ws, d, t));
+            boolean rustCell = ws.drivers().stream()
+                    .anyMatch(d -> d.language() == Language.RUST
+                            && (d.arches().isEmpty() || d.arches().contains(arch.key()))
+                            && covers(ws, d, t));
             if (rustCell) {
                 out.add(t.kernel());
             }
@@ -58,8 +61,10 @@ public final class Matrix {
     public static boolean covers(Workspace ws, Driver d, Target t) {
         for (MatrixSpec m : ws.matrices()) {
             // The product's membership without building it: this runs for every driver and target.
-            if ((m.drivers().isEmpty() || m.drivers().contains(d.name())) && m.kernels().contains(t.kernel())
-                    && m.arches().contains(t.arch()) && m.toolchains().contains(t.toolchain())
+            if ((m.drivers().isEmpty() || m.drivers().contains(d.name()))
+                    && m.kernels().contains(t.kernel())
+                    && m.arches().contains(t.arch())
+                    && m.toolchains().contains(t.toolchain())
                     && m.excludes().stream().noneMatch(e -> e.matches(t))) {
                 return true;
             }
@@ -77,7 +82,8 @@ public final class Matrix {
                     for (Driver d : ws.drivers()) {
                         boolean named = m.drivers().isEmpty() || m.drivers().contains(d.name());
                         if (named && !covers(ws, d, t) && seen.add(new Cell(d.name(), t))) {
-                            skipped.add(new Skip(new Cell(d.name(), t), "excluded by the matrix at " + inWorkspace(e.pos())));
+                            skipped.add(new Skip(
+                                    new Cell(d.name(), t), "excluded by the matrix at " + inWorkspace(e.pos())));
                         }
                     }
                 });
@@ -106,9 +112,12 @@ public final class Matrix {
         Map<String, List<String>> dependents = new TreeMap<>();
         for (Driver d : byName.values()) {
             waiting.put(d.name(), d.dependsOn().size());
-            d.dependsOn().forEach(dep -> dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(d.name()));
+            d.dependsOn()
+                    .forEach(dep -> dependents
+                            .computeIfAbsent(dep, k -> new ArrayList<>())
+                            .add(d.name()));
         }
-        java.util.PriorityQueue<String> ready = new java.util.PriorityQueue<>();
+        PriorityQueue<String> ready = new PriorityQueue<>();
         waiting.forEach((name, n) -> {
             if (n == 0) {
                 ready.add(name);

@@ -43,14 +43,28 @@ public final class PlanCodec {
             for (Object c : list(s.get("commands"))) {
                 commands.add(strings(c));
             }
-            steps.add(new Step((String) s.get("id"), kind((String) s.get("kind")), commands, stringMap(s.get("env")),
-                    (String) s.get("cwd"), strings(s.get("inputs")), strings(s.get("outputs")), strings(s.get("deps")),
+            steps.add(new Step(
+                    (String) s.get("id"),
+                    kind((String) s.get("kind")),
+                    commands,
+                    stringMap(s.get("env")),
+                    (String) s.get("cwd"),
+                    strings(s.get("inputs")),
+                    strings(s.get("outputs")),
+                    strings(s.get("deps")),
                     stringMap(s.get("attributes"))));
         }
         SortedMap<String, Map<String, String>> kernels = new TreeMap<>();
         ((Map<?, ?>) m.get("kernels")).forEach((k, v) -> kernels.put((String) k, stringMap(v)));
-        return new BuildPlan(((Number) m.get("format")).intValue(), steps, skips(m.get("skipped")), kernels,
-                stringMap(m.get("tools")), cellMap(m.get("cells")), (Boolean) m.get("withTests"), cellMap(m.get("tests")),
+        return new BuildPlan(
+                ((Number) m.get("format")).intValue(),
+                steps,
+                skips(m.get("skipped")),
+                kernels,
+                stringMap(m.get("tools")),
+                cellMap(m.get("cells")),
+                (Boolean) m.get("withTests"),
+                cellMap(m.get("tests")),
                 skips(m.get("untested")));
     }
 
@@ -75,7 +89,8 @@ public final class PlanCodec {
     }
 
     private static List<String> cell(Cell c) {
-        return List.of(c.driver(), c.target().kernel(), c.target().arch(), c.target().toolchain());
+        return List.of(
+                c.driver(), c.target().kernel(), c.target().arch(), c.target().toolchain());
     }
 
     private static Cell cell(Object o) {

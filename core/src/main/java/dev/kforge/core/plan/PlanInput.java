@@ -3,8 +3,8 @@ package dev.kforge.core.plan;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.KernelFacts;
-import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.kernel.RustTools;
+import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.Workspace;
 import java.util.Collections;
 import java.util.Objects;
@@ -37,14 +37,26 @@ public record PlanInput(
         SortedMap<String, ToolchainRoots.Facts> toolchainRoots) {
 
     /** A plan without tests. */
-    public PlanInput(Workspace workspace, SortedMap<String, KernelFacts> kernels, SortedMap<String, String> tools,
-            SortedMap<String, Digest> files, SortedMap<String, RustTools> rust, long sourceDateEpoch) {
+    public PlanInput(
+            Workspace workspace,
+            SortedMap<String, KernelFacts> kernels,
+            SortedMap<String, String> tools,
+            SortedMap<String, Digest> files,
+            SortedMap<String, RustTools> rust,
+            long sourceDateEpoch) {
         this(workspace, kernels, tools, files, rust, sourceDateEpoch, false, BootFacts.NONE, new TreeMap<>());
     }
 
     /** A plan without toolchain roots. */
-    public PlanInput(Workspace workspace, SortedMap<String, KernelFacts> kernels, SortedMap<String, String> tools,
-            SortedMap<String, Digest> files, SortedMap<String, RustTools> rust, long sourceDateEpoch, boolean tests, BootFacts boot) {
+    public PlanInput(
+            Workspace workspace,
+            SortedMap<String, KernelFacts> kernels,
+            SortedMap<String, String> tools,
+            SortedMap<String, Digest> files,
+            SortedMap<String, RustTools> rust,
+            long sourceDateEpoch,
+            boolean tests,
+            BootFacts boot) {
         this(workspace, kernels, tools, files, rust, sourceDateEpoch, tests, boot, new TreeMap<>());
     }
 

@@ -15,10 +15,12 @@ import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.Workspace;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -43,7 +45,10 @@ public final class Planner {
     private final TestStepPlanner testSteps;
     private final TestPlanning testPlanning;
 
-    public Planner(Catalog catalog, KernelStepPlanner kernelSteps, CompanionStepPlanner companionSteps,
+    public Planner(
+            Catalog catalog,
+            KernelStepPlanner kernelSteps,
+            CompanionStepPlanner companionSteps,
             TestStepPlanner testSteps) {
         this.catalog = catalog;
         this.kernelSteps = kernelSteps;
@@ -73,14 +78,16 @@ public final class Planner {
         if (tests) {
             for (Target t : targets(ws)) {
                 Architecture arch = catalog.requireArch(t.arch());
-                boolean bootable = ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false);
+                boolean bootable =
+                        ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false);
                 if (bootable && arch.boot().isPresent()) {
                     tools.add(testSteps.emulator(arch));
                 }
             }
         }
         for (Target t : targets(ws)) {
-            tools.add(kernelSteps.compilerProgram(catalog.requireArch(t.arch()), catalog.requireToolchain(t.toolchain())));
+            tools.add(kernelSteps.compilerProgram(
+                    catalog.requireArch(t.arch()), catalog.requireToolchain(t.toolchain())));
         }
         if (ws.drivers().stream().anyMatch(d -> !d.cargo().isEmpty())) {
             tools.addAll(companionSteps.tools());
@@ -108,12 +115,14 @@ public final class Planner {
             Toolchain tc = catalog.requireToolchain(t.toolchain());
             // A distribution kernel is one prebuilt headers tree per architecture, each its own kernel root.
             boolean distro = kernel.kind() == KernelSource.Kind.DEBIAN;
-            Optional<String> noPort = distro ? Optional.ofNullable(kernelFacts.missingArches().get(arch.key())) : Optional.empty();
+            Optional<String> noPort =
+                    distro ? Optional.ofNullable(kernelFacts.missingArches().get(arch.key())) : Optional.empty();
             KernelFacts facts = distro && noPort.isEmpty() ? archFacts(kernelFacts, arch) : kernelFacts;
             String kernelRoot = "${kernel:" + (distro ? distroTree(kernel.name(), arch.key()) : kernel.name()) + "}";
             Optional<String> targetReason = noPort.or(() -> SkipRules.target(facts, arch, tc));
             Map<String, String> built = new TreeMap<>(); // driver -> build step id
-            Map<String, String> publishers = new TreeMap<>(); // driver -> the step that publishes its out/ (sign or build)
+            Map<String, String> publishers =
+                    new TreeMap<>(); // driver -> the step that publishes its out/ (sign or build)
             for (Driver d : ordered) {
                 if (!Matrix.covers(ws, d, t)) {
                     continue; // no matrix asks for this driver on this target
@@ -134,7 +143,8 @@ public final class Planner {
                 Optional<RustTools> treeRust = rust;
                 // One prepare step per tree, however many cells build on it.
                 Optional<Step> prepare = kernel.kind() == KernelSource.Kind.SOURCE
-                        ? Optional.of(prepares.computeIfAbsent(t.id() + (treeRust.isPresent() ? "-rust" : ""),
+                        ? Optional.of(prepares.computeIfAbsent(
+                                t.id() + (treeRust.isPresent() ? "-rust" : ""),
                                 k -> kernelSteps.prepare(tree(in, kernel, facts, arch, tc, treeRust))))
                         : Optional.empty();
                 prepare.ifPresent(p -> steps.putIfAbsent(p.id(), p));
@@ -144,15 +154,16 @@ public final class Planner {
                 symvers.ifPresent(sv -> steps.putIfAbsent(sv.id(), sv));
                 Map<String, String> dependencies = new TreeMap<>();
                 d.dependsOn().forEach(dep -> dependencies.put(dep, built.get(dep)));
-                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(kernel, facts, kernelRoot, arch, tc, d, t, prepare,
-                        symvers, dependencies, rust));
+                Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(
+                        kernel, facts, kernelRoot, arch, tc, d, t, prepare, symvers, dependencies, rust));
                 steps.put(build.id(), build);
                 cells.put(build.id(), cell);
                 built.put(d.name(), build.id());
                 // A signed cell's out/ directory is published by its SIGN step: tests load what it signed.
                 Step published = build;
                 if (ws.signs(kernel)) {
-                    published = kernelSteps.sign(build, "${workspace}/" + ws.signing().orElseThrow().cert());
+                    published = kernelSteps.sign(
+                            build, "${workspace}/" + ws.signing().orElseThrow().cert());
                     steps.put(published.id(), published);
                     cells.put(published.id(), cell);
                 }
@@ -162,7 +173,8 @@ public final class Planner {
                     if (why.isPresent()) {
                         untested.add(new Skip(cell, why.get()));
                     } else {
-                        Step test = testPlanning.test(in, ws, cell, kernel, arch, d, published, prepare, symvers, publishers, steps);
+                        Step test = testPlanning.test(
+                                in, ws, cell, kernel, arch, d, published, prepare, symvers, publishers, steps);
                         steps.put(test.id(), test);
                         tests.put(test.id(), cell);
                     }
@@ -180,8 +192,16 @@ public final class Planner {
         }
         skipped.sort(Comparator.naturalOrder());
         untested.sort(Comparator.naturalOrder());
-        return new BuildPlan(FORMAT, List.copyOf(steps.values()), skipped, kernels(in), tools(in, ws, steps.values()), cells,
-                in.tests(), tests, untested);
+        return new BuildPlan(
+                FORMAT,
+                List.copyOf(steps.values()),
+                skipped,
+                kernels(in),
+                tools(in, ws, steps.values()),
+                cells,
+                in.tests(),
+                tests,
+                untested);
     }
 
     /** The plan root of a Debian kernel's image package for one architecture: {@code NAME+ARCH.image}. */
@@ -201,7 +221,6 @@ public final class Planner {
 
     /** The directory a bootable source kernel's SYMVERS step leaves its image and installed modules in, inside the tree. */
     public static final String BOOT_DIR = ".kforge-boot";
-
 
     private static SortedMap<String, Map<String, String>> kernels(PlanInput in) {
         SortedMap<String, Map<String, String>> kernels = new TreeMap<>();
@@ -236,7 +255,7 @@ public final class Planner {
 
     private static Map<String, String> kernelEntry(KernelFacts f) {
         Map<String, String> k = new TreeMap<>();
-        k.put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+        k.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
         k.put("version", f.version());
         k.put("identity", f.identity().hex());
         f.release().ifPresent(r -> k.put("release", r));
@@ -256,9 +275,11 @@ public final class Planner {
      * The plan's tools with their identities: the build tools, and the emulator of each TEST step
      * planned (only those: an untested arch's emulator would change every build's key).
      */
-    private SortedMap<String, String> tools(PlanInput in, Workspace ws, java.util.Collection<Step> steps) {
+    private SortedMap<String, String> tools(PlanInput in, Workspace ws, Collection<Step> steps) {
         SortedSet<String> names = new TreeSet<>(tools(ws, false));
-        steps.stream().filter(s -> s.kind() == Step.Kind.TEST).forEach(s -> names.add(s.commands().get(0).get(0)));
+        steps.stream()
+                .filter(s -> s.kind() == Step.Kind.TEST)
+                .forEach(s -> names.add(s.commands().get(0).get(0)));
         SortedMap<String, String> tools = new TreeMap<>();
         for (String tool : names) {
             tools.put(tool, in.tools().getOrDefault(tool, "not found"));
@@ -274,8 +295,13 @@ public final class Planner {
      * One tree to prepare: its step id, and its directory inside ${trees}: a readable prefix, then
      * a key over everything that shapes the tree.
      */
-    private KernelStepPlanner.TreeRequest tree(PlanInput in, KernelSource kernel, KernelFacts facts, Architecture arch,
-            Toolchain tc, Optional<RustTools> rustTools) {
+    private KernelStepPlanner.TreeRequest tree(
+            PlanInput in,
+            KernelSource kernel,
+            KernelFacts facts,
+            Architecture arch,
+            Toolchain tc,
+            Optional<RustTools> rustTools) {
         boolean rust = rustTools.isPresent();
         Fingerprint key = new Fingerprint("kforge-tree", FORMAT)
                 .add(facts.identity())
@@ -285,16 +311,21 @@ public final class Planner {
                 .add(kernel.config().orElse(""))
                 .add(kernel.symvers() ? "symvers" : "")
                 .add(in.tools().getOrDefault(kernelSteps.compilerProgram(arch, tc), "not found"));
-        rustTools.ifPresent(r -> key.add(r.rustc()).add(r.rustcVersion()).add(r.bindgen()).add(r.bindgenVersion())
+        rustTools.ifPresent(r -> key.add(r.rustc())
+                .add(r.rustcVersion())
+                .add(r.bindgen())
+                .add(r.bindgenVersion())
                 .add(r.rustLibSrc()));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
         if (kernel.boot()) {
-            key.add("boot").addStrings(arch.boot().map(Architecture.Boot::config).orElse(List.of()));
+            key.add("boot")
+                    .addStrings(arch.boot().map(Architecture.Boot::config).orElse(List.of()));
         }
         if (kernel.root().isPresent()) {
             var root = in.toolchainRoots().get(kernel.root().get());
             if (root == null) {
-                throw new IllegalArgumentException("no facts for toolchain root " + kernel.root().get());
+                throw new IllegalArgumentException(
+                        "no facts for toolchain root " + kernel.root().get());
             }
             key.add("root").add(root.identity());
         }
@@ -302,15 +333,25 @@ public final class Planner {
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
         // Module signing: sign-file and the hash come from the tree, the kernel's policy goes into its .config.
         KernelSource.ModuleSig sig = kernel.moduleSig();
-        boolean moduleSig = in.workspace().signs(kernel) || sig.force() || sig.trustedKeys().isPresent();
+        boolean moduleSig =
+                in.workspace().signs(kernel) || sig.force() || sig.trustedKeys().isPresent();
         if (moduleSig) {
             key.add("module-sig").add(sig.force());
             sig.trustedKeys().ifPresent(c -> key.add(c).add(fileDigest(in, c)).add("crypto-sha256"));
         }
         String variant = arch.key() + "-" + tc.key() + (rust ? "-rust" : "");
-        String tree = "${trees}/" + facts.version() + "-" + variant + "-" + key.digest().prefix(16);
-        return new KernelStepPlanner.TreeRequest("prepare/" + kernel.name() + "/" + variant, kernel, facts, arch, tc, rustTools,
-                tree, in.sourceDateEpoch(), moduleSig);
+        String tree = "${trees}/" + facts.version() + "-" + variant + "-"
+                + key.digest().prefix(16);
+        return new KernelStepPlanner.TreeRequest(
+                "prepare/" + kernel.name() + "/" + variant,
+                kernel,
+                facts,
+                arch,
+                tc,
+                rustTools,
+                tree,
+                in.sourceDateEpoch(),
+                moduleSig);
     }
 
     private static Digest fileDigest(PlanInput in, String path) {

@@ -21,10 +21,12 @@ public final class Sharding {
 
     /** Rough wall-clock costs in seconds, measured on 2 cores (KERNEL-FACTS): they only need to rank. */
     static final int PREPARE_COST = 35;
+
     static final int RUST_PREPARE_COST = 85;
     static final int BUILD_COST = 4;
     /** vmlinux and the in-tree modules of a small config, once per tree. */
     static final int SYMVERS_COST = 90;
+
     static final int CARGO_COST = 2;
     /** Boot, load and unload under QEMU (TCG; less with KVM). */
     static final int TEST_COST = 5;
@@ -35,8 +37,8 @@ public final class Sharding {
     public record Shard(int index, int total) {
         public Shard {
             if (total < 1 || index < 1 || index > total) {
-                throw KforgeException.userInput("invalid shard " + index + "/" + total,
-                        "write --shard I/N with 1 <= I <= N, e.g. --shard 2/4");
+                throw KforgeException.userInput(
+                        "invalid shard " + index + "/" + total, "write --shard I/N with 1 <= I <= N, e.g. --shard 2/4");
             }
         }
 
@@ -74,7 +76,8 @@ public final class Sharding {
         }
         List<List<Step>> units = new ArrayList<>(groups.values());
         while (units.size() < shards) {
-            units.sort(Comparator.comparingLong((List<Step> g) -> -cost(g, byId)).thenComparing(g -> g.get(0).id()));
+            units.sort(Comparator.comparingLong((List<Step> g) -> -cost(g, byId))
+                    .thenComparing(g -> g.get(0).id()));
             boolean split = false;
             for (int i = 0; i < units.size() && !split; i++) {
                 List<List<Step>> parts = splitByCell(units.get(i), byId);
@@ -88,7 +91,8 @@ public final class Sharding {
                 break; // every unit is one cell with what depends on it
             }
         }
-        units.sort(Comparator.comparingLong((List<Step> g) -> -cost(g, byId)).thenComparing(g -> g.get(0).id()));
+        units.sort(Comparator.comparingLong((List<Step> g) -> -cost(g, byId))
+                .thenComparing(g -> g.get(0).id()));
         long[] load = new long[shards];
         List<Set<String>> assigned = new ArrayList<>();
         for (int i = 0; i < shards; i++) {
@@ -184,7 +188,8 @@ public final class Sharding {
 
     /** A shard count for a plan when none is given: about four cells per shard, at most {@code max}. */
     public static int defaultShards(BuildPlan plan, int max) {
-        long cells = plan.steps().stream().filter(s -> s.kind() == Step.Kind.BUILD).count();
+        long cells =
+                plan.steps().stream().filter(s -> s.kind() == Step.Kind.BUILD).count();
         return (int) Math.max(1, Math.min(max, (cells + 3) / 4));
     }
 }

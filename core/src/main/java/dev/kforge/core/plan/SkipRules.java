@@ -8,6 +8,7 @@ import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.Workspace;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,7 +28,7 @@ final class SkipRules {
         }
         if (f.headersFamily().orElseThrow() != tc.family()) {
             return Optional.of("headers tree '" + f.name() + "' was built with "
-                    + f.headersFamily().orElseThrow().name().toLowerCase(java.util.Locale.ROOT)
+                    + f.headersFamily().orElseThrow().name().toLowerCase(Locale.ROOT)
                     + "; modules must use the same compiler family, not " + tc.key());
         }
         return Optional.empty();
@@ -44,8 +45,8 @@ final class SkipRules {
                         + "source kernel that kforge configures with CONFIG_RUST=y");
             }
             if (!f.rustArches().contains(arch.kernelArch())) {
-                return Optional.of("kernel " + f.version() + " has no HAVE_RUST for " + arch.key()
-                        + " (arch/" + arch.srcArch() + "/Kconfig does not select it)");
+                return Optional.of("kernel " + f.version() + " has no HAVE_RUST for " + arch.key() + " (arch/"
+                        + arch.srcArch() + "/Kconfig does not select it)");
             }
         }
         if (f.kind() == KernelSource.Kind.HEADERS) {

@@ -3,6 +3,7 @@ package dev.kforge.core.plan;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -59,7 +60,7 @@ public record Step(
         TEST;
 
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
         /** Work on a kernel tree that cells build against, rather than a cell or a companion. */

@@ -1,14 +1,17 @@
 package dev.kforge.core.plan;
 
+import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Workspace;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@link Planner}'s part for tests: whether a built cell can be tested (its kernel boots, QEMU
@@ -27,12 +30,13 @@ final class TestPlanning {
     /** Why a built cell cannot be tested: its kernel has no image, or QEMU or a guest is not to be had for its arch. */
     static Optional<String> untestable(PlanInput in, KernelSource kernel, Architecture arch) {
         if (kernel.kind() == KernelSource.Kind.SOURCE && !kernel.boot()) {
-            return Optional.of("kernel '" + kernel.name() + "' is built without a kernel image; give it boot = true to test "
-                    + "its cells under QEMU");
+            return Optional.of("kernel '" + kernel.name()
+                    + "' is built without a kernel image; give it boot = true to test " + "its cells under QEMU");
         }
         if (!kernel.bootable()) {
-            return Optional.of("kernel '" + kernel.name() + "' has no kernel image to boot (a headers tree); test against "
-                    + "debian = \"latest\" or a source kernel with boot = true");
+            return Optional.of(
+                    "kernel '" + kernel.name() + "' has no kernel image to boot (a headers tree); test against "
+                            + "debian = \"latest\" or a source kernel with boot = true");
         }
         if (arch.boot().isEmpty()) {
             return Optional.of("kforge does not know how to boot " + arch.key() + " under QEMU");
@@ -52,16 +56,26 @@ final class TestPlanning {
     }
 
     /** A cell's TEST step: its kernel's image and modules, the guest, and the drivers to load, dependencies first. */
-    Step test(PlanInput in, Workspace ws, Cell cell, KernelSource kernel, Architecture arch, Driver d, Step build,
-            Optional<Step> prepare, Optional<Step> symvers, Map<String, String> built, Map<String, Step> steps) {
-        dev.kforge.core.kernel.BootRoot guest = in.boot().roots().get(Planner.guestRoot(arch.key()));
+    Step test(
+            PlanInput in,
+            Workspace ws,
+            Cell cell,
+            KernelSource kernel,
+            Architecture arch,
+            Driver d,
+            Step build,
+            Optional<Step> prepare,
+            Optional<Step> symvers,
+            Map<String, String> built,
+            Map<String, Step> steps) {
+        BootRoot guest = in.boot().roots().get(Planner.guestRoot(arch.key()));
         String busybox = "${kernel:" + Planner.guestRoot(arch.key()) + "}/" + guest.file();
         List<String> inputs = new ArrayList<>();
         String image;
         String modules;
         if (kernel.kind() == KernelSource.Kind.DEBIAN) {
             String root = Planner.imageRoot(kernel.name(), arch.key());
-            dev.kforge.core.kernel.BootRoot img = in.boot().roots().get(root);
+            BootRoot img = in.boot().roots().get(root);
             image = "${kernel:" + root + "}/" + img.file();
             modules = "${kernel:" + root + "}/" + img.modules();
             inputs.add("${kernel:" + root + "}");
@@ -76,23 +90,34 @@ final class TestPlanning {
         d.test().script().ifPresent(sc -> inputs.add("${workspace}/" + sc));
         List<String> deps = new ArrayList<>(List.of(build.id()));
         List<TestStepPlanner.Load> loads = new ArrayList<>();
-        java.util.Set<String> needed = new java.util.HashSet<>();
+        Set<String> needed = new HashSet<>();
         collectDependencies(ws, d, needed);
         for (Driver dep : Matrix.dependencyOrder(ws)) {
             if (needed.contains(dep.name())) {
                 Step depBuild = steps.get(built.get(dep.name()));
                 deps.add(depBuild.id());
-                loads.add(new TestStepPlanner.Load(dep.name(), depBuild.attribute("outDir"), dep.test().params()));
+                loads.add(new TestStepPlanner.Load(
+                        dep.name(), depBuild.attribute("outDir"), dep.test().params()));
             }
         }
-        loads.add(new TestStepPlanner.Load(d.name(), build.attribute("outDir"), d.test().params()));
+        loads.add(new TestStepPlanner.Load(
+                d.name(), build.attribute("outDir"), d.test().params()));
         prepare.ifPresent(p -> deps.add(p.id()));
         symvers.ifPresent(sv -> deps.add(sv.id()));
-        return testSteps.test(new TestStepPlanner.TestRequest(cell, arch, image, modules, busybox, loads,
-                d.test().script().map(sc -> "${workspace}/" + sc), d.test().timeoutSeconds(), deps, inputs));
+        return testSteps.test(new TestStepPlanner.TestRequest(
+                cell,
+                arch,
+                image,
+                modules,
+                busybox,
+                loads,
+                d.test().script().map(sc -> "${workspace}/" + sc),
+                d.test().timeoutSeconds(),
+                deps,
+                inputs));
     }
 
-    private static void collectDependencies(Workspace ws, Driver d, java.util.Set<String> acc) {
+    private static void collectDependencies(Workspace ws, Driver d, Set<String> acc) {
         for (String dep : d.dependsOn()) {
             if (acc.add(dep)) {
                 collectDependencies(ws, ws.driver(dep).orElseThrow(), acc);

@@ -49,8 +49,17 @@ public interface TestStepPlanner {
      * @param deps the step ids it waits for; the cell's build step first
      * @param inputs what identifies the kernel and guest (roots and files the step reads)
      */
-    record TestRequest(Cell cell, Architecture arch, String kernelImage, String kernelModules, String busybox, List<Load> loads,
-            Optional<String> script, long timeoutSeconds, List<String> deps, List<String> inputs) {
+    record TestRequest(
+            Cell cell,
+            Architecture arch,
+            String kernelImage,
+            String kernelModules,
+            String busybox,
+            List<Load> loads,
+            Optional<String> script,
+            long timeoutSeconds,
+            List<String> deps,
+            List<String> inputs) {
         public TestRequest {
             Objects.requireNonNull(cell, "cell");
             loads = List.copyOf(loads);

@@ -23,11 +23,25 @@ import java.util.Objects;
  * @param signer who signed the cell's modules (the certificate's common name), empty when they are unsigned
  */
 public record CellReport(
-        Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics, String outDir,
-        boolean error, String symbols, String signer) {
+        Cell cell,
+        StepStatus status,
+        Duration duration,
+        String message,
+        List<Diagnostic> diagnostics,
+        String outDir,
+        boolean error,
+        String symbols,
+        String signer) {
 
-    public CellReport(Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> diagnostics,
-            String outDir, boolean error, String symbols) {
+    public CellReport(
+            Cell cell,
+            StepStatus status,
+            Duration duration,
+            String message,
+            List<Diagnostic> diagnostics,
+            String outDir,
+            boolean error,
+            String symbols) {
         this(cell, status, duration, message, diagnostics, outDir, error, symbols, "");
     }
 
@@ -53,10 +67,14 @@ public record CellReport(
     }
 
     public long warnings() {
-        return diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.WARNING).count();
+        return diagnostics.stream()
+                .filter(d -> d.severity() == Diagnostic.Severity.WARNING)
+                .count();
     }
 
     public long errors() {
-        return diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).count();
+        return diagnostics.stream()
+                .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
+                .count();
     }
 }

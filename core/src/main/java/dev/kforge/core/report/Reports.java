@@ -1,18 +1,23 @@
 package dev.kforge.core.report;
 
-import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.plan.BuildPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -45,7 +50,7 @@ public final class Reports {
             summary.put("tests", tests);
         }
         m.put("summary", summary);
-        Map<String, TestReport> testsByCell = new java.util.HashMap<>();
+        Map<String, TestReport> testsByCell = new HashMap<>();
         run.tests().forEach(t -> testsByCell.put(t.cell().id(), t));
         List<Object> cells = new ArrayList<>();
         for (CellReport c : run.cells()) {
@@ -63,7 +68,9 @@ public final class Reports {
             e.put("symbols", c.symbols());
             e.put("signer", c.signer());
             e.put("warnings", c.warnings());
-            e.put("diagnostics", c.diagnostics().stream().map(Reports::diagnostic).toList());
+            e.put(
+                    "diagnostics",
+                    c.diagnostics().stream().map(Reports::diagnostic).toList());
             TestReport t = testsByCell.get(c.cell().id());
             if (t != null) {
                 Map<String, Object> te = new LinkedHashMap<>();
@@ -72,7 +79,9 @@ public final class Reports {
                 te.put("message", t.message());
                 te.put("log", t.log());
                 te.put("error", t.error());
-                te.put("problems", t.problems().stream().map(Reports::diagnostic).toList());
+                te.put(
+                        "problems",
+                        t.problems().stream().map(Reports::diagnostic).toList());
                 te.put("kernelMessages", t.kernelMessages());
                 e.put("test", te);
             }
@@ -85,7 +94,8 @@ public final class Reports {
     }
 
     /** Test statuses as reports name them. */
-    public static final List<String> TEST_KEYS = List.of("passed", "cached", "failed", "timed-out", "skipped", "cancelled");
+    public static final List<String> TEST_KEYS =
+            List.of("passed", "cached", "failed", "timed-out", "skipped", "cancelled");
 
     private static Map<String, Object> counts(List<StepResult> results) {
         Map<String, Object> m = new TreeMap<>();
@@ -122,7 +132,7 @@ public final class Reports {
     }
 
     /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
-    public static String sha256sums(Path out, List<String> cellDirs, dev.kforge.core.digest.DigestMemo memo) throws IOException {
+    public static String sha256sums(Path out, List<String> cellDirs, DigestMemo memo) throws IOException {
         List<String> lines = new ArrayList<>();
         for (String dir : cellDirs) {
             Path d = out.resolve(dir);
@@ -130,12 +140,15 @@ public final class Reports {
                 continue;
             }
             try (Stream<Path> s = Files.list(d)) {
-                for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko")).sorted().toList()) {
-                    lines.add(memo.of(ko).hex() + "  " + out.relativize(ko).toString().replace('\\', '/'));
+                for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                        .sorted()
+                        .toList()) {
+                    lines.add(memo.of(ko).hex() + "  "
+                            + out.relativize(ko).toString().replace('\\', '/'));
                 }
             }
         }
-        lines.sort(java.util.Comparator.comparing((String l) -> l.substring(66)));
+        lines.sort(Comparator.comparing((String l) -> l.substring(66)));
         return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
     }
 
@@ -147,7 +160,7 @@ public final class Reports {
      * @param out where the cells' metadata.json are: a signed module's subject is annotated with its
      *     unsigned sha256 (what kforge verify compares) and the certificate that signed it
      */
-    public static String provenance(String sha256sums, dev.kforge.core.plan.BuildPlan plan, String manifest, Optional<Path> out)
+    public static String provenance(String sha256sums, BuildPlan plan, String manifest, Optional<Path> out)
             throws IOException {
         List<Object> subjects = new ArrayList<>();
         for (String line : sha256sums.split("\n")) {
@@ -207,9 +220,13 @@ public final class Reports {
             return Optional.empty();
         }
         for (Map.Entry<?, ?> e : modules.entrySet()) {
-            if (Path.of(String.valueOf(e.getKey())).getFileName().toString().equals(ko.getFileName().toString())
-                    && e.getValue() instanceof Map<?, ?> facts && facts.get("unsignedSha256") != null) {
-                Map<String, Object> a = new java.util.TreeMap<>();
+            if (Path.of(String.valueOf(e.getKey()))
+                            .getFileName()
+                            .toString()
+                            .equals(ko.getFileName().toString())
+                    && e.getValue() instanceof Map<?, ?> facts
+                    && facts.get("unsignedSha256") != null) {
+                Map<String, Object> a = new TreeMap<>();
                 a.put("unsignedSha256", facts.get("unsignedSha256"));
                 a.put("certificateSha256", signing.get("certificateSha256"));
                 a.put("signer", signing.get("signer"));
@@ -231,11 +248,21 @@ public final class Reports {
         List<JunitCase> cases = new ArrayList<>();
         for (CellReport c : run.cells()) {
             String props = c.symbols().isEmpty() ? "" : "symbols=" + c.symbols();
-            String body = c.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).limit(20)
-                    .map(d -> d.format() + "\n" + d.notes().stream().map(n -> "  note: " + n + "\n").reduce("", String::concat))
+            String body = c.diagnostics().stream()
+                    .filter(d -> d.severity() == Diagnostic.Severity.ERROR)
+                    .limit(20)
+                    .map(d -> d.format() + "\n"
+                            + d.notes().stream().map(n -> "  note: " + n + "\n").reduce("", String::concat))
                     .reduce("", String::concat);
-            cases.add(new JunitCase(c.cell().driver(), c.cell().target().id(), c.duration(), c.status(), c.error(),
-                    c.message(), body, props));
+            cases.add(new JunitCase(
+                    c.cell().driver(),
+                    c.cell().target().id(),
+                    c.duration(),
+                    c.status(),
+                    c.error(),
+                    c.message(),
+                    body,
+                    props));
         }
         for (TestReport t : run.tests()) {
             StringBuilder body = new StringBuilder();
@@ -243,37 +270,60 @@ public final class Reports {
             if (t.failed() && !t.kernelMessages().isEmpty()) {
                 List<String> lines = List.of(t.kernelMessages().split("\n"));
                 body.append("\nguest console (").append(t.log()).append("), from /init on:\n");
-                lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(l -> body.append(l).append('\n'));
+                lines.subList(Math.max(0, lines.size() - 60), lines.size())
+                        .forEach(l -> body.append(l).append('\n'));
             }
-            cases.add(new JunitCase(t.cell().driver() + ".test", t.cell().target().id(), t.duration(), t.status(), t.error(),
-                    t.message(), body.toString(), ""));
+            cases.add(new JunitCase(
+                    t.cell().driver() + ".test",
+                    t.cell().target().id(),
+                    t.duration(),
+                    t.status(),
+                    t.error(),
+                    t.message(),
+                    body.toString(),
+                    ""));
         }
         for (StepResult p : run.prepares()) {
             cases.add(JunitCase.of("kernel-tree", p));
         }
         for (StepResult c : run.companions()) {
             // Classed by the tool the step id names first (cargo-test/..., cargo-tool/...): "cargo".
-            cases.add(JunitCase.of(c.stepId().substring(0, Math.max(0, c.stepId().indexOf('-'))), c));
+            cases.add(JunitCase.of(
+                    c.stepId().substring(0, Math.max(0, c.stepId().indexOf('-'))), c));
         }
         long failures = cases.stream().filter(c -> c.failed() && !c.error()).count();
         long errors = cases.stream().filter(c -> c.failed() && c.error()).count();
-        long skipped = cases.stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
+        long skipped =
+                cases.stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
         double total = cases.stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         sb.append("<testsuites>\n");
-        sb.append(String.format(java.util.Locale.ROOT,
+        sb.append(String.format(
+                Locale.ROOT,
                 "  <testsuite name=\"kforge\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
-                cases.size(), failures, errors, skipped, total));
+                cases.size(),
+                failures,
+                errors,
+                skipped,
+                total));
         cases.forEach(c -> c.append(sb));
         sb.append("  </testsuite>\n</testsuites>\n");
         return sb.toString();
     }
 
-    private record JunitCase(String classname, String name, java.time.Duration duration, StepStatus status, boolean error,
-            String message, String body, String property) {
+    private record JunitCase(
+            String classname,
+            String name,
+            Duration duration,
+            StepStatus status,
+            boolean error,
+            String message,
+            String body,
+            String property) {
 
         static JunitCase of(String classname, StepResult r) {
-            return new JunitCase(classname, r.stepId(), r.duration(), r.status(), RunReport.error(r), r.message(), "", "");
+            return new JunitCase(
+                    classname, r.stepId(), r.duration(), r.status(), RunReport.error(r), r.message(), "", "");
         }
 
         boolean failed() {
@@ -281,8 +331,12 @@ public final class Reports {
         }
 
         void append(StringBuilder sb) {
-            sb.append(String.format(java.util.Locale.ROOT, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
-                    xml(classname), xml(name), duration.toMillis() / 1000.0));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
+                    xml(classname),
+                    xml(name),
+                    duration.toMillis() / 1000.0));
             if (status.ok() && property.isEmpty()) {
                 sb.append("/>\n");
                 return;
@@ -290,15 +344,27 @@ public final class Reports {
             sb.append(">\n");
             if (!property.isEmpty()) {
                 int eq = property.indexOf('=');
-                sb.append("      <properties><property name=\"").append(xml(property.substring(0, eq))).append("\" value=\"")
-                        .append(xml(property.substring(eq + 1))).append("\"/></properties>\n");
+                sb.append("      <properties><property name=\"")
+                        .append(xml(property.substring(0, eq)))
+                        .append("\" value=\"")
+                        .append(xml(property.substring(eq + 1)))
+                        .append("\"/></properties>\n");
             }
             if (status == StepStatus.SKIPPED) {
                 sb.append("      <skipped message=\"").append(xml(message)).append("\"/>\n");
             } else if (failed()) {
                 String element = error ? "error" : "failure";
-                sb.append("      <").append(element).append(" type=\"").append(status.key()).append("\" message=\"")
-                        .append(xml(message)).append("\">").append(xml(body)).append("</").append(element).append(">\n");
+                sb.append("      <")
+                        .append(element)
+                        .append(" type=\"")
+                        .append(status.key())
+                        .append("\" message=\"")
+                        .append(xml(message))
+                        .append("\">")
+                        .append(xml(body))
+                        .append("</")
+                        .append(element)
+                        .append(">\n");
             }
             sb.append("    </testcase>\n");
         }

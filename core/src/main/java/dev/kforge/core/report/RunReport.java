@@ -15,10 +15,19 @@ import java.util.Objects;
  * @param environmentFailure whether some step failed for want of a tool, a disk or a permission
  * @param tests one entry per built cell when the run tested (kforge test, build --test), sorted by cell; empty otherwise
  */
-public record RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions,
-        boolean environmentFailure, List<TestReport> tests) {
+public record RunReport(
+        String planHash,
+        List<CellReport> cells,
+        List<StepResult> prepares,
+        List<StepResult> companions,
+        boolean environmentFailure,
+        List<TestReport> tests) {
 
-    public RunReport(String planHash, List<CellReport> cells, List<StepResult> prepares, List<StepResult> companions,
+    public RunReport(
+            String planHash,
+            List<CellReport> cells,
+            List<StepResult> prepares,
+            List<StepResult> companions,
             boolean environmentFailure) {
         this(planHash, cells, prepares, companions, environmentFailure, List.of());
     }
@@ -37,7 +46,8 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
 
     /** Every step that failed, timed out or was cancelled: cells, tree preparations, cargo companions and tests. */
     public long failedSteps() {
-        return cells.stream().filter(CellReport::failed).count() + prepares.stream().filter(p -> p.status().failed()).count()
+        return cells.stream().filter(CellReport::failed).count()
+                + prepares.stream().filter(p -> p.status().failed()).count()
                 + companions.stream().filter(c -> c.status().failed()).count()
                 + tests.stream().filter(TestReport::failed).count();
     }
@@ -60,7 +70,7 @@ public record RunReport(String planHash, List<CellReport> cells, List<StepResult
     }
 
     /** The cells whose modules were built against a tree without Module.symvers. */
-    public java.util.List<CellReport> unchecked() {
+    public List<CellReport> unchecked() {
         return cells.stream().filter(c -> c.symbols().equals("unchecked")).toList();
     }
 

@@ -20,8 +20,15 @@ import java.util.Objects;
  * @param error whether a failure is an error (timeout, environment) rather than the driver failing
  * @param kernelMessages the console from /init's start: the kernel's messages while loading, testing and unloading
  */
-public record TestReport(Cell cell, StepStatus status, Duration duration, String message, List<Diagnostic> problems, String log,
-        boolean error, String kernelMessages) {
+public record TestReport(
+        Cell cell,
+        StepStatus status,
+        Duration duration,
+        String message,
+        List<Diagnostic> problems,
+        String log,
+        boolean error,
+        String kernelMessages) {
 
     public TestReport {
         Objects.requireNonNull(cell, "cell");

@@ -1,5 +1,7 @@
 package dev.kforge.core.service;
 
+import dev.kforge.core.model.SigningKey;
+import dev.kforge.core.plan.Sharding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,19 +22,41 @@ import java.util.Optional;
  * @param remote a remote step cache to share results through
  * @param signingKey the key modules are signed with, when the workspace signs (a secret: never printed)
  */
-public record BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
-        boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote,
-        Optional<dev.kforge.core.model.SigningKey> signingKey) {
+public record BuildRequest(
+        int jobs,
+        boolean failFast,
+        Optional<Duration> stepTimeout,
+        Optional<Path> junit,
+        List<String> cells,
+        boolean useCache,
+        Optional<Sharding.Shard> shard,
+        boolean restoreOnly,
+        Optional<RemoteCache> remote,
+        Optional<SigningKey> signingKey) {
 
-    public BuildRequest(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit, List<String> cells,
-            boolean useCache, Optional<dev.kforge.core.plan.Sharding.Shard> shard, boolean restoreOnly, Optional<RemoteCache> remote) {
+    public BuildRequest(
+            int jobs,
+            boolean failFast,
+            Optional<Duration> stepTimeout,
+            Optional<Path> junit,
+            List<String> cells,
+            boolean useCache,
+            Optional<Sharding.Shard> shard,
+            boolean restoreOnly,
+            Optional<RemoteCache> remote) {
         this(jobs, failFast, stepTimeout, junit, cells, useCache, shard, restoreOnly, remote, Optional.empty());
     }
 
     /** A plain build of {@code cells} (all when empty). */
-    public static BuildRequest of(int jobs, boolean failFast, Optional<Duration> stepTimeout, Optional<Path> junit,
-            List<String> cells, boolean useCache) {
-        return new BuildRequest(jobs, failFast, stepTimeout, junit, cells, useCache, Optional.empty(), false, Optional.empty());
+    public static BuildRequest of(
+            int jobs,
+            boolean failFast,
+            Optional<Duration> stepTimeout,
+            Optional<Path> junit,
+            List<String> cells,
+            boolean useCache) {
+        return new BuildRequest(
+                jobs, failFast, stepTimeout, junit, cells, useCache, Optional.empty(), false, Optional.empty());
     }
 
     public BuildRequest {

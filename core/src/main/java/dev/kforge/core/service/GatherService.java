@@ -2,6 +2,7 @@ package dev.kforge.core.service;
 
 import dev.kforge.core.exec.ProgressListener;
 import dev.kforge.core.report.RunReport;
+import java.util.Optional;
 
 /**
  * {@code kforge gather}: after CI shards built their parts, restores every selected cell from the
@@ -17,8 +18,16 @@ public final class GatherService {
     }
 
     public RunReport gather(Planned planned, BuildRequest request, ProgressListener progress) {
-        BuildRequest restore = new BuildRequest(request.jobs(), false, request.stepTimeout(), request.junit(), request.cells(),
-                true, java.util.Optional.empty(), true, request.remote());
+        BuildRequest restore = new BuildRequest(
+                request.jobs(),
+                false,
+                request.stepTimeout(),
+                request.junit(),
+                request.cells(),
+                true,
+                Optional.empty(),
+                true,
+                request.remote());
         return builds.build(planned, restore, progress);
     }
 }

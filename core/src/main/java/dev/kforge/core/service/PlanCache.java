@@ -3,6 +3,7 @@ package dev.kforge.core.service;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.json.RecordTrees;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.PlanCodec;
@@ -10,11 +11,19 @@ import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plans remembered with what they were planned from, so an unchanged workspace on an unchanged
@@ -36,7 +45,7 @@ public final class PlanCache {
     public static final String OFF = "KFORGE_NO_PLAN_CACHE";
 
     private static final int FORMAT = 2;
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanCache.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PlanCache.class);
 
     /**
      * Entries kept: the most recently stored or used. One entry per workspace and configuration; an
@@ -79,14 +88,17 @@ public final class PlanCache {
                 }
             }
             BuildPlan plan = PlanCodec.decode((Map<?, ?>) m.get("plan"));
-            Workspace ws = dev.kforge.core.json.RecordTrees.decode(m.get("workspace"), Workspace.class);
+            Workspace ws = RecordTrees.decode(m.get("workspace"), Workspace.class);
             if (!plan.planHash().hex().equals(m.get("planHash"))) {
                 LOG.debug("plan cache: the remembered plan does not have its plan hash; planning");
                 return Optional.empty();
             }
             Map<String, Path> dirs = new TreeMap<>();
             ((Map<?, ?>) m.get("dirs")).forEach((k, v) -> dirs.put((String) k, Path.of((String) v)));
-            LOG.debug("plan cache: {} paths unchanged; using the plan remembered in {}", ((Map<?, ?>) m.get("inputs")).size(), file);
+            LOG.debug(
+                    "plan cache: {} paths unchanged; using the plan remembered in {}",
+                    ((Map<?, ?>) m.get("inputs")).size(),
+                    file);
             touch(file);
             return Optional.of(new Planned(ws, root, plan, dirs));
         } catch (IOException | RuntimeException e) {
@@ -104,8 +116,10 @@ public final class PlanCache {
      */
     void store(String key, Planned planned, SortedMap<String, String> seen, long startedNanos) {
         for (Map.Entry<String, String> e : seen.entrySet()) {
-            if (!e.getValue().equals(InputLog.stamp(Path.of(e.getKey()))) || !(e.getValue().equals(InputLog.ABSENT) || DigestMemo.settled(e.getValue(), startedNanos))) {
-                LOG.debug("plan cache: {} changed while planning or just before; the plan is not remembered", e.getKey());
+            if (!e.getValue().equals(InputLog.stamp(Path.of(e.getKey())))
+                    || !(e.getValue().equals(InputLog.ABSENT) || DigestMemo.settled(e.getValue(), startedNanos))) {
+                LOG.debug(
+                        "plan cache: {} changed while planning or just before; the plan is not remembered", e.getKey());
                 return;
             }
         }
@@ -116,7 +130,7 @@ public final class PlanCache {
         SortedMap<String, String> dirs = new TreeMap<>();
         planned.kernelDirs().forEach((k, v) -> dirs.put(k, v.toString()));
         m.put("dirs", dirs);
-        m.put("workspace", dev.kforge.core.json.RecordTrees.encode(planned.workspace()));
+        m.put("workspace", RecordTrees.encode(planned.workspace()));
         m.put("plan", PlanCodec.encode(planned.plan()));
         try {
             Reports.writeAtomically(dir.resolve(key + ".json"), CanonicalJson.compact(m));
@@ -129,7 +143,7 @@ public final class PlanCache {
     /** Marks an entry used (its mtime), so eviction keeps it. */
     private static void touch(Path file) {
         try {
-            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
         } catch (IOException e) {
             // it may be evicted sooner; nothing else
         }
@@ -137,14 +151,15 @@ public final class PlanCache {
 
     /** Removes all but the {@link #KEEP} most recently stored or used entries. */
     private void evict() throws IOException {
-        java.util.List<Path> entries;
+        List<Path> entries;
         try (var s = Files.list(dir)) {
-            entries = s.filter(p -> p.getFileName().toString().endsWith(".json")).collect(java.util.stream.Collectors.toList());
+            entries =
+                    s.filter(p -> p.getFileName().toString().endsWith(".json")).collect(Collectors.toList());
         }
         if (entries.size() <= KEEP) {
             return;
         }
-        Map<Path, Long> mtimes = new java.util.HashMap<>();
+        Map<Path, Long> mtimes = new HashMap<>();
         for (Path e : entries) {
             try {
                 mtimes.put(e, Files.getLastModifiedTime(e).toMillis());
@@ -152,7 +167,7 @@ public final class PlanCache {
                 mtimes.put(e, 0L); // removed by another kforge meanwhile
             }
         }
-        entries.sort(java.util.Comparator.comparing((Path e) -> mtimes.get(e)).reversed());
+        entries.sort(Comparator.comparing((Path e) -> mtimes.get(e)).reversed());
         for (Path old : entries.subList(KEEP, entries.size())) {
             Files.deleteIfExists(old);
         }

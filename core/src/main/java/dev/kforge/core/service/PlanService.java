@@ -3,18 +3,25 @@ package dev.kforge.core.service;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.kernel.BootFacts;
-import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.DistroKernels;
+import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.kernel.RustToolchains;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.kernel.ToolProbe;
+import dev.kforge.core.kernel.ToolchainRoots;
+import dev.kforge.core.manifest.ManifestException;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.Matrix;
 import dev.kforge.core.plan.PlanInput;
 import dev.kforge.core.plan.Planner;
 import java.nio.file.Files;
@@ -26,7 +33,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code kforge plan} and the first half of every other use case: loads the manifest, reads the
@@ -41,9 +53,9 @@ public final class PlanService {
     private final ToolProbe tools;
     private final Planner planner;
     private final Map<String, String> environment;
-    private final java.util.function.ToLongFunction<Path> commitTime;
-    private final dev.kforge.core.kernel.ToolchainRoots roots;
-    private final java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
+    private final ToLongFunction<Path> commitTime;
+    private final ToolchainRoots roots;
+    private final BiFunction<ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
     private final Optional<PlanCache> cache;
     private final String configuration;
 
@@ -53,11 +65,30 @@ public final class PlanService {
      * @param roots makes the toolchain roots kernels name ({@code root = ...})
      * @param rustInRoot the Rust toolchains inside a root, for a kernel source directory the probes may read
      */
-    public PlanService(Catalog catalog, KernelInspector kernels, DistroKernels distros, RustToolchains rust, ToolProbe tools,
-            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime,
-            dev.kforge.core.kernel.ToolchainRoots roots,
-            java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot) {
-        this(catalog, kernels, distros, rust, tools, planner, environment, commitTime, roots, rustInRoot, Optional.empty(), "");
+    public PlanService(
+            Catalog catalog,
+            KernelInspector kernels,
+            DistroKernels distros,
+            RustToolchains rust,
+            ToolProbe tools,
+            Planner planner,
+            Map<String, String> environment,
+            ToLongFunction<Path> commitTime,
+            ToolchainRoots roots,
+            BiFunction<ToolchainRoots.Facts, Path, RustToolchains> rustInRoot) {
+        this(
+                catalog,
+                kernels,
+                distros,
+                rust,
+                tools,
+                planner,
+                environment,
+                commitTime,
+                roots,
+                rustInRoot,
+                Optional.empty(),
+                "");
     }
 
     /**
@@ -65,11 +96,19 @@ public final class PlanService {
      * @param configuration what else planning depends on that no file says (kforge's build, the
      *     environment, the cache directory, options), part of every plan cache key
      */
-    public PlanService(Catalog catalog, KernelInspector kernels, DistroKernels distros, RustToolchains rust, ToolProbe tools,
-            Planner planner, Map<String, String> environment, java.util.function.ToLongFunction<Path> commitTime,
-            dev.kforge.core.kernel.ToolchainRoots roots,
-            java.util.function.BiFunction<dev.kforge.core.kernel.ToolchainRoots.Facts, Path, RustToolchains> rustInRoot,
-            Optional<PlanCache> cache, String configuration) {
+    public PlanService(
+            Catalog catalog,
+            KernelInspector kernels,
+            DistroKernels distros,
+            RustToolchains rust,
+            ToolProbe tools,
+            Planner planner,
+            Map<String, String> environment,
+            ToLongFunction<Path> commitTime,
+            ToolchainRoots roots,
+            BiFunction<ToolchainRoots.Facts, Path, RustToolchains> rustInRoot,
+            Optional<PlanCache> cache,
+            String configuration) {
         this.cache = cache;
         this.configuration = configuration;
         this.catalog = catalog;
@@ -122,30 +161,39 @@ public final class PlanService {
         Path root = manifest.toAbsolutePath().normalize().getParent();
         long sourceDateEpoch = sourceDateEpoch(root);
         if (cache.isEmpty() || tests) {
-            return plan(new ManifestLoader(catalog).parse(text, displayName, manifest.toAbsolutePath().getParent()), root,
-                    sourceDateEpoch, tests);
+            return plan(
+                    new ManifestLoader(catalog)
+                            .parse(text, displayName, manifest.toAbsolutePath().getParent()),
+                    root,
+                    sourceDateEpoch,
+                    tests);
         }
         // The manifest's text and where it is are the key; what loading it looks at besides (the
         // drivers' directories, which give their languages) is recorded with what planning reads,
         // so a remembered plan comes with its loaded manifest and the TOML is not parsed again.
-        String key = new dev.kforge.core.digest.Fingerprint("kforge-plan-cache", 2).add(configuration)
-                .add(manifest.toAbsolutePath().normalize().toString()).add(displayName).add(sourceDateEpoch)
-                .add(Digest.of(text).hex()).digest().hex();
+        String key = new Fingerprint("kforge-plan-cache", 2)
+                .add(configuration)
+                .add(manifest.toAbsolutePath().normalize().toString())
+                .add(displayName)
+                .add(sourceDateEpoch)
+                .add(Digest.of(text).hex())
+                .digest()
+                .hex();
         if (reuse) {
             Optional<Planned> known = cache.get().load(key, root);
             if (known.isPresent()) {
                 return known.get();
             }
         } else {
-            org.slf4j.LoggerFactory.getLogger(PlanCache.class).debug("plan cache: not used (--no-cache); planning");
+            LoggerFactory.getLogger(PlanCache.class).debug("plan cache: not used (--no-cache); planning");
         }
-        long started = dev.kforge.core.digest.DigestMemo.nowNanos();
+        long started = DigestMemo.nowNanos();
         cache.get().inputs().start();
         Planned planned;
         SortedMap<String, String> seen;
         try {
-            Workspace ws = new ManifestLoader(catalog, cache.get().inputs()).parse(text, displayName,
-                    manifest.toAbsolutePath().getParent());
+            Workspace ws = new ManifestLoader(catalog, cache.get().inputs())
+                    .parse(text, displayName, manifest.toAbsolutePath().getParent());
             planned = plan(ws, root, sourceDateEpoch, false);
         } finally {
             seen = cache.get().inputs().stop();
@@ -182,7 +230,8 @@ public final class PlanService {
             for (String p : paths) {
                 Path f = root.resolve(p);
                 if (!Files.isRegularFile(f)) {
-                    throw new dev.kforge.core.manifest.ManifestException(k.pos(),
+                    throw new ManifestException(
+                            k.pos(),
                             "kernel '" + k.name() + "': config file '" + p + "' does not exist",
                             "paths are relative to the manifest's directory");
                 }
@@ -191,8 +240,10 @@ public final class PlanService {
             }
         }
         ws.signing().ifPresent(sg -> cache.ifPresent(c -> c.inputs().see(root.resolve(sg.cert()))));
-        if (ws.signing().isPresent() && !Files.isRegularFile(root.resolve(ws.signing().get().cert()))) {
-            throw new dev.kforge.core.manifest.ManifestException(ws.signing().get().pos(),
+        if (ws.signing().isPresent()
+                && !Files.isRegularFile(root.resolve(ws.signing().get().cert()))) {
+            throw new ManifestException(
+                    ws.signing().get().pos(),
                     "[signing] cert '" + ws.signing().get().cert() + "' does not exist",
                     "kforge keygen writes a key and certificate; paths are relative to the manifest's directory");
         }
@@ -204,18 +255,26 @@ public final class PlanService {
                 identities.put(t, v);
             }
         });
-        SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> rootFacts = toolchainRoots(ws, used, dirs);
+        SortedMap<String, ToolchainRoots.Facts> rootFacts = toolchainRoots(ws, used, dirs);
         SortedMap<String, RustTools> rustTools = new TreeMap<>();
         for (String k : planner.rustKernels(ws, facts)) {
             Optional<String> rootName = ws.kernel(k).flatMap(KernelSource::root);
-            RustSelection sel = rootName.isPresent() ? rustInRoot.apply(rootFacts.get(rootName.get()), dirs.get(k))
-                    .select(facts.get(k), dirs.get(k)) : rust.select(facts.get(k), dirs.get(k));
-            rustTools.put(k, sel.chosen().orElseThrow(() -> KforgeException.environment(
-                    "no Rust toolchain fits kernel '" + k + "' (" + facts.get(k).version() + "); candidates:\n  "
-                            + String.join("\n  ", sel.candidates()), sel.hint())));
+            RustSelection sel = rootName.isPresent()
+                    ? rustInRoot
+                            .apply(rootFacts.get(rootName.get()), dirs.get(k))
+                            .select(facts.get(k), dirs.get(k))
+                    : rust.select(facts.get(k), dirs.get(k));
+            rustTools.put(
+                    k,
+                    sel.chosen()
+                            .orElseThrow(() -> KforgeException.environment(
+                                    "no Rust toolchain fits kernel '" + k + "' ("
+                                            + facts.get(k).version() + "); candidates:\n  "
+                                            + String.join("\n  ", sel.candidates()),
+                                    sel.hint())));
         }
-        BuildPlan plan = planner.plan(new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch, tests, boot,
-                rootFacts));
+        BuildPlan plan = planner.plan(
+                new PlanInput(ws, facts, identities, files, rustTools, sourceDateEpoch, tests, boot, rootFacts));
         return new Planned(ws, root, plan, dirs);
     }
 
@@ -227,7 +286,7 @@ public final class PlanService {
     private KernelFacts distroFacts(Workspace ws, KernelSource k, Map<String, Path> dirs) {
         SortedMap<String, KernelFacts> arches = new TreeMap<>();
         SortedMap<String, String> missing = new TreeMap<>();
-        java.util.SortedSet<String> wanted = new java.util.TreeSet<>();
+        SortedSet<String> wanted = new TreeSet<>();
         Planner.targets(ws).stream().filter(t -> t.kernel().equals(k.name())).forEach(t -> wanted.add(t.arch()));
         for (String a : wanted) {
             var arch = catalog.requireArch(a);
@@ -240,11 +299,23 @@ public final class PlanService {
             arches.put(a, tree.facts());
             dirs.put(Planner.distroTree(k.name(), a), tree.dir());
         }
-        dev.kforge.core.digest.Fingerprint id = new dev.kforge.core.digest.Fingerprint("kforge-distro-kernel", 1).add(k.path());
+        Fingerprint id = new Fingerprint("kforge-distro-kernel", 1).add(k.path());
         arches.forEach((a, f) -> id.add(a).add(f.identity()));
-        String version = arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
-        return new KernelFacts(k.name(), KernelSource.Kind.DEBIAN, version, id.digest(), Optional.empty(), Optional.empty(),
-                Optional.empty(), new java.util.TreeSet<>(), new TreeMap<>(), arches, missing, new TreeMap<>());
+        String version =
+                arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
+        return new KernelFacts(
+                k.name(),
+                KernelSource.Kind.DEBIAN,
+                version,
+                id.digest(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                new TreeSet<>(),
+                new TreeMap<>(),
+                arches,
+                missing,
+                new TreeMap<>());
     }
 
     /**
@@ -252,9 +323,9 @@ public final class PlanService {
      * lack): Kbuild's packages, each target's cross gcc and toolchain packages, and the Rust
      * toolchain's when a Rust driver builds there; each registered as plan root {@code root+NAME}.
      */
-    private SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> toolchainRoots(Workspace ws, Set<String> used,
-            Map<String, Path> dirs) {
-        SortedMap<String, java.util.SortedSet<String>> packages = new TreeMap<>();
+    private SortedMap<String, ToolchainRoots.Facts> toolchainRoots(
+            Workspace ws, Set<String> used, Map<String, Path> dirs) {
+        SortedMap<String, SortedSet<String>> packages = new TreeMap<>();
         for (var t : Planner.targets(ws)) {
             KernelSource k = ws.kernel(t.kernel()).orElseThrow();
             if (k.root().isEmpty() || !used.contains(k.name())) {
@@ -262,16 +333,16 @@ public final class PlanService {
             }
             var arch = catalog.requireArch(t.arch());
             var tc = catalog.requireToolchain(t.toolchain());
-            boolean rustHere = ws.drivers().stream().anyMatch(d -> d.language() == dev.kforge.core.model.Language.RUST
-                    && dev.kforge.core.plan.Matrix.covers(ws, d, t));
-            var set = packages.computeIfAbsent(k.root().get(), r -> new java.util.TreeSet<>());
+            boolean rustHere =
+                    ws.drivers().stream().anyMatch(d -> d.language() == Language.RUST && Matrix.covers(ws, d, t));
+            var set = packages.computeIfAbsent(k.root().get(), r -> new TreeSet<>());
             set.addAll(Catalog.rootPackages(rustHere));
             if (tc.usesCrossCompile()) {
                 set.add(arch.gccPackage());
             }
             set.addAll(tc.packages());
         }
-        SortedMap<String, dev.kforge.core.kernel.ToolchainRoots.Facts> out = new TreeMap<>();
+        SortedMap<String, ToolchainRoots.Facts> out = new TreeMap<>();
         packages.forEach((name, pkgs) -> {
             var facts = roots.ensure(ws.root(name).orElseThrow(), pkgs);
             out.put(name, facts);
@@ -286,7 +357,7 @@ public final class PlanService {
      * registered as a plan root; what cannot be had is recorded with the reason.
      */
     private BootFacts bootFacts(Workspace ws, SortedMap<String, KernelFacts> facts, Map<String, Path> dirs) {
-        SortedMap<String, dev.kforge.core.kernel.BootRoot> roots = new TreeMap<>();
+        SortedMap<String, BootRoot> roots = new TreeMap<>();
         SortedMap<String, String> missing = new TreeMap<>();
         for (var t : Planner.targets(ws)) {
             KernelSource k = ws.kernel(t.kernel()).orElseThrow();

@@ -1,5 +1,6 @@
 package dev.kforge.core.service;
 
+import dev.kforge.core.cache.HttpStepCache;
 import java.net.URI;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +21,7 @@ public record RemoteCache(URI url, boolean readWrite, Optional<String> header) {
 
     @Override
     public String toString() {
-        return "RemoteCache[" + dev.kforge.core.cache.HttpStepCache.redact(url) + (readWrite ? ", read-write" : ", read-only")
+        return "RemoteCache[" + HttpStepCache.redact(url) + (readWrite ? ", read-write" : ", read-only")
                 + (header.isPresent() ? ", header set" : "") + "]";
     }
 }

@@ -26,11 +26,15 @@ public final class Selection {
         List<Pattern> regexes = patterns.stream().map(Selection::glob).toList();
         Set<String> wanted = new LinkedHashSet<>();
         for (Step s : plan.steps()) {
-            plan.cellOf(s).or(() -> plan.testedCell(s)).filter(c -> regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
+            plan.cellOf(s)
+                    .or(() -> plan.testedCell(s))
+                    .filter(c ->
+                            regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
                     .ifPresent(c -> closure(plan, s, wanted));
         }
         if (wanted.isEmpty()) {
-            throw KforgeException.userInput("no cell matches " + String.join(" ", patterns),
+            throw KforgeException.userInput(
+                    "no cell matches " + String.join(" ", patterns),
                     "cells are named DRIVER/KERNEL/ARCH-TOOLCHAIN, e.g. hello/v6.1/arm64-gcc; kforge plan --format text lists them");
         }
         return plan.steps().stream().filter(s -> wanted.contains(s.id())).toList();

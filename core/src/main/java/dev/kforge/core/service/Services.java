@@ -7,5 +7,10 @@ import dev.kforge.core.catalog.Catalog;
  * The use cases, one service each, as the composition root wires them: plan, build, verify and
  * gather. Commands take the one they need.
  */
-public record Services(Catalog catalog, CacheDirs cache, PlanService plans, BuildService builds, VerifyService verifications,
+public record Services(
+        Catalog catalog,
+        CacheDirs cache,
+        PlanService plans,
+        BuildService builds,
+        VerifyService verifications,
         GatherService gathers) {}

@@ -13,8 +13,13 @@ import java.util.Objects;
  * @param differingSections ELF sections whose contents differ
  * @param problem why the cell could not be compared (a build failed), else empty
  */
-public record Verification(String cell, String module, boolean reproducible, List<String> sha256,
-        List<String> differingSections, String problem) {
+public record Verification(
+        String cell,
+        String module,
+        boolean reproducible,
+        List<String> sha256,
+        List<String> differingSections,
+        String problem) {
 
     public Verification {
         Objects.requireNonNull(cell, "cell");

@@ -2,8 +2,8 @@ package dev.kforge.core.service;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
-import dev.kforge.core.elf.Elf;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.elf.Elf;
 import dev.kforge.core.exec.ProgressListener;
 import dev.kforge.core.exec.Scheduler;
 import dev.kforge.core.exec.StepExecutorFactory;
@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code kforge verify}: builds cells twice without the cache and compares the modules byte for byte. */
 public final class VerifyService {
@@ -37,15 +38,27 @@ public final class VerifyService {
     public List<Verification> verify(Planned planned, List<String> patterns, int jobs, Path scratch) {
         BuildPlan plan = planned.plan();
         List<Step> steps = Selection.select(plan, patterns);
-        Roots shared = new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(), jobs);
+        Roots shared =
+                new Roots(planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(), jobs);
         List<Step> prepares = steps.stream().filter(s -> s.kind().isTree()).toList();
-        List<Step> builds = steps.stream().filter(s -> s.kind() == Step.Kind.BUILD).map(s -> new Step(s.id(), s.kind(),
-                s.commands(), s.env(), s.cwd(), s.inputs(), s.outputs(),
-                s.deps().stream().filter(d -> !plan.step(d).orElseThrow().kind().isTree()).toList(), s.attributes()))
+        List<Step> builds = steps.stream()
+                .filter(s -> s.kind() == Step.Kind.BUILD)
+                .map(s -> new Step(
+                        s.id(),
+                        s.kind(),
+                        s.commands(),
+                        s.env(),
+                        s.cwd(),
+                        s.inputs(),
+                        s.outputs(),
+                        s.deps().stream()
+                                .filter(d -> !plan.step(d).orElseThrow().kind().isTree())
+                                .toList(),
+                        s.attributes()))
                 .toList();
         Scheduler scheduler = new Scheduler(jobs, false);
-        List<StepResult> prepared = scheduler.run(prepares, executors.create(shared, plan.tools(), java.util.Optional.empty()),
-                ProgressListener.NONE);
+        List<StepResult> prepared = scheduler.run(
+                prepares, executors.create(shared, plan.tools(), Optional.empty()), ProgressListener.NONE);
         Path[] outs = {scratch.resolve("a/out"), scratch.resolve("verify-second-run-with-a-longer-path/x/y/b/out")};
         List<List<StepResult>> runs = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -57,9 +70,15 @@ public final class VerifyService {
                     throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
                 }
             }
-            Roots roots = new Roots(planned.root(), outs[i], outs[i].resolveSibling("build"), cache.trees(),
-                    planned.kernelDirs(), jobs);
-            runs.add(scheduler.run(builds, executors.create(roots, plan.tools(), java.util.Optional.empty()), ProgressListener.NONE));
+            Roots roots = new Roots(
+                    planned.root(),
+                    outs[i],
+                    outs[i].resolveSibling("build"),
+                    cache.trees(),
+                    planned.kernelDirs(),
+                    jobs);
+            runs.add(scheduler.run(
+                    builds, executors.create(roots, plan.tools(), Optional.empty()), ProgressListener.NONE));
         }
         List<Verification> out = new ArrayList<>();
         for (int i = 0; i < builds.size(); i++) {
@@ -69,19 +88,27 @@ public final class VerifyService {
             StepResult a = runs.get(0).get(i);
             StepResult b = runs.get(1).get(i);
             if (!a.status().ok() || !b.status().ok()) {
-                String why = prepared.stream().filter(p -> !p.status().ok()).map(p -> p.stepId() + ": " + p.message())
-                        .findFirst().orElse(!a.status().ok() ? a.message() : b.message());
+                String why = prepared.stream()
+                        .filter(p -> !p.status().ok())
+                        .map(p -> p.stepId() + ": " + p.message())
+                        .findFirst()
+                        .orElse(!a.status().ok() ? a.message() : b.message());
                 out.add(new Verification(cell.id(), "", false, List.of(), List.of(), "did not build: " + why));
                 continue;
             }
             try (var files = Files.list(outs[0].resolve(dir))) {
-                for (Path ko : files.filter(f -> f.getFileName().toString().endsWith(".ko")).sorted().toList()) {
+                for (Path ko : files.filter(f -> f.getFileName().toString().endsWith(".ko"))
+                        .sorted()
+                        .toList()) {
                     Path other = outs[1].resolve(dir).resolve(ko.getFileName());
                     String da = Digest.ofFile(ko).hex();
-                    String db = Files.isRegularFile(other) ? Digest.ofFile(other).hex() : "missing";
-                    List<String> sections = da.equals(db) || db.equals("missing") ? List.of()
+                    String db =
+                            Files.isRegularFile(other) ? Digest.ofFile(other).hex() : "missing";
+                    List<String> sections = da.equals(db) || db.equals("missing")
+                            ? List.of()
                             : Elf.read(ko).differingSections(Elf.read(other));
-                    out.add(new Verification(cell.id(), ko.getFileName().toString(), da.equals(db), List.of(da, db), sections, ""));
+                    out.add(new Verification(
+                            cell.id(), ko.getFileName().toString(), da.equals(db), List.of(da, db), sections, ""));
                 }
             } catch (IOException e) {
                 throw KforgeException.environment("verify: " + e.getMessage(), "check free space in " + scratch);

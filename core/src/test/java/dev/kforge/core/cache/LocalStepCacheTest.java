@@ -6,6 +6,7 @@ import dev.kforge.core.digest.Digest;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -45,8 +46,8 @@ class LocalStepCacheTest extends StepCacheContract {
             var outputs = new TreeMap<String, Path>();
             outputs.put("out/m.ko", file("m" + i + ".ko", "x".repeat(10_000) + i));
             cache().store(Digest.of("k" + i), outputs, "{}");
-            Files.setLastModifiedTime(dir.resolve("cache/ac/" + Digest.of("k" + i).hex()),
-                    java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+            Files.setLastModifiedTime(
+                    dir.resolve("cache/ac/" + Digest.of("k" + i).hex()), FileTime.fromMillis(1_000_000L * (i + 1)));
         }
         var s = cache.stats();
         assertThat(s.entries()).isEqualTo(5);
@@ -69,15 +70,18 @@ class LocalStepCacheTest extends StepCacheContract {
             outputs.put("out/shared.ko", shared);
             outputs.put("out/own.ko", file("own" + i + ".ko", "o".repeat(10_000) + i));
             cache().store(Digest.of("e" + i), outputs, "{}");
-            Files.setLastModifiedTime(dir.resolve("cache/ac/" + Digest.of("e" + i).hex()),
-                    java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+            Files.setLastModifiedTime(
+                    dir.resolve("cache/ac/" + Digest.of("e" + i).hex()), FileTime.fromMillis(1_000_000L * (i + 1)));
         }
         assertThat(cache.stats().blobs()).isEqualTo(5);
         assertThat(cache.prune(35_000)).isEqualTo(2); // 5 blobs of 10 kB: e0 and e1 go with their own blobs
-        assertThat(Files.getLastModifiedTime(dir.resolve("cache/ac/" + Digest.of("e2").hex())).toMillis()).isEqualTo(3_000_000L);
+        assertThat(Files.getLastModifiedTime(
+                                dir.resolve("cache/ac/" + Digest.of("e2").hex()))
+                        .toMillis())
+                .isEqualTo(3_000_000L);
         assertThat(cache.stats().blobs()).isEqualTo(3);
-        assertThat(cache.lookup(Digest.of("e3"))).hasValueSatisfying(e ->
-                assertThat(e.outputs()).containsKey("out/shared.ko"));
+        assertThat(cache.lookup(Digest.of("e3")))
+                .hasValueSatisfying(e -> assertThat(e.outputs()).containsKey("out/shared.ko"));
         assertThat(cache.prune(0)).isEqualTo(2);
         assertThat(cache.stats()).isEqualTo(new LocalStepCache.Stats(0, 0, 0));
     }
@@ -102,13 +106,23 @@ class LocalStepCacheTest extends StepCacheContract {
     void twoProcessesWritingTheSameEntriesAtOnce() throws Exception {
         Path root = dir.resolve("shared");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                LocalStepCacheTest.class.getName(), root.toString(), dir.resolve("p2").toString(), "200")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("p2.log").toFile()).start();
+        Process other = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        LocalStepCacheTest.class.getName(),
+                        root.toString(),
+                        dir.resolve("p2").toString(),
+                        "200")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("p2.log").toFile())
+                .start();
         LocalStepCache mine = new LocalStepCache(root);
         writeMany(mine, dir.resolve("p1"), 200);
         assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(other.exitValue()).as(Files.readString(dir.resolve("p2.log"))).isZero();
+        assertThat(other.exitValue())
+                .as(Files.readString(dir.resolve("p2.log")))
+                .isZero();
         List<String> bad = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             var entry = mine.lookup(Digest.of("shared-" + i)).orElseThrow();
@@ -120,7 +134,8 @@ class LocalStepCacheTest extends StepCacheContract {
         }
         assertThat(bad).isEmpty();
         try (var s = Files.walk(root)) {
-            assertThat(s.map(Path::toString).filter(p -> p.endsWith(".tmp")).toList()).isEmpty();
+            assertThat(s.map(Path::toString).filter(p -> p.endsWith(".tmp")).toList())
+                    .isEmpty();
         }
         assertThat(new File(root.toFile(), "ac").list()).hasSize(200);
     }

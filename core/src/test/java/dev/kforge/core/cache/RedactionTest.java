@@ -2,6 +2,7 @@ package dev.kforge.core.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kforge.core.digest.Digest;
 import dev.kforge.core.service.RemoteCache;
 import java.net.URI;
 import java.util.Optional;
@@ -14,7 +15,8 @@ class RedactionTest {
         URI u = URI.create("https://ci:s3cret@cache.example:8443/kforge?token=abc#frag");
         assertThat(HttpStepCache.redact(u)).isEqualTo("https://cache.example:8443/kforge");
         RemoteCache r = new RemoteCache(u, true, Optional.of("Authorization: Bearer topsecret"));
-        assertThat(r.toString()).doesNotContain("s3cret", "topsecret", "token=abc")
+        assertThat(r.toString())
+                .doesNotContain("s3cret", "topsecret", "token=abc")
                 .isEqualTo("RemoteCache[https://cache.example:8443/kforge, read-write, header set]");
         HttpStepCache c = new HttpStepCache(u, Optional.of("Authorization: Bearer topsecret"));
         assertThat(c.describe()).isEqualTo("https://cache.example:8443/kforge");
@@ -24,10 +26,12 @@ class RedactionTest {
     void anUnreachableServerIsARemoteCacheExceptionWithoutCredentials() throws Exception {
         HttpStepCache c = new HttpStepCache(URI.create("http://user:pw@127.0.0.1:1/x"), Optional.empty());
         try {
-            c.lookup(dev.kforge.core.digest.Digest.of("k"));
+            c.lookup(Digest.of("k"));
             throw new AssertionError("expected a failure");
         } catch (HttpStepCache.RemoteCacheException e) {
-            assertThat(e.getMessage()).startsWith("remote cache http://127.0.0.1:1/x unreachable").doesNotContain("pw");
+            assertThat(e.getMessage())
+                    .startsWith("remote cache http://127.0.0.1:1/x unreachable")
+                    .doesNotContain("pw");
         }
     }
 }

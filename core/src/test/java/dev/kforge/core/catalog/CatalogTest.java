@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.ToolchainFamily;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class CatalogTest {
 
@@ -22,8 +22,15 @@ class CatalogTest {
         "powerpc64le, ppc64el, powerpc, powerpc, powerpc64le-linux-gnu-, ppc64le_defconfig, 21, powerpc64le-unknown-linux-gnu",
         "s390x, s390, s390, s390, s390x-linux-gnu-, defconfig, 22, s390x-unknown-linux-gnu",
     })
-    void everyArchitectureIsOneDataFile(String key, String alias, String arch, String srcArch, String cross,
-            String defconfig, int machine, String rust) {
+    void everyArchitectureIsOneDataFile(
+            String key,
+            String alias,
+            String arch,
+            String srcArch,
+            String cross,
+            String defconfig,
+            int machine,
+            String rust) {
         Architecture a = Catalog.builtIn().arch(alias).orElseThrow();
         assertThat(a.key()).isEqualTo(key);
         assertThat(Catalog.builtIn().arch(key)).contains(a);
@@ -38,8 +45,9 @@ class CatalogTest {
 
     @Test
     void listsAreSortedAndComplete() {
-        assertThat(Catalog.builtIn().arches()).extracting(Architecture::key).containsExactly(
-                "arm64", "armhf", "i386", "loongarch64", "powerpc64le", "riscv64", "s390x", "x86_64");
+        assertThat(Catalog.builtIn().arches())
+                .extracting(Architecture::key)
+                .containsExactly("arm64", "armhf", "i386", "loongarch64", "powerpc64le", "riscv64", "s390x", "x86_64");
         assertThat(Catalog.builtIn().toolchains()).extracting(t -> t.key()).containsExactly("gcc", "llvm");
     }
 

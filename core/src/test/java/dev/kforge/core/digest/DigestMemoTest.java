@@ -6,13 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DigestMemoTest {
 
     /** A racy window that remembers even a file written this very instant (the tests write their files just before). */
-    static final long ALWAYS = -java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    static final long ALWAYS = -TimeUnit.SECONDS.toNanos(10);
 
     @TempDir
     Path dir;
@@ -28,7 +29,8 @@ class DigestMemoTest {
         // Forge the remembered digest: a memo that reads the table (and not the file) returns it.
         Path table = memoDir.resolve(DigestMemo.TABLE);
         String forged = "0".repeat(64);
-        Files.writeString(table, Files.readString(table).replace(Digest.ofFile(f).hex(), forged));
+        Files.writeString(
+                table, Files.readString(table).replace(Digest.ofFile(f).hex(), forged));
         assertThat(new DigestMemo(memoDir, ALWAYS).of(f).hex()).isEqualTo(forged);
         // Any change to the stat (here only the mtime, same content) means the file is read again.
         Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));

@@ -17,13 +17,20 @@ class FingerprintTest {
 
     @Test
     void listsAreCountPrefixed() {
-        assertThat(new Fingerprint("t", 1).addStrings(List.of("a", "b")).addStrings(List.of()).digest())
-                .isNotEqualTo(new Fingerprint("t", 1).addStrings(List.of("a")).addStrings(List.of("b")).digest());
+        assertThat(new Fingerprint("t", 1)
+                        .addStrings(List.of("a", "b"))
+                        .addStrings(List.of())
+                        .digest())
+                .isNotEqualTo(new Fingerprint("t", 1)
+                        .addStrings(List.of("a"))
+                        .addStrings(List.of("b"))
+                        .digest());
     }
 
     @Test
     void formatVersionSaltsTheDigest() {
-        assertThat(new Fingerprint("t", 1).add("x").digest()).isNotEqualTo(new Fingerprint("t", 2).add("x").digest());
+        assertThat(new Fingerprint("t", 1).add("x").digest())
+                .isNotEqualTo(new Fingerprint("t", 2).add("x").digest());
     }
 
     @Test
@@ -32,7 +39,11 @@ class FingerprintTest {
         m.put("B", "2");
         m.put("A", "1");
         assertThat(new Fingerprint("t", 1).addMap(m).add(3).add(true).digest())
-                .isEqualTo(new Fingerprint("t", 1).addMap(new TreeMap<>(m)).add(3).add(true).digest());
+                .isEqualTo(new Fingerprint("t", 1)
+                        .addMap(new TreeMap<>(m))
+                        .add(3)
+                        .add(true)
+                        .digest());
     }
 
     @Test

@@ -36,7 +36,11 @@ class LocalProcessRunnerTest {
         var env = new TreeMap<String, String>();
         env.put("LC_ALL", "C");
         ProcessResult r = runner.run(new ProcessSpec(List.of("env"), env, dir, Optional.empty(), Optional.empty()));
-        List<String> names = r.output().lines().map(l -> l.substring(0, l.indexOf('='))).sorted().toList();
+        List<String> names = r.output()
+                .lines()
+                .map(l -> l.substring(0, l.indexOf('=')))
+                .sorted()
+                .toList();
         assertThat(names).containsExactly("LC_ALL", "PATH");
     }
 
@@ -50,7 +54,11 @@ class LocalProcessRunnerTest {
     void appendsToALog() throws Exception {
         Path log = dir.resolve("log");
         Files.writeString(log, "first\n");
-        runner.run(new ProcessSpec(List.of("sh", "-c", "echo out; echo err >&2"), new TreeMap<>(), dir, Optional.of(log),
+        runner.run(new ProcessSpec(
+                List.of("sh", "-c", "echo out; echo err >&2"),
+                new TreeMap<>(),
+                dir,
+                Optional.of(log),
                 Optional.empty()));
         assertThat(Files.readAllLines(log)).containsExactlyInAnyOrder("first", "out", "err");
     }
@@ -67,11 +75,16 @@ class LocalProcessRunnerTest {
         Path pids = dir.resolve("pids");
         // A child that forks a grandchild, both sleeping: both must be gone after the timeout.
         String script = "sleep 60 & echo $! > " + pids + "; sleep 60";
-        ProcessResult r = runner.run(new ProcessSpec(List.of("sh", "-c", script), new TreeMap<>(), dir, Optional.empty(),
+        ProcessResult r = runner.run(new ProcessSpec(
+                List.of("sh", "-c", script),
+                new TreeMap<>(),
+                dir,
+                Optional.empty(),
                 Optional.of(Duration.ofMillis(500))));
         assertThat(r.timedOut()).isTrue();
         long grandchild = Long.parseLong(Files.readString(pids).strip());
-        assertThat(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
     }
 
     @Test
@@ -90,11 +103,13 @@ class LocalProcessRunnerTest {
             }
         });
         interrupter.start();
-        assertThatThrownBy(() -> runner.run(new ProcessSpec(List.of("sh", "-c", script), new TreeMap<>(), dir,
-                Optional.empty(), Optional.empty()))).isInstanceOf(InterruptedException.class);
+        assertThatThrownBy(() -> runner.run(new ProcessSpec(
+                        List.of("sh", "-c", script), new TreeMap<>(), dir, Optional.empty(), Optional.empty())))
+                .isInstanceOf(InterruptedException.class);
         interrupter.join();
         long grandchild = Long.parseLong(Files.readString(pids).strip());
-        assertThat(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
     }
 
     /**
@@ -103,16 +118,22 @@ class LocalProcessRunnerTest {
      */
     @Test
     void stdoutAndStderrNeverInterleaveInsideALine() throws Exception {
-        java.nio.file.Path log = dir.resolve("mixed.log");
-        String script = "for i in $(seq 300); do printf 'ERROR: modpost: ' >&2; printf 'make[1]: Leaving directory\\n'; "
-                + "printf '\"sym%d\" undefined!\\n' $i >&2; done; printf 'tail without newline'";
-        ProcessResult r = runner.run(new ProcessSpec(List.of("sh", "-c", script), new java.util.TreeMap<>(), dir, Optional.of(log),
-                Optional.empty()));
+        Path log = dir.resolve("mixed.log");
+        String script =
+                "for i in $(seq 300); do printf 'ERROR: modpost: ' >&2; printf 'make[1]: Leaving directory\\n'; "
+                        + "printf '\"sym%d\" undefined!\\n' $i >&2; done; printf 'tail without newline'";
+        ProcessResult r = runner.run(
+                new ProcessSpec(List.of("sh", "-c", script), new TreeMap<>(), dir, Optional.of(log), Optional.empty()));
         assertThat(r.exitCode()).isZero();
-        List<String> lines = java.nio.file.Files.readAllLines(log);
-        assertThat(lines).filteredOn(l -> l.startsWith("ERROR")).hasSize(300)
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines)
+                .filteredOn(l -> l.startsWith("ERROR"))
+                .hasSize(300)
                 .allSatisfy(l -> assertThat(l).matches("ERROR: modpost: \"sym\\d+\" undefined!"));
-        assertThat(lines).filteredOn(l -> l.startsWith("make")).hasSize(300).allSatisfy(l -> assertThat(l).isEqualTo("make[1]: Leaving directory"));
+        assertThat(lines)
+                .filteredOn(l -> l.startsWith("make"))
+                .hasSize(300)
+                .allSatisfy(l -> assertThat(l).isEqualTo("make[1]: Leaving directory"));
         assertThat(lines).contains("tail without newline").hasSize(601);
     }
 }

@@ -19,11 +19,15 @@ class RootedRunnerTest {
         Path ws = Files.createDirectories(dir.resolve("ws"));
         Path out = Files.createDirectories(ws.resolve("out"));
         Path cache = Files.createDirectories(dir.resolve("cache"));
-        RootedRunner r = new RootedRunner((spec) -> null, root, List.of(out, ws, cache, root.resolve("x"), dir.resolve("gone")), false);
+        RootedRunner r = new RootedRunner(
+                (spec) -> null, root, List.of(out, ws, cache, root.resolve("x"), dir.resolve("gone")), false);
         List<String> argv = r.wrap(List.of("make", "-C", ws.toString()), ws);
         assertThat(argv).startsWith("bwrap", "--die-with-parent", "--bind", root.toString(), "/");
-        assertThat(String.join(" ", argv)).contains("--bind " + ws + " " + ws).contains("--bind " + cache + " " + cache)
-                .doesNotContain("--bind " + out + " ").doesNotContain(dir.resolve("gone").toString())
+        assertThat(String.join(" ", argv))
+                .contains("--bind " + ws + " " + ws)
+                .contains("--bind " + cache + " " + cache)
+                .doesNotContain("--bind " + out + " ")
+                .doesNotContain(dir.resolve("gone").toString())
                 .contains("--remount-ro / --chdir " + ws + " --setenv PATH " + RootedRunner.PATH + " -- make -C " + ws);
         // Mount points first, then read-only: the ro remount comes after every bind.
         assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"));

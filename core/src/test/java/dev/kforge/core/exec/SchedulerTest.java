@@ -21,8 +21,16 @@ import org.junit.jupiter.api.Test;
 class SchedulerTest {
 
     static Step step(String id, String... deps) {
-        return new Step(id, id.startsWith("prepare") ? Step.Kind.PREPARE : Step.Kind.BUILD, List.of(List.of("true")),
-                new TreeMap<>(), "${workspace}", List.of(), List.of(), List.of(deps), new TreeMap<>());
+        return new Step(
+                id,
+                id.startsWith("prepare") ? Step.Kind.PREPARE : Step.Kind.BUILD,
+                List.of(List.of("true")),
+                new TreeMap<>(),
+                "${workspace}",
+                List.of(),
+                List.of(),
+                List.of(deps),
+                new TreeMap<>());
     }
 
     /** Records order and concurrency; fails the steps named in {@code failing}. */
@@ -43,19 +51,29 @@ class SchedulerTest {
             TimeUnit.MILLISECONDS.sleep(30);
             order.add(step.id());
             running.decrementAndGet();
-            return StepResult.of(step.id(), failing.contains(step.id()) ? StepStatus.FAILED : StepStatus.BUILT,
-                    Duration.ofMillis(30), "");
+            return StepResult.of(
+                    step.id(),
+                    failing.contains(step.id()) ? StepStatus.FAILED : StepStatus.BUILT,
+                    Duration.ofMillis(30),
+                    "");
         }
     }
 
     @Test
     void runsDependenciesFirstAndAtMostJobsAtOnce() {
-        List<Step> steps = List.of(step("prepare/a"), step("prepare/b"), step("build/x/a", "prepare/a"),
-                step("build/y/a", "prepare/a", "build/x/a"), step("build/z/b", "prepare/b"), step("build/w/b", "prepare/b"));
+        List<Step> steps = List.of(
+                step("prepare/a"),
+                step("prepare/b"),
+                step("build/x/a", "prepare/a"),
+                step("build/y/a", "prepare/a", "build/x/a"),
+                step("build/z/b", "prepare/b"),
+                step("build/w/b", "prepare/b"));
         Recorder r = new Recorder(Set.of());
         List<StepResult> results = new Scheduler(2, false).run(steps, r, ProgressListener.NONE);
         assertThat(results).extracting(StepResult::status).containsOnly(StepStatus.BUILT);
-        assertThat(results).extracting(StepResult::stepId).containsExactlyElementsOf(steps.stream().map(Step::id).toList());
+        assertThat(results)
+                .extracting(StepResult::stepId)
+                .containsExactlyElementsOf(steps.stream().map(Step::id).toList());
         assertThat(r.order.indexOf("prepare/a")).isLessThan(r.order.indexOf("build/x/a"));
         assertThat(r.order.indexOf("build/x/a")).isLessThan(r.order.indexOf("build/y/a"));
         assertThat(r.maxRunning.get()).isEqualTo(2);
@@ -63,12 +81,17 @@ class SchedulerTest {
 
     @Test
     void keepGoingBlocksOnlyDependents() {
-        List<Step> steps = List.of(step("prepare/a"), step("build/x/a", "prepare/a"), step("build/y/a", "build/x/a"),
+        List<Step> steps = List.of(
+                step("prepare/a"),
+                step("build/x/a", "prepare/a"),
+                step("build/y/a", "build/x/a"),
                 step("build/z/a", "prepare/a"));
-        List<StepResult> results = new Scheduler(1, false).run(steps, new Recorder(Set.of("build/x/a")), ProgressListener.NONE);
+        List<StepResult> results =
+                new Scheduler(1, false).run(steps, new Recorder(Set.of("build/x/a")), ProgressListener.NONE);
         Map<String, StepStatus> byId = new TreeMap<>();
         results.forEach(x -> byId.put(x.stepId(), x.status()));
-        assertThat(byId).containsEntry("build/x/a", StepStatus.FAILED)
+        assertThat(byId)
+                .containsEntry("build/x/a", StepStatus.FAILED)
                 .containsEntry("build/y/a", StepStatus.SKIPPED)
                 .containsEntry("build/z/a", StepStatus.BUILT);
         assertThat(results.get(2).message()).isEqualTo("not built: build/x/a did not succeed");
@@ -77,8 +100,10 @@ class SchedulerTest {
     @Test
     void failFastCancelsTheRest() {
         List<Step> steps = List.of(step("build/a"), step("build/b"), step("build/c"), step("build/d"));
-        List<StepResult> results = new Scheduler(1, true).run(steps, new Recorder(Set.of("build/a")), ProgressListener.NONE);
-        assertThat(results).extracting(StepResult::status)
+        List<StepResult> results =
+                new Scheduler(1, true).run(steps, new Recorder(Set.of("build/a")), ProgressListener.NONE);
+        assertThat(results)
+                .extracting(StepResult::status)
                 .containsExactly(StepStatus.FAILED, StepStatus.CANCELLED, StepStatus.CANCELLED, StepStatus.CANCELLED);
     }
 
@@ -87,7 +112,8 @@ class SchedulerTest {
         StepExecutor broken = s -> {
             throw KforgeException.environment("cannot run make", "apt-get install make");
         };
-        List<StepResult> results = new Scheduler(1, false).run(List.of(step("prepare/a")), broken, ProgressListener.NONE);
+        List<StepResult> results =
+                new Scheduler(1, false).run(List.of(step("prepare/a")), broken, ProgressListener.NONE);
         assertThat(results.get(0).status()).isEqualTo(StepStatus.FAILED);
         assertThat(results.get(0).message()).isEqualTo("cannot run make (apt-get install make)");
         assertThat(results.get(0).details()).containsEntry("failure", "ENVIRONMENT");
@@ -118,8 +144,10 @@ class SchedulerTest {
         });
         t.start();
         long start = System.nanoTime();
-        assertThatThrownBy(() -> new Scheduler(2, false).run(List.of(step("build/a"), step("build/b")), slow, ProgressListener.NONE))
-                .isInstanceOfSatisfying(KforgeException.class, e -> assertThat(e.kind()).isEqualTo(KforgeException.Kind.INTERRUPTED));
+        assertThatThrownBy(() -> new Scheduler(2, false)
+                        .run(List.of(step("build/a"), step("build/b")), slow, ProgressListener.NONE))
+                .isInstanceOfSatisfying(
+                        KforgeException.class, e -> assertThat(e.kind()).isEqualTo(KforgeException.Kind.INTERRUPTED));
         Thread.interrupted();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         assertThat(interrupted).containsExactlyInAnyOrder("build/a", "build/b");

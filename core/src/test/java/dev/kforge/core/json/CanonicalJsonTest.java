@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,12 +28,12 @@ class CanonicalJsonTest {
         Map<?, ?> m = (Map<?, ?>) actual;
         assertThat(m.get("i")).isInstanceOf(Integer.class);
         assertThat(m.get("l")).isInstanceOf(Long.class);
-        assertThat(m.get("big")).isInstanceOf(java.math.BigInteger.class);
+        assertThat(m.get("big")).isInstanceOf(BigInteger.class);
         assertThat(m.get("d")).isInstanceOf(Double.class);
         assertThat(m.get("dup")).isEqualTo(2);
-        assertThat(new java.util.ArrayList<Object>(m.keySet()).subList(0, 3)).containsExactly("s", "i", "neg"); // document order
-        assertThat(((Map<?, ?>) m.get("nested")).get("list")).isEqualTo(java.util.Arrays.asList(1, "two",
-                List.of(3, Map.of("four", 4.0)), null));
+        assertThat(new ArrayList<Object>(m.keySet()).subList(0, 3)).containsExactly("s", "i", "neg"); // document order
+        assertThat(((Map<?, ?>) m.get("nested")).get("list"))
+                .isEqualTo(Arrays.asList(1, "two", List.of(3, Map.of("four", 4.0)), null));
     }
 
     @Test

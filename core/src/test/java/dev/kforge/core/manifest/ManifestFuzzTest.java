@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +69,10 @@ class ManifestFuzzTest {
     @Test
     void mutatedManifestsNeverEscapeAsAnythingButPositionedErrors() {
         long seed = Long.getLong("kforge.fuzz.seed", System.nanoTime());
-        new TestWorkspace(dir).cDriver("drivers/core").cDriver("drivers/user").write("configs/extra.config", "CONFIG_PCI=y\n");
+        new TestWorkspace(dir)
+                .cDriver("drivers/core")
+                .cDriver("drivers/user")
+                .write("configs/extra.config", "CONFIG_PCI=y\n");
         ManifestLoader loader = new ManifestLoader(Catalog.builtIn());
         Random random = new Random(seed);
         int errors = 0;
@@ -78,15 +83,19 @@ class ManifestFuzzTest {
             } catch (ManifestException e) {
                 errors++;
                 if (!POSITIONED.matcher(e.getMessage()).matches() || e.hint().isBlank()) {
-                    throw new AssertionError("seed " + seed + " case " + i + ": unpositioned error or no hint: "
-                            + e.getMessage() + "\n--- manifest ---\n" + text, e);
+                    throw new AssertionError(
+                            "seed " + seed + " case " + i + ": unpositioned error or no hint: " + e.getMessage()
+                                    + "\n--- manifest ---\n" + text,
+                            e);
                 }
             } catch (RuntimeException e) {
                 throw new AssertionError("seed " + seed + " case " + i + ": " + e + "\n--- manifest ---\n" + text, e);
             }
         }
         // The mutations are strong enough to break most manifests, yet leave some valid.
-        assertThat(errors).as("seed %d (rerun: -Dkforge.fuzz.seed=%d)", seed, seed).isBetween(CASES / 4, CASES - 1);
+        assertThat(errors)
+                .as("seed %d (rerun: -Dkforge.fuzz.seed=%d)", seed, seed)
+                .isBetween(CASES / 4, CASES - 1);
     }
 
     static String mutate(String text, Random r) {
@@ -118,12 +127,30 @@ class ManifestFuzzTest {
                 }
                 case 5 -> s = s.substring(0, pos);
                 case 6 -> {
-                    String[] values = {"\"\"", "0", "-1", "[]", "{}", "true", "\"../x\"", "\"/etc\"", "\"a b\"", "1.5",
-                        "\"x; rm -rf ~\"", "[1, 2]", "\"CONFIG_\"", "99999999999", "\"\\u0000\"", "\"drivers\""};
+                    String[] values = {
+                        "\"\"",
+                        "0",
+                        "-1",
+                        "[]",
+                        "{}",
+                        "true",
+                        "\"../x\"",
+                        "\"/etc\"",
+                        "\"a b\"",
+                        "1.5",
+                        "\"x; rm -rf ~\"",
+                        "[1, 2]",
+                        "\"CONFIG_\"",
+                        "99999999999",
+                        "\"\\u0000\"",
+                        "\"drivers\""
+                    };
                     s = replaceAssignment(s, r.nextInt(20), values[r.nextInt(values.length)]);
                 }
-                default -> s = s.replace("\"" + pick(r, "core", "user", "v6.1", "x86_64", "gcc", "arm64", "host") + "\"",
-                        "\"" + pick(r, "cor", "usr", "v6.2", "x86", "icc", "aarch64", "risc5", "") + "\"");
+                default ->
+                    s = s.replace(
+                            "\"" + pick(r, "core", "user", "v6.1", "x86_64", "gcc", "arm64", "host") + "\"",
+                            "\"" + pick(r, "cor", "usr", "v6.2", "x86", "icc", "aarch64", "risc5", "") + "\"");
             }
         }
         return s;
@@ -151,11 +178,12 @@ class ManifestFuzzTest {
         assertThat(replaceAssignment(text, 0, "x")).isEqualTo("a = x\nb = 2\nc = 3\n");
         assertThat(replaceAssignment(text, 2, "x")).isEqualTo("a = 1\nb = 2\nc = x\n");
         assertThat(replaceAssignment(text, 4, "x")).isEqualTo("a = 1\nb = x\nc = 3\n");
-        java.util.Set<Integer> changedLines = new java.util.TreeSet<>();
+        Set<Integer> changedLines = new TreeSet<>();
         Random r = new Random(1);
         String[] valid = VALID.split("\n", -1);
         for (int i = 0; i < 500; i++) {
-            String[] got = replaceAssignment(VALID, r.nextInt(20), "\"fuzz-value\"").split("\n", -1);
+            String[] got =
+                    replaceAssignment(VALID, r.nextInt(20), "\"fuzz-value\"").split("\n", -1);
             for (int l = 0; l < valid.length; l++) {
                 if (!got[l].equals(valid[l])) {
                     changedLines.add(l);

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.json.CanonicalJson;
+import dev.kforge.core.json.RecordTrees;
+import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,9 +45,8 @@ class ManifestLoaderTest {
         ws.manifest(text);
         Workspace loaded = new ManifestLoader(Catalog.builtIn()).load(ws.manifestPath(), "kforge.toml");
         // Every manifest loaded here also goes through the plan cache's form of a loaded manifest and back.
-        Object tree = dev.kforge.core.json.CanonicalJson.read(dev.kforge.core.json.CanonicalJson.compact(
-                dev.kforge.core.json.RecordTrees.encode(loaded)));
-        assertThat(dev.kforge.core.json.RecordTrees.decode(tree, Workspace.class)).isEqualTo(loaded);
+        Object tree = CanonicalJson.read(CanonicalJson.compact(RecordTrees.encode(loaded)));
+        assertThat(RecordTrees.decode(tree, Workspace.class)).isEqualTo(loaded);
         return loaded;
     }
 
@@ -102,8 +105,7 @@ class ManifestLoaderTest {
         var a = w.driver("a").orElseThrow();
         assertThat(a.arches()).containsExactly("arm64", "x86_64");
         assertThat(a.requires()).containsExactly("CONFIG_PCI");
-        assertThat(a.makeVariables()).containsExactly(
-                java.util.Map.entry("DEBUG", "1"), java.util.Map.entry("VERSION", "1.2"));
+        assertThat(a.makeVariables()).containsExactly(Map.entry("DEBUG", "1"), Map.entry("VERSION", "1.2"));
         assertThat(a.language()).isEqualTo(Language.C);
         assertThat(w.driver("b").orElseThrow().path()).isEqualTo("drivers/b");
         assertThat(w.driver("b").orElseThrow().dependsOn()).containsExactly("a");
@@ -146,39 +148,50 @@ class ManifestLoaderTest {
     @Test
     void wrongType() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\narches = \"x86_64\"\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:7:1: driver[0].arches must be an array of strings, not a string");
+        assertThat(e.getMessage())
+                .isEqualTo("kforge.toml:7:1: driver[0].arches must be an array of strings, not a string");
     }
 
     @Test
     void wrongElementType() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"CONFIG_A\", 3]\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:7:25: driver[0].requires[1] must be a string, not an integer");
+        var e = error(
+                KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nrequires = [\"CONFIG_A\", 3]\n" + MATRIX);
+        assertThat(e.getMessage())
+                .isEqualTo("kforge.toml:7:25: driver[0].requires[1] must be a string, not an integer");
     }
 
     @Test
     void unknownArchitectureListsTheKnownOnes() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\", \"risc5\"]\n");
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:8:21: unknown architecture 'risc5' (known: arm64, armhf, i386, "
-                + "loongarch64, powerpc64le, riscv64, s390x, x86_64)");
+        var e = error(KERNEL
+                + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\", \"risc5\"]\n");
+        assertThat(e.getMessage())
+                .isEqualTo("kforge.toml:8:21: unknown architecture 'risc5' (known: arm64, armhf, i386, "
+                        + "loongarch64, powerpc64le, riscv64, s390x, x86_64)");
         assertThat(e.hint()).isEqualTo("did you mean 'riscv64'?");
     }
 
     @Test
     void unknownToolchain() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\", \"icc\"]\n");
+        var e = error(
+                KERNEL
+                        + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\", \"icc\"]\n");
         assertThat(e.getMessage()).isEqualTo("kforge.toml:9:22: unknown toolchain 'icc' (known: gcc, llvm)");
     }
 
     @Test
     void unknownKernelInMatrix() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\nkernels = [\"v6.2\"]\narches = [\"x86_64\"]\n");
+        var e = error(
+                KERNEL
+                        + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\nkernels = [\"v6.2\"]\narches = [\"x86_64\"]\n");
         assertThat(e.getMessage()).isEqualTo("kforge.toml:8:12: unknown kernel 'v6.2' (declared: v6.1)");
         assertThat(e.hint()).isEqualTo("did you mean 'v6.1'?");
     }
 
     @Test
     void duplicateDriverName() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n\n[[driver]]\nname = \"a\"\npath = \"drivers/b\"\n" + MATRIX);
+        var e = error(KERNEL
+                + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n\n[[driver]]\nname = \"a\"\npath = \"drivers/b\"\n"
+                + MATRIX);
         assertThat(e.getMessage()).isEqualTo("kforge.toml:9:1: duplicate driver name 'a'");
         assertThat(e.hint()).isEqualTo("first declared at kforge.toml:5:1; driver names must be unique");
     }
@@ -226,7 +239,8 @@ class ManifestLoaderTest {
     @Test
     void kernelNeedsExactlyOneSource() {
         var e = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nsource = \"/b\"\n" + MATRIX);
-        assertThat(e.getMessage()).isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source', 'debian' or 'deb'");
+        assertThat(e.getMessage())
+                .isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source', 'debian' or 'deb'");
     }
 
     @Test
@@ -234,18 +248,21 @@ class ManifestLoaderTest {
         var bad = error("[[kernel]]\nname = \"k\"\ndebian = \"bookworm\"\n" + MATRIX);
         assertThat(bad.getMessage()).isEqualTo("kforge.toml:3:1: 'bookworm' is not a Debian kernel ABI");
         var config = error("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nconfig = \"defconfig\"\n" + MATRIX);
-        assertThat(config.getMessage()).contains("kernel 'k' is a prebuilt headers tree; config and fragments apply only");
+        assertThat(config.getMessage())
+                .contains("kernel 'k' is a prebuilt headers tree; config and fragments apply only");
         var symvers = error("[[kernel]]\nname = \"k\"\ndebian = \"6.1.0-56\"\nsymvers = true\n" + MATRIX);
         assertThat(symvers.getMessage()).isEqualTo("kforge.toml:4:1: kernel 'k': symvers applies to source kernels");
-        var type = error("[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nsymvers = \"yes\"\n" + MATRIX);
+        var type = error("[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nsymvers = \"yes\"\n"
+                + MATRIX);
         assertThat(type.getMessage()).startsWith("kforge.toml:4:").contains("true or false");
     }
 
     @Test
     void toolchainRootsAreNamedBySourceKernelsAndTestTablesAreChecked() {
         String root = "[[toolchain_root]]\nname = \"trixie\"\ndebian = \"trixie\"\n";
-        var unknown = error(root + "[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nroot = \"trixy\"\n"
-                + MATRIX);
+        var unknown = error(
+                root + "[[kernel]]\nname = \"k\"\nsource = \"/usr/src/linux-source-6.1.tar.xz\"\nroot = \"trixy\"\n"
+                        + MATRIX);
         assertThat(unknown.getMessage()).isEqualTo("kforge.toml:7:1: kernel 'k' names unknown toolchain root 'trixy'");
         assertThat(unknown.hint()).contains("trixie");
         var headers = error(root + "[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nroot = \"trixie\"\n" + MATRIX);
@@ -264,32 +281,39 @@ class ManifestLoaderTest {
 
     @Test
     void excludeEntriesPointAtTheirFirstKey() {
-        Workspace w = load(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\n"
-                + "exclude = [\n  { arch = \"x86_64\", toolchain = \"llvm\" },\n  { toolchain = \"gcc\" },\n]\n");
-        assertThat(w.matrices().get(0).excludes()).extracting(e -> e.pos().toString())
+        Workspace w = load(
+                KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\narches = [\"x86_64\"]\n"
+                        + "exclude = [\n  { arch = \"x86_64\", toolchain = \"llvm\" },\n  { toolchain = \"gcc\" },\n]\n");
+        assertThat(w.matrices().get(0).excludes())
+                .extracting(e -> e.pos().toString())
                 .containsExactly("kforge.toml:10:5", "kforge.toml:11:5");
     }
 
     @Test
     void matrixDriversMustBeDeclared() {
-        var e = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\ndrivers = [\"b\"]\narches = [\"x86_64\"]\n");
+        var e = error(
+                KERNEL
+                        + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[matrix]]\ndrivers = [\"b\"]\narches = [\"x86_64\"]\n");
         assertThat(e.getMessage()).isEqualTo("kforge.toml:8:12: unknown driver 'b' (declared: a)");
     }
 
     @Test
     void cargoCompanions() {
         ws.write("drivers/a/tool/Cargo.toml", "[package]\nname = \"tool\"\n");
-        Workspace w = load(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
-                + "role = \"tool\"\n" + MATRIX);
+        Workspace w = load(
+                KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
+                        + "role = \"tool\"\n" + MATRIX);
         var c = w.driver("a").orElseThrow().cargo();
         assertThat(c).hasSize(1);
         assertThat(c.get(0).name()).isEqualTo("tool");
-        assertThat(c.get(0).role()).isEqualTo(dev.kforge.core.model.CargoCrate.Role.TOOL);
-        var role = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
-                + "role = \"bench\"\n" + MATRIX);
+        assertThat(c.get(0).role()).isEqualTo(CargoCrate.Role.TOOL);
+        var role = error(
+                KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a/tool\"\n"
+                        + "role = \"bench\"\n" + MATRIX);
         assertThat(role.getMessage()).isEqualTo("kforge.toml:9:1: unknown cargo role 'bench' (known: test, tool)");
-        var missing = error(KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a\"\n"
-                + "role = \"test\"\n" + MATRIX);
+        var missing = error(
+                KERNEL + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[[driver.cargo]]\npath = \"drivers/a\"\n"
+                        + "role = \"test\"\n" + MATRIX);
         assertThat(missing.getMessage()).isEqualTo("kforge.toml:8:1: driver 'a': 'drivers/a' has no Cargo.toml");
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.manifest.ManifestLoader;
 import dev.kforge.core.model.Workspace;
@@ -32,7 +33,7 @@ class PlanCacheTest {
 
     /** Planning "began" three seconds from now, so every file written by the test counts as settled. */
     private static long settledStart() {
-        return dev.kforge.core.digest.DigestMemo.nowNanos() + 3_000_000_000L;
+        return DigestMemo.nowNanos() + 3_000_000_000L;
     }
 
     @BeforeEach
@@ -51,8 +52,17 @@ class PlanCacheTest {
                 arches = ["x86_64"]
                 """);
         Workspace w = new ManifestLoader(Catalog.builtIn()).load(ws.resolve("kforge.toml"), "kforge.toml");
-        planned = new Planned(w, ws, new BuildPlan(1, List.of(), List.of(), new TreeMap<>(), new TreeMap<>(Map.of("make", "GNU Make 4.3")),
-                Map.of()), Map.of("k", Path.of("/usr/src/linux-headers-x")));
+        planned = new Planned(
+                w,
+                ws,
+                new BuildPlan(
+                        1,
+                        List.of(),
+                        List.of(),
+                        new TreeMap<>(),
+                        new TreeMap<>(Map.of("make", "GNU Make 4.3")),
+                        Map.of()),
+                Map.of("k", Path.of("/usr/src/linux-headers-x")));
         cache = new PlanCache(dir.resolve("plans"), new InputLog());
         input = dir.resolve("input.config");
         Files.writeString(input, "CONFIG_A=y\n");
@@ -77,7 +87,7 @@ class PlanCacheTest {
 
     @Test
     void aPlanWhoseInputIsUnsettledOrChangedIsNotStored() throws Exception {
-        cache.store("k1", planned, seen(), dev.kforge.core.digest.DigestMemo.nowNanos()); // the input was written just now
+        cache.store("k1", planned, seen(), DigestMemo.nowNanos()); // the input was written just now
         assertThat(dir.resolve("plans/k1.json")).doesNotExist();
         SortedMap<String, String> before = seen();
         Files.writeString(input, "CONFIG_A=m, written while planning\n");
@@ -98,7 +108,9 @@ class PlanCacheTest {
             assertThat(s.count()).isEqualTo(PlanCache.KEEP);
         }
         assertThat(dir.resolve("plans/e0.json")).exists();
-        assertThat(dir.resolve("plans/e1.json")).as("the least recently stored or used").doesNotExist();
+        assertThat(dir.resolve("plans/e1.json"))
+                .as("the least recently stored or used")
+                .doesNotExist();
         assertThat(dir.resolve("plans/new.json")).exists();
 
         PlanCache.clear(dir.resolve("plans"));

@@ -195,10 +195,10 @@ final class Context {
                     roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
             var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
             var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
-            return step -> switch (step.kind()) {
-                case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step);
-                case CARGO_TEST, CARGO_TOOL -> cargo.execute(step);
-                case TEST -> qemu.execute(step);
+            return (step, context) -> switch (step.kind()) {
+                case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step, context);
+                case CARGO_TEST, CARGO_TOOL -> cargo.execute(step, context);
+                case TEST -> qemu.execute(step, context);
             };
         };
         BuildService builds = new BuildService(

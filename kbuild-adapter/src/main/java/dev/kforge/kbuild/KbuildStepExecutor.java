@@ -5,6 +5,7 @@ import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.model.SigningKey;
@@ -84,14 +85,14 @@ public final class KbuildStepExecutor implements StepExecutor {
     }
 
     @Override
-    public StepResult execute(Step step) throws InterruptedException {
+    public StepResult execute(Step step, StepContext context) throws InterruptedException {
         Make make = new Make(roots, runner, stepTimeout);
         try {
             return switch (step.kind()) {
                 case PREPARE -> new TreePreparer(roots, make, cache).prepare(step);
                 case SYMVERS -> new SymversBuilder(roots, make).build(step);
-                case SIGN -> new ModuleSigner(roots, runner, signingKey, env).sign(step);
-                default -> new ModuleBuilder(roots, make, catalog, tools, probeMemo(), memo).build(step);
+                case SIGN -> new ModuleSigner(roots, runner, signingKey, env).sign(step, context);
+                default -> new ModuleBuilder(roots, make, catalog, tools, probeMemo(), memo).build(step, context);
             };
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");

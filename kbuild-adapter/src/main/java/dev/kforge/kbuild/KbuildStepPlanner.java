@@ -132,7 +132,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 KbuildArgs.treeEnv(r.sourceDateEpoch()),
                 src,
                 inputs,
-                List.of(tree),
+                List.of(tree + "/"),
                 List.of(),
                 attrs);
     }
@@ -174,7 +174,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
             attrs.put("boot", tree + "/" + Planner.BOOT_DIR);
             attrs.put("bootStaging", staging);
             attrs.put("bootImageName", name);
-            outputs.add(tree + "/" + Planner.BOOT_DIR);
+            outputs.add(tree + "/" + Planner.BOOT_DIR + "/");
         }
         String id = "symvers/" + prepare.id().substring(prepare.id().indexOf('/') + 1);
         return new Step(
@@ -308,7 +308,8 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 KbuildArgs.env(),
                 "${workspace}",
                 inputs,
-                List.of(outDir),
+                // The published directory, and the Module.symvers drivers that depend on this one read.
+                List.of(outDir + "/", buildDir + "/Module.symvers"),
                 deps,
                 attrs);
     }
@@ -347,7 +348,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 KbuildArgs.env(),
                 "${workspace}",
                 inputs,
-                List.of(build.attribute("outDir")),
+                List.of(build.attribute("outDir") + "/"),
                 List.of(build.id()),
                 attrs);
     }

@@ -6,7 +6,9 @@ import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.elf.Elf;
+import dev.kforge.core.exec.Artifacts;
 import dev.kforge.core.exec.Diagnostic;
+import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
@@ -61,11 +63,15 @@ final class ModuleBuilder {
         this.tools = tools;
     }
 
-    StepResult build(Step step) throws IOException, InterruptedException {
+    StepResult build(Step step, StepContext context) throws IOException, InterruptedException {
         long start = System.nanoTime();
         Path tree = roots.path(step.attribute("tree"));
         Path buildDir = roots.path(step.attribute("buildDir"));
         Path outDir = roots.path(step.attribute("outDir"));
+        if (context.fresh()) {
+            // --no-cache builds from scratch: the kept build directory (Kbuild's incremental state) goes too.
+            FileTrees.deleteRecursively(buildDir);
+        }
         Path log = buildDir.resolveSibling(buildDir.getFileName() + ".build.log");
         Files.createDirectories(buildDir.getParent());
         Files.deleteIfExists(log);
@@ -189,15 +195,23 @@ final class ModuleBuilder {
             moduleFacts.put(buildDir.relativize(ko).toString(), f);
         }
         // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
-        String symbols = Files.isRegularFile(tree.resolve("Module.symvers")) ? "checked" : "unchecked";
+        boolean checked = Files.isRegularFile(tree.resolve("Module.symvers"));
         StepResult r = Make.result(
-                step,
-                StepStatus.BUILT,
-                start,
-                modules.size() + " module(s)",
-                diagnostics,
-                Map.of("release", release, "log", outDir.resolve("build.log").toString(), "symbols", symbols));
-        publish(step, outDir, modules, log, r, Map.of("release", release, "modules", moduleFacts, "symbols", symbols));
+                        step,
+                        StepStatus.BUILT,
+                        start,
+                        modules.size() + " module(s)",
+                        diagnostics,
+                        Map.of(
+                                "release",
+                                release,
+                                "log",
+                                outDir.resolve("build.log").toString()))
+                .with(Artifacts.symbols(checked));
+        Map<String, Object> meta = new TreeMap<>(
+                Map.of("release", release, "modules", moduleFacts, "symbols", checked ? "checked" : "unchecked"));
+        Provenance.record(meta, context);
+        publish(step, outDir, modules, log, r, meta);
         return r;
     }
 

@@ -2,9 +2,11 @@ package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.Digest;
+import dev.kforge.core.exec.Artifacts;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.RootedRunner;
+import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
@@ -52,7 +54,7 @@ final class ModuleSigner {
         this.env = env;
     }
 
-    StepResult sign(Step step) throws IOException {
+    StepResult sign(Step step, StepContext context) throws IOException {
         long start = System.nanoTime();
         SigningKey k = key.orElseThrow(() -> new KforgeException(
                 KforgeException.Kind.INTERNAL,
@@ -138,7 +140,7 @@ final class ModuleSigner {
                 signed.put(ko.getFileName().toString(), m);
             }
             Files.copy(log, staged.resolve("sign.log"), StandardCopyOption.REPLACE_EXISTING);
-            writeMetadata(staged.resolve("metadata.json"), signed, hash, certificate);
+            writeMetadata(staged.resolve("metadata.json"), signed, hash, certificate, context);
             FileTrees.swapIn(staged, outDir);
             staged = null;
         } finally {
@@ -147,18 +149,20 @@ final class ModuleSigner {
             }
         }
         return Make.result(
-                step,
-                StepStatus.BUILT,
-                start,
-                modules.size() + " module(s) signed by " + certificate.signer() + " (" + hash + ")",
-                List.of(),
-                Map.of("signer", certificate.signer(), "certificateSha256", certificate.sha256()));
+                        step,
+                        StepStatus.BUILT,
+                        start,
+                        modules.size() + " module(s) signed by " + certificate.signer() + " (" + hash + ")",
+                        List.of(),
+                        Map.of("certificateSha256", certificate.sha256()))
+                .with(Artifacts.signedBy(certificate.signer()));
     }
 
     /** The signed modules' digests go into each module's entry, keyed as in the build's metadata.json. */
     @SuppressWarnings("unchecked")
     private static void writeMetadata(
-            Path meta, Map<String, Object> signed, String hash, ModuleSigning.Certificate cert) throws IOException {
+            Path meta, Map<String, Object> signed, String hash, ModuleSigning.Certificate cert, StepContext context)
+            throws IOException {
         Map<String, Object> m = new TreeMap<>((Map<String, Object>) CanonicalJson.read(Files.readString(meta)));
         Map<String, Object> modules = new TreeMap<>((Map<String, Object>) m.getOrDefault("modules", Map.of()));
         for (Map.Entry<String, Object> e : new TreeMap<>(modules).entrySet()) {
@@ -176,6 +180,7 @@ final class ModuleSigner {
         signing.put("signer", cert.signer());
         signing.put("hash", hash);
         m.put("signing", signing);
+        Provenance.record(m, context);
         Files.writeString(meta, CanonicalJson.write(m));
     }
 

@@ -10,6 +10,8 @@ import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +60,24 @@ public final class OpensslSigning implements ModuleSigning {
         this.runner = runner;
         this.env = Map.copyOf(env);
         this.memoDir = memoDir;
+    }
+
+    /**
+     * The key and the certificate the signing steps name, and each headers tree they sign on has its
+     * scripts/sign-file (trees kforge prepares get one from CONFIG_MODULE_SIG when their prepare runs).
+     */
+    @Override
+    public void preflight(SigningKey key, List<Step> signSteps, Roots roots) {
+        check(key, roots.path(signSteps.get(0).attribute("cert")));
+        for (Step s : signSteps) {
+            if (!s.attribute("tree").startsWith("${trees}/")
+                    && !Files.isExecutable(roots.path(s.attribute("signFile")))) {
+                throw KforgeException.environment(
+                        "kernel '" + s.attribute("kernel") + "' (" + roots.resolve(s.attribute("tree"))
+                                + ") has no scripts/sign-file, so its modules cannot be signed",
+                        "give that kernel sign = false, or use headers built with CONFIG_MODULE_SIG (Debian's are)");
+            }
+        }
     }
 
     /**

@@ -305,10 +305,10 @@ class KbuildStepExecutorTest {
     void symbolsAreCheckedOnlyWhereTheTreeHasModuleSymvers() throws Exception {
         makeBuildsTheFixture();
         StepResult without = executor().execute(build("riscv64", ""));
-        assertThat(without.details()).containsEntry("symbols", "unchecked");
+        assertThat(without.artifacts().symbols()).isEqualTo("unchecked");
         Files.writeString(tree.resolve("Module.symvers"), "0x00000000\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
         StepResult with = executor().execute(build("riscv64", ""));
-        assertThat(with.details()).containsEntry("symbols", "checked");
+        assertThat(with.artifacts().symbols()).isEqualTo("checked");
         assertThat(ws.resolve("out/v6.1/riscv64-gcc/kf_core/metadata.json"))
                 .content()
                 .contains("\"symbols\" : \"checked\"");

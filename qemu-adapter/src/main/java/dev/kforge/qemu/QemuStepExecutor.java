@@ -1,10 +1,12 @@
 package dev.kforge.qemu;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.exec.Artifacts;
 import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
@@ -47,7 +49,7 @@ public final class QemuStepExecutor implements StepExecutor {
     }
 
     @Override
-    public StepResult execute(Step step) throws InterruptedException {
+    public StepResult execute(Step step, StepContext context) throws InterruptedException {
         long start = System.nanoTime();
         try {
             return run(step, start);
@@ -127,9 +129,9 @@ public final class QemuStepExecutor implements StepExecutor {
         details.put("log", log.toString());
         details.put("accel", accelerator.choose(step.attribute("arch")));
         details.put("modules", String.join(",", names));
-        details.put("kernelMessages", String.join("\n", tail(v.kernelMessages(), 200)));
         StepStatus status = v.passed() ? StepStatus.BUILT : r.timedOut() ? StepStatus.TIMED_OUT : StepStatus.FAILED;
-        return result(step, status, start, v.message(), diagnostics, details);
+        return result(step, status, start, v.message(), diagnostics, details)
+                .with(Artifacts.kernelMessages(String.join("\n", tail(v.kernelMessages(), 200))));
     }
 
     /** The QEMU command line of a TEST step, resolved for this machine (the accelerator chosen). */

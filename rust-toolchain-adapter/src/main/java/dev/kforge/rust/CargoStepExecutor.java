@@ -7,6 +7,7 @@ import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
@@ -71,7 +72,7 @@ public final class CargoStepExecutor implements StepExecutor {
     }
 
     @Override
-    public StepResult execute(Step step) throws InterruptedException {
+    public StepResult execute(Step step, StepContext context) throws InterruptedException {
         long start = System.nanoTime();
         List<String> argv = roots.resolve(step.commands().get(0));
         if (!Files.isExecutable(Path.of(argv.get(0)))) {

@@ -64,7 +64,7 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
                 cargoEnv(),
                 "${workspace}/" + c.path(),
                 List.of("${workspace}/" + c.path()),
-                List.of(targetDir),
+                List.of(), // cargo's target directory is working state, not an output: the result is the verdict
                 List.of(),
                 attrs);
     }
@@ -97,7 +97,7 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
                 env,
                 "${workspace}/" + c.path(),
                 List.of("${workspace}/" + c.path()),
-                List.of(outDir),
+                List.of(outDir + "/"),
                 List.of(build.id()),
                 attrs);
     }

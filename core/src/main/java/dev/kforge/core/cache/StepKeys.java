@@ -30,8 +30,11 @@ import java.util.stream.Stream;
  */
 public final class StepKeys {
 
-    /** Bumped when what a step produces, or how it is stored, changes for the same inputs (2: executable bits). */
-    public static final int FORMAT = 2;
+    /**
+     * Bumped when what a step produces, or how it is stored, changes for the same inputs (2: executable
+     * bits; 3: entries name outputs by their declared plan paths and carry typed artifacts).
+     */
+    public static final int FORMAT = 3;
 
     /** Files kforge itself writes into driver directories; they do not change a build. */
     private static final Set<String> IGNORED = Set.of("compile_commands.json", "rust-project.json");
@@ -56,25 +59,20 @@ public final class StepKeys {
 
     /** Whether a step's result can come from the cache. */
     public static boolean cacheable(Step s) {
-        return s.kind() == Step.Kind.BUILD
-                || s.kind() == Step.Kind.SIGN
-                || s.kind() == Step.Kind.SYMVERS
-                || s.kind() == Step.Kind.CARGO_TEST
-                || s.kind() == Step.Kind.CARGO_TOOL
-                || s.kind() == Step.Kind.TEST;
+        return s.kind().cacheable();
     }
 
     /** Keys for the cacheable steps of {@code steps}, which must be closed under dependencies. */
     public Map<String, StepKey> compute(List<Step> steps) {
         SortedMap<String, String> all = toolIdentities();
-        // The programs only TEST steps run (the emulators) do not key builds: planning with tests
+        // The programs only steps keyed by their attributes run (the emulators) key no other step: planning with tests
         // must not change a build's key, so kforge build and kforge test share their cached cells.
         Set<String> testOnly = new HashSet<>();
         plan.steps().stream()
-                .filter(s -> s.kind() == Step.Kind.TEST)
+                .filter(s -> s.kind().keyedByAttributes())
                 .forEach(s -> s.commands().forEach(c -> testOnly.add(c.get(0))));
         plan.steps().stream()
-                .filter(s -> s.kind() != Step.Kind.TEST)
+                .filter(s -> !s.kind().keyedByAttributes())
                 .forEach(s -> s.commands().forEach(c -> testOnly.remove(c.get(0))));
         SortedMap<String, String> tools = new TreeMap<>(all);
         tools.keySet().removeIf(t -> testOnly.contains(t) || testOnly.contains(t.replace("#sha256", "")));
@@ -102,7 +100,7 @@ public final class StepKeys {
         f.add(s.commands().size());
         s.commands().forEach(f::addStrings);
         f.addMap(s.env()).add(s.cwd());
-        if (s.kind() == Step.Kind.TEST) {
+        if (s.kind().keyedByAttributes()) {
             f.addMap(s.attributes()); // what the guest loads, with which parameters and script, shapes its /init
         }
         SortedMap<String, String> inputs = new TreeMap<>();
@@ -113,7 +111,7 @@ public final class StepKeys {
             inputs.put(in, inputDigest(in));
         }
         f.addMap(inputs);
-        f.addMap(s.kind() == Step.Kind.TEST ? all : tools);
+        f.addMap(s.kind().keyedByAttributes() ? all : tools);
         for (String dep : s.deps()) {
             Step d = byId.get(dep);
             if (d != null && cacheable(d)) {

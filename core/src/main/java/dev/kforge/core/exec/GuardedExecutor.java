@@ -40,10 +40,10 @@ public final class GuardedExecutor implements StepExecutor {
     }
 
     @Override
-    public StepResult execute(Step step) throws InterruptedException {
+    public StepResult execute(Step step, StepContext context) throws InterruptedException {
         long start = System.nanoTime();
         try {
-            return delegate.execute(step);
+            return delegate.execute(step, context);
         } catch (InterruptedException | KforgeException e) {
             throw e;
         } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -59,7 +59,6 @@ public final class GuardedExecutor implements StepExecutor {
         e.printStackTrace(new PrintWriter(trace));
         LOG.debug("{}: stack trace:\n{}", step.id(), trace);
         SortedMap<String, String> details = new TreeMap<>();
-        details.put("failure", KforgeException.Kind.INTERNAL.name());
         if (log.isPresent()) {
             try {
                 Path file = log.get().write(step, "kforge: " + message + "\n" + trace);
@@ -69,6 +68,14 @@ public final class GuardedExecutor implements StepExecutor {
                 LOG.warn("{}: cannot write the failure to its log: {}", step.id(), io.getMessage());
             }
         }
-        return new StepResult(step.id(), StepStatus.FAILED, duration, message, List.of(), details);
+        return new StepResult(
+                step.id(),
+                StepStatus.FAILED,
+                duration,
+                message,
+                List.of(),
+                details,
+                Optional.of(KforgeException.Kind.INTERNAL),
+                Artifacts.NONE);
     }
 }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -139,13 +138,8 @@ public final class Scheduler {
                 throw new InterruptedException(e.getMessage());
             }
             String hint = e.hint().isEmpty() ? "" : " (" + e.hint() + ")";
-            return new StepResult(
-                    s.id(),
-                    StepStatus.FAILED,
-                    Duration.ofNanos(System.nanoTime() - start),
-                    e.getMessage() + hint,
-                    List.of(),
-                    new TreeMap<>(Map.of("failure", e.kind().name())));
+            return StepResult.failed(
+                    s.id(), Duration.ofNanos(System.nanoTime() - start), e.getMessage() + hint, e.kind());
         } catch (RuntimeException | LinkageError | AssertionError e) {
             // The last line of defence: a bug met in one step fails that step, not the run.
             return GuardedExecutor.internalFailure(s, e, Duration.ofNanos(System.nanoTime() - start), Optional.empty());
@@ -199,18 +193,15 @@ public final class Scheduler {
         if (cause.kind().isTree()
                 && causeResult != null
                 && (causeResult.status() == StepStatus.FAILED || causeResult.status() == StepStatus.TIMED_OUT)) {
-            SortedMap<String, String> details = new TreeMap<>();
-            String failure = causeResult.details().get("failure");
-            if (failure != null) {
-                details.put("failure", failure);
-            }
             return new StepResult(
                     s.id(),
                     StepStatus.FAILED,
                     Duration.ZERO,
                     "tree preparation failed: " + cause.id() + ": " + causeResult.message(),
                     List.of(),
-                    details);
+                    new TreeMap<>(),
+                    causeResult.failure(),
+                    Artifacts.NONE);
         }
         return StepResult.of(
                 s.id(), StepStatus.SKIPPED, Duration.ZERO, "not built: " + cause.id() + " did not succeed");

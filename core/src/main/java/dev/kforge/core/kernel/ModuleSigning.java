@@ -2,7 +2,10 @@ package dev.kforge.core.kernel;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.model.SigningKey;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,6 +22,15 @@ public interface ModuleSigning {
      * @throws KforgeException a user-input error naming the problem, never the key's path
      */
     Certificate check(SigningKey key, Path cert);
+
+    /**
+     * Before anything is built: {@link #check} for the certificate the signing steps name, and
+     * every kernel tree they sign on has what signing needs.
+     *
+     * @param signSteps the run's signing steps (planned by the same adapter)
+     * @throws KforgeException what is wrong and how to fix it
+     */
+    void preflight(SigningKey key, List<Step> signSteps, Roots roots);
 
     /**
      * Writes a new key ({@code module.key}, mode 0600), its self-signed certificate

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -21,7 +22,8 @@ import java.util.TreeMap;
  * @param env the environment each command gets, beyond the runner's documented pass-through
  * @param cwd working directory
  * @param inputs what the step reads
- * @param outputs what the step writes
+ * @param outputs what the step produces, in {@link Output}'s plan form (a directory ends in {@code /}):
+ *     exactly what the step cache stores and restores
  * @param deps ids of steps that must succeed first
  * @param attributes facts the executor needs (driver, kernel, arch, toolchain, tree, ...)
  */
@@ -67,6 +69,48 @@ public record Step(
         public boolean isTree() {
             return this == PREPARE || this == SYMVERS;
         }
+
+        /**
+         * Whether a result of this kind can come from the step cache: every kind but tree
+         * preparation, whose tree is a directory keyed by its own content and kept in place.
+         */
+        public boolean cacheable() {
+            return this != PREPARE;
+        }
+
+        /**
+         * Whether the step's attributes shape what it runs (a test's initramfs /init is made from them),
+         * so they key it; programs only such steps run (the emulators) key no other step, so that
+         * planning with tests does not change a build's key.
+         */
+        public boolean keyedByAttributes() {
+            return this == TEST;
+        }
+
+        /** Where a run's reports count a step of this kind. */
+        public Counted counted() {
+            return switch (this) {
+                case PREPARE, SYMVERS -> Counted.TREE;
+                case BUILD -> Counted.CELL;
+                case SIGN -> Counted.CELL_SIGNATURE;
+                case CARGO_TEST, CARGO_TOOL -> Counted.COMPANION;
+                case TEST -> Counted.TEST;
+            };
+        }
+    }
+
+    /** Where reports count a step: every failure is counted once, in the summary, JSON and JUnit alike. */
+    public enum Counted {
+        /** A kernel tree's preparation (the summary's trees). */
+        TREE,
+        /** A cell: one driver built for one target. */
+        CELL,
+        /** Part of its cell: a failed signature fails the cell. */
+        CELL_SIGNATURE,
+        /** A driver's cargo companion. */
+        COMPANION,
+        /** A cell's test under QEMU. */
+        TEST
     }
 
     public Step {
@@ -77,11 +121,33 @@ public record Step(
         Objects.requireNonNull(cwd, "cwd");
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
+        outputs.forEach(Output::parse); // well-formed
         deps = List.copyOf(deps);
         attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
         if (commands.isEmpty()) {
             throw new IllegalArgumentException(id + ": a step runs at least one command");
         }
+    }
+
+    /** The declared outputs as values. */
+    public List<Output> declaredOutputs() {
+        return outputs.stream().map(Output::parse).toList();
+    }
+
+    /**
+     * The first directory output under {@code ${out}}: where a cell's published files (and, when the
+     * step meets a bug, its log) go.
+     */
+    public Optional<String> publishDir() {
+        return declaredOutputs().stream()
+                .filter(o -> o.directory() && o.path().startsWith("${out}/"))
+                .map(Output::path)
+                .findFirst();
+    }
+
+    /** The same step with other dependencies. */
+    public Step withDeps(List<String> newDeps) {
+        return new Step(id, kind, commands, env, cwd, inputs, outputs, newDeps, attributes);
     }
 
     /** An attribute the planner always sets for this kind of step. */

@@ -80,7 +80,13 @@ final class TestPlanning {
             modules = "${kernel:" + root + "}/" + img.modules();
             inputs.add("${kernel:" + root + "}");
         } else {
-            String boot = prepare.orElseThrow().attribute("tree") + "/" + Planner.BOOT_DIR;
+            // The bootable kernel: the directory output of the tree step that built it.
+            String boot = symvers.orElseThrow().declaredOutputs().stream()
+                    .filter(o -> o.directory() && o.path().endsWith("/" + Planner.BOOT_DIR))
+                    .map(Output::path)
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new IllegalStateException(cell.id() + ": its kernel step builds no bootable image"));
             String imageName = arch.boot().orElseThrow().image();
             image = boot + "/" + imageName.substring(imageName.lastIndexOf('/') + 1);
             modules = boot + "/lib/modules";
@@ -97,11 +103,13 @@ final class TestPlanning {
                 Step depBuild = steps.get(built.get(dep.name()));
                 deps.add(depBuild.id());
                 loads.add(new TestStepPlanner.Load(
-                        dep.name(), depBuild.attribute("outDir"), dep.test().params()));
+                        dep.name(),
+                        depBuild.publishDir().orElseThrow(),
+                        dep.test().params()));
             }
         }
         loads.add(new TestStepPlanner.Load(
-                d.name(), build.attribute("outDir"), d.test().params()));
+                d.name(), build.publishDir().orElseThrow(), d.test().params()));
         prepare.ifPresent(p -> deps.add(p.id()));
         symvers.ifPresent(sv -> deps.add(sv.id()));
         return testSteps.test(new TestStepPlanner.TestRequest(

@@ -1,5 +1,6 @@
 package dev.kforge.core.report;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import java.util.List;
@@ -65,8 +66,10 @@ public record RunReport(
         if (!r.status().failed()) {
             return false;
         }
-        String kind = r.details().getOrDefault("failure", "");
-        return r.status() == StepStatus.TIMED_OUT || kind.equals("ENVIRONMENT") || kind.equals("INTERNAL");
+        return r.status() == StepStatus.TIMED_OUT
+                || r.failure()
+                        .filter(k -> k == KforgeException.Kind.ENVIRONMENT || k == KforgeException.Kind.INTERNAL)
+                        .isPresent();
     }
 
     /** The cells whose modules were built against a tree without Module.symvers. */

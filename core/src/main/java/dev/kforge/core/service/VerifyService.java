@@ -43,18 +43,9 @@ public final class VerifyService {
         List<Step> prepares = steps.stream().filter(s -> s.kind().isTree()).toList();
         List<Step> builds = steps.stream()
                 .filter(s -> s.kind() == Step.Kind.BUILD)
-                .map(s -> new Step(
-                        s.id(),
-                        s.kind(),
-                        s.commands(),
-                        s.env(),
-                        s.cwd(),
-                        s.inputs(),
-                        s.outputs(),
-                        s.deps().stream()
-                                .filter(d -> !plan.step(d).orElseThrow().kind().isTree())
-                                .toList(),
-                        s.attributes()))
+                .map(s -> s.withDeps(s.deps().stream()
+                        .filter(d -> !plan.step(d).orElseThrow().kind().isTree())
+                        .toList()))
                 .toList();
         Scheduler scheduler = new Scheduler(jobs, false);
         List<StepResult> prepared = scheduler.run(

@@ -45,7 +45,7 @@ class SchedulerTest {
         }
 
         @Override
-        public StepResult execute(Step step) throws InterruptedException {
+        public StepResult execute(Step step, StepContext context) throws InterruptedException {
             int now = running.incrementAndGet();
             maxRunning.accumulateAndGet(now, Math::max);
             TimeUnit.MILLISECONDS.sleep(30);
@@ -109,21 +109,21 @@ class SchedulerTest {
 
     @Test
     void anExecutorExceptionBecomesAClassifiedFailure() {
-        StepExecutor broken = s -> {
+        StepExecutor broken = (s, context) -> {
             throw KforgeException.environment("cannot run make", "apt-get install make");
         };
         List<StepResult> results =
                 new Scheduler(1, false).run(List.of(step("prepare/a")), broken, ProgressListener.NONE);
         assertThat(results.get(0).status()).isEqualTo(StepStatus.FAILED);
         assertThat(results.get(0).message()).isEqualTo("cannot run make (apt-get install make)");
-        assertThat(results.get(0).details()).containsEntry("failure", "ENVIRONMENT");
+        assertThat(results.get(0).failure()).contains(KforgeException.Kind.ENVIRONMENT);
     }
 
     @Test
     void interruptingTheCallerCancelsRunningSteps() throws Exception {
         CountDownLatch started = new CountDownLatch(2); // both steps running before the interrupt
         Set<String> interrupted = ConcurrentHashMap.newKeySet();
-        StepExecutor slow = s -> {
+        StepExecutor slow = (s, context) -> {
             started.countDown();
             try {
                 TimeUnit.SECONDS.sleep(30);

@@ -1,0 +1,52 @@
+package dev.kforge.core.service;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.plan.Step;
+import dev.kforge.core.report.Reports;
+import dev.kforge.core.report.RunReport;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** Writes a run's reports into out/: results JSON, SHA256SUMS, provenance, and JUnit when asked. */
+final class ReportWriter {
+
+    private ReportWriter() {}
+
+    static void write(Planned planned, RunReport report, BuildRequest request, DigestMemo memo) {
+        try {
+            Path out = planned.out();
+            Reports.writeAtomically(out.resolve("kforge-results.json"), Reports.resultsJson(report));
+            Set<String> dirs = new LinkedHashSet<>(); // a signed cell has two steps, one directory
+            for (Step s : planned.plan().steps()) {
+                planned.plan()
+                        .cellOf(s)
+                        .ifPresent(c ->
+                                dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
+            }
+            // every module hashed once, for both files, through the stat cache (a no-op reads no module)
+            String sums = Reports.sha256sums(out, new ArrayList<>(dirs), memo);
+            Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
+            Reports.writeAtomically(
+                    out.resolve("provenance.json"),
+                    Reports.provenance(
+                            sums,
+                            planned.plan(),
+                            Path.of(planned.workspace().manifestName())
+                                    .getFileName()
+                                    .toString(),
+                            Optional.of(out)));
+            if (request.junit().isPresent()) {
+                Reports.writeAtomically(request.junit().get(), Reports.junit(report));
+            }
+        } catch (IOException e) {
+            throw KforgeException.environment(
+                    "cannot write reports: " + e.getMessage(),
+                    "check that the output directory is writable and the disk is not full");
+        }
+    }
+}

@@ -12,6 +12,8 @@ import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.exec.RunnerToolProbe;
 import dev.kforge.core.exec.StepExecutorFactory;
+import dev.kforge.core.kernel.Distributions;
+import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.plan.Planner;
 import dev.kforge.core.service.BuildService;
 import dev.kforge.core.service.GatherService;
@@ -19,8 +21,8 @@ import dev.kforge.core.service.PlanCache;
 import dev.kforge.core.service.PlanService;
 import dev.kforge.core.service.Services;
 import dev.kforge.core.service.VerifyService;
-import dev.kforge.kbuild.DebianHeaders;
-import dev.kforge.kbuild.DebianRoots;
+import dev.kforge.debian.DebianHeaders;
+import dev.kforge.debian.DebianRoots;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
 import dev.kforge.kbuild.KbuildStepPlanner;
@@ -147,9 +149,14 @@ final class Context {
         return CacheDirs.resolve(flag.map(cwd::resolve), env);
     }
 
-    /** Debian's kernel headers, fetched into {@code cache} (plan, doctor and kernels share the one wiring). */
-    DebianHeaders debian(CacheDirs cache) {
-        return new DebianHeaders(cache, runner, new KbuildKernelInspector(cache, runner, Catalog.builtIn()));
+    /** The distributions whose kernels kforge fetches into {@code cache} (plan, doctor and kernels share the one wiring). */
+    Distributions distributions(CacheDirs cache) {
+        return distributions(cache, new KbuildKernelInspector(cache, runner, Catalog.builtIn()));
+    }
+
+    /** The registry of distribution adapters, by the name manifests give them; Debian is the host's. */
+    private Distributions distributions(CacheDirs cache, KernelInspector inspector) {
+        return Distributions.of(Map.of("debian", new DebianHeaders(cache, runner, inspector)), "debian");
     }
 
     /** Toolchain roots made from Debian suites in {@code cache} (plan and doctor share the one wiring). */
@@ -173,7 +180,7 @@ final class Context {
         PlanService plans = new PlanService(
                 catalog,
                 inspector,
-                new DebianHeaders(cache, runner, inspector),
+                distributions(cache, inspector),
                 rustToolchains(rustc, cache, inputs),
                 new RunnerToolProbe(probes(cache, inputs)),
                 planner,

@@ -3,6 +3,7 @@ package dev.kforge.cli;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.exec.RootedRunner;
+import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.kernel.ToolchainRoots;
@@ -13,7 +14,6 @@ import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.service.Selection;
 import dev.kforge.core.service.Services;
-import dev.kforge.kbuild.DebianHeaders;
 import dev.kforge.kbuild.Doctor;
 import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.OpensslSigning;
@@ -82,16 +82,17 @@ final class DoctorCommand implements Callable<Integer> {
         KbuildKernelInspector inspector =
                 new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
-        var debian = root.context.debian(service.cache());
+        var distributions = root.context.distributions(service.cache());
         for (KernelSource k : ws.kernels()) {
-            if (k.kind() == KernelSource.Kind.DEB) {
+            if (k.kind() == KernelSource.Kind.DISTRO_PACKAGE) {
                 try {
-                    var tree = debian.unpack(k, wsRoot);
+                    var tree = distributions.of(k).unpack(k, wsRoot);
                     facts.put(k.name(), tree.facts());
                     kernelDirs.put(k.name(), Optional.of(tree.dir()));
                     out.printf(
-                            "  ok    %-28s deb %s (vermagic %s)%n",
+                            "  ok    %-28s %s %s (vermagic %s)%n",
                             k.name(),
+                            k.kindKey(),
                             tree.facts().version(),
                             tree.facts().release().orElse("?"));
                 } catch (KforgeException e) {
@@ -101,8 +102,8 @@ final class DoctorCommand implements Callable<Integer> {
                 }
                 continue;
             }
-            if (k.kind() == KernelSource.Kind.DEBIAN) {
-                problems += debianKernel(out, debian, k, Selection.targets(ws));
+            if (k.kind() == KernelSource.Kind.DISTRO) {
+                problems += distroKernel(out, distributions.of(k), k, Selection.targets(ws));
                 kernelDirs.put(k.name(), Optional.empty());
                 continue;
             }
@@ -208,8 +209,8 @@ final class DoctorCommand implements Callable<Integer> {
         return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
     }
 
-    /** A Debian kernel: for each architecture the matrix asks for, the tree is fetched (or found cached) and checked. */
-    private static int debianKernel(PrintWriter out, DebianHeaders debian, KernelSource k, List<Target> targets) {
+    /** A distribution kernel: for each architecture the matrix asks for, the tree is fetched (or found cached) and checked. */
+    private static int distroKernel(PrintWriter out, DistroKernels distro, KernelSource k, List<Target> targets) {
         int problems = 0;
         for (String a : new TreeSet<>(targets.stream()
                 .filter(t -> t.kernel().equals(k.name()))
@@ -217,16 +218,19 @@ final class DoctorCommand implements Callable<Integer> {
                 .toList())) {
             var arch = Catalog.builtIn().requireArch(a);
             String label = k.name() + " " + a;
-            Optional<String> missing = debian.unsupported(k, arch);
+            Optional<String> missing = distro.unsupported(k, arch);
             if (missing.isPresent()) {
                 out.printf("  %-5s %-28s %s%n", "skip", label, missing.get());
                 continue;
             }
             try {
-                var tree = debian.fetch(k, arch);
+                var tree = distro.fetch(k, arch);
                 out.printf(
-                        "  ok    %-28s debian %s (vermagic %s), Module.symvers present%n",
-                        label, tree.facts().version(), tree.facts().release().orElse("?"));
+                        "  ok    %-28s %s %s (vermagic %s), Module.symvers present%n",
+                        label,
+                        k.kindKey(),
+                        tree.facts().version(),
+                        tree.facts().release().orElse("?"));
             } catch (KforgeException e) {
                 problems++;
                 out.printf("  FAIL  %-28s %s%n        fix: %s%n", label, e.getMessage(), e.hint());

@@ -1,5 +1,6 @@
 package dev.kforge.cli;
 
+import dev.kforge.core.kernel.KernelListing;
 import dev.kforge.kbuild.KernelDiscovery;
 import java.io.PrintWriter;
 import java.util.List;
@@ -23,18 +24,22 @@ final class KernelsCommand implements Callable<Integer> {
                     "%-8s %-20s %-8s %s = \"%s\"%n",
                     f.kind(), f.version(), f.arch().isEmpty() ? "any" : f.arch(), f.kind(), f.path());
         }
-        // Debian's kernels apt can see for the dpkg architectures enabled here: kforge fetches them itself.
+        // The distributions' kernels this machine can fetch (Debian's: the dpkg architectures enabled here).
         var services = root.services();
-        var debian = root.context.debian(services.cache());
-        List<String> enabled = debian.enabledArches();
+        var distributions = root.context.distributions(services.cache());
         int listed = 0;
-        for (var arch : services.catalog().arches()) {
-            if (!enabled.contains(arch.debianArch())) {
+        for (String name : distributions.names()) {
+            if (!(distributions.find(name).orElseThrow() instanceof KernelListing listing)) {
                 continue;
             }
-            for (String abi : debian.abis(arch)) {
-                out.printf("%-8s %-20s %-8s %s = \"%s\"%n", "debian", abi, arch.key(), "debian", abi);
-                listed++;
+            for (var arch : services.catalog().arches()) {
+                if (!listing.serves(arch)) {
+                    continue;
+                }
+                for (String abi : listing.abis(arch)) {
+                    out.printf("%-8s %-20s %-8s %s = \"%s\"%n", name, abi, arch.key(), name, abi);
+                    listed++;
+                }
             }
         }
         out.flush();

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ArchitectureTest {
 
     /** One package per adapter module. */
-    static final List<String> ADAPTERS = List.of("dev.kforge.kbuild..", "dev.kforge.rust..", "dev.kforge.qemu..");
+    static final List<String> ADAPTERS =
+            List.of("dev.kforge.kbuild..", "dev.kforge.debian..", "dev.kforge.rust..", "dev.kforge.qemu..");
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

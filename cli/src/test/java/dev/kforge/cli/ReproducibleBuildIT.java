@@ -20,8 +20,15 @@ class ReproducibleBuildIT {
     @TempDir
     Path dir;
 
-    static final List<String> SOURCES =
-            List.of("pom.xml", "core", "kbuild-adapter", "rust-toolchain-adapter", "qemu-adapter", "cli");
+    static final List<String> SOURCES = List.of(
+            "pom.xml",
+            ".mvn",
+            "core",
+            "kbuild-adapter",
+            "debian-adapter",
+            "rust-toolchain-adapter",
+            "qemu-adapter",
+            "cli");
 
     static Path copy(Path dest) throws Exception {
         Path repo = ItSupport.repo();
@@ -80,6 +87,7 @@ class ReproducibleBuildIT {
                 .contains(
                         "kforge-core.jar",
                         "kforge-kbuild-adapter.jar",
+                        "kforge-debian-adapter.jar",
                         "kforge-rust-toolchain-adapter.jar",
                         "kforge-cli.jar");
         for (String jar : jars) {

@@ -74,8 +74,8 @@ public final class KbuildKernelInspector implements KernelInspector {
         this.catalog = catalog;
     }
 
-    /** Where planning's reads are recorded (DebianHeaders records its own there too). */
-    InputLog inputs() {
+    @Override
+    public InputLog inputs() {
         return inputs;
     }
 
@@ -106,7 +106,8 @@ public final class KbuildKernelInspector implements KernelInspector {
         }
     }
 
-    KernelFacts headers(KernelSource kernel, Path tree) throws IOException {
+    @Override
+    public KernelFacts headers(KernelSource kernel, Path tree) throws IOException {
         Path config = tree.resolve(".config");
         Path uts = tree.resolve("include/generated/utsrelease.h");
         Path symvers = tree.resolve("Module.symvers");

@@ -2,6 +2,7 @@ package dev.kforge.kbuild;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.InputLog;
+import dev.kforge.core.kernel.VersionOrder;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -9,13 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Resolves a kernel path from the manifest: relative to the workspace, with an optional glob in its last segment. */
 public final class KernelPaths {
-
-    private static final Pattern NUMBER = Pattern.compile("\\d+");
 
     private KernelPaths() {}
 
@@ -61,13 +58,6 @@ public final class KernelPaths {
 
     /** Natural order: numbers compare as numbers, so 6.1.0-56 sorts after 6.1.0-9. */
     static String versionKey(String name) {
-        Matcher m = NUMBER.matcher(name);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(
-                    sb, String.format("%010d", Long.parseLong(m.group().length() > 10 ? "9999999999" : m.group())));
-        }
-        m.appendTail(sb);
-        return sb.toString();
+        return VersionOrder.key(name);
     }
 }

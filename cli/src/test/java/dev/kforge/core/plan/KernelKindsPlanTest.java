@@ -75,7 +75,7 @@ class KernelKindsPlanTest {
                 "bookworm",
                 new KernelFacts(
                         "bookworm",
-                        KernelSource.Kind.DEBIAN,
+                        KernelSource.Kind.DISTRO,
                         "6.1.192",
                         Digest.of("d"),
                         Optional.empty(),
@@ -191,7 +191,7 @@ class KernelKindsPlanTest {
                 "bookworm",
                 new KernelFacts(
                         "bookworm",
-                        KernelSource.Kind.DEBIAN,
+                        KernelSource.Kind.DISTRO,
                         "6.1.192",
                         Digest.of("d"),
                         Optional.empty(),

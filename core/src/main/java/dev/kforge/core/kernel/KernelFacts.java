@@ -26,8 +26,8 @@ import java.util.TreeSet;
  * @param rustArches ARCH values whose arch/$SRCARCH/Kconfig selects HAVE_RUST
  * @param config for HEADERS: the tree's .config (CONFIG_X to value); empty for SOURCE. Kept as given (read-only
  *     view, not copied): callers pass a map nobody changes afterwards
- * @param arches for DEBIAN: the headers tree of each architecture the matrix asks for, as HEADERS facts
- * @param missingArches for DEBIAN: why an architecture the matrix asks for has no tree (no Debian port)
+ * @param arches for DISTRO: the headers tree of each architecture the matrix asks for, as HEADERS facts
+ * @param missingArches for DISTRO: why an architecture the matrix asks for has no tree (no port)
  * @param provenance where the tree came from, for metadata and provenance (package names, versions, sha256)
  */
 public record KernelFacts(

@@ -7,6 +7,7 @@ import dev.kforge.core.manifest.TableReader.Positioned;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.MatrixSpec;
+import dev.kforge.core.model.Names;
 import dev.kforge.core.model.SourcePos;
 import dev.kforge.core.model.ToolchainRoot;
 import dev.kforge.core.model.Workspace;
@@ -38,7 +39,19 @@ public final class ManifestLoader {
     private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
     private static final Set<String> KERNEL = union(
-            Set.of("name", "headers", "source", "debian", "deb", "config", "fragments", "symvers", "boot", "root"),
+            Set.of(
+                    "name",
+                    "headers",
+                    "source",
+                    "debian",
+                    "deb",
+                    "distribution",
+                    "abi",
+                    "config",
+                    "fragments",
+                    "symvers",
+                    "boot",
+                    "root"),
             SigningTables.KERNEL);
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
     private static final Set<String> EXCLUDE = Set.of("kernel", "arch", "toolchain");
@@ -176,10 +189,14 @@ public final class ManifestLoader {
             boolean source = t.has("source");
             boolean debian = t.has("debian");
             boolean deb = t.has("deb");
-            if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) + (deb ? 1 : 0) != 1) {
+            // distribution = "NAME" (abi = "..." or the newest): a distribution kforge has an adapter
+            // for; debian = "ABI" is the same for Debian.
+            boolean distro = t.has("distribution");
+            if ((headers ? 1 : 0) + (source ? 1 : 0) + (debian ? 1 : 0) + (deb ? 1 : 0) + (distro ? 1 : 0) != 1) {
                 throw new ManifestException(
                         t.pos(),
-                        "kernel '" + name + "' needs exactly one of 'headers', 'source', 'debian' or 'deb'",
+                        "kernel '" + name
+                                + "' needs exactly one of 'headers', 'source', 'debian', 'deb' or 'distribution'",
                         "headers = \"/usr/src/linux-headers-*-amd64\" for a prepared tree; "
                                 + "source = \"/usr/src/linux-source-6.1.tar.xz\" for a tree kforge prepares; "
                                 + "debian = \"6.1.0-56\" (or \"latest\") for Debian's kernels of every architecture; "
@@ -187,9 +204,23 @@ public final class ManifestLoader {
             }
             KernelSource.Kind kind = headers
                     ? KernelSource.Kind.HEADERS
-                    : source ? KernelSource.Kind.SOURCE : debian ? KernelSource.Kind.DEBIAN : KernelSource.Kind.DEB;
-            String key = headers ? "headers" : source ? "source" : debian ? "debian" : "deb";
-            String path = t.string(key);
+                    : source
+                            ? KernelSource.Kind.SOURCE
+                            : debian || distro ? KernelSource.Kind.DISTRO : KernelSource.Kind.DISTRO_PACKAGE;
+            String key = headers ? "headers" : source ? "source" : debian ? "debian" : distro ? "distribution" : "deb";
+            String path = distro ? t.optString("abi").orElse("latest") : t.string(key);
+            if (distro && !Names.isValid(t.string("distribution"))) {
+                throw new ManifestException(
+                        t.posOf("distribution"),
+                        "'" + t.string("distribution") + "' is not a distribution name",
+                        "a distribution name " + Names.rule());
+            }
+            if (t.has("abi") && !distro) {
+                throw new ManifestException(
+                        t.posOf("abi"),
+                        "kernel '" + name + "': abi goes with distribution = \"NAME\"",
+                        "for Debian write debian = \"6.1.0-56\"");
+            }
             if (path.isBlank()) {
                 throw new ManifestException(
                         t.posOf(key),
@@ -206,7 +237,7 @@ public final class ManifestLoader {
             }
             Optional<String> config = t.optString("config");
             List<Positioned> fragments = t.strings("fragments");
-            if ((headers || debian || deb) && (config.isPresent() || !fragments.isEmpty())) {
+            if (!source && (config.isPresent() || !fragments.isEmpty())) {
                 throw new ManifestException(
                         t.posOf(config.isPresent() ? "config" : "fragments"),
                         "kernel '" + name
@@ -263,7 +294,11 @@ public final class ManifestLoader {
                             symvers,
                             boot,
                             root,
-                            SigningTables.kernel(t, name, source)));
+                            SigningTables.kernel(t, name, source),
+                            // debian = and deb = name Debian's kernels and headers packages.
+                            headers || source
+                                    ? Optional.empty()
+                                    : Optional.of(distro ? t.string("distribution") : "debian")));
         }
         return List.copyOf(byName.values());
     }

@@ -1,6 +1,7 @@
 package dev.kforge.core.model;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -8,10 +9,11 @@ import java.util.Optional;
  * A kernel named in the manifest.
  *
  * @param name the manifest's name for it (v6.1, debian); appears in step ids and out/ paths
- * @param kind a prepared {@code HEADERS} tree, a {@code SOURCE} tree or tarball kforge prepares, or
- *     a {@code DEBIAN} kernel whose prebuilt headers kforge fetches for every architecture Debian ports
+ * @param kind a prepared {@code HEADERS} tree, a {@code SOURCE} tree or tarball kforge prepares, a
+ *     {@code DISTRO} kernel whose prebuilt headers its distribution's adapter fetches for every port, or
+ *     a {@code DISTRO_PACKAGE} headers package it unpacks
  * @param path the path as written (relative to the workspace, or absolute; the last segment may
- *     hold a {@code *} glob, the highest version wins); for DEBIAN the kernel ABI (6.1.0-56) or {@code latest}
+ *     hold a {@code *} glob, the highest version wins); for DISTRO the kernel ABI (6.1.0-56) or {@code latest}
  * @param config for SOURCE: a config target (defconfig) or a workspace-relative .config file;
  *     empty means the architecture's default config target
  * @param fragments for SOURCE: workspace-relative config fragments merged after {@code config}
@@ -23,6 +25,8 @@ import java.util.Optional;
  *     implies {@code symvers}
  * @param root for SOURCE: the toolchain root ({@code [[toolchain_root]]}) its steps run in; empty for the host
  * @param moduleSig how this kernel takes part in module signing
+ * @param distribution for DISTRO and DISTRO_PACKAGE: the distribution whose adapter fetches or
+ *     unpacks it ({@code debian}), looked up by name in the registry of distributions
  */
 public record KernelSource(
         String name,
@@ -34,7 +38,8 @@ public record KernelSource(
         boolean symvers,
         boolean boot,
         Optional<String> root,
-        ModuleSig moduleSig) {
+        ModuleSig moduleSig,
+        Optional<String> distribution) {
 
     /**
      * Module signing on this kernel.
@@ -62,7 +67,7 @@ public record KernelSource(
             boolean symvers,
             boolean boot,
             Optional<String> root) {
-        this(name, kind, path, config, fragments, pos, symvers, boot, root, ModuleSig.DEFAULT);
+        this(name, kind, path, config, fragments, pos, symvers, boot, root, ModuleSig.DEFAULT, Optional.empty());
     }
 
     public KernelSource(
@@ -86,10 +91,39 @@ public record KernelSource(
     public enum Kind {
         HEADERS,
         SOURCE,
-        /** Debian's prebuilt headers (with Module.symvers) for each architecture, fetched with apt-get download. */
-        DEBIAN,
-        /** A headers package the user names (path: the .deb), unpacked by kforge; serves its own arch. */
-        DEB
+        /**
+         * A distribution's prebuilt headers (with Module.symvers) for each architecture, fetched by its
+         * adapter (Debian's: apt-get download); path: the ABI or {@code latest}.
+         */
+        DISTRO,
+        /** A headers package the user names (path: the package file), unpacked by its distribution's adapter; serves its own arch. */
+        DISTRO_PACKAGE
+    }
+
+    /** A distribution's kernel (DISTRO) or headers package (DISTRO_PACKAGE). */
+    public static KernelSource distro(
+            String name, Kind kind, String path, SourcePos pos, String distribution, ModuleSig moduleSig) {
+        return new KernelSource(
+                name,
+                kind,
+                path,
+                Optional.empty(),
+                List.of(),
+                pos,
+                false,
+                false,
+                Optional.empty(),
+                moduleSig,
+                Optional.of(distribution));
+    }
+
+    /** How plans and reports name the kind: {@code headers}, {@code source}, the distribution's name, or NAME-package. */
+    public String kindKey() {
+        return switch (kind) {
+            case HEADERS, SOURCE -> kind.name().toLowerCase(Locale.ROOT);
+            case DISTRO -> distribution.orElseThrow();
+            case DISTRO_PACKAGE -> distribution.orElseThrow() + "-package";
+        };
     }
 
     public KernelSource {
@@ -102,10 +136,15 @@ public record KernelSource(
         symvers = symvers || boot;
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(moduleSig, "moduleSig");
+        Objects.requireNonNull(distribution, "distribution");
+        if ((kind == Kind.DISTRO || kind == Kind.DISTRO_PACKAGE) != distribution.isPresent()) {
+            throw new IllegalArgumentException(
+                    "kernel " + name + ": a distribution kernel names its distribution, and only it does");
+        }
     }
 
     /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */
     public boolean bootable() {
-        return kind == Kind.DEBIAN || (kind == Kind.SOURCE && boot);
+        return kind == Kind.DISTRO || (kind == Kind.SOURCE && boot);
     }
 }

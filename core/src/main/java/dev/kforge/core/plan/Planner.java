@@ -114,7 +114,7 @@ public final class Planner {
             Architecture arch = catalog.requireArch(t.arch());
             Toolchain tc = catalog.requireToolchain(t.toolchain());
             // A distribution kernel is one prebuilt headers tree per architecture, each its own kernel root.
-            boolean distro = kernel.kind() == KernelSource.Kind.DEBIAN;
+            boolean distro = kernel.kind() == KernelSource.Kind.DISTRO;
             Optional<String> noPort =
                     distro ? Optional.ofNullable(kernelFacts.missingArches().get(arch.key())) : Optional.empty();
             KernelFacts facts = distro && noPort.isEmpty() ? archFacts(kernelFacts, arch) : kernelFacts;
@@ -225,7 +225,13 @@ public final class Planner {
     private static SortedMap<String, Map<String, String>> kernels(PlanInput in) {
         SortedMap<String, Map<String, String>> kernels = new TreeMap<>();
         for (KernelFacts f : in.kernels().values()) {
-            kernels.put(f.name(), kernelEntry(f));
+            Map<String, String> entry = kernelEntry(f);
+            // A distribution kernel's kind is its distribution's name (debian).
+            in.workspace()
+                    .kernel(f.name())
+                    .filter(k -> k.kind() == f.kind())
+                    .ifPresent(k -> entry.put("kind", k.kindKey()));
+            kernels.put(f.name(), entry);
             // Each tree of a distribution kernel is a kernel root of its own: steps key on its identity.
             f.arches().forEach((arch, a) -> kernels.put(distroTree(f.name(), arch), kernelEntry(a)));
         }

@@ -41,7 +41,7 @@ final class TestPlanning {
         if (arch.boot().isEmpty()) {
             return Optional.of("kforge does not know how to boot " + arch.key() + " under QEMU");
         }
-        for (String root : kernel.kind() == KernelSource.Kind.DEBIAN
+        for (String root : kernel.kind() == KernelSource.Kind.DISTRO
                 ? List.of(Planner.imageRoot(kernel.name(), arch.key()), Planner.guestRoot(arch.key()))
                 : List.of(Planner.guestRoot(arch.key()))) {
             String missing = in.boot().missing().get(root);
@@ -73,7 +73,7 @@ final class TestPlanning {
         List<String> inputs = new ArrayList<>();
         String image;
         String modules;
-        if (kernel.kind() == KernelSource.Kind.DEBIAN) {
+        if (kernel.kind() == KernelSource.Kind.DISTRO) {
             String root = Planner.imageRoot(kernel.name(), arch.key());
             BootRoot img = in.boot().roots().get(root);
             image = "${kernel:" + root + "}/" + img.file();

@@ -7,6 +7,7 @@ import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.BootRoot;
+import dev.kforge.core.kernel.Distributions;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
@@ -48,7 +49,7 @@ public final class PlanService {
 
     private final Catalog catalog;
     private final KernelInspector kernels;
-    private final DistroKernels distros;
+    private final Distributions distros;
     private final RustToolchains rust;
     private final ToolProbe tools;
     private final Planner planner;
@@ -68,7 +69,7 @@ public final class PlanService {
     public PlanService(
             Catalog catalog,
             KernelInspector kernels,
-            DistroKernels distros,
+            Distributions distros,
             RustToolchains rust,
             ToolProbe tools,
             Planner planner,
@@ -99,7 +100,7 @@ public final class PlanService {
     public PlanService(
             Catalog catalog,
             KernelInspector kernels,
-            DistroKernels distros,
+            Distributions distros,
             RustToolchains rust,
             ToolProbe tools,
             Planner planner,
@@ -212,12 +213,12 @@ public final class PlanService {
             if (!used.contains(k.name())) {
                 continue;
             }
-            if (k.kind() == KernelSource.Kind.DEBIAN) {
+            if (k.kind() == KernelSource.Kind.DISTRO) {
                 facts.put(k.name(), distroFacts(ws, k, dirs));
                 continue;
             }
-            if (k.kind() == KernelSource.Kind.DEB) {
-                DistroKernels.Tree tree = distros.unpack(k, root);
+            if (k.kind() == KernelSource.Kind.DISTRO_PACKAGE) {
+                DistroKernels.Tree tree = distros.of(k).unpack(k, root);
                 facts.put(k.name(), tree.facts());
                 dirs.put(k.name(), tree.dir());
                 continue;
@@ -290,12 +291,12 @@ public final class PlanService {
         Planner.targets(ws).stream().filter(t -> t.kernel().equals(k.name())).forEach(t -> wanted.add(t.arch()));
         for (String a : wanted) {
             var arch = catalog.requireArch(a);
-            Optional<String> why = distros.unsupported(k, arch);
+            Optional<String> why = distros.of(k).unsupported(k, arch);
             if (why.isPresent()) {
                 missing.put(a, why.get());
                 continue;
             }
-            DistroKernels.Tree tree = distros.fetch(k, arch);
+            DistroKernels.Tree tree = distros.of(k).fetch(k, arch);
             arches.put(a, tree.facts());
             dirs.put(Planner.distroTree(k.name(), a), tree.dir());
         }
@@ -305,7 +306,7 @@ public final class PlanService {
                 arches.values().stream().map(KernelFacts::version).findFirst().orElse(k.path());
         return new KernelFacts(
                 k.name(),
-                KernelSource.Kind.DEBIAN,
+                KernelSource.Kind.DISTRO,
                 version,
                 id.digest(),
                 Optional.empty(),
@@ -365,24 +366,24 @@ public final class PlanService {
             if (!k.bootable() || arch.boot().isEmpty()) {
                 continue;
             }
-            if (k.kind() == KernelSource.Kind.DEBIAN) {
+            if (k.kind() == KernelSource.Kind.DISTRO) {
                 if (facts.get(k.name()).missingArches().containsKey(arch.key())) {
                     continue; // no port: its cells are skipped
                 }
                 String name = Planner.imageRoot(k.name(), arch.key());
                 if (!roots.containsKey(name)) {
-                    var image = distros.image(k, arch);
+                    var image = distros.of(k).image(k, arch);
                     roots.put(name, image);
                     dirs.put(name, image.dir());
                 }
             }
             String guest = Planner.guestRoot(arch.key());
             if (!roots.containsKey(guest) && !missing.containsKey(guest)) {
-                Optional<String> why = distros.noBusybox(arch);
+                Optional<String> why = distros.host().noBusybox(arch);
                 if (why.isPresent()) {
                     missing.put(guest, why.get());
                 } else {
-                    var busybox = distros.busybox(arch);
+                    var busybox = distros.host().busybox(arch);
                     roots.put(guest, busybox);
                     dirs.put(guest, busybox.dir());
                 }

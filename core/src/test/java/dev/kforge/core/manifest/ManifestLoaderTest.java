@@ -240,7 +240,29 @@ class ManifestLoaderTest {
     void kernelNeedsExactlyOneSource() {
         var e = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nsource = \"/b\"\n" + MATRIX);
         assertThat(e.getMessage())
-                .isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source', 'debian' or 'deb'");
+                .isEqualTo("kforge.toml:2:1: kernel 'k' needs exactly one of 'headers', 'source', 'debian', 'deb' or"
+                        + " 'distribution'");
+    }
+
+    @Test
+    void aDistributionKernelNamesItsDistributionAndTakesAnAbi() {
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n";
+        KernelSource k = load("[[kernel]]\nname = \"k\"\ndistribution = \"fakeos\"\nabi = \"1.2\"\n" + driver + MATRIX)
+                .kernel("k")
+                .orElseThrow();
+        assertThat(k.kind()).isEqualTo(KernelSource.Kind.DISTRO);
+        assertThat(k.distribution()).contains("fakeos");
+        assertThat(k.path()).isEqualTo("1.2");
+        assertThat(k.kindKey()).isEqualTo("fakeos");
+        assertThat(load("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\n" + driver + MATRIX)
+                        .kernel("k")
+                        .orElseThrow()
+                        .distribution())
+                .contains("debian");
+        var abi = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nabi = \"1.2\"\n" + MATRIX);
+        assertThat(abi.getMessage()).isEqualTo("kforge.toml:4:1: kernel 'k': abi goes with distribution = \"NAME\"");
+        var name = error("[[kernel]]\nname = \"k\"\ndistribution = \"a b\"\n" + MATRIX);
+        assertThat(name.getMessage()).isEqualTo("kforge.toml:3:1: 'a b' is not a distribution name");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.kforge.kbuild;
+package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
@@ -13,6 +13,9 @@ import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.KernelListing;
+import dev.kforge.core.kernel.VersionOrder;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.io.IOException;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * renamed into place. Never {@code apt-get install}: a foreign-arch kernel package pulls a foreign
  * gcc that replaces the toolchains.
  */
-public final class DebianHeaders implements DistroKernels {
+public final class DebianHeaders implements DistroKernels, KernelListing {
 
     static final String MARKER = ".kforge-debian.json";
 
@@ -52,17 +55,18 @@ public final class DebianHeaders implements DistroKernels {
 
     private final CacheDirs cache;
     private final ProcessRunner runner;
-    private final KbuildKernelInspector inspector;
+    private final KernelInspector inspector;
     private final Path aptLists;
     private final Path usr;
     private volatile Map<String, List<String>> ports;
+    private volatile List<String> enabled;
     private final DebianBootFiles boot = new DebianBootFiles(this);
 
-    public DebianHeaders(CacheDirs cache, ProcessRunner runner, KbuildKernelInspector inspector) {
+    public DebianHeaders(CacheDirs cache, ProcessRunner runner, KernelInspector inspector) {
         this(cache, runner, inspector, Path.of("/var/lib/apt/lists"), Path.of("/usr"));
     }
 
-    DebianHeaders(CacheDirs cache, ProcessRunner runner, KbuildKernelInspector inspector, Path aptLists, Path usr) {
+    DebianHeaders(CacheDirs cache, ProcessRunner runner, KernelInspector inspector, Path aptLists, Path usr) {
         this.cache = cache;
         this.runner = runner;
         this.inspector = inspector;
@@ -407,18 +411,18 @@ public final class DebianHeaders implements DistroKernels {
         return m.find() ? m.group(1) : "unknown";
     }
 
-    /** What first use needs: the tree is for this arch, has its release and Module.symvers. */
+    /** What first use needs: a prepared headers tree for this arch (the inspector reads it), with Module.symvers. */
     private void check(KernelSource kernel, Optional<Architecture> arch, Path tree) throws IOException {
         List<String> problems = new ArrayList<>();
-        KernelConfig config = KernelConfig.read(tree.resolve(".config"));
-        if (config.srcArch().isEmpty()
-                || (arch.isPresent()
-                        && !config.srcArch().get().equals(arch.get().srcArch()))) {
-            problems.add(".config is for " + config.srcArch().orElse("no architecture")
-                    + arch.map(a -> ", not " + a.srcArch()).orElse(""));
-        }
-        if (KernelConfig.utsRelease(tree).isEmpty()) {
-            problems.add("no include/generated/utsrelease.h");
+        try {
+            KernelFacts facts = inspector.headers(kernel, tree);
+            if (arch.isPresent()
+                    && !facts.headersArch().equals(Optional.of(arch.get().key()))) {
+                problems.add(".config is for " + facts.headersArch().orElse("no architecture") + ", not "
+                        + arch.get().key());
+            }
+        } catch (KforgeException e) {
+            problems.add(e.getMessage());
         }
         if (!Files.isRegularFile(tree.resolve("Module.symvers"))) {
             problems.add("no Module.symvers");
@@ -555,7 +559,18 @@ public final class DebianHeaders implements DistroKernels {
         return out;
     }
 
+    @Override
+    public boolean serves(Architecture arch) throws InterruptedException {
+        List<String> enabled = this.enabled;
+        if (enabled == null) {
+            enabled = enabledArches(); // two dpkg runs, once per listing
+            this.enabled = enabled;
+        }
+        return enabled.contains(arch.debianArch());
+    }
+
     /** The kernel ABIs apt can see for {@code arch}, oldest first. */
+    @Override
     public List<String> abis(Architecture arch) throws InterruptedException {
         if (arch.debianFlavour().isEmpty()) {
             return List.of();
@@ -566,7 +581,7 @@ public final class DebianHeaders implements DistroKernels {
                 "search",
                 "--names-only",
                 "^linux-headers-[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-" + flavour + "$"));
-        TreeSet<String> abis = new TreeSet<>(Comparator.comparing(KernelPaths::versionKey));
+        TreeSet<String> abis = new TreeSet<>(Comparator.comparing(VersionOrder::key));
         Matcher m = Pattern.compile("^linux-headers-(\\S+)-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE)
                 .matcher(out.orElse(""));
         while (m.find()) {

@@ -1,4 +1,4 @@
-package dev.kforge.kbuild;
+package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.FileLock;
@@ -93,13 +93,13 @@ final class DebianBootFiles {
     }
 
     BootRoot busybox(Architecture arch) {
-        KernelSource guest = new KernelSource(
+        KernelSource guest = KernelSource.distro(
                 "guest",
-                KernelSource.Kind.DEBIAN,
+                KernelSource.Kind.DISTRO,
                 "latest",
-                Optional.empty(),
-                List.of(),
-                new SourcePos("busybox-static", 1, 1));
+                new SourcePos("busybox-static", 1, 1),
+                "debian",
+                KernelSource.ModuleSig.DEFAULT);
         try {
             Optional<BootRoot> ready = ready(dir(busyboxPackage(), arch));
             if (ready.isPresent()) {

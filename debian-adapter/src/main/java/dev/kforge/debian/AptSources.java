@@ -1,4 +1,4 @@
-package dev.kforge.kbuild;
+package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
 import java.io.IOException;

@@ -1,0 +1,176 @@
+package dev.kforge.core.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.catalog.Catalog;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.InputLog;
+import dev.kforge.core.kernel.BootRoot;
+import dev.kforge.core.kernel.Distributions;
+import dev.kforge.core.kernel.DistroKernels;
+import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.ToolchainFamily;
+import dev.kforge.core.plan.BuildPlan;
+import dev.kforge.core.plan.FakeStepPlanners;
+import dev.kforge.core.plan.Step;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A distribution is an adapter registered by name: a fake one, registered here, is planned like
+ * Debian (one headers tree per port, a port it lacks skipped with its reason) with no change to
+ * core or any adapter.
+ */
+class FakeDistributionTest {
+
+    @TempDir
+    Path dir;
+
+    /** fakeos: x86_64 and arm64 kernels, no riscv64 port. */
+    static final class FakeOs implements DistroKernels {
+        final List<String> fetched = new ArrayList<>();
+        final Path cache;
+
+        FakeOs(Path cache) {
+            this.cache = cache;
+        }
+
+        @Override
+        public Optional<String> unsupported(KernelSource kernel, Architecture arch) {
+            return arch.key().equals("riscv64") ? Optional.of("fakeos has no riscv64 port") : Optional.empty();
+        }
+
+        @Override
+        public Tree fetch(KernelSource kernel, Architecture arch) {
+            fetched.add(kernel.path() + " " + arch.key());
+            String release = "1.2.3-fake-" + arch.key();
+            return new Tree(
+                    new KernelFacts(
+                            kernel.name(),
+                            KernelSource.Kind.HEADERS,
+                            "1.2.3",
+                            Digest.of(release),
+                            Optional.of(arch.key()),
+                            Optional.of(ToolchainFamily.GCC),
+                            Optional.of(release),
+                            new TreeSet<>(),
+                            new TreeMap<>(Map.of("CONFIG_MODULES", "y"))),
+                    cache.resolve(arch.key()));
+        }
+
+        @Override
+        public Tree unpack(KernelSource kernel, Path workspace) {
+            throw new UnsupportedOperationException("fakeos has no packages");
+        }
+
+        @Override
+        public BootRoot image(KernelSource kernel, Architecture arch) {
+            throw new UnsupportedOperationException("not booted here");
+        }
+
+        @Override
+        public Optional<String> noBusybox(Architecture arch) {
+            return Optional.of("fakeos has no busybox");
+        }
+
+        @Override
+        public BootRoot busybox(Architecture arch) {
+            throw new UnsupportedOperationException("fakeos has no busybox");
+        }
+    }
+
+    /** Kernels the manifest names by path are not in these tests. */
+    static final class NoPaths implements KernelInspector {
+        private final InputLog inputs = new InputLog();
+
+        @Override
+        public KernelFacts inspect(KernelSource kernel, Path workspace) {
+            throw new AssertionError("a distribution kernel is not inspected by path");
+        }
+
+        @Override
+        public Path sourceDir(KernelSource kernel, Path workspace) {
+            throw new AssertionError("a distribution kernel has no source directory");
+        }
+
+        @Override
+        public KernelFacts headers(KernelSource kernel, Path tree) {
+            throw new AssertionError("the fake distribution reads its own trees");
+        }
+
+        @Override
+        public InputLog inputs() {
+            return inputs;
+        }
+    }
+
+    private PlanService service(DistroKernels fake) {
+        return new PlanService(
+                Catalog.builtIn(),
+                new NoPaths(),
+                Distributions.of(Map.of("fakeos", fake), "fakeos"),
+                (kernel, source) -> {
+                    throw new AssertionError("no Rust driver here");
+                },
+                program -> Optional.of(program + " 1.0"),
+                FakeStepPlanners.planner(),
+                Map.of("SOURCE_DATE_EPOCH", "1700000000"),
+                p -> 0L,
+                null,
+                (facts, source) -> {
+                    throw new AssertionError("no toolchain root here");
+                });
+    }
+
+    private TestWorkspace workspace(String distribution) {
+        return new TestWorkspace(dir.resolve("ws"))
+                .cDriver("drivers/a")
+                .manifest("[workspace]\nname = \"fake\"\n\n"
+                        + "[[kernel]]\nname = \"fk\"\ndistribution = \"" + distribution + "\"\n\n"
+                        + "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n\n"
+                        + "[[matrix]]\narches = [\"x86_64\", \"arm64\", \"riscv64\"]\ntoolchains = [\"gcc\"]\n");
+    }
+
+    @Test
+    void aRegisteredDistributionIsPlannedOneTreePerPort() {
+        FakeOs fake = new FakeOs(dir.resolve("fakeos"));
+        TestWorkspace ws = workspace("fakeos");
+        BuildPlan plan = service(fake).plan(ws.manifestPath(), "kforge.toml").plan();
+
+        assertThat(fake.fetched).containsExactly("latest arm64", "latest x86_64");
+        Step arm64 = plan.step("build/a/fk/arm64-gcc").orElseThrow();
+        assertThat(arm64.commands().get(0)).contains("-C", "${kernel:fk+arm64}");
+        assertThat(plan.step("build/a/fk/x86_64-gcc")).isPresent();
+        assertThat(plan.step("build/a/fk/riscv64-gcc")).isEmpty();
+        assertThat(plan.skipped()).anySatisfy(s -> {
+            assertThat(s.cell().id()).isEqualTo("a/fk/riscv64-gcc");
+            assertThat(s.reason()).contains("fakeos has no riscv64 port");
+        });
+        assertThat(plan.kernels().get("fk")).containsEntry("kind", "fakeos");
+        assertThat(plan.kernels().get("fk+arm64")).containsEntry("release", "1.2.3-fake-arm64");
+    }
+
+    @Test
+    void aDistributionNoAdapterServesIsAnEnvironmentErrorNamingTheKnownOnes() {
+        TestWorkspace ws = workspace("nosuchos");
+        assertThatThrownBy(() -> service(new FakeOs(dir.resolve("fakeos"))).plan(ws.manifestPath(), "kforge.toml"))
+                .isInstanceOfSatisfying(KforgeException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KforgeException.Kind.ENVIRONMENT);
+                    assertThat(e.getMessage()).contains("kernel 'fk'", "'nosuchos'");
+                    assertThat(e.hint()).contains("fakeos");
+                });
+    }
+}

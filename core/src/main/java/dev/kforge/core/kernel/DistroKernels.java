@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /**
  * Port: a distribution's prebuilt kernel headers for one architecture, fetched and unpacked once
- * into the user cache (never installed), checked before first use (implemented by the Kbuild
- * adapter for Debian).
+ * into the user cache (never installed), checked before first use (Debian's: the debian-adapter module).
+ * Adapters are registered by name in {@link Distributions}.
  */
 public interface DistroKernels {
 

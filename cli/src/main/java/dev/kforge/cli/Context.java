@@ -19,6 +19,7 @@ import dev.kforge.core.service.BuildService;
 import dev.kforge.core.service.GatherService;
 import dev.kforge.core.service.PlanCache;
 import dev.kforge.core.service.PlanService;
+import dev.kforge.core.service.PlanServiceBuilder;
 import dev.kforge.core.service.Services;
 import dev.kforge.core.service.VerifyService;
 import dev.kforge.debian.DebianHeaders;
@@ -174,29 +175,29 @@ final class Context {
         // What planning reads, recorded for the plan cache by every adapter planning calls.
         InputLog inputs = new InputLog();
         KbuildKernelInspector inspector = new KbuildKernelInspector(cache, runner, catalog, memo, inputs);
-        Optional<PlanCache> planCache = env.containsKey(PlanCache.OFF)
-                ? Optional.empty()
-                : Optional.of(new PlanCache(cache.root().resolve("plans"), inputs));
-        PlanService plans = new PlanService(
-                catalog,
-                inspector,
-                distributions(cache, inspector),
-                rustToolchains(rustc, cache, inputs),
-                new RunnerToolProbe(probes(cache, inputs)),
-                planner,
-                env,
-                this::lastCommitTime,
-                new DebianRoots(cache, runner, env, inputs),
-                (root, source) -> RustToolchainProbe.inRoot(
+        PlanServiceBuilder plan = PlanService.builder()
+                .catalog(catalog)
+                .kernels(inspector)
+                .distributions(distributions(cache, inspector))
+                .rust(rustToolchains(rustc, cache, inputs))
+                .tools(new RunnerToolProbe(probes(cache, inputs)))
+                .planner(planner)
+                .environment(env)
+                .commitTime(this::lastCommitTime)
+                .toolchainRoots(new DebianRoots(cache, runner, env, inputs))
+                .rustInRoot((root, source) -> RustToolchainProbe.inRoot(
                         MemoizingProbeRunner.inRoot(
                                 new RootedRunner(runner, root.dir(), List.of(source, cache.root()), false),
                                 cache.root().resolve("probes"),
                                 root.dir(),
                                 inputs),
                         root.dir(),
-                        inputs),
-                planCache,
-                planConfiguration(cache, rustc));
+                        inputs))
+                .configuration(planConfiguration(cache, rustc));
+        if (!env.containsKey(PlanCache.OFF)) {
+            plan.cache(new PlanCache(cache.root().resolve("plans"), inputs));
+        }
+        PlanService plans = plan.build();
         StepExecutorFactory executors = (roots, tools, timeout, signingKey) -> {
             var kbuild = new KbuildStepExecutor(
                     roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));

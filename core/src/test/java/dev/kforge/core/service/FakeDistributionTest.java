@@ -13,9 +13,11 @@ import dev.kforge.core.kernel.Distributions;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
+import dev.kforge.core.model.ToolchainRoot;
 import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.FakeStepPlanners;
 import dev.kforge.core.plan.Step;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -117,22 +120,35 @@ class FakeDistributionTest {
         }
     }
 
+    /** No kernel here names a toolchain root. */
+    static final class NoRoots implements ToolchainRoots {
+        @Override
+        public Facts ensure(ToolchainRoot root, SortedSet<String> packages) {
+            throw new AssertionError("no toolchain root here");
+        }
+
+        @Override
+        public Optional<Facts> inspect(ToolchainRoot root) {
+            return Optional.empty();
+        }
+    }
+
     private PlanService service(DistroKernels fake) {
-        return new PlanService(
-                Catalog.builtIn(),
-                new NoPaths(),
-                Distributions.of(Map.of("fakeos", fake), "fakeos"),
-                (kernel, source) -> {
+        return PlanService.builder()
+                .catalog(Catalog.builtIn())
+                .kernels(new NoPaths())
+                .distributions(Distributions.of(Map.of("fakeos", fake), "fakeos"))
+                .rust((kernel, source) -> {
                     throw new AssertionError("no Rust driver here");
-                },
-                program -> Optional.of(program + " 1.0"),
-                FakeStepPlanners.planner(),
-                Map.of("SOURCE_DATE_EPOCH", "1700000000"),
-                p -> 0L,
-                null,
-                (facts, source) -> {
+                })
+                .tools(program -> Optional.of(program + " 1.0"))
+                .planner(FakeStepPlanners.planner())
+                .environment(Map.of("SOURCE_DATE_EPOCH", "1700000000"))
+                .toolchainRoots(new NoRoots())
+                .rustInRoot((facts, source) -> {
                     throw new AssertionError("no toolchain root here");
-                });
+                })
+                .build();
     }
 
     private TestWorkspace workspace(String distribution) {

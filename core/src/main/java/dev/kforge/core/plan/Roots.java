@@ -36,7 +36,8 @@ public final class Roots {
     public List<Path> hostDirs() {
         List<Path> out = new ArrayList<>();
         values.forEach((k, v) -> {
-            if (!k.equals("jobs") && !k.startsWith("kernel:root+")) {
+            if (!k.equals("jobs")
+                    && !(k.startsWith("kernel:") && PlanRoot.isToolchainRoot(k.substring("kernel:".length())))) {
                 out.add(Path.of(v));
             }
         });

@@ -32,9 +32,9 @@ final class DebianBootFiles {
 
     private static final String MARKER = ".kforge-boot.json";
 
-    private final DebianHeaders apt;
+    private final DebianArchive apt;
 
-    DebianBootFiles(DebianHeaders apt) {
+    DebianBootFiles(DebianArchive apt) {
         this.apt = apt;
     }
 
@@ -60,7 +60,7 @@ final class DebianBootFiles {
             for (String pkg : candidates) {
                 Optional<String> show =
                         apt.capture(List.of("apt-cache", "show", "--no-all-versions", pkg + ":" + arch.debianArch()));
-                if (show.isPresent() && DebianHeaders.fields(show.get()).containsKey("SHA256")) {
+                if (show.isPresent() && DebianArchive.fields(show.get()).containsKey("SHA256")) {
                     return fetch(kernel, pkg, arch, "image");
                 }
             }

@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Serves cacheable steps from a {@link StepCache}, as Bazel's SpawnCache serves spawns: on a hit the
@@ -31,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * declared outputs. It knows no step kind beyond {@link Step.Kind#cacheable()} and no tool's files.
  */
 public final class CachingExecutor implements StepExecutor {
-
-    private static final Logger LOG = LoggerFactory.getLogger(CachingExecutor.class);
 
     private final StepExecutor delegate;
     private final StepCache cache;
@@ -144,11 +140,7 @@ public final class CachingExecutor implements StepExecutor {
                 }
             }
         }
-        if (!outputs.restore(step, entry, cache)) {
-            LOG.warn("{}: a cache blob is missing or corrupt; rebuilding", step.id());
-            return false;
-        }
-        return true;
+        return outputs.restore(step, entry, cache); // a missing or corrupt blob is logged, and rebuilt
     }
 
     /** Each step whose declared outputs a step depending on it declares too (a cell's build and its signature). */

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files a step declares, as the step cache names them: a file output by its plan path, each
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
  * and a restore carries them over. Knows no step kind and no tool's file names.
  */
 final class DeclaredOutputs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeclaredOutputs.class);
 
     static final String EXECUTABLE = "x:";
 
@@ -142,6 +146,10 @@ final class DeclaredOutputs {
                 String name = executable ? e.getKey().substring(EXECUTABLE.length()) : e.getKey();
                 Path target = target(step, name, staged);
                 if (!cache.fetch(e.getValue(), target)) {
+                    LOG.warn(
+                            "{}: cache blob {} missing or corrupt; rebuilding",
+                            step.id(),
+                            e.getValue().prefix(12));
                     return false;
                 }
                 if (executable && !target.toFile().setExecutable(true, false)) {

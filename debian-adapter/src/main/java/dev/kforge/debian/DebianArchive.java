@@ -1,0 +1,282 @@
+package dev.kforge.debian;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.digest.Digest;
+import dev.kforge.core.digest.InputLog;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.kernel.VersionOrder;
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.KernelSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Debian's archive as the host's apt and dpkg see it: which ports each suite has, which
+ * architectures are enabled, a package's record, the newest ABI of a flavour, and downloads checked
+ * against apt's sha256 into the user cache. Never installs anything.
+ */
+final class DebianArchive {
+
+    private static final Pattern FIELD = Pattern.compile("^([A-Za-z0-9-]+): (.*)$", Pattern.MULTILINE);
+
+    private final CacheDirs cache;
+    private final ProcessRunner runner;
+    private final InputLog inputs;
+    private final Path aptLists;
+    private volatile Map<String, List<String>> ports;
+    private volatile List<String> enabled;
+
+    /** @param inputs where planning's reads are recorded (apt's lists, the latest-ABI memo) */
+    DebianArchive(CacheDirs cache, ProcessRunner runner, InputLog inputs, Path aptLists) {
+        this.cache = cache;
+        this.runner = runner;
+        this.inputs = inputs;
+        this.aptLists = aptLists;
+    }
+
+    CacheDirs cache() {
+        return cache;
+    }
+
+    /** The architectures of each suite apt knows, from the Release files it downloaded; read once per instance. */
+    Map<String, List<String>> ports() {
+        Map<String, List<String>> known = ports;
+        if (known == null) {
+            known = readPorts();
+            ports = known;
+        }
+        return known;
+    }
+
+    private Map<String, List<String>> readPorts() {
+        Map<String, List<String>> out = new TreeMap<>();
+        inputs.see(aptLists);
+        if (!Files.isDirectory(aptLists)) {
+            return out;
+        }
+        try (var files = Files.list(aptLists)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith("_InRelease")
+                            || p.getFileName().toString().endsWith("_Release"))
+                    .sorted()
+                    .toList()) {
+                inputs.see(f);
+                Map<String, String> fields = fields(Files.readString(f, StandardCharsets.ISO_8859_1));
+                String codename = fields.getOrDefault("Codename", "");
+                String archs = fields.getOrDefault("Architectures", "");
+                if (!codename.isEmpty() && !archs.isEmpty() && !codename.contains("-")) {
+                    out.computeIfAbsent(codename, c -> new ArrayList<>()).addAll(List.of(archs.split("\\s+")));
+                }
+            }
+        } catch (IOException e) {
+            return new TreeMap<>();
+        }
+        return out;
+    }
+
+    /** apt's record of one package; an ABI apt cannot see is an environment error with the fix. */
+    Map<String, String> show(KernelSource kernel, String pkg) throws InterruptedException {
+        Optional<String> out = capture(List.of("apt-cache", "show", "--no-all-versions", pkg));
+        Map<String, String> fields = out.map(DebianArchive::fields).orElse(Map.of());
+        if (!fields.containsKey("Version") || !fields.containsKey("SHA256")) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': apt sees no " + pkg,
+                    "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
+        }
+        return fields;
+    }
+
+    /** The .deb in the cache, downloaded when missing or not matching apt's digest (a torn download). */
+    Path download(KernelSource kernel, String pkg, Map<String, String> show) throws IOException, InterruptedException {
+        Path debs = Files.createDirectories(cache.root().resolve("debian/debs"));
+        String file = Path.of(show.getOrDefault("Filename", pkg.replace(':', '_') + ".deb"))
+                .getFileName()
+                .toString();
+        Path deb = debs.resolve(file);
+        String want = show.get("SHA256");
+        if (Files.isRegularFile(deb) && Digest.ofFile(deb).hex().equals(want)) {
+            return deb;
+        }
+        Files.deleteIfExists(deb);
+        Path tmp = Files.createTempDirectory(debs, "download-");
+        try {
+            String spec = pkg.contains("=") ? pkg : pkg + "=" + show.get("Version");
+            run(kernel, List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec), tmp);
+            Path got;
+            try (var s = Files.list(tmp)) {
+                got = s.filter(p -> p.toString().endsWith(".deb"))
+                        .findFirst()
+                        .orElseThrow(() -> KforgeException.environment(
+                                "kernel '" + kernel.name() + "': apt-get download " + spec + " wrote no .deb",
+                                "check the network and apt's sources"));
+            }
+            String have = Digest.ofFile(got).hex();
+            if (!have.equals(want)) {
+                throw KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + got.getFileName() + " has sha256 " + have + ", apt says "
+                                + want,
+                        "run apt-get update and try again; the mirror may be mid-sync");
+            }
+            Files.move(got, deb, StandardCopyOption.ATOMIC_MOVE);
+            return deb;
+        } finally {
+            FileTrees.deleteRecursively(tmp);
+        }
+    }
+
+    void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
+        String host =
+                capture(List.of("dpkg", "--print-architecture")).orElse("").strip();
+        if (debArch.equals(host)) {
+            return;
+        }
+        List<String> foreign = capture(List.of("dpkg", "--print-foreign-architectures"))
+                .map(s -> List.of(s.split("\\s+")))
+                .orElse(List.of());
+        if (!foreign.contains(debArch)) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': dpkg architecture " + debArch
+                            + " is not enabled, so apt cannot see Debian's " + debArch + " kernels",
+                    "dpkg --add-architecture " + debArch
+                            + " && apt-get update (this installs nothing; kforge only downloads "
+                            + "and unpacks the headers)");
+        }
+    }
+
+    /**
+     * The ABI of the newest linux-headers-FLAVOUR:ARCH apt can see, remembered until apt's lists
+     * change (apt-get update touches their directory), so a no-op build asks apt nothing.
+     */
+    String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
+        Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
+        inputs.seeAll(List.of(aptLists, memo));
+        String stamp = Files.isDirectory(aptLists)
+                ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
+                : "none";
+        if (Files.isRegularFile(memo)) {
+            String[] m = Files.readString(memo).strip().split(" ");
+            if (m.length == 2 && m[0].equals(stamp)) {
+                return m[1];
+            }
+        }
+        requireEnabled(kernel, debArch);
+        String abi = resolveLatest(kernel, flavour, debArch);
+        Files.createDirectories(memo.getParent());
+        Path tmp = Files.createTempFile(memo.getParent(), memo.getFileName().toString(), ".tmp");
+        Files.writeString(tmp, stamp + " " + abi + "\n");
+        Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return abi;
+    }
+
+    private String resolveLatest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
+        String meta = "linux-headers-" + flavour + ":" + debArch;
+        Optional<String> out = capture(List.of("apt-cache", "depends", meta));
+        Matcher m = Pattern.compile("Depends: linux-headers-(\\S+)-" + Pattern.quote(flavour) + "(?::\\S+)?")
+                .matcher(out.orElse(""));
+        if (!m.find()) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': apt sees no " + meta + " to take the latest ABI from",
+                    "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
+        }
+        return m.group(1);
+    }
+
+    /** The dpkg architectures apt fetches indexes for: the host's and the foreign ones enabled. */
+    public List<String> enabledArches() throws InterruptedException {
+        List<String> out = new ArrayList<>();
+        capture(List.of("dpkg", "--print-architecture"))
+                .map(String::strip)
+                .filter(a -> !a.isEmpty())
+                .ifPresent(out::add);
+        capture(List.of("dpkg", "--print-foreign-architectures")).ifPresent(f -> {
+            for (String a : f.split("\\s+")) {
+                if (!a.isBlank()) {
+                    out.add(a);
+                }
+            }
+        });
+        return out;
+    }
+
+    void run(KernelSource kernel, List<String> argv, Path cwd) throws InterruptedException {
+        ProcessResult r;
+        try {
+            r = runner.run(ProcessSpec.capture(argv, cwd));
+        } catch (IOException e) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': cannot run " + argv.get(0) + ": " + e.getMessage(),
+                    "kforge doctor names the package");
+        }
+        if (!r.succeeded()) {
+            String out = r.output().strip();
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + String.join(" ", argv) + " failed: "
+                            + out.substring(Math.max(0, out.length() - 500)),
+                    "check the network and apt's sources (apt-get update)");
+        }
+    }
+
+    Optional<String> capture(List<String> argv) throws InterruptedException {
+        try {
+            ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of("/")));
+            return r.succeeded() ? Optional.of(r.output()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The fields of an apt or dpkg record; mutable for the caller. */
+    static Map<String, String> fields(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Matcher m = FIELD.matcher(text);
+        while (m.find()) {
+            out.putIfAbsent(m.group(1), m.group(2).strip());
+        }
+        return out;
+    }
+    /** Whether apt sees Debian's kernels for {@code arch}: its dpkg architecture is enabled (asked once). */
+    boolean serves(Architecture arch) throws InterruptedException {
+        List<String> enabled = this.enabled;
+        if (enabled == null) {
+            enabled = enabledArches(); // two dpkg runs, once per listing
+            this.enabled = enabled;
+        }
+        return enabled.contains(arch.debianArch());
+    }
+
+    /** The kernel ABIs apt can see for {@code arch}, oldest first. */
+    public List<String> abis(Architecture arch) throws InterruptedException {
+        if (arch.debianFlavour().isEmpty()) {
+            return List.of();
+        }
+        String flavour = arch.debianFlavour().get();
+        Optional<String> out = capture(List.of(
+                "apt-cache",
+                "search",
+                "--names-only",
+                "^linux-headers-[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-" + flavour + "$"));
+        TreeSet<String> abis = new TreeSet<>(Comparator.comparing(VersionOrder::key));
+        Matcher m = Pattern.compile("^linux-headers-(\\S+)-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE)
+                .matcher(out.orElse(""));
+        while (m.find()) {
+            abis.add(m.group(1));
+        }
+        return List.copyOf(abis);
+    }
+}

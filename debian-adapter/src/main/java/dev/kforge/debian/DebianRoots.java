@@ -3,9 +3,6 @@ package dev.kforge.debian;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.FileLock;
-import dev.kforge.core.digest.Digest;
-import dev.kforge.core.digest.DigestMemo;
-import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
@@ -16,15 +13,12 @@ import dev.kforge.core.fs.LogLines;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.ToolchainRoot;
-import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +72,7 @@ public final class DebianRoots implements ToolchainRoots {
     @Override
     public Optional<Facts> inspect(ToolchainRoot root) {
         try {
-            return ready(root, dir(root), inputs);
+            return RootState.ready(root, dir(root), inputs);
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -88,14 +82,14 @@ public final class DebianRoots implements ToolchainRoots {
     public Facts ensure(ToolchainRoot root, SortedSet<String> packages) {
         Path dir = dir(root);
         try {
-            Optional<Facts> ready = ready(root, dir, inputs);
+            Optional<Facts> ready = RootState.ready(root, dir, inputs);
             if (ready.isPresent() && ready.get().packages().keySet().containsAll(packages)) {
                 return ready.get(); // the usual case: one marker read and a few stats, no process
             }
             Files.createDirectories(dir.getParent());
             try (FileLock lock =
                     FileLock.acquire(cache.locks().resolve("root-" + root.name() + "-" + root.suite() + ".lock"))) {
-                ready = ready(root, dir, inputs);
+                ready = RootState.ready(root, dir, inputs);
                 if (ready.isPresent() && ready.get().packages().keySet().containsAll(packages)) {
                     return ready.get(); // another kforge made it while this one waited
                 }
@@ -160,32 +154,11 @@ public final class DebianRoots implements ToolchainRoots {
             return write(root, dir, packages);
         } finally {
             if (staging != null) {
-                unmountUnder(staging); // debootstrap mounts /proc (and more) in its target; a killed one leaves them
+                Mounts.unmountUnder(
+                        runner, staging); // debootstrap mounts /proc (and more) in its target; a killed one leaves them
                 FileTrees.deleteRecursively(staging);
                 Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + ".log"));
             }
-        }
-    }
-
-    /** Lazily unmounts every mount point at or below {@code dir}, deepest first, so it can be removed. */
-    private void unmountUnder(Path dir) throws IOException, InterruptedException {
-        Path mounts = Path.of("/proc/self/mounts");
-        if (!Files.isReadable(mounts)) {
-            return;
-        }
-        List<String> points = new ArrayList<>();
-        for (String line : Files.readAllLines(mounts)) {
-            String[] f = line.split(" ");
-            if (f.length > 1) {
-                String point = f[1].replace("\\040", " ");
-                if (Path.of(point).startsWith(dir)) {
-                    points.add(point);
-                }
-            }
-        }
-        points.sort(Comparator.comparingInt(String::length).reversed());
-        for (String p : points) {
-            runner.run(ProcessSpec.capture(List.of("umount", "-l", p), Path.of("/")));
         }
     }
 
@@ -263,115 +236,17 @@ public final class DebianRoots implements ToolchainRoots {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("suite", root.suite());
         m.put("packages", asked);
-        m.put("identity", identity(root.suite(), installed).hex());
+        m.put("identity", RootState.identity(root.suite(), installed).hex());
         m.put(
                 "dpkgStatus",
                 Files.size(status) + ":" + Files.getLastModifiedTime(status).toMillis());
         Path tmp = Files.createTempFile(dir, MARKER, ".tmp");
         Files.writeString(tmp, CanonicalJson.write(m));
         Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return ready(root, dir, inputs)
+        return RootState.ready(root, dir, inputs)
                 .orElseThrow(() -> KforgeException.environment(
                         "toolchain root '" + root.name() + "' at " + dir + " is incomplete after it was made",
                         "remove it and run again; report it if it persists"));
-    }
-
-    /** Where ready() records the state in which it last found every packaged program there. */
-    static final String CHECKED = ".kforge-root-checked";
-
-    private static String checkedState(Path dir, SortedMap<String, String> packages) throws IOException {
-        StringBuilder sb = new StringBuilder("v1 ").append(String.join(",", packages.keySet()));
-        for (String d : List.of("usr/bin", "usr/sbin", "var/lib/dpkg/info")) {
-            Path p = dir.resolve(d);
-            sb.append(' ').append(d).append('=').append(Files.isDirectory(p) ? DigestMemo.stamp(p) : "none");
-        }
-        return sb.append('\n').toString();
-    }
-
-    static Digest identity(String suite, SortedMap<String, String> installed) {
-        Fingerprint f = new Fingerprint("kforge-toolchain-root", 1).add(suite);
-        installed.forEach((p, v) -> f.add(p).add(v));
-        return f.digest();
-    }
-
-    /**
-     * The root as its marker records it, when the marker is there, the dpkg database is the one it
-     * recorded and every file the packages asked for put in /usr/bin (and /usr/sbin) is there.
-     */
-    static Optional<Facts> ready(ToolchainRoot root, Path dir, InputLog inputs) throws IOException {
-        // What is read here is what the check below trusts: the marker, the dpkg database, the
-        // directories the per-package check is remembered by, and that record.
-        inputs.seeAll(List.of(
-                dir.resolve(MARKER),
-                dir.resolve("var/lib/dpkg/status"),
-                dir.resolve("usr/bin"),
-                dir.resolve("usr/sbin"),
-                dir.resolve("var/lib/dpkg/info"),
-                dir.resolve(CHECKED)));
-        Optional<Map<?, ?>> read = Markers.read(dir.resolve(MARKER));
-        if (read.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<?, ?> m = read.get();
-        Path status = dir.resolve("var/lib/dpkg/status");
-        if (!Files.isRegularFile(status)
-                || !String.valueOf(m.get("dpkgStatus"))
-                        .equals(Files.size(status) + ":"
-                                + Files.getLastModifiedTime(status).toMillis())) {
-            return damaged(root, dir, "its dpkg database changed");
-        }
-        SortedMap<String, String> packages = new TreeMap<>();
-        ((Map<?, ?>) m.get("packages")).forEach((k, v) -> packages.put(String.valueOf(k), String.valueOf(v)));
-        // Reading every package's file list (clang's alone is thousands of lines) costs more than the rest of a no-op's
-        // planning: it is done again only when a directory it checks changed (removing a file changes its directory's
-        // mtime and ctime) or the packages did.
-        Path checked = dir.resolve(CHECKED);
-        String seen = checkedState(dir, packages);
-        if (!(Files.isRegularFile(checked) && Files.readString(checked).equals(seen))) {
-            for (String p : packages.keySet()) {
-                Optional<String> missing = missingFile(dir, p);
-                if (missing.isPresent()) {
-                    Files.deleteIfExists(checked);
-                    return damaged(root, dir, missing.get() + " (from " + p + ") is missing");
-                }
-            }
-            Reports.writeAtomically(checked, seen);
-        }
-        return Optional.of(new Facts(
-                root.name(),
-                dir,
-                new Digest(String.valueOf(m.get("identity"))),
-                String.valueOf(m.get("suite")),
-                packages));
-    }
-
-    private static Optional<Facts> damaged(ToolchainRoot root, Path dir, String why) {
-        LoggerFactory.getLogger(DebianRoots.class)
-                .warn("toolchain root {} at {} is damaged: {}; making it again", root.name(), dir, why);
-        return Optional.empty();
-    }
-
-    /** The first program a package installed in /usr/bin or /usr/sbin that is gone, per dpkg's file list. */
-    private static Optional<String> missingFile(Path dir, String pkg) throws IOException {
-        Path info = dir.resolve("var/lib/dpkg/info");
-        List<Path> lists = new ArrayList<>();
-        for (String name : List.of(pkg + ".list", pkg + ":amd64.list", pkg + ":arm64.list", pkg + ":all.list")) {
-            if (Files.isRegularFile(info.resolve(name))) {
-                lists.add(info.resolve(name));
-            }
-        }
-        if (lists.isEmpty()) {
-            return Optional.of("dpkg's file list of " + pkg);
-        }
-        for (Path list : lists) {
-            for (String f : Files.readAllLines(list)) {
-                if ((f.startsWith("/usr/bin/") || f.startsWith("/usr/sbin/"))
-                        && !Files.exists(dir.resolve(f.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
-                    return Optional.of(f);
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     private void require(String program, String path, String pkg) {

@@ -20,7 +20,6 @@ import dev.kforge.core.plan.Step;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -141,7 +139,7 @@ final class ModuleBuilder {
             }
         }
         List<Diagnostic> diagnostics = parser.parse(log);
-        List<Path> modules = modules(buildDir);
+        List<Path> modules = ModuleChecks.modules(buildDir);
         if (modules.isEmpty()) {
             StepResult r = Make.result(
                     step,
@@ -160,39 +158,13 @@ final class ModuleBuilder {
         Map<String, Object> moduleFacts = new TreeMap<>();
         for (Path ko : modules) {
             Elf elf = Elf.read(ko);
-            if (elf.machine() != arch.elfMachine()) {
-                StepResult r = Make.result(
-                        step,
-                        StepStatus.FAILED,
-                        start,
-                        ko.getFileName() + " has ELF machine " + elf.machine() + ", expected " + arch.elfMachine()
-                                + " (EM_" + arch.elfMachineName() + ")",
-                        diagnostics,
-                        Map.of());
+            Optional<String> problem = ModuleChecks.problem(ko, elf, arch, release);
+            if (problem.isPresent()) {
+                StepResult r = Make.result(step, StepStatus.FAILED, start, problem.get(), diagnostics, Map.of());
                 publish(step, outDir, List.of(), log, r, Map.of());
                 return r;
             }
-            Map<String, Object> f = new TreeMap<>();
-            f.put("sha256", Digest.ofFile(ko).hex());
-            f.put("size", Files.size(ko));
-            f.put("elfMachine", "EM_" + arch.elfMachineName());
-            f.put("vermagic", elf.vermagic().orElse(""));
-            if (!elf.release().orElse("").equals(release)) {
-                // The kernel refuses a module whose vermagic names another release: not a loadable result.
-                StepResult r = Make.result(
-                        step,
-                        StepStatus.FAILED,
-                        start,
-                        ko.getFileName() + ": vermagic release "
-                                + elf.release().orElse("(none)") + " differs from the tree's " + release
-                                + " (include/generated/utsrelease.h); the tree was changed under the build, or the driver's "
-                                + "Makefile overrides the kernel it builds against",
-                        diagnostics,
-                        Map.of());
-                publish(step, outDir, List.of(), log, r, Map.of());
-                return r;
-            }
-            moduleFacts.put(buildDir.relativize(ko).toString(), f);
+            moduleFacts.put(buildDir.relativize(ko).toString(), ModuleChecks.facts(ko, elf, arch));
         }
         // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
         boolean checked = Files.isRegularFile(tree.resolve("Module.symvers"));
@@ -298,34 +270,6 @@ final class ModuleBuilder {
         return treeFiles(f, tree, ".config", KbuildStepExecutor.MARKER).digest();
     }
 
-    /**
-     * The modules Kbuild built, from its modules.order (6.1 lists {@code foo.ko}, later kernels
-     * {@code foo.o}), so a module left in a reused build directory by an earlier Kbuild file is not
-     * published; every .ko below the directory where there is no modules.order.
-     */
-    private static List<Path> modules(Path buildDir) throws IOException {
-        Path order = buildDir.resolve("modules.order");
-        if (Files.isRegularFile(order)) {
-            List<Path> out = new ArrayList<>();
-            for (String line : Files.readAllLines(order)) {
-                String m = line.strip();
-                if (m.isEmpty()) {
-                    continue;
-                }
-                Path ko = buildDir.resolve(m.endsWith(".o") ? m.substring(0, m.length() - 2) + ".ko" : m);
-                if (Files.isRegularFile(ko)) {
-                    out.add(ko);
-                }
-            }
-            return out.stream().sorted().toList();
-        }
-        try (Stream<Path> s = Files.walk(buildDir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".ko"))
-                    .sorted()
-                    .toList();
-        }
-    }
-
     /** The kernel's directories as make sees them: the tree, and the source that {@code make -C} enters. */
     private List<String> kernelDirs(Step step, Path tree) {
         List<String> dirs = new ArrayList<>();
@@ -338,42 +282,8 @@ final class ModuleBuilder {
         return dirs;
     }
 
-    /** Writes the cell's output directory next to its final place, then swaps it in by rename. */
     private void publish(Step step, Path outDir, List<Path> modules, Path log, StepResult r, Map<String, Object> extra)
             throws IOException {
-        Path tmp = FileTrees.stagingFor(outDir);
-        try {
-            for (Path ko : modules) {
-                Files.copy(ko, tmp.resolve(ko.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-            if (Files.exists(log)) {
-                Files.copy(log, tmp.resolve("build.log"));
-            }
-            Map<String, Object> meta = new TreeMap<>(extra);
-            meta.put("cell", step.id().substring("build/".length()));
-            meta.put("step", step.id());
-            meta.put("status", r.status().key());
-            meta.put("kernel", step.attribute("kernel"));
-            meta.put("arch", step.attribute("arch"));
-            meta.put("toolchain", step.attribute("toolchain"));
-            meta.put("language", step.attribute("language"));
-            if (step.attributes().containsKey("kernelPackages")) {
-                meta.put(
-                        "kernelPackages",
-                        List.of(step.attribute("kernelPackages").split(",")));
-            }
-            meta.put("argv", step.commands());
-            meta.put("env", step.env());
-            meta.put("tools", tools);
-            meta.put("durationMs", r.duration().toMillis());
-            meta.put("message", r.message());
-            Files.writeString(tmp.resolve("metadata.json"), CanonicalJson.write(meta));
-            FileTrees.swapIn(tmp, outDir);
-            tmp = null;
-        } finally {
-            if (tmp != null) {
-                FileTrees.deleteRecursively(tmp);
-            }
-        }
+        CellPublisher.publish(step, outDir, modules, log, r, extra, tools);
     }
 }

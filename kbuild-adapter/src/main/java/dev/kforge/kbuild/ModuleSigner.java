@@ -85,7 +85,7 @@ final class ModuleSigner {
         if (modules.isEmpty()) {
             return fail(step, start, outDir, log, "the build published no module to sign");
         }
-        ModuleSigning.Certificate certificate = OpensslSigning.facts(OpensslSigning.read(cert));
+        ModuleSigning.Certificate certificate = Certificates.facts(Certificates.read(cert));
         ProcessRunner run = runner;
         String root = step.attributes().get("root");
         if (root != null) { // sign-file was built in the toolchain root, against its libcrypto

@@ -7,21 +7,15 @@ import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
-import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.Reports;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 /**
  * Checks a signing key and certificate with openssl, as sign-file will read them: the key is read
@@ -136,10 +127,10 @@ public final class OpensslSigning implements ModuleSigning {
     }
 
     private Certificate checkNow(SigningKey key, Path cert) {
-        X509Certificate x509 = read(cert);
+        X509Certificate x509 = Certificates.read(cert);
         String certPublic =
                 Base64.getEncoder().encodeToString(x509.getPublicKey().getEncoded());
-        Certificate facts = facts(x509);
+        Certificate facts = Certificates.facts(x509);
         if (key.pkcs11()) {
             return facts; // a token's key is read by the engine at signing time; there is nothing to read here
         }
@@ -192,85 +183,7 @@ public final class OpensslSigning implements ModuleSigning {
 
     @Override
     public Certificate generate(Path dir, KeySpec spec) {
-        try {
-            Files.createDirectories(dir);
-            Path staging = Files.createTempDirectory(dir, ".keygen-");
-            try {
-                Path cfg = staging.resolve("x509.genkey");
-                // The kernel's own certs/default_x509.genkey, with codeSigning for shim's MOK.
-                Files.writeString(
-                        cfg,
-                        "[ req ]\ndistinguished_name = req_distinguished_name\nprompt = no\n"
-                                + "string_mask = utf8only\nx509_extensions = myexts\n\n[ req_distinguished_name ]\nO = kforge\n"
-                                + "CN = " + spec.commonName().replace("\n", " ")
-                                + "\n\n[ myexts ]\nbasicConstraints=critical,CA:FALSE\n"
-                                + "keyUsage=digitalSignature\nextendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n"
-                                + "authorityKeyIdentifier=keyid\n");
-                List<String> newkey = spec.type().equals("ecdsa")
-                        ? List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1")
-                        : List.of("-newkey", "rsa:" + spec.bits());
-                List<String> req = new ArrayList<>(List.of(
-                        "openssl",
-                        "req",
-                        "-new",
-                        "-nodes",
-                        "-utf8",
-                        "-sha256",
-                        "-days",
-                        Integer.toString(spec.days()),
-                        "-batch",
-                        "-x509",
-                        "-config",
-                        cfg.toString(),
-                        "-outform",
-                        "PEM",
-                        "-out",
-                        staging.resolve("module.crt").toString(),
-                        "-keyout",
-                        staging.resolve("module.key").toString()));
-                req.addAll(newkey);
-                capture(req);
-                capture(List.of(
-                        "openssl",
-                        "x509",
-                        "-in",
-                        staging.resolve("module.crt").toString(),
-                        "-outform",
-                        "DER",
-                        "-out",
-                        staging.resolve("module.der").toString()));
-                Files.setPosixFilePermissions(
-                        staging.resolve("module.key"), PosixFilePermissions.fromString("rw-------"));
-                for (String f : List.of("module.key", "module.der", "module.crt")) {
-                    Files.move(
-                            staging.resolve(f),
-                            dir.resolve(f),
-                            StandardCopyOption.ATOMIC_MOVE,
-                            StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                FileTrees.deleteRecursively(staging);
-            }
-            return facts(read(dir.resolve("module.crt")));
-        } catch (IOException e) {
-            throw KforgeException.environment(
-                    "cannot write the key into " + dir + ": " + e.getMessage(), "check that the directory is writable");
-        }
-    }
-
-    private void capture(List<String> argv) throws IOException {
-        try {
-            ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of(".").toAbsolutePath()));
-            if (!r.succeeded()) {
-                throw KforgeException.environment(
-                        "openssl " + argv.get(1) + " failed: "
-                                + r.output().strip().lines().findFirst().orElse("exit " + r.exitCode()),
-                        "is openssl installed? apt-get install openssl");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
-        }
+        return new KeyPairs(runner).generate(dir, spec);
     }
 
     /** Where the key goes in an argv for {@link #withKey}. */
@@ -321,44 +234,6 @@ public final class OpensslSigning implements ModuleSigning {
             Thread.currentThread().interrupt();
             throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
         }
-    }
-
-    static X509Certificate read(Path cert) {
-        if (!Files.isRegularFile(cert)) {
-            throw KforgeException.userInput(
-                    "certificate " + cert + " does not exist",
-                    "generate a key and certificate with kforge keygen, or fix [signing] cert");
-        }
-        try (InputStream in = Files.newInputStream(cert)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        } catch (IOException | CertificateException | ClassCastException e) {
-            throw KforgeException.userInput(
-                    "certificate " + cert + " is not an X.509 certificate (PEM or DER)",
-                    "name the certificate (.crt, .pem or .der) that goes with the key");
-        }
-    }
-
-    /** The fingerprint (SHA-256 of the DER encoding) and signer of a certificate. */
-    static Certificate facts(X509Certificate x509) {
-        try {
-            return new Certificate(Digest.of(x509.getEncoded()).hex(), signer(x509));
-        } catch (CertificateException e) {
-            throw KforgeException.userInput(
-                    "certificate " + x509.getSubjectX500Principal() + " cannot be encoded: " + e.getMessage(), "");
-        }
-    }
-
-    static String signer(X509Certificate x509) {
-        try {
-            for (Rdn rdn : new LdapName(x509.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return String.valueOf(rdn.getValue());
-                }
-            }
-        } catch (InvalidNameException e) {
-            // fall through to the whole subject
-        }
-        return x509.getSubjectX500Principal().getName();
     }
 
     private static boolean isEncrypted(Path key) {

@@ -17,14 +17,12 @@ import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.ToolchainFamily;
-import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,8 +43,8 @@ public final class KbuildKernelInspector implements KernelInspector {
 
     private static final Pattern MAKE_VAR =
             Pattern.compile("^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)[ \\t]*=[ \\t]*(.*)$", Pattern.MULTILINE);
-    private static final Pattern SELECT_RUST =
-            Pattern.compile("^\\s*select\\s+HAVE_RUST(?:\\s+if\\s+(.*))?$", Pattern.MULTILINE);
+    /** A kernel tarball extracts in about 20 s here; far longer means a stuck disk or a wrong file. */
+    static final Duration EXTRACT_TIMEOUT = Duration.ofMinutes(10);
 
     private final CacheDirs cache;
     private final DigestMemo memo;
@@ -179,7 +177,7 @@ public final class KbuildKernelInspector implements KernelInspector {
             dir = path;
             inputs.see(dir); // its Makefile and arch/ are seen below, for both kinds of source
             Fingerprint f = new Fingerprint("kforge-source-dir", 1).add(Digest.ofFile(dir.resolve("Makefile")));
-            for (Path k : archKconfigs(dir)) {
+            for (Path k : new RustArches(catalog, cache, inputs).archKconfigs(dir)) {
                 f.add(dir.relativize(k).toString()).add(Digest.ofFile(k));
             }
             identity = f.digest();
@@ -204,7 +202,7 @@ public final class KbuildKernelInspector implements KernelInspector {
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
-                rustArches(dir),
+                new RustArches(catalog, cache, inputs).of(dir),
                 new TreeMap<>());
     }
 
@@ -222,85 +220,6 @@ public final class KbuildKernelInspector implements KernelInspector {
         return v.get("VERSION") + "." + v.get("PATCHLEVEL") + "." + v.getOrDefault("SUBLEVEL", "0")
                 + v.getOrDefault("EXTRAVERSION", "");
     }
-
-    /**
-     * The ARCH values whose Kconfig selects HAVE_RUST. A condition naming X86_64 or X86_32 narrows
-     * the x86 entry to that ARCH; other conditions are checked when the tree is configured.
-     */
-    SortedSet<String> rustArches(Path dir) throws IOException {
-        SortedSet<String> out = new TreeSet<>();
-        for (String[] select : rustSelects(dir)) {
-            String srcArch = select[0];
-            String cond = select[1];
-            for (Architecture a : catalog.arches()) {
-                if (!a.srcArch().equals(srcArch)) {
-                    continue;
-                }
-                boolean wants64 = cond.contains("X86_64");
-                boolean wants32 = cond.contains("X86_32");
-                if ((wants64 && a.key().equals("i386")) || (wants32 && a.key().equals("x86_64"))) {
-                    continue;
-                }
-                out.add(a.kernelArch());
-            }
-        }
-        return out;
-    }
-
-    /** Where an extracted source (never changed after extraction) keeps its scan of the arch Kconfigs. */
-    static final String RUST_SELECTS = ".kforge-rust-selects";
-
-    /**
-     * Each {@code select HAVE_RUST [if COND]} of arch/SRCARCH/Kconfig as (SRCARCH, COND). A source
-     * kforge extracted is scanned once (reading every arch's Kconfig was a tenth of a no-op's planning).
-     */
-    private List<String[]> rustSelects(Path dir) throws IOException {
-        boolean extracted = dir.startsWith(cache.sources()) && Files.isRegularFile(dir.resolve(".kforge-extracted"));
-        Path memoFile = dir.resolve(RUST_SELECTS);
-        inputs.seeAll(List.of(dir.resolve(".kforge-extracted"), memoFile));
-        if (extracted && Files.isRegularFile(memoFile)) {
-            List<String> lines = Files.readAllLines(memoFile);
-            if (!lines.isEmpty() && lines.get(0).equals("v1")) {
-                return lines.subList(1, lines.size()).stream()
-                        .map(l -> l.split("\t", 2))
-                        .filter(f -> f.length == 2)
-                        .toList();
-            }
-        }
-        List<String[]> out = new ArrayList<>();
-        for (Path k : archKconfigs(dir)) {
-            String srcArch = k.getParent().getFileName().toString();
-            Matcher m = SELECT_RUST.matcher(Files.readString(k));
-            while (m.find()) {
-                out.add(new String[] {srcArch, m.group(1) == null ? "" : m.group(1)});
-            }
-        }
-        if (extracted) {
-            StringBuilder sb = new StringBuilder("v1\n");
-            out.forEach(f ->
-                    sb.append(f[0]).append('\t').append(f[1].replace('\n', ' ')).append('\n'));
-            Reports.writeAtomically(memoFile, sb.toString());
-        }
-        return out;
-    }
-
-    private List<Path> archKconfigs(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        inputs.see(dir.resolve("arch"));
-        try (Stream<Path> s = Files.list(dir.resolve("arch"))) {
-            s.sorted().forEach(a -> {
-                Path k = a.resolve("Kconfig");
-                inputs.see(k);
-                if (Files.isRegularFile(k)) {
-                    out.add(k);
-                }
-            });
-        }
-        return out;
-    }
-
-    /** A kernel tarball extracts in about 20 s here; far longer means a stuck disk or a wrong file. */
-    static final Duration EXTRACT_TIMEOUT = Duration.ofMinutes(10);
 
     /** Extracts a tarball once into the cache; concurrent runs wait for the first. */
     private Path extract(KernelSource kernel, Path tarball) throws IOException {

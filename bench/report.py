@@ -99,8 +99,9 @@ w("| rustc (Debian) | %s |" % sh("/usr/bin/rustc --version"))
 w("")
 w("## Method")
 w("")
-w("The workspace is `examples/` without its cargo companions: %d kernel-module cells, which kforge also signs (the "
-  "loop does not, so its side does less work). Kernel trees are prepared "
+w("The workspace is `examples/` as shipped: %d kernel-module cells, which kforge also signs, and their cargo "
+  "companions (a test crate, a tool crate cross-built for every cell's arch), which kforge also builds (the "
+  "loop does neither, so its side does less work). Kernel trees are prepared "
   "before any measurement. The baseline is the loop users write by hand: the same cells one after another, with "
   "exactly kforge's make command lines (`kforge explain --only-cell`), building in place. kforge runs with its "
   "defaults (`-j` = cores; Kbuild's compiler probes memoised per tree and toolchain, learnt by the set-up build as "

@@ -71,7 +71,8 @@ public final class Sharding {
         Map<String, List<Step>> groups = new TreeMap<>();
         for (Step s : plan.steps()) {
             if (!s.kind().isTree()) {
-                groups.computeIfAbsent(groupOf(s, byId), k -> new ArrayList<>()).add(s);
+                groups.computeIfAbsent(groupOf(plan, s, byId), k -> new ArrayList<>())
+                        .add(s);
             }
         }
         List<List<Step>> units = new ArrayList<>(groups.values());
@@ -128,15 +129,21 @@ public final class Sharding {
         return c;
     }
 
-    private static String groupOf(Step s, Map<String, Step> byId) {
+    /** The group of a build-like step: the tree step its cell's build depends on, else its cell's target. */
+    private static String groupOf(BuildPlan plan, Step s, Map<String, Step> byId) {
         if (s.kind() == Step.Kind.CARGO_TEST) {
             return "cargo-test";
         }
         Step build = s;
-        if (s.kind() == Step.Kind.CARGO_TOOL || s.kind() == Step.Kind.TEST || s.kind() == Step.Kind.SIGN) {
-            build = byId.get(s.deps().get(0)); // the cell's build (or sign) step comes first
+        while (build.kind() != Step.Kind.BUILD && !build.deps().isEmpty()) {
+            build = byId.get(build.deps().get(0)); // the cell's build (or sign) step comes first
         }
-        return build.attributes().getOrDefault("tree", s.id());
+        for (String d : build.deps()) {
+            if (byId.get(d).kind().isTree()) {
+                return d;
+            }
+        }
+        return plan.cellOf(build).map(c -> "target:" + c.target().id()).orElse(s.id());
     }
 
     /** Splits a group into one part per cell (a build with its cargo tools); dependents join their dependency. */
@@ -171,7 +178,8 @@ public final class Sharding {
 
     private static long own(Step s) {
         return switch (s.kind()) {
-            case PREPARE -> "true".equals(s.attributes().get("rust")) ? RUST_PREPARE_COST : PREPARE_COST;
+            // The planner names a Rust-enabled tree's preparation so (TreeRequests).
+            case PREPARE -> s.id().endsWith("-rust") ? RUST_PREPARE_COST : PREPARE_COST;
             case SYMVERS -> SYMVERS_COST;
             case BUILD -> BUILD_COST;
             case SIGN -> 1;

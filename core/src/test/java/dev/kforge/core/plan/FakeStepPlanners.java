@@ -9,6 +9,7 @@ import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.ToolchainFamily;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -81,7 +82,7 @@ public final class FakeStepPlanners {
                     "build/" + d.name() + "/" + t.id(),
                     Step.Kind.BUILD,
                     List.of(List.of("fake-make", "-C", r.kernelRoot(), "M=${build}/" + cell, "modules")),
-                    new TreeMap<>(),
+                    new TreeMap<>(Map.of("LC_ALL", "C")),
                     "${workspace}",
                     List.of("${workspace}/" + d.path()),
                     List.of("${out}/" + cell + "/", "${build}/" + cell + "/Module.symvers"),

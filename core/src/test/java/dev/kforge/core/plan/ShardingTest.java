@@ -18,7 +18,7 @@ class ShardingTest {
     Path dir;
 
     BuildPlan plan() {
-        return TestPlanners.planner().plan(PlannerTest.input(dir));
+        return FakeStepPlanners.planner().plan(PlanInputs.input(dir));
     }
 
     @Test

@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The plan cache's form of a plan: what it decodes is the plan that was encoded, in every accessor. */
-class PlanCodecTest {
+public class PlanCodecTest {
 
     @TempDir
     Path dir;
 
     /** Encodes {@code plan} to JSON text and back, and checks that nothing was lost. */
-    static void assertRoundTrips(BuildPlan plan) {
+    public static void assertRoundTrips(BuildPlan plan) {
         BuildPlan back =
                 PlanCodec.decode((Map<?, ?>) CanonicalJson.read(CanonicalJson.compact(PlanCodec.encode(plan))));
         assertThat(back.format()).isEqualTo(plan.format());
@@ -40,7 +40,7 @@ class PlanCodecTest {
 
     @Test
     void aPlanWithSkipsDependenciesAndRustRoundTrips() {
-        BuildPlan plan = TestPlanners.planner().plan(PlannerTest.input(dir));
+        BuildPlan plan = FakeStepPlanners.planner().plan(PlanInputs.input(dir));
         assertThat(plan.skipped()).isNotEmpty();
         assertThat(plan.steps())
                 .anyMatch(s -> !s.deps().isEmpty())
@@ -65,7 +65,7 @@ class PlanCodecTest {
     @Test
     void aTreeThatIsNotAPlanIsRefused() {
         Map<String, Object> m =
-                new LinkedHashMap<>(PlanCodec.encode(TestPlanners.planner().plan(PlannerTest.input(dir))));
+                new LinkedHashMap<>(PlanCodec.encode(FakeStepPlanners.planner().plan(PlanInputs.input(dir))));
         m.put("skipped", List.of(Map.of("cell", List.of("only", "three", "parts"), "reason", "r")));
         assertThatThrownBy(() -> PlanCodec.decode(m)).isInstanceOf(IllegalArgumentException.class);
         m.put("steps", "not a list");

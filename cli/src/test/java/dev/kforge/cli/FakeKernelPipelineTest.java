@@ -1,0 +1,135 @@
+package dev.kforge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.exec.LocalProcessRunner;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The whole pipeline (manifest, plan, scheduler, step cache, Kbuild step executor, reports, CLI)
+ * with real make against a fake kernel tree: seconds, where the same against a real kernel takes
+ * minutes. What only a real kernel proves stays in the integration tests.
+ */
+class FakeKernelPipelineTest {
+
+    @TempDir
+    Path dir;
+
+    @TempDir
+    Path cache;
+
+    Path ws;
+    FakeKernel kernel;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeEach
+    void workspace() {
+        ws = dir.resolve("ws");
+        new TestWorkspace(ws).cDriver("drivers/alpha").cDriver("drivers/beta").manifest("""
+                        [[kernel]]
+                        name = "fake"
+                        headers = "kernel"
+
+                        [[driver]]
+                        name = "alpha"
+                        path = "drivers/alpha"
+
+                        [[driver]]
+                        name = "beta"
+                        path = "drivers/beta"
+
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        kernel = FakeKernel.at(ws.resolve("kernel"));
+    }
+
+    Run kforge(String... args) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("KFORGE_CACHE_DIR", cache.toString());
+        env.put("SOURCE_DATE_EPOCH", "1700000000");
+        CommandLine cl = KforgeCommand.commandLine(new Context(env, new LocalProcessRunner(), ws));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void aBuildThenANoOpThatRunsNoMake() throws Exception {
+        Run first = kforge("build");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("2 cells: 2 built, 0 cached, 0 failed, 0 skipped");
+        assertThat(kernel.makes()).hasSize(2);
+        Path ko = ws.resolve("out/fake/x86_64-gcc/alpha/alpha.ko");
+        assertThat(Elf.read(ko).release()).contains(FakeKernel.RELEASE);
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS")))
+                .contains("fake/x86_64-gcc/alpha/alpha.ko", "fake/x86_64-gcc/beta/beta.ko");
+
+        Run noop = kforge("build");
+        assertThat(noop.code()).as(noop.err()).isZero();
+        assertThat(noop.out()).contains("2 cells: 0 built, 2 cached, 0 failed, 0 skipped");
+        assertThat(kernel.makes()).as("a no-op runs no make").hasSize(2);
+        assertThat(ItSupport.cells(ws.resolve("out")).get("alpha/fake/x86_64-gcc"))
+                .containsEntry("status", "cached")
+                .containsEntry("symbols", "checked");
+        assertThat(ko).isRegularFile();
+    }
+
+    @Test
+    void aChangedDriverRebuildsItsCellOnlyAndNoCacheRebuildsAll() throws Exception {
+        assertThat(kforge("build").code()).isZero();
+        Files.writeString(ws.resolve("drivers/beta/beta.c"), "\n/* changed */\n", StandardOpenOption.APPEND);
+        Run changed = kforge("build");
+        assertThat(changed.out()).contains("2 cells: 1 built, 1 cached, 0 failed, 0 skipped");
+        assertThat(kernel.makes()).hasSize(3);
+        assertThat(kernel.makes().get(2)).endsWith("/beta");
+
+        Run fresh = kforge("build", "--no-cache");
+        assertThat(fresh.out()).contains("2 cells: 2 built, 0 cached, 0 failed, 0 skipped");
+        assertThat(kernel.makes()).hasSize(5);
+    }
+
+    /** The summary line, the results JSON, JUnit and the exit code count a compiler error alike. */
+    @Test
+    void aFailingDriverIsCountedAlikeEverywhere() throws Exception {
+        Files.writeString(
+                ws.resolve("drivers/beta/beta.c"),
+                "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\nint x = FAKE_FAIL;\n");
+        Run run = kforge("build", "--junit", "junit.xml");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
+        assertThat(run.err()).contains("FAILED beta/fake/x86_64-gcc");
+        var cells = ItSupport.cells(ws.resolve("out"));
+        assertThat(cells.get("alpha/fake/x86_64-gcc")).containsEntry("status", "built");
+        assertThat(cells.get("beta/fake/x86_64-gcc"))
+                .containsEntry("status", "failed")
+                .containsEntry("error", false);
+        @SuppressWarnings("unchecked")
+        var diagnostics =
+                (List<Map<String, Object>>) cells.get("beta/fake/x86_64-gcc").get("diagnostics");
+        assertThat(diagnostics).anySatisfy(d -> {
+            assertThat(d).containsEntry("file", "drivers/beta/beta.c").containsEntry("line", 3);
+            assertThat((String) d.get("message")).contains("FAKE_FAIL");
+        });
+        assertThat(Files.readString(ws.resolve("junit.xml")))
+                .contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\"");
+        assertThat(ws.resolve("out/fake/x86_64-gcc/beta/beta.ko")).doesNotExist();
+    }
+}

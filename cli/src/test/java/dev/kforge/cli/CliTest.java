@@ -8,8 +8,6 @@ import dev.kforge.core.exec.LocalProcessRunner;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.manifest.ManifestLoader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI through picocli's execute, with captured stdout/stderr and exit codes. */
 class CliTest {
@@ -34,13 +31,8 @@ class CliTest {
     Run run(Path cwd, String... args) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("KFORGE_CACHE_DIR", cache.toString());
-        CommandLine cl = KforgeCommand.commandLine(new Context(env, new LocalProcessRunner(), cwd));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        ItSupport.Run r = ItSupport.inProcess(cwd, env, new LocalProcessRunner(), args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     /** A workspace with a fake kernel source directory: just what inspection reads. */
@@ -377,16 +369,11 @@ class CliTest {
         };
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("KFORGE_CACHE_DIR", cache.toString());
-        CommandLine cl = KforgeCommand.commandLine(new Context(env, runner, ws));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("build", "--no-cache", "--junit", "junit.xml");
+        ItSupport.Run run = ItSupport.inProcess(ws, env, runner, "build", "--no-cache", "--junit", "junit.xml");
 
-        assertThat(code).as(err.toString()).isEqualTo(1);
-        assertThat(out.toString()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
-        assertThat(err.toString())
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
+        assertThat(run.err())
                 .contains("FAILED buggy/h/riscv64-gcc: internal error in kforge: "
                         + "java.lang.IllegalStateException: boom: a bug met in one step");
         var cells = ItSupport.cells(ws.resolve("out"));

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.elf.Elf;
 import dev.kforge.core.exec.LocalProcessRunner;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,7 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The whole pipeline (manifest, plan, scheduler, step cache, Kbuild step executor, reports, CLI)
@@ -33,8 +30,6 @@ class FakeKernelPipelineTest {
 
     Path ws;
     FakeKernel kernel;
-
-    record Run(int code, String out, String err) {}
 
     @BeforeEach
     void workspace() {
@@ -58,22 +53,16 @@ class FakeKernelPipelineTest {
         kernel = FakeKernel.at(ws.resolve("kernel"));
     }
 
-    Run kforge(String... args) {
+    ItSupport.Run kforge(String... args) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("KFORGE_CACHE_DIR", cache.toString());
         env.put("SOURCE_DATE_EPOCH", "1700000000");
-        CommandLine cl = KforgeCommand.commandLine(new Context(env, new LocalProcessRunner(), ws));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        return ItSupport.inProcess(ws, env, new LocalProcessRunner(), args);
     }
 
     @Test
     void aBuildThenANoOpThatRunsNoMake() throws Exception {
-        Run first = kforge("build");
+        ItSupport.Run first = kforge("build");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("2 cells: 2 built, 0 cached, 0 failed, 0 skipped");
         assertThat(kernel.makes()).hasSize(2);
@@ -82,7 +71,7 @@ class FakeKernelPipelineTest {
         assertThat(Files.readString(ws.resolve("out/SHA256SUMS")))
                 .contains("fake/x86_64-gcc/alpha/alpha.ko", "fake/x86_64-gcc/beta/beta.ko");
 
-        Run noop = kforge("build");
+        ItSupport.Run noop = kforge("build");
         assertThat(noop.code()).as(noop.err()).isZero();
         assertThat(noop.out()).contains("2 cells: 0 built, 2 cached, 0 failed, 0 skipped");
         assertThat(kernel.makes()).as("a no-op runs no make").hasSize(2);
@@ -96,12 +85,12 @@ class FakeKernelPipelineTest {
     void aChangedDriverRebuildsItsCellOnlyAndNoCacheRebuildsAll() throws Exception {
         assertThat(kforge("build").code()).isZero();
         Files.writeString(ws.resolve("drivers/beta/beta.c"), "\n/* changed */\n", StandardOpenOption.APPEND);
-        Run changed = kforge("build");
+        ItSupport.Run changed = kforge("build");
         assertThat(changed.out()).contains("2 cells: 1 built, 1 cached, 0 failed, 0 skipped");
         assertThat(kernel.makes()).hasSize(3);
         assertThat(kernel.makes().get(2)).endsWith("/beta");
 
-        Run fresh = kforge("build", "--no-cache");
+        ItSupport.Run fresh = kforge("build", "--no-cache");
         assertThat(fresh.out()).contains("2 cells: 2 built, 0 cached, 0 failed, 0 skipped");
         assertThat(kernel.makes()).hasSize(5);
     }
@@ -112,7 +101,7 @@ class FakeKernelPipelineTest {
         Files.writeString(
                 ws.resolve("drivers/beta/beta.c"),
                 "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\nint x = FAKE_FAIL;\n");
-        Run run = kforge("build", "--junit", "junit.xml");
+        ItSupport.Run run = kforge("build", "--junit", "junit.xml");
         assertThat(run.code()).as(run.err()).isEqualTo(1);
         assertThat(run.out()).contains("2 cells: 1 built, 0 cached, 1 failed, 0 skipped");
         assertThat(run.err()).contains("FAILED beta/fake/x86_64-gcc");

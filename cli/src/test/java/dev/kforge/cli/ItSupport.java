@@ -76,13 +76,19 @@ final class ItSupport {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("CI", "true");
         env.putAll(extraEnv);
+        return inProcess(cwd, env, runner, args);
+    }
+
+    /** kforge run in this JVM through picocli, with {@code env} and {@code runner}, its output captured. */
+    static Run inProcess(Path cwd, Map<String, String> env, ProcessRunner runner, String... args) {
         CommandLine cl = KforgeCommand.commandLine(new Context(env, runner, cwd));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString(), List.copyOf(runner.commands));
+        List<List<String>> commands = runner instanceof RecordingRunner r ? List.copyOf(r.commands) : List.of();
+        return new Run(code, out.toString(), err.toString(), commands);
     }
 
     /** The distribution's launcher, built by the package phase before the integration tests. */

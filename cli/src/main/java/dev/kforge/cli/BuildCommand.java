@@ -86,17 +86,17 @@ class BuildCommand implements Callable<Integer> {
         Planned planned =
                 root.services().plans().plan(manifest.path(root.context), manifest.display(), testing(), !noCache);
         PlanChecks.expectHash(planned, expectPlanHash);
-        BuildRequest request = new BuildRequest(
-                j,
-                failFast,
-                Optional.ofNullable(stepTimeout).map(Duration::ofSeconds),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve),
-                cells,
-                !noCache,
-                PlanChecks.shard(shard, root.context.env()),
-                false,
-                remote.resolve(planned.workspace(), root.context.env()),
-                signingKey(planned));
+        BuildRequest request = BuildRequest.builder()
+                .jobs(j)
+                .failFast(failFast)
+                .stepTimeout(Optional.ofNullable(stepTimeout).map(Duration::ofSeconds))
+                .junit(Optional.ofNullable(junit).map(root.context.cwd()::resolve))
+                .cells(cells)
+                .useCache(!noCache)
+                .shard(PlanChecks.shard(shard, root.context.env()))
+                .remote(remote.resolve(planned.workspace(), root.context.env()))
+                .signingKey(signingKey(planned))
+                .build();
         Progress progress = new Progress(root.err(), Progress.isTerminal(root.context.env()), root.quiet);
         RunReport report;
         try {

@@ -6,7 +6,6 @@ import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
 import dev.kforge.core.service.Planned;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,16 +44,11 @@ final class GatherCommand implements Callable<Integer> {
     public Integer call() {
         Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
         PlanChecks.expectHash(planned, expectPlanHash);
-        BuildRequest request = new BuildRequest(
-                Runtime.getRuntime().availableProcessors(),
-                false,
-                Optional.empty(),
-                Optional.ofNullable(junit).map(root.context.cwd()::resolve),
-                List.of(),
-                true,
-                Optional.empty(),
-                true,
-                remote.resolve(planned.workspace(), root.context.env()));
+        BuildRequest request = BuildRequest.builder()
+                .junit(Optional.ofNullable(junit).map(root.context.cwd()::resolve))
+                .restoreOnly(true)
+                .remote(remote.resolve(planned.workspace(), root.context.env()))
+                .build();
         RunReport report = root.services().gathers().gather(planned, request, new Progress(root.err(), false, true));
         long missing = report.cells().stream()
                 .filter(c -> c.status() == StepStatus.FAILED)

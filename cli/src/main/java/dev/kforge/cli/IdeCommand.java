@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,13 +64,7 @@ final class IdeCommand implements Callable<Integer> {
         RunReport report = service.builds()
                 .build(
                         planned,
-                        BuildRequest.of(
-                                Runtime.getRuntime().availableProcessors(),
-                                false,
-                                Optional.empty(),
-                                Optional.empty(),
-                                cells,
-                                false),
+                        BuildRequest.builder().cells(cells).useCache(false).build(),
                         ProgressListener.NONE);
         Roots roots = new Roots(
                 planned.root(),

@@ -34,29 +34,9 @@ public record BuildRequest(
         Optional<RemoteCache> remote,
         Optional<SigningKey> signingKey) {
 
-    public BuildRequest(
-            int jobs,
-            boolean failFast,
-            Optional<Duration> stepTimeout,
-            Optional<Path> junit,
-            List<String> cells,
-            boolean useCache,
-            Optional<Sharding.Shard> shard,
-            boolean restoreOnly,
-            Optional<RemoteCache> remote) {
-        this(jobs, failFast, stepTimeout, junit, cells, useCache, shard, restoreOnly, remote, Optional.empty());
-    }
-
-    /** A plain build of {@code cells} (all when empty). */
-    public static BuildRequest of(
-            int jobs,
-            boolean failFast,
-            Optional<Duration> stepTimeout,
-            Optional<Path> junit,
-            List<String> cells,
-            boolean useCache) {
-        return new BuildRequest(
-                jobs, failFast, stepTimeout, junit, cells, useCache, Optional.empty(), false, Optional.empty());
+    /** A request with the defaults: every core, keep going, no timeout, all cells, the cache on. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     public BuildRequest {
@@ -69,5 +49,83 @@ public record BuildRequest(
         Objects.requireNonNull(shard, "shard");
         Objects.requireNonNull(remote, "remote");
         Objects.requireNonNull(signingKey, "signingKey");
+    }
+
+    /** Named settings, each with its default; {@link #build()} validates. */
+    public static final class Builder {
+        private int jobs = Runtime.getRuntime().availableProcessors();
+        private boolean failFast;
+        private Optional<Duration> stepTimeout = Optional.empty();
+        private Optional<Path> junit = Optional.empty();
+        private List<String> cells = List.of();
+        private boolean useCache = true;
+        private Optional<Sharding.Shard> shard = Optional.empty();
+        private boolean restoreOnly;
+        private Optional<RemoteCache> remote = Optional.empty();
+        private Optional<SigningKey> signingKey = Optional.empty();
+
+        private Builder() {}
+
+        /** How many steps run at once (and make's -j). */
+        public Builder jobs(int value) {
+            this.jobs = value;
+            return this;
+        }
+
+        /** Stop at the first failure instead of keeping going. */
+        public Builder failFast(boolean value) {
+            this.failFast = value;
+            return this;
+        }
+
+        public Builder stepTimeout(Optional<Duration> value) {
+            this.stepTimeout = value;
+            return this;
+        }
+
+        /** Where to write JUnit XML. */
+        public Builder junit(Optional<Path> value) {
+            this.junit = value;
+            return this;
+        }
+
+        /** Cell id patterns; empty: all. */
+        public Builder cells(List<String> value) {
+            this.cells = value;
+            return this;
+        }
+
+        /** False for --no-cache: run every step (results are still stored). */
+        public Builder useCache(boolean value) {
+            this.useCache = value;
+            return this;
+        }
+
+        public Builder shard(Optional<Sharding.Shard> value) {
+            this.shard = value;
+            return this;
+        }
+
+        /** Gather mode: restore every step from the cache, run nothing. */
+        public Builder restoreOnly(boolean value) {
+            this.restoreOnly = value;
+            return this;
+        }
+
+        public Builder remote(Optional<RemoteCache> value) {
+            this.remote = value;
+            return this;
+        }
+
+        /** The key modules are signed with (a secret: never printed). */
+        public Builder signingKey(Optional<SigningKey> value) {
+            this.signingKey = value;
+            return this;
+        }
+
+        public BuildRequest build() {
+            return new BuildRequest(
+                    jobs, failFast, stepTimeout, junit, cells, useCache, shard, restoreOnly, remote, signingKey);
+        }
     }
 }

@@ -2,7 +2,6 @@ package dev.kforge.core.service;
 
 import dev.kforge.core.exec.ProgressListener;
 import dev.kforge.core.report.RunReport;
-import java.util.Optional;
 
 /**
  * {@code kforge gather}: after CI shards built their parts, restores every selected cell from the
@@ -18,16 +17,14 @@ public final class GatherService {
     }
 
     public RunReport gather(Planned planned, BuildRequest request, ProgressListener progress) {
-        BuildRequest restore = new BuildRequest(
-                request.jobs(),
-                false,
-                request.stepTimeout(),
-                request.junit(),
-                request.cells(),
-                true,
-                Optional.empty(),
-                true,
-                request.remote());
+        BuildRequest restore = BuildRequest.builder()
+                .jobs(request.jobs())
+                .stepTimeout(request.stepTimeout())
+                .junit(request.junit())
+                .cells(request.cells())
+                .restoreOnly(true)
+                .remote(request.remote())
+                .build();
         return builds.build(planned, restore, progress);
     }
 }

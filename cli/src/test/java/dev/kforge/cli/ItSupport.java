@@ -4,6 +4,7 @@ import dev.kforge.core.exec.LocalProcessRunner;
 import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -101,6 +102,27 @@ final class ItSupport {
     }
 
     private static Path examplesKeys;
+
+    /**
+     * A key pair made once and kept in the IT cache under {@code name}: a kernel that trusts a
+     * certificate has it in its tree's key, so a new pair every run rebuilt that kernel every run.
+     */
+    static synchronized Path keptKeys(String name, String commonName) throws IOException {
+        Path dir = itCache().resolve("test-keys").resolve(name);
+        if (Files.isRegularFile(dir.resolve("module.key")) && Files.isRegularFile(dir.resolve("module.crt"))) {
+            return dir;
+        }
+        Files.createDirectories(dir.getParent());
+        Path tmp = Files.createTempDirectory(dir.getParent(), name + ".tmp-");
+        Run r = kforge(tmp, "keygen", "--cn", commonName, "pair");
+        if (r.code() != 0) {
+            throw new IllegalStateException("kforge keygen failed: " + r.err());
+        }
+        FileTrees.deleteRecursively(dir);
+        Files.move(tmp.resolve("pair"), dir, StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.deleteRecursively(tmp);
+        return dir;
+    }
 
     /**
      * One signing key pair for the whole test run, made by {@code kforge keygen} (the examples sign

@@ -51,43 +51,12 @@ final class DriverTables {
                         "first declared at " + byName.get(name).pos() + "; driver names must be unique");
             }
             String path = ManifestRefs.relativePath(t, "path", t.string("path"));
-            Path dir = root.resolve(path).normalize();
-            // The directory's stamp stands for its listing: its language, Kbuild or Makefile (a
-            // symbolic link on the way is followed, so a retargeted one changes it too).
-            inputs.seeAll(List.of(dir, dir.resolve("Kbuild"), dir.resolve("Makefile")));
-            if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
-                throw new ManifestException(
-                        t.posOf("path"),
-                        "driver '" + name + "': '" + path
-                                + "' resolves (through a symbolic link) outside the workspace",
-                        "keep driver sources inside the directory holding the manifest; copy them in rather than linking out");
-            }
-            if (!Files.isDirectory(dir)) {
-                throw new ManifestException(
-                        t.posOf("path"),
-                        "driver '" + name + "': directory '" + path + "' does not exist",
-                        "path is relative to the directory holding the manifest");
-            }
-            if (!Files.isRegularFile(dir.resolve("Kbuild")) && !Files.isRegularFile(dir.resolve("Makefile"))) {
-                throw new ManifestException(
-                        t.posOf("path"),
-                        "driver '" + name + "': '" + path + "' has no Kbuild or Makefile",
-                        "an out-of-tree module needs a Kbuild file such as: obj-m += " + name + ".o");
-            }
+            Path dir = directory(t, name, path, root);
             List<String> arches = new ArrayList<>();
             for (Positioned a : t.strings("arches")) {
                 arches.add(refs.arch(a));
             }
-            List<String> requires = new ArrayList<>();
-            for (Positioned r : t.strings("requires")) {
-                if (!CONFIG_OPTION.matcher(r.value()).matches()) {
-                    throw new ManifestException(
-                            r.pos(),
-                            "'" + r.value() + "' is not a kernel config option",
-                            "write options as Kconfig names them, e.g. \"CONFIG_PCI\"");
-                }
-                requires.add(r.value());
-            }
+            List<String> requires = requires(t);
             List<String> depends =
                     t.strings("depends").stream().map(Positioned::value).toList();
             var make = t.stringTable("make");
@@ -99,37 +68,7 @@ final class DriverTables {
                             "use letters, digits and underscores");
                 }
             }
-            List<CargoCrate> cargo = new ArrayList<>();
-            for (TableReader c : t.tables("cargo")) {
-                c.onlyKeys(CARGO);
-                String cpath = ManifestRefs.relativePath(c, "path", c.string("path"));
-                inputs.see(root.resolve(cpath).resolve("Cargo.toml"));
-                if (!Files.isRegularFile(root.resolve(cpath).resolve("Cargo.toml"))) {
-                    throw new ManifestException(
-                            c.posOf("path"),
-                            "driver '" + name + "': '" + cpath + "' has no Cargo.toml",
-                            "cargo.path names a crate directory, relative to the manifest");
-                }
-                String role = c.string("role");
-                CargoCrate.Role r;
-                try {
-                    r = CargoCrate.Role.valueOf(role.toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new ManifestException(
-                            c.posOf("role"),
-                            "unknown cargo role '" + role + "' (known: test, tool)",
-                            "test: cargo test on the host; tool: cross-built for every target architecture");
-                }
-                String crate = Path.of(cpath).getFileName().toString();
-                if (!Names.isValid(crate)
-                        || cargo.stream().anyMatch(x -> x.name().equals(crate))) {
-                    throw new ManifestException(
-                            c.posOf("path"),
-                            "driver '" + name + "': crate directory name '" + crate + "' is invalid or used twice",
-                            "give each crate its own directory name (" + Names.rule() + ")");
-                }
-                cargo.add(new CargoCrate(crate, cpath, r, c.pos()));
-            }
+            List<CargoCrate> cargo = cargo(t, name, root);
             long timeout = t.optLong("timeout").orElse(0L);
             if (timeout < 0 || timeout > 86_400) {
                 throw new ManifestException(
@@ -158,6 +97,83 @@ final class DriverTables {
                             t.pos()));
         }
         return List.copyOf(byName.values());
+    }
+
+    /** The driver's directory: inside the workspace, with a Kbuild file or Makefile. */
+    private Path directory(TableReader t, String name, String path, Path root) {
+        Path dir = root.resolve(path).normalize();
+        // The directory's stamp stands for its listing: its language, Kbuild or Makefile (a
+        // symbolic link on the way is followed, so a retargeted one changes it too).
+        inputs.seeAll(List.of(dir, dir.resolve("Kbuild"), dir.resolve("Makefile")));
+        if (Files.isDirectory(dir) && !insideWorkspace(root, dir)) {
+            throw new ManifestException(
+                    t.posOf("path"),
+                    "driver '" + name + "': '" + path + "' resolves (through a symbolic link) outside the workspace",
+                    "keep driver sources inside the directory holding the manifest; copy them in rather than linking out");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ManifestException(
+                    t.posOf("path"),
+                    "driver '" + name + "': directory '" + path + "' does not exist",
+                    "path is relative to the directory holding the manifest");
+        }
+        if (!Files.isRegularFile(dir.resolve("Kbuild")) && !Files.isRegularFile(dir.resolve("Makefile"))) {
+            throw new ManifestException(
+                    t.posOf("path"),
+                    "driver '" + name + "': '" + path + "' has no Kbuild or Makefile",
+                    "an out-of-tree module needs a Kbuild file such as: obj-m += " + name + ".o");
+        }
+        return dir;
+    }
+
+    /** The kernel config options the driver requires. */
+    private static List<String> requires(TableReader t) {
+        List<String> requires = new ArrayList<>();
+        for (Positioned r : t.strings("requires")) {
+            if (!CONFIG_OPTION.matcher(r.value()).matches()) {
+                throw new ManifestException(
+                        r.pos(),
+                        "'" + r.value() + "' is not a kernel config option",
+                        "write options as Kconfig names them, e.g. \"CONFIG_PCI\"");
+            }
+            requires.add(r.value());
+        }
+        return requires;
+    }
+
+    /** The driver's [[driver.cargo]] crates. */
+    private List<CargoCrate> cargo(TableReader t, String name, Path root) {
+        List<CargoCrate> cargo = new ArrayList<>();
+        for (TableReader c : t.tables("cargo")) {
+            c.onlyKeys(CARGO);
+            String cpath = ManifestRefs.relativePath(c, "path", c.string("path"));
+            inputs.see(root.resolve(cpath).resolve("Cargo.toml"));
+            if (!Files.isRegularFile(root.resolve(cpath).resolve("Cargo.toml"))) {
+                throw new ManifestException(
+                        c.posOf("path"),
+                        "driver '" + name + "': '" + cpath + "' has no Cargo.toml",
+                        "cargo.path names a crate directory, relative to the manifest");
+            }
+            String role = c.string("role");
+            CargoCrate.Role r;
+            try {
+                r = CargoCrate.Role.valueOf(role.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ManifestException(
+                        c.posOf("role"),
+                        "unknown cargo role '" + role + "' (known: test, tool)",
+                        "test: cargo test on the host; tool: cross-built for every target architecture");
+            }
+            String crate = Path.of(cpath).getFileName().toString();
+            if (!Names.isValid(crate) || cargo.stream().anyMatch(x -> x.name().equals(crate))) {
+                throw new ManifestException(
+                        c.posOf("path"),
+                        "driver '" + name + "': crate directory name '" + crate + "' is invalid or used twice",
+                        "give each crate its own directory name (" + Names.rule() + ")");
+            }
+            cargo.add(new CargoCrate(crate, cpath, r, c.pos()));
+        }
+        return cargo;
     }
 
     /** {@code [driver.test]}: a guest script that exists in the workspace, insmod parameters, a VM timeout. */

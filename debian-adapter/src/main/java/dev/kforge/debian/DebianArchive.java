@@ -141,15 +141,7 @@ final class DebianArchive {
     }
 
     void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
-        String host =
-                capture(List.of("dpkg", "--print-architecture")).orElse("").strip();
-        if (debArch.equals(host)) {
-            return;
-        }
-        List<String> foreign = capture(List.of("dpkg", "--print-foreign-architectures"))
-                .map(s -> List.of(s.split("\\s+")))
-                .orElse(List.of());
-        if (!foreign.contains(debArch)) {
+        if (!enabled().contains(debArch)) {
             throw KforgeException.environment(
                     "kernel '" + kernel.name() + "': dpkg architecture " + debArch
                             + " is not enabled, so apt cannot see Debian's " + debArch + " kernels",
@@ -252,12 +244,17 @@ final class DebianArchive {
     }
     /** Whether apt sees Debian's kernels for {@code arch}: its dpkg architecture is enabled (asked once). */
     boolean serves(Architecture arch) throws InterruptedException {
-        List<String> enabled = this.enabled;
-        if (enabled == null) {
-            enabled = enabledArches(); // two dpkg runs, once per listing
-            this.enabled = enabled;
+        return enabled().contains(arch.debianArch());
+    }
+
+    /** {@link #enabledArches}, asked of dpkg once per instance (they do not change during a run). */
+    private List<String> enabled() throws InterruptedException {
+        List<String> known = enabled;
+        if (known == null) {
+            known = enabledArches();
+            enabled = known;
         }
-        return enabled.contains(arch.debianArch());
+        return known;
     }
 
     /** The kernel ABIs apt can see for {@code arch}, oldest first. */

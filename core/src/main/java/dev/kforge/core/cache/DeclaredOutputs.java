@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -38,13 +39,13 @@ final class DeclaredOutputs {
 
     private final Roots roots;
     private final Optional<DigestMemo> memo;
-    /** Every output the plan declares, with the step that declares it. */
-    private final Map<String, String> declaredBy;
+    /** Every output the plan declares, with the step that declares it, sorted so nested ones are a range. */
+    private final NavigableMap<String, String> declaredBy;
 
     DeclaredOutputs(Roots roots, Optional<DigestMemo> memo, List<Step> steps) {
         this.roots = roots;
         this.memo = memo;
-        Map<String, String> by = new LinkedHashMap<>();
+        NavigableMap<String, String> by = new TreeMap<>();
         for (Step s : steps) {
             s.declaredOutputs().forEach(o -> by.putIfAbsent(o.path(), s.id()));
         }
@@ -210,8 +211,9 @@ final class DeclaredOutputs {
     /** The outputs other steps declare inside directory output {@code o} of {@code step}. */
     private Set<Path> foreign(Step step, Output o) {
         Set<Path> out = new HashSet<>();
-        declaredBy.forEach((path, owner) -> {
-            if (!owner.equals(step.id()) && o.contains(path)) {
+        // The paths inside o sort between "o/" and "o0" ('0' follows '/'): a range, not a scan of the plan.
+        declaredBy.subMap(o.path() + "/", true, o.path() + "0", false).forEach((path, owner) -> {
+            if (!owner.equals(step.id())) {
                 out.add(roots.path(path));
             }
         });

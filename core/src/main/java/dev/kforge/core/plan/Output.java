@@ -28,6 +28,15 @@ public record Output(String path, boolean directory) {
         return new Output(path, true);
     }
 
+    /** Throws as {@link #parse} would on a malformed plan form, without making the value. */
+    static void check(String planForm) {
+        int end = planForm.endsWith("/") ? planForm.length() - 1 : planForm.length();
+        if (end == 0 || planForm.charAt(end - 1) == '/') {
+            throw new IllegalArgumentException(
+                    "an output path is non-empty and has no trailing slash: '" + planForm + "'");
+        }
+    }
+
     /** The plan form: a directory ends in {@code /}. */
     public static Output parse(String planForm) {
         return planForm.endsWith("/") ? directory(planForm.substring(0, planForm.length() - 1)) : file(planForm);

@@ -121,7 +121,7 @@ public record Step(
         Objects.requireNonNull(cwd, "cwd");
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
-        outputs.forEach(Output::parse); // well-formed
+        outputs.forEach(Output::check); // well-formed, without a value per output on every decoded plan
         deps = List.copyOf(deps);
         attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
         if (commands.isEmpty()) {

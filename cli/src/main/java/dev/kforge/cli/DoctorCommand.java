@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,6 +62,16 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
+    /** What the sections of one doctor run learn and hand on: trees found, their facts, roots made. */
+    private record Findings(
+            Map<String, Optional<Path>> kernelDirs,
+            Map<String, KernelFacts> facts,
+            Map<String, ToolchainRoots.Facts> rootFacts) {
+        Findings() {
+            this(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         Services service = root.services();
@@ -76,61 +87,72 @@ final class DoctorCommand implements Callable<Integer> {
             out.println("signing");
             problems += signing(out, ws.signing().get(), wsRoot);
         }
+        Findings found = new Findings();
+        List<Target> targets = Selection.targets(ws);
+        problems += kernels(out, service, ws, wsRoot, targets, found);
+        problems += roots(out, service, doctor, ws, found);
+        problems += targets(out, doctor, ws, targets, found);
+        problems += rust(out, service, ws, found);
+        problems += cargoTools(out, ws, targets);
+        out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
+        out.flush();
+        return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
+    }
 
-        Map<String, Optional<Path>> kernelDirs = new LinkedHashMap<>();
-        Map<String, KernelFacts> facts = new LinkedHashMap<>();
+    private int kernels(
+            PrintWriter out, Services service, Workspace ws, Path wsRoot, List<Target> targets, Findings found)
+            throws InterruptedException {
+        int problems = 0;
         KbuildKernelInspector inspector =
                 new KbuildKernelInspector(service.cache(), root.context.runner(), Catalog.builtIn());
         out.println("kernels");
         var distributions = root.context.distributions(service.cache());
         for (KernelSource k : ws.kernels()) {
-            if (k.kind() == KernelSource.Kind.DISTRO_PACKAGE) {
-                try {
-                    var tree = distributions.of(k).unpack(k, wsRoot);
-                    facts.put(k.name(), tree.facts());
-                    kernelDirs.put(k.name(), Optional.of(tree.dir()));
-                    out.printf(
-                            "  ok    %-28s %s %s (vermagic %s)%n",
-                            k.name(),
-                            k.kindKey(),
-                            tree.facts().version(),
-                            tree.facts().release().orElse("?"));
-                } catch (KforgeException e) {
-                    kernelDirs.put(k.name(), Optional.empty());
-                    problems++;
-                    out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
-                }
-                continue;
-            }
+            found.kernelDirs().put(k.name(), Optional.empty());
             if (k.kind() == KernelSource.Kind.DISTRO) {
-                problems += distroKernel(out, distributions.of(k), k, Selection.targets(ws));
-                kernelDirs.put(k.name(), Optional.empty());
+                problems += distroKernel(out, distributions.of(k), k, targets);
                 continue;
             }
             try {
-                KernelFacts f = inspector.inspect(k, wsRoot);
-                Path dir = inspector.sourceDir(k, wsRoot);
-                kernelDirs.put(k.name(), Optional.of(dir));
-                facts.put(k.name(), f);
+                boolean packaged = k.kind() == KernelSource.Kind.DISTRO_PACKAGE;
+                String kind;
+                KernelFacts f;
+                Path dir;
+                if (packaged) {
+                    var tree = distributions.of(k).unpack(k, wsRoot);
+                    kind = k.kindKey();
+                    f = tree.facts();
+                    dir = tree.dir();
+                } else {
+                    f = inspector.inspect(k, wsRoot);
+                    kind = f.kind().name().toLowerCase(Locale.ROOT);
+                    dir = inspector.sourceDir(k, wsRoot);
+                }
+                found.kernelDirs().put(k.name(), Optional.of(dir));
+                found.facts().put(k.name(), f);
                 out.printf(
                         "  ok    %-28s %s %s%s%n",
                         k.name(),
-                        f.kind().name().toLowerCase(Locale.ROOT),
+                        kind,
                         f.version(),
-                        f.release().map(r -> " (vermagic " + r + ")").orElse(""));
+                        f.release().map(r -> " (vermagic " + r + ")").orElse(packaged ? " (vermagic ?)" : ""));
             } catch (KforgeException e) {
-                kernelDirs.put(k.name(), Optional.empty());
                 problems++;
                 out.printf("  FAIL  %-28s %s%n        fix: %s%n", k.name(), e.getMessage(), e.hint());
             }
         }
+        return problems;
+    }
+
+    private int roots(PrintWriter out, Services service, Doctor doctor, Workspace ws, Findings found)
+            throws InterruptedException {
+        int problems = 0;
         var rootsAdapter = root.context.roots(service.cache());
-        Map<String, ToolchainRoots.Facts> rootFacts = new LinkedHashMap<>();
         for (var r : ws.roots()) {
             out.println("toolchain root " + r.name() + " (Debian " + r.suite() + ")");
             List<Doctor.Check> checks = new ArrayList<>(List.of(doctor.program("bwrap", "bubblewrap")));
             var made = rootsAdapter.inspect(r);
-            made.ifPresent(f -> rootFacts.put(r.name(), f));
+            made.ifPresent(f -> found.rootFacts().put(r.name(), f));
             if (made.isEmpty()) {
                 checks.add(doctor.program("debootstrap", "debootstrap"));
             }
@@ -148,48 +170,51 @@ final class DoctorCommand implements Callable<Integer> {
                     ""));
             problems += print(out, checks);
         }
-        List<Target> targets = Selection.targets(ws);
-        for (String key : new TreeSet<>(
-                targets.stream().map(t -> t.kernel() + "/" + t.archToolchain()).toList())) {
-            Target t = targets.stream()
-                    .filter(x -> (x.kernel() + "/" + x.archToolchain()).equals(key))
-                    .findFirst()
-                    .orElseThrow();
+        return problems;
+    }
+
+    /** One section per kernel and arch/toolchain pair: compilers, and QEMU where the kernel boots. */
+    private static int targets(PrintWriter out, Doctor doctor, Workspace ws, List<Target> targets, Findings found)
+            throws InterruptedException {
+        int problems = 0;
+        Map<String, Target> firstOfPair = new TreeMap<>();
+        targets.forEach(t -> firstOfPair.putIfAbsent(t.kernel() + "/" + t.archToolchain(), t));
+        for (Target t : firstOfPair.values()) {
             out.println("target " + t.id());
             var arch = Catalog.builtIn().requireArch(t.arch());
             List<Doctor.Check> checks = new ArrayList<>(doctor.target(
                     arch,
                     Catalog.builtIn().requireToolchain(t.toolchain()),
-                    kernelDirs.getOrDefault(t.kernel(), Optional.empty())));
+                    found.kernelDirs().getOrDefault(t.kernel(), Optional.empty())));
             if (ws.kernel(t.kernel()).map(KernelSource::bootable).orElse(false)
                     && arch.boot().isPresent()) {
                 checks.add(doctor.qemu(arch));
             }
             problems += print(out, checks);
         }
-        for (String k : service.plans().planner().rustKernels(ws, facts)) {
+        return problems;
+    }
+
+    /** For each kernel a Rust driver targets: the toolchain kforge would choose, or why none fits. */
+    private int rust(PrintWriter out, Services service, Workspace ws, Findings found) throws InterruptedException {
+        int problems = 0;
+        for (String k : service.plans().planner().rustKernels(ws, found.facts())) {
+            KernelFacts facts = found.facts().get(k);
             Optional<String> rootName = ws.kernel(k).flatMap(KernelSource::root);
-            if (rootName.isPresent() && !rootFacts.containsKey(rootName.get())) {
-                out.println("rust for kernel " + k + " (" + facts.get(k).version() + ") in toolchain root "
-                        + rootName.get());
+            String heading = "rust for kernel " + k + " (" + facts.version() + ")"
+                    + rootName.map(r -> " in toolchain root " + r).orElse("");
+            out.println(heading);
+            if (rootName.isPresent() && !found.rootFacts().containsKey(rootName.get())) {
                 out.println("  --    chosen inside the root once it is made");
                 continue;
             }
-            Path src = kernelDirs.get(k).orElseThrow();
+            Path src = found.kernelDirs().get(k).orElseThrow();
             RustSelection sel = rootName.isPresent()
-                    ? RustToolchainProbe.inRoot(
-                                    new RootedRunner(
-                                            root.context.runner(),
-                                            rootFacts.get(rootName.get()).dir(),
-                                            List.of(src, service.cache().root()),
-                                            false),
-                                    rootFacts.get(rootName.get()).dir())
-                            .select(facts.get(k), src)
+                    ? inRoot(service, found.rootFacts().get(rootName.get()), src)
+                            .select(facts, src)
                     : root.context
                             .rustToolchains(Optional.ofNullable(root.rustc), service.cache())
-                            .select(facts.get(k), src);
-            out.println("rust for kernel " + k + " (" + facts.get(k).version() + ")"
-                    + rootName.map(r -> " in toolchain root " + r).orElse(""));
+                            .select(facts, src);
             sel.chosen()
                     .ifPresentOrElse(
                             t -> {
@@ -203,10 +228,17 @@ final class DoctorCommand implements Callable<Integer> {
                 problems++;
             }
         }
-        problems += cargoTools(out, ws, targets);
-        out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
-        out.flush();
-        return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
+        return problems;
+    }
+
+    private RustToolchainProbe inRoot(Services service, ToolchainRoots.Facts made, Path src) {
+        return RustToolchainProbe.inRoot(
+                new RootedRunner(
+                        root.context.runner(),
+                        made.dir(),
+                        List.of(src, service.cache().root()),
+                        false),
+                made.dir());
     }
 
     /** A distribution kernel: for each architecture the matrix asks for, the tree is fetched (or found cached) and checked. */

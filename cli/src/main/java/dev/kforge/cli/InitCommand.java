@@ -48,6 +48,40 @@ final class InitCommand implements Callable<Integer> {
         if (Files.exists(manifest) && !force) {
             throw KforgeException.userInput(manifest + " exists", "pass --force to overwrite it");
         }
+        List<Path> drivers = drivers(ws);
+        StringBuilder t = new StringBuilder();
+        t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = ")
+                .append(toml(ws.getFileName().toString()))
+                .append("\n\n");
+        List<String> kernelNames = kernels(t);
+        Set<String> driverNames = new HashSet<>();
+        for (Path d : drivers) {
+            String name = driverName(
+                    d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString());
+            while (!driverNames.add(name)) {
+                name = name + "_";
+            }
+            t.append("[[driver]]\nname = ")
+                    .append(toml(name))
+                    .append("\npath = ")
+                    .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString()))
+                    .append("\n\n");
+        }
+        t.append("[[matrix]]\nkernels = [");
+        for (int i = 0; i < kernelNames.size(); i++) {
+            t.append(i == 0 ? "" : ", ").append(toml(kernelNames.get(i)));
+        }
+        t.append("]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\"]\n");
+        Files.writeString(manifest, t.toString());
+        root.out()
+                .println("wrote " + manifest + " with " + drivers.size() + " driver(s) and " + kernelNames.size()
+                        + " kernel(s); next: kforge plan --format text");
+        root.out().flush();
+        return 0;
+    }
+
+    /** Directories (up to 4 deep, out/ and hidden ones left out) whose Kbuild or Makefile sets obj-m. */
+    private static List<Path> drivers(Path ws) throws IOException {
         List<Path> drivers = new ArrayList<>();
         try (Stream<Path> s = Files.walk(ws, 4)) {
             for (Path p : s.filter(Files::isDirectory).sorted().toList()) {
@@ -69,13 +103,13 @@ final class InitCommand implements Callable<Integer> {
                     "no Kbuild driver found below " + ws,
                     "a driver directory holds a Kbuild or Makefile with obj-m += NAME.o");
         }
-        StringBuilder t = new StringBuilder();
-        t.append("# Written by kforge init; see docs/manifest.md.\n[workspace]\nname = ")
-                .append(toml(ws.getFileName().toString()))
-                .append("\n\n");
+        return drivers;
+    }
+
+    /** A [[kernel]] table per kernel found on this machine (a placeholder when none); their names. */
+    private List<String> kernels(StringBuilder t) {
         List<String> kernelNames = new ArrayList<>();
-        List<KernelDiscovery.Found> found = new KernelDiscovery().find();
-        for (KernelDiscovery.Found f : found) {
+        for (KernelDiscovery.Found f : new KernelDiscovery().find()) {
             String name = f.kind().equals("headers") ? "host" : "v" + f.version();
             if (kernelNames.contains(name) || !Names.isValid(name)) {
                 continue;
@@ -101,30 +135,7 @@ final class InitCommand implements Callable<Integer> {
                     .println(
                             "kforge: no kernel found on this machine; edit the [[kernel]] path (kforge kernels lists them)");
         }
-        Set<String> driverNames = new HashSet<>();
-        for (Path d : drivers) {
-            String name = driverName(
-                    d.equals(ws) ? ws.getFileName().toString() : d.getFileName().toString());
-            while (!driverNames.add(name)) {
-                name = name + "_";
-            }
-            t.append("[[driver]]\nname = ")
-                    .append(toml(name))
-                    .append("\npath = ")
-                    .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString()))
-                    .append("\n\n");
-        }
-        t.append("[[matrix]]\nkernels = [");
-        for (int i = 0; i < kernelNames.size(); i++) {
-            t.append(i == 0 ? "" : ", ").append(toml(kernelNames.get(i)));
-        }
-        t.append("]\narches = [\"x86_64\"]\ntoolchains = [\"gcc\"]\n");
-        Files.writeString(manifest, t.toString());
-        root.out()
-                .println("wrote " + manifest + " with " + drivers.size() + " driver(s) and " + kernelNames.size()
-                        + " kernel(s); next: kforge plan --format text");
-        root.out().flush();
-        return 0;
+        return kernelNames;
     }
 
     /** A TOML basic string: quotes, backslashes and control characters escaped. */

@@ -105,7 +105,12 @@ final class RunSummary {
     }
 
     void print(RunReport report, Planned planned) {
-        PrintWriter out = root.out();
+        failures(report, planned);
+        table(report, planned);
+    }
+
+    /** On stderr: every failed cell, tree, companion and test with its first errors and where its log is. */
+    private void failures(RunReport report, Planned planned) {
         PrintWriter err = root.err();
         for (CellReport c : report.cells()) {
             if (c.status() == StepStatus.FAILED || c.status() == StepStatus.TIMED_OUT) {
@@ -148,6 +153,11 @@ final class RunSummary {
             }
         }
         err.flush();
+    }
+
+    /** On stdout: one row per cell and companion, then the summary line. */
+    private void table(RunReport report, Planned planned) {
+        PrintWriter out = root.out();
         Map<String, TestReport> tests = new HashMap<>();
         report.tests().forEach(t -> tests.put(t.cell().id(), t));
         boolean testing = planned.plan().withTests();
@@ -172,35 +182,7 @@ final class RunSummary {
                 testing ? "TIME" : "",
                 "NOTE");
         for (CellReport c : report.cells()) {
-            String note = c.status().ok()
-                    ? c.outDir()
-                            + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
-                            + (c.signer().isEmpty() ? "" : " (signed: " + c.signer() + ")")
-                    : c.message();
-            TestReport t = tests.get(c.cell().id());
-            String testCols = "";
-            if (testing) {
-                testCols = t == null
-                        ? String.format("%-9s %7s  ", "-", "")
-                        : String.format(
-                                Locale.ROOT,
-                                "%-9s %6.1fs  ",
-                                t.key(),
-                                t.duration().toMillis() / 1000.0);
-                if (t != null
-                        && (t.failed() || t.status() == StepStatus.SKIPPED)
-                        && c.status().ok()) {
-                    note = "test: " + t.message();
-                }
-            }
-            out.printf(
-                    "%-" + w + "s  %-9s %6.1fs %5d  %s%s%n",
-                    c.cell().id(),
-                    c.status().key(),
-                    c.duration().toMillis() / 1000.0,
-                    c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(),
-                    testCols,
-                    note);
+            row(out, w, c, testing, tests.get(c.cell().id()));
         }
         for (var c : report.companions()) {
             out.printf(
@@ -224,5 +206,34 @@ final class RunSummary {
                 steps("tree", report.prepares()),
                 planned.out());
         out.flush();
+    }
+
+    /** A cell's row; {@code t} is null when this cell has no test. */
+    private void row(PrintWriter out, int w, CellReport c, boolean testing, TestReport t) {
+        String note = c.status().ok()
+                ? c.outDir()
+                        + (c.symbols().equals("unchecked") ? " (symbols: unchecked)" : "")
+                        + (c.signer().isEmpty() ? "" : " (signed: " + c.signer() + ")")
+                : c.message();
+        String testCols = "";
+        if (testing) {
+            testCols = t == null
+                    ? String.format("%-9s %7s  ", "-", "")
+                    : String.format(
+                            Locale.ROOT, "%-9s %6.1fs  ", t.key(), t.duration().toMillis() / 1000.0);
+            if (t != null
+                    && (t.failed() || t.status() == StepStatus.SKIPPED)
+                    && c.status().ok()) {
+                note = "test: " + t.message();
+            }
+        }
+        out.printf(
+                "%-" + w + "s  %-9s %6.1fs %5d  %s%s%n",
+                c.cell().id(),
+                c.status().key(),
+                c.duration().toMillis() / 1000.0,
+                c.diagnostics().stream().filter(d -> shownWarning(c, d)).count(),
+                testCols,
+                note);
     }
 }

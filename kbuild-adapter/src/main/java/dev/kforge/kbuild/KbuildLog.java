@@ -90,15 +90,47 @@ final class KbuildLog {
     }
 
     private List<Diagnostic> parse(LogLines r) throws IOException {
-        Output out = new Output();
-        Pending pending = null;
-        // gcc prints the function and its inlining chain before the diagnostic they belong to.
-        List<Frame> preamble = new ArrayList<>();
-        Frame function = null;
-        String rustSeverity = null;
-        String rustMessage = null;
+        Reading reading = new Reading();
         String line;
         while ((line = r.readLine()) != null) {
+            reading.line(line);
+        }
+        reading.flush();
+        return reading.out.diagnostics;
+    }
+
+    /** One log's parse: the diagnostic being read and the context gcc printed before it. */
+    private final class Reading {
+        final Output out = new Output();
+        Pending pending;
+        /** gcc prints the function and its inlining chain before the diagnostic they belong to. */
+        final List<Frame> preamble = new ArrayList<>();
+
+        Frame function;
+        String rustSeverity;
+        String rustMessage;
+
+        void line(String line) {
+            if (gcc(line) || rustc(line) || modpost(line)) {
+                return;
+            }
+            if (line.startsWith("make")
+                    || line.startsWith("  CC")
+                    || line.startsWith("  LD")
+                    || line.startsWith("  RUSTC")) {
+                flush();
+                preamble.clear();
+                function = null;
+            }
+            // Anything else (source excerpts, carets, "In file included from") belongs to the diagnostic being read.
+        }
+
+        void flush() {
+            out.add(pending);
+            pending = null;
+        }
+
+        private boolean gcc(String line) {
             Matcher m = CC.matcher(line);
             if (m.matches() && !line.startsWith("make")) {
                 out.add(pending);
@@ -107,42 +139,37 @@ final class KbuildLog {
                 pending.chain.addAll(preamble);
                 pending.function = function;
                 rustSeverity = null;
-                continue;
+                return true;
             }
             m = NOTE.matcher(line);
             if (m.matches()) {
                 if (pending != null) {
                     pending.chain.add(frame(m.group(1), m.group(2), m.group(3)));
                 }
-                continue;
+                return true;
             }
             m = INLINED.matcher(line);
             if (m.matches()) {
                 preamble.add(frame(m.group(2), m.group(3), m.group(4)));
-                continue;
+                return true;
             }
             m = IN_FUNCTION.matcher(line);
-            if (m.matches()) {
-                out.add(pending);
-                pending = null;
+            boolean inFunction = m.matches();
+            if (inFunction || INLINE_START.matcher(line).matches() || line.startsWith("In file included from ")) {
+                flush();
                 preamble.clear();
-                function = new Frame(m.group(1), 0, 0);
-                continue;
+                if (inFunction) {
+                    function = new Frame(m.group(1), 0, 0);
+                } else if (line.startsWith("In file included from ")) {
+                    function = null;
+                } // the start of an inlining chain keeps the function it is in
+                return true;
             }
-            if (INLINE_START.matcher(line).matches()) {
-                out.add(pending);
-                pending = null;
-                preamble.clear();
-                continue;
-            }
-            if (line.startsWith("In file included from ")) {
-                out.add(pending);
-                pending = null;
-                preamble.clear();
-                function = null;
-                continue;
-            }
-            m = RUSTC_AT.matcher(line);
+            return false;
+        }
+
+        private boolean rustc(String line) {
+            Matcher m = RUSTC_AT.matcher(line);
             if (m.matches() && rustSeverity != null) {
                 out.add(new Diagnostic(
                         severity(rustSeverity),
@@ -151,45 +178,36 @@ final class KbuildLog {
                         Integer.parseInt(m.group(3)),
                         rustMessage));
                 rustSeverity = null;
-                continue;
+                return true;
             }
             m = RUSTC_HEAD.matcher(line);
-            if (m.matches()) {
-                out.add(pending);
-                pending = null;
-                // rustc puts the location on a following "-->" line; summaries have none.
-                if (m.group(2).startsWith("aborting due to") || m.group(2).matches("\\d+ warnings? emitted.*")) {
-                    rustSeverity = null;
-                } else {
-                    rustSeverity = m.group(1);
-                    rustMessage = m.group(2);
-                }
-                continue;
+            if (!m.matches()) {
+                return false;
             }
-            m = MODPOST.matcher(line);
+            flush();
+            // rustc puts the location on a following "-->" line; summaries have none.
+            if (m.group(2).startsWith("aborting due to") || m.group(2).matches("\\d+ warnings? emitted.*")) {
+                rustSeverity = null;
+            } else {
+                rustSeverity = m.group(1);
+                rustMessage = m.group(2);
+            }
+            return true;
+        }
+
+        private boolean modpost(String line) {
+            Matcher m = MODPOST.matcher(line);
             if (m.matches()) {
-                out.add(pending);
-                pending = null;
+                flush();
                 out.add(new Diagnostic(severity(m.group(1)), "", 0, 0, "modpost: " + mapAll(m.group(2))));
-                continue;
+                return true;
             }
             if (line.contains("Module.symvers is missing")) {
                 out.add(new Diagnostic(Severity.WARNING, "", 0, 0, "modpost: " + line.strip()));
-                continue;
+                return true;
             }
-            if (line.startsWith("make")
-                    || line.startsWith("  CC")
-                    || line.startsWith("  LD")
-                    || line.startsWith("  RUSTC")) {
-                out.add(pending);
-                pending = null;
-                preamble.clear();
-                function = null;
-            }
-            // Anything else (source excerpts, carets, "In file included from") belongs to the diagnostic being read.
+            return false;
         }
-        out.add(pending);
-        return out.diagnostics;
     }
 
     /** Every error; warnings up to {@link #LIMIT}. */

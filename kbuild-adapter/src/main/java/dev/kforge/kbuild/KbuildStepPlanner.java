@@ -1,10 +1,8 @@
 package dev.kforge.kbuild;
 
 import dev.kforge.core.kernel.KernelFacts;
-import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Driver;
-import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Toolchain;
@@ -13,7 +11,6 @@ import dev.kforge.core.plan.Planner;
 import dev.kforge.core.plan.Step;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -48,20 +45,49 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
 
     @Override
     public Step build(CellRequest r) {
-        KernelSource kernel = r.kernel();
-        KernelFacts facts = r.facts();
-        Architecture arch = r.arch();
-        Toolchain tc = r.tc();
         Driver d = r.driver();
         Target t = r.target();
-        Optional<Step> prepare = r.prepare();
-        Map<String, String> built = r.dependencies();
-        Optional<RustTools> rust = r.rust();
         String buildDir = "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String outDir = "${out}/" + t.kernel() + "/" + t.archToolchain() + "/" + d.name();
         String src = r.kernelRoot();
-        Optional<String> tree = prepare.map(p -> p.attribute("tree"));
-        List<String> make = new ArrayList<>(KbuildArgs.make(src, tree, arch, tc, rust));
+        Optional<String> tree = r.prepare().map(p -> p.attribute("tree"));
+        List<String> symvers = d.dependsOn().stream()
+                .map(dep -> "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + dep + "/Module.symvers")
+                .sorted()
+                .toList();
+        List<List<String>> commands = List.of(
+                List.of("rm", "-rf", buildDir),
+                List.of("mkdir", "-p", buildDir),
+                List.of("cp", "-a", "${workspace}/" + d.path() + "/.", buildDir),
+                moduleMake(r, buildDir, tree, symvers));
+        List<String> deps = new ArrayList<>();
+        r.prepare().ifPresent(p -> deps.add(p.id()));
+        r.symvers().ifPresent(sv -> deps.add(sv.id()));
+        d.dependsOn().stream().sorted().forEach(dep -> deps.add(r.dependencies().get(dep)));
+        List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
+        r.kernel().root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
+        inputs.addAll(symvers);
+
+        SortedMap<String, String> attrs = buildAttributes(r, buildDir, outDir);
+        attrs.put("tree", tree.orElse(src));
+        return new Step(
+                "build/" + d.name() + "/" + t.id(),
+                Step.Kind.BUILD,
+                commands,
+                KbuildArgs.env(),
+                "${workspace}",
+                inputs,
+                // The published directory, and the Module.symvers drivers that depend on this one read.
+                List.of(outDir + "/", buildDir + "/Module.symvers"),
+                deps,
+                attrs);
+    }
+
+    /** {@code make M=... modules} with the flags that make the module bit-identical wherever it is built. */
+    private static List<String> moduleMake(
+            CellRequest r, String buildDir, Optional<String> tree, List<String> symvers) {
+        Driver d = r.driver();
+        List<String> make = new ArrayList<>(KbuildArgs.make(r.kernelRoot(), tree, r.arch(), r.tc(), r.rust()));
         make.add("M=" + buildDir);
         make.add("-j${jobs}");
         // Paths of the per-cell directory must not reach the .ko: it then builds bit-identical anywhere.
@@ -69,47 +95,34 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         if (d.language() == Language.RUST) {
             make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
         }
-        if (prepare.isPresent() && r.symvers().isEmpty()) {
+        if (r.prepare().isPresent() && r.symvers().isEmpty()) {
             // modules_prepare writes no Module.symvers, so every kernel symbol is unresolved; from 6.12
             // modpost fails on that unless told to warn (6.1 warns by default). The warnings are surfaced.
             make.add("KBUILD_MODPOST_WARN=1");
         }
-        List<String> symvers = d.dependsOn().stream()
-                .map(dep -> "${build}/" + t.kernel() + "/" + t.archToolchain() + "/" + dep + "/Module.symvers")
-                .sorted()
-                .toList();
         if (!symvers.isEmpty()) {
             make.add("KBUILD_EXTRA_SYMBOLS=" + String.join(" ", symvers));
         }
         d.makeVariables().forEach((k, v) -> make.add(k + "=" + v));
         make.add("modules");
+        return make;
+    }
 
-        List<List<String>> commands = List.of(
-                List.of("rm", "-rf", buildDir),
-                List.of("mkdir", "-p", buildDir),
-                List.of("cp", "-a", "${workspace}/" + d.path() + "/.", buildDir),
-                make);
-        List<String> deps = new ArrayList<>();
-        prepare.ifPresent(p -> deps.add(p.id()));
-        r.symvers().ifPresent(sv -> deps.add(sv.id()));
-        d.dependsOn().stream().sorted().forEach(dep -> deps.add(built.get(dep)));
-        List<String> inputs = new ArrayList<>(List.of("${workspace}/" + d.path(), tree.orElse(src)));
-        kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
-        inputs.addAll(symvers);
-
+    private static SortedMap<String, String> buildAttributes(CellRequest r, String buildDir, String outDir) {
+        Driver d = r.driver();
+        KernelFacts facts = r.facts();
         SortedMap<String, String> attrs = new TreeMap<>();
         attrs.put("driver", d.name());
-        attrs.put("kernel", t.kernel());
-        attrs.put("arch", arch.key());
-        attrs.put("toolchain", tc.key());
+        attrs.put("kernel", r.target().kernel());
+        attrs.put("arch", r.arch().key());
+        attrs.put("toolchain", r.tc().key());
         attrs.put("language", d.language().key());
         attrs.put("source", "${workspace}/" + d.path());
         attrs.put("sourcePath", d.path());
         attrs.put("buildDir", buildDir);
         attrs.put("outDir", outDir);
-        attrs.put("tree", tree.orElse(src));
         attrs.put("requires", String.join(",", d.requires()));
-        kernel.root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
+        r.kernel().root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
         if (d.timeoutSeconds() > 0) {
             attrs.put("timeoutSeconds", Long.toString(d.timeoutSeconds()));
         }
@@ -124,17 +137,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                                     .map(e -> e.getKey() + "=" + e.getValue())
                                     .toList()));
         }
-        return new Step(
-                "build/" + d.name() + "/" + t.id(),
-                Step.Kind.BUILD,
-                commands,
-                KbuildArgs.env(),
-                "${workspace}",
-                inputs,
-                // The published directory, and the Module.symvers drivers that depend on this one read.
-                List.of(outDir + "/", buildDir + "/Module.symvers"),
-                deps,
-                attrs);
+        return attrs;
     }
 
     /**

@@ -74,69 +74,17 @@ final class ModuleBuilder {
         Files.createDirectories(buildDir.getParent());
         Files.deleteIfExists(log);
 
-        KernelConfig config = KernelConfig.read(tree.resolve(".config"));
-        List<String> requires = step.attribute("requires").isEmpty()
-                ? List.of()
-                : Arrays.asList(step.attribute("requires").split(","));
-        List<String> missing = ConfigCheck.missing(config.options(), requires);
-        if (!missing.isEmpty()) {
-            return Make.result(
-                    step,
-                    StepStatus.SKIPPED,
-                    start,
-                    "kernel tree lacks " + String.join(", ", missing),
-                    List.of(),
-                    Map.of());
+        Optional<String> lacking = lackingOptions(step, tree);
+        if (lacking.isPresent()) {
+            return Make.result(step, StepStatus.SKIPPED, start, lacking.get(), List.of(), Map.of());
         }
-        Path marker = tree.resolve(KbuildStepExecutor.MARKER);
-        if (Files.isRegularFile(marker)) {
-            Object stored = ((Map<?, ?>) CanonicalJson.read(Files.readString(marker))).get("makeVariables");
-            SortedMap<String, String> mine = TreePreparer.makeVariables(
-                    step.commands().get(step.commands().size() - 1));
-            mine.remove("KRUSTFLAGS");
-            if (stored instanceof Map<?, ?> s && !new TreeMap<>(s).equals(new TreeMap<Object, Object>(mine))) {
-                throw new KforgeException(
-                        KforgeException.Kind.INTERNAL,
-                        step.id() + ": make variables " + mine + " differ from those the tree was prepared with " + s,
-                        "report this bug");
-            }
-        }
+        checkMakeVariables(step, tree);
 
-        long deadline = make.deadline(step);
         KbuildLog parser = new KbuildLog(buildDir.toString(), step.attribute("sourcePath"), kernelDirs(step, tree));
-        List<List<String>> commands = step.commands();
-        if (startsWithFreshCopy(step)) {
-            // The same state as rm -rf, mkdir -p, cp -a, reached incrementally so Kbuild recompiles only what changed.
-            commands = commands.subList(FRESH_COPY, commands.size());
-            BuildDirSync.Outcome synced = BuildDirSync.sync(
-                    roots.path(step.attribute("source")), buildDir, configuration(step, tree, commands));
-            Files.writeString(log, "# kforge: " + synced.describe() + "\n");
-        }
-        Optional<ProbeMemo.Use> probes = Optional.empty();
-        if (probeMemo.isPresent()
-                && ProbeMemo.supports(
-                        kernelDirs(step, tree).stream().map(Path::of).toList())) {
-            probes = Optional.of(probeMemo.get().open(probeKey(step, tree)));
-        }
-        try {
-            for (List<String> argv : commands) {
-                Optional<StepResult> failed = make.run(
-                        step,
-                        argv,
-                        log,
-                        deadline,
-                        start,
-                        Optional.of(parser),
-                        probes.map(ProbeMemo.Use::env).orElse(Map.of()));
-                if (failed.isPresent()) {
-                    publish(step, outDir, List.of(), log, failed.get(), Map.of());
-                    return failed.get();
-                }
-            }
-        } finally {
-            if (probes.isPresent()) {
-                learn(probes.get(), log);
-            }
+        Optional<StepResult> failed = runCommands(step, tree, buildDir, log, parser, start);
+        if (failed.isPresent()) {
+            publish(step, outDir, List.of(), log, failed.get(), Map.of());
+            return failed.get();
         }
         List<Diagnostic> diagnostics = parser.parse(log);
         List<Path> modules = ModuleChecks.modules(buildDir);
@@ -185,6 +133,75 @@ final class ModuleBuilder {
         Provenance.record(meta, context);
         publish(step, outDir, modules, log, r, meta);
         return r;
+    }
+
+    /** Why the tree cannot take this driver: the CONFIG_ options it requires that the tree lacks. */
+    private static Optional<String> lackingOptions(Step step, Path tree) throws IOException {
+        KernelConfig config = KernelConfig.read(tree.resolve(".config"));
+        List<String> requires = step.attribute("requires").isEmpty()
+                ? List.of()
+                : Arrays.asList(step.attribute("requires").split(","));
+        List<String> missing = ConfigCheck.missing(config.options(), requires);
+        return missing.isEmpty() ? Optional.empty() : Optional.of("kernel tree lacks " + String.join(", ", missing));
+    }
+
+    /** A prepared tree remembers its make variables; a build with others would mix two configurations. */
+    private static void checkMakeVariables(Step step, Path tree) throws IOException {
+        Path marker = tree.resolve(KbuildStepExecutor.MARKER);
+        if (!Files.isRegularFile(marker)) {
+            return;
+        }
+        Object stored = ((Map<?, ?>) CanonicalJson.read(Files.readString(marker))).get("makeVariables");
+        SortedMap<String, String> mine =
+                TreePreparer.makeVariables(step.commands().get(step.commands().size() - 1));
+        mine.remove("KRUSTFLAGS");
+        if (stored instanceof Map<?, ?> s && !new TreeMap<>(s).equals(new TreeMap<Object, Object>(mine))) {
+            throw new KforgeException(
+                    KforgeException.Kind.INTERNAL,
+                    step.id() + ": make variables " + mine + " differ from those the tree was prepared with " + s,
+                    "report this bug");
+        }
+    }
+
+    /** Runs the step's commands with output in the log; the first failure's result, if any. */
+    private Optional<StepResult> runCommands(
+            Step step, Path tree, Path buildDir, Path log, KbuildLog parser, long start)
+            throws IOException, InterruptedException {
+        long deadline = make.deadline(step);
+        List<List<String>> commands = step.commands();
+        if (startsWithFreshCopy(step)) {
+            // The same state as rm -rf, mkdir -p, cp -a, reached incrementally so Kbuild recompiles only what changed.
+            commands = commands.subList(FRESH_COPY, commands.size());
+            BuildDirSync.Outcome synced = BuildDirSync.sync(
+                    roots.path(step.attribute("source")), buildDir, configuration(step, tree, commands));
+            Files.writeString(log, "# kforge: " + synced.describe() + "\n");
+        }
+        Optional<ProbeMemo.Use> probes = Optional.empty();
+        if (probeMemo.isPresent()
+                && ProbeMemo.supports(
+                        kernelDirs(step, tree).stream().map(Path::of).toList())) {
+            probes = Optional.of(probeMemo.get().open(probeKey(step, tree)));
+        }
+        try {
+            for (List<String> argv : commands) {
+                Optional<StepResult> failed = make.run(
+                        step,
+                        argv,
+                        log,
+                        deadline,
+                        start,
+                        Optional.of(parser),
+                        probes.map(ProbeMemo.Use::env).orElse(Map.of()));
+                if (failed.isPresent()) {
+                    return failed;
+                }
+            }
+            return Optional.empty();
+        } finally {
+            if (probes.isPresent()) {
+                learn(probes.get(), log);
+            }
+        }
     }
 
     /** Merges what the make learned into the memo; the memo is an optimisation, so failing to update it fails no build. */

@@ -72,10 +72,7 @@ final class ModuleSigner {
             return fail(
                     step, start, outDir, log, "the kernel tree has no scripts/sign-file (is CONFIG_MODULE_SIG set?)");
         }
-        String hash = KernelConfig.read(tree.resolve(".config")).get("CONFIG_MODULE_SIG_HASH");
-        if (hash.equals("n") || hash.isBlank()) {
-            hash = "sha256";
-        }
+        String hash = sigHash(tree);
         List<Path> modules;
         try (Stream<Path> s = Files.list(outDir)) {
             modules = s.filter(p -> p.getFileName().toString().endsWith(".ko"))
@@ -86,56 +83,19 @@ final class ModuleSigner {
             return fail(step, start, outDir, log, "the build published no module to sign");
         }
         ModuleSigning.Certificate certificate = Certificates.facts(Certificates.read(cert));
-        ProcessRunner run = runner;
-        String root = step.attributes().get("root");
-        if (root != null) { // sign-file was built in the toolchain root, against its libcrypto
-            List<Path> binds = new ArrayList<>(roots.hostDirs());
-            if (!k.pkcs11()) {
-                binds.add(Path.of(k.spec()).getParent());
-            }
-            run = new RootedRunner(runner, roots.path("${kernel:" + root + "}"), binds, false);
-        }
+        ProcessRunner run = runnerFor(step, k);
         Path staged = FileTrees.stagingFor(outDir);
         try {
             copyTree(outDir, staged);
             Map<String, Object> signed = new TreeMap<>();
             for (Path ko : modules) {
                 Path dest = staged.resolve(ko.getFileName());
-                List<String> argv = new ArrayList<>();
-                for (String a : step.commands().get(0)) {
-                    argv.add(
-                            switch (a) {
-                                case "${module_sig_hash}" -> hash;
-                                case "$KFORGE_SIGNING_KEY" -> OpensslSigning.KEY_REF;
-                                case "${module}" -> ko.toString();
-                                case "${signed}" -> dest.toString();
-                                default -> roots.resolve(a);
-                            });
-                }
-                Files.writeString(log, "$ " + String.join(" ", argv) + "\n", StandardOpenOption.APPEND);
-                ProcessResult r = OpensslSigning.run(run, argv, k, env, Optional.of(log), roots.path(step.cwd()));
-                if (!r.succeeded()) {
-                    return fail(
-                            step,
-                            start,
-                            outDir,
-                            log,
-                            "sign-file failed on " + ko.getFileName() + " ("
-                                    + String.join(" | ", LogLines.last(log, 2)).strip() + ")");
-                }
-                byte[] bytes = Files.readAllBytes(dest);
-                if (bytes.length < MAGIC.length
-                        || !Arrays.equals(
-                                Arrays.copyOfRange(bytes, bytes.length - MAGIC.length, bytes.length), MAGIC)) {
-                    return fail(
-                            step,
-                            start,
-                            outDir,
-                            log,
-                            "sign-file exited 0 but " + ko.getFileName() + " carries no signature");
+                Optional<String> problem = signOne(step, run, k, hash, ko, dest, log);
+                if (problem.isPresent()) {
+                    return fail(step, start, outDir, log, problem.get());
                 }
                 Map<String, Object> m = new TreeMap<>();
-                m.put("sha256", Digest.of(bytes).hex());
+                m.put("sha256", Digest.ofFile(dest).hex());
                 m.put("unsignedSha256", Digest.ofFile(ko).hex());
                 signed.put(ko.getFileName().toString(), m);
             }
@@ -156,6 +116,53 @@ final class ModuleSigner {
                         List.of(),
                         Map.of("certificateSha256", certificate.sha256()))
                 .with(Artifacts.signedBy(certificate.signer()));
+    }
+
+    /** The kernel's CONFIG_MODULE_SIG_HASH, sha256 when the tree names none. */
+    private static String sigHash(Path tree) throws IOException {
+        String hash = KernelConfig.read(tree.resolve(".config")).get("CONFIG_MODULE_SIG_HASH");
+        return hash.equals("n") || hash.isBlank() ? "sha256" : hash;
+    }
+
+    /** sign-file runs where it was built: in the toolchain root (against its libcrypto) when the tree has one. */
+    private ProcessRunner runnerFor(Step step, SigningKey k) {
+        String root = step.attributes().get("root");
+        if (root == null) {
+            return runner;
+        }
+        List<Path> binds = new ArrayList<>(roots.hostDirs());
+        if (!k.pkcs11()) {
+            binds.add(Path.of(k.spec()).getParent());
+        }
+        return new RootedRunner(runner, roots.path("${kernel:" + root + "}"), binds, false);
+    }
+
+    /** Signs {@code ko} into {@code dest}; why it failed, if it did (sign-file can exit 0 and sign nothing). */
+    private Optional<String> signOne(
+            Step step, ProcessRunner run, SigningKey k, String hash, Path ko, Path dest, Path log) throws IOException {
+        List<String> argv = new ArrayList<>();
+        for (String a : step.commands().get(0)) {
+            argv.add(
+                    switch (a) {
+                        case "${module_sig_hash}" -> hash;
+                        case "$KFORGE_SIGNING_KEY" -> OpensslSigning.KEY_REF;
+                        case "${module}" -> ko.toString();
+                        case "${signed}" -> dest.toString();
+                        default -> roots.resolve(a);
+                    });
+        }
+        Files.writeString(log, "$ " + String.join(" ", argv) + "\n", StandardOpenOption.APPEND);
+        ProcessResult r = OpensslSigning.run(run, argv, k, env, Optional.of(log), roots.path(step.cwd()));
+        if (!r.succeeded()) {
+            return Optional.of("sign-file failed on " + ko.getFileName() + " ("
+                    + String.join(" | ", LogLines.last(log, 2)).strip() + ")");
+        }
+        byte[] bytes = Files.readAllBytes(dest);
+        if (bytes.length < MAGIC.length
+                || !Arrays.equals(Arrays.copyOfRange(bytes, bytes.length - MAGIC.length, bytes.length), MAGIC)) {
+            return Optional.of("sign-file exited 0 but " + ko.getFileName() + " carries no signature");
+        }
+        return Optional.empty();
     }
 
     /** The signed modules' digests go into each module's entry, keyed as in the build's metadata.json. */

@@ -72,26 +72,12 @@ final class SymversBuilder {
                     List.of(),
                     Map.of("log", log.toString()));
         }
-        Path tmp = Files.createTempFile(tree, "Module.symvers", ".tmp");
-        try {
-            Files.copy(built, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, symvers, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        install(built, symvers);
         if (boot.isPresent()) {
-            Path staging = roots.path(step.attribute("bootStaging"));
-            if (!Files.isRegularFile(staging.resolve(step.attribute("bootImageName")))) {
-                return Make.result(
-                        step,
-                        StepStatus.FAILED,
-                        start,
-                        "make wrote no kernel image " + step.attribute("bootImageName") + "; see " + log,
-                        List.of(),
-                        Map.of("log", log.toString()));
+            Optional<StepResult> failed = publishBoot(step, boot.get(), log, start);
+            if (failed.isPresent()) {
+                return failed.get();
             }
-            dropLinks(staging.resolve("lib/modules")); // build and source point into the build directory removed below
-            FileTrees.swapIn(staging, boot.get());
         }
         Files.writeString(marker, expected);
         FileTrees.deleteRecursively(full);
@@ -107,6 +93,34 @@ final class SymversBuilder {
                         + (boot.isPresent() ? ", kernel image " + step.attribute("bootImageName") : ""),
                 List.of(),
                 Map.of("tree", tree.toString(), "log", log.toString()));
+    }
+
+    /** Module.symvers into the tree by rename: a reader sees the old file or the whole new one. */
+    private static void install(Path built, Path symvers) throws IOException {
+        Path tmp = Files.createTempFile(symvers.getParent(), "Module.symvers", ".tmp");
+        try {
+            Files.copy(built, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, symvers, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The staged kernel image and in-tree modules replace the tree's boot directory whole; the failure, if any. */
+    private Optional<StepResult> publishBoot(Step step, Path boot, Path log, long start) throws IOException {
+        Path staging = roots.path(step.attribute("bootStaging"));
+        if (!Files.isRegularFile(staging.resolve(step.attribute("bootImageName")))) {
+            return Optional.of(Make.result(
+                    step,
+                    StepStatus.FAILED,
+                    start,
+                    "make wrote no kernel image " + step.attribute("bootImageName") + "; see " + log,
+                    List.of(),
+                    Map.of("log", log.toString())));
+        }
+        dropLinks(staging.resolve("lib/modules")); // build and source point into the build directory removed below
+        FileTrees.swapIn(staging, boot);
+        return Optional.empty();
     }
 
     /** Removes the symbolic links modules_install leaves in {@code lib/modules/RELEASE} (build, source). */

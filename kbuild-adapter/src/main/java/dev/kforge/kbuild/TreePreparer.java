@@ -53,28 +53,14 @@ final class TreePreparer {
         Files.createDirectories(tree.getParent());
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("tree-" + tree.getFileName() + ".lock"))) {
             Path marker = tree.resolve(KbuildStepExecutor.MARKER);
-            if (Files.isRegularFile(marker)) {
-                Map<?, ?> stored = markerContent(marker);
-                if (stored.get("listing") == null && stored.equals(CanonicalJson.read(expected))) {
-                    // A marker from before listings were recorded: record one now, trusting the tree this once.
-                    stored = upgradeMarker(marker, expected, tree);
-                }
-                if (stored.get("listing") != null && withoutListing(stored).equals(CanonicalJson.read(expected))) {
-                    if (stored.get("listing").equals(listing(tree))) {
-                        return Make.result(
-                                step,
-                                StepStatus.CACHED,
-                                start,
-                                "reused prepared tree " + tree,
-                                List.of(),
-                                Map.of("tree", tree.toString(), "log", log.toString()));
-                    }
-                    LoggerFactory.getLogger(KbuildStepExecutor.class)
-                            .warn(
-                                    "{}: prepared tree {} was damaged (files changed or deleted); preparing it again",
-                                    step.id(),
-                                    tree);
-                }
+            if (prepared(step, tree, marker, expected)) {
+                return Make.result(
+                        step,
+                        StepStatus.CACHED,
+                        start,
+                        "reused prepared tree " + tree,
+                        List.of(),
+                        Map.of("tree", tree.toString(), "log", log.toString()));
             }
             if (Files.exists(tree)) {
                 if (!Files.isRegularFile(marker)) {
@@ -90,32 +76,17 @@ final class TreePreparer {
                 if (failed.isPresent()) {
                     return failed.get();
                 }
-                if (argv.get(argv.size() - 1).equals("olddefconfig")) {
-                    List<String> lost = new ArrayList<>(verifyFragments(step, tree));
-                    String expect = step.attributes().getOrDefault("expect", "");
-                    if (!expect.isEmpty()) {
-                        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
-                        for (String kv : expect.split(",")) {
-                            String[] p = kv.split("=", 2);
-                            if (!actual.get(p[0]).equals(p[1])) {
-                                lost.add(kv + " (got " + actual.get(p[0])
-                                        + (p[0].equals("CONFIG_RUST")
-                                                ? "; the kernel's rust_is_available.sh did not accept the toolchain, or a dependency of RUST is off)"
-                                                : "; a dependency is off)"));
-                            }
-                        }
-                    }
-                    if (!lost.isEmpty()) {
-                        return Make.result(
-                                step,
-                                StepStatus.FAILED,
-                                start,
-                                "Kconfig did not take " + String.join(", ", lost)
-                                        + " (a dependency is missing or the option does not exist for this arch); see "
-                                        + log,
-                                List.of(),
-                                Map.of("log", log.toString()));
-                    }
+                List<String> lost = argv.get(argv.size() - 1).equals("olddefconfig") ? lost(step, tree) : List.of();
+                if (!lost.isEmpty()) {
+                    return Make.result(
+                            step,
+                            StepStatus.FAILED,
+                            start,
+                            "Kconfig did not take " + String.join(", ", lost)
+                                    + " (a dependency is missing or the option does not exist for this arch); see "
+                                    + log,
+                            List.of(),
+                            Map.of("log", log.toString()));
                 }
             }
             if (!Files.isRegularFile(tree.resolve("include/generated/utsrelease.h"))) {
@@ -141,6 +112,50 @@ final class TreePreparer {
                     List.of(),
                     Map.of("tree", tree.toString(), "log", log.toString()));
         }
+    }
+
+    /** Whether the tree was prepared for exactly this step and is unchanged since (its listing matches). */
+    private boolean prepared(Step step, Path tree, Path marker, String expected) throws IOException {
+        if (!Files.isRegularFile(marker)) {
+            return false;
+        }
+        Map<?, ?> stored = markerContent(marker);
+        if (stored.get("listing") == null && stored.equals(CanonicalJson.read(expected))) {
+            // A marker from before listings were recorded: record one now, trusting the tree this once.
+            stored = upgradeMarker(marker, expected, tree);
+        }
+        if (stored.get("listing") == null || !withoutListing(stored).equals(CanonicalJson.read(expected))) {
+            return false;
+        }
+        if (stored.get("listing").equals(listing(tree))) {
+            return true;
+        }
+        LoggerFactory.getLogger(KbuildStepExecutor.class)
+                .warn(
+                        "{}: prepared tree {} was damaged (files changed or deleted); preparing it again",
+                        step.id(),
+                        tree);
+        return false;
+    }
+
+    /** After olddefconfig: the fragments' options and the expected ones that Kconfig dropped. */
+    private List<String> lost(Step step, Path tree) throws IOException {
+        List<String> lost = new ArrayList<>(verifyFragments(step, tree));
+        String expect = step.attributes().getOrDefault("expect", "");
+        if (expect.isEmpty()) {
+            return lost;
+        }
+        KernelConfig actual = KernelConfig.read(tree.resolve(".config"));
+        for (String kv : expect.split(",")) {
+            String[] p = kv.split("=", 2);
+            if (!actual.get(p[0]).equals(p[1])) {
+                lost.add(kv + " (got " + actual.get(p[0])
+                        + (p[0].equals("CONFIG_RUST")
+                                ? "; the kernel's rust_is_available.sh did not accept the toolchain, or a dependency of RUST is off)"
+                                : "; a dependency is off)"));
+            }
+        }
+        return lost;
     }
 
     private static Map<?, ?> markerContent(Path marker) throws IOException {

@@ -1,6 +1,5 @@
 package dev.kforge.kbuild;
 
-import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Toolchain;
@@ -23,12 +22,44 @@ final class TreeSteps {
         KernelSource kernel = r.kernel();
         Architecture arch = r.arch();
         Toolchain tc = r.tc();
-        Optional<RustTools> rustTools = r.rust();
-        boolean rust = rustTools.isPresent();
         String tree = r.tree();
         String src = "${kernel:" + kernel.name() + "}";
 
-        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc, rustTools);
+        List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc, r.rust());
+        List<String> expect = new ArrayList<>();
+        List<List<String>> commands = configure(r, src, make);
+        if (r.moduleSig()) {
+            commands.add(signingConfig(kernel, src, tree, expect));
+        }
+        if (r.rust().isPresent()) {
+            commands.add(rustConfig(src, tree, tc));
+            expect.add("CONFIG_RUST=y");
+        }
+        commands.add(append(make, "olddefconfig"));
+        commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
+
+        List<String> inputs = new ArrayList<>(List.of(src));
+        kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
+        kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
+        kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
+        kernel.moduleSig().trustedKeys().filter(c -> r.moduleSig()).ifPresent(c -> inputs.add("${workspace}/" + c));
+        return new Step(
+                r.id(),
+                Step.Kind.PREPARE,
+                commands,
+                KbuildArgs.treeEnv(r.sourceDateEpoch()),
+                src,
+                inputs,
+                List.of(tree + "/"),
+                List.of(),
+                prepareAttributes(r, expect));
+    }
+
+    /** The base configuration (a defconfig target or the workspace's file), fragments merged, boot options on. */
+    private static List<List<String>> configure(KernelStepPlanner.TreeRequest r, String src, List<String> make) {
+        KernelSource kernel = r.kernel();
+        Architecture arch = r.arch();
+        String tree = r.tree();
         List<List<String>> commands = new ArrayList<>();
         String configTarget = kernel.config().filter(c -> !c.contains("/")).orElse(arch.defconfig());
         if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
@@ -51,48 +82,44 @@ final class TreeSteps {
             arch.boot().get().config().forEach(o -> boot.addAll(List.of("-e", o)));
             commands.add(boot);
         }
-        List<String> expect = new ArrayList<>();
-        if (r.moduleSig()) {
-            // Module signing: scripts/sign-file is built and CONFIG_MODULE_SIG_HASH set; the kernel's own policy on
-            // top.
-            List<String> sig =
-                    new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config", "-e", "MODULE_SIG"));
-            expect.add("CONFIG_MODULE_SIG=y");
-            if (kernel.moduleSig().force()) {
-                sig.addAll(List.of("-e", "MODULE_SIG_FORCE"));
-                expect.add("CONFIG_MODULE_SIG_FORCE=y");
-            }
-            if (kernel.moduleSig().trustedKeys().isPresent()) {
-                // The certificate's own signature is SHA-256 (kforge keygen, openssl's default): a kernel without it
-                // loads the certificate but then fails every module with ENOENT and no message (tinyconfig has none).
-                sig.addAll(List.of(
-                        "--set-str",
-                        "SYSTEM_TRUSTED_KEYS",
-                        "${workspace}/" + kernel.moduleSig().trustedKeys().get(),
-                        "-e",
-                        "CRYPTO_SHA256"));
-                expect.add("CONFIG_CRYPTO_SHA256=y");
-            }
-            commands.add(sig);
-        }
-        if (rust) {
-            commands.add(rustConfig(src, tree, tc));
-            expect.add("CONFIG_RUST=y");
-        }
-        commands.add(append(make, "olddefconfig"));
-        commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
+        return commands;
+    }
 
-        List<String> inputs = new ArrayList<>(List.of(src));
-        kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
-        kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
-        kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
-        kernel.moduleSig().trustedKeys().filter(c -> r.moduleSig()).ifPresent(c -> inputs.add("${workspace}/" + c));
+    /**
+     * Module signing: scripts/sign-file is built and CONFIG_MODULE_SIG_HASH set; the kernel's own
+     * policy on top. Adds what the prepared .config must then hold to {@code expect}.
+     */
+    private static List<String> signingConfig(KernelSource kernel, String src, String tree, List<String> expect) {
+        List<String> sig =
+                new ArrayList<>(List.of(src + "/scripts/config", "--file", tree + "/.config", "-e", "MODULE_SIG"));
+        expect.add("CONFIG_MODULE_SIG=y");
+        if (kernel.moduleSig().force()) {
+            sig.addAll(List.of("-e", "MODULE_SIG_FORCE"));
+            expect.add("CONFIG_MODULE_SIG_FORCE=y");
+        }
+        if (kernel.moduleSig().trustedKeys().isPresent()) {
+            // The certificate's own signature is SHA-256 (kforge keygen, openssl's default): a kernel without it
+            // loads the certificate but then fails every module with ENOENT and no message (tinyconfig has none).
+            sig.addAll(List.of(
+                    "--set-str",
+                    "SYSTEM_TRUSTED_KEYS",
+                    "${workspace}/" + kernel.moduleSig().trustedKeys().get(),
+                    "-e",
+                    "CRYPTO_SHA256"));
+            expect.add("CONFIG_CRYPTO_SHA256=y");
+        }
+        return sig;
+    }
+
+    private static SortedMap<String, String> prepareAttributes(KernelStepPlanner.TreeRequest r, List<String> expect) {
+        KernelSource kernel = r.kernel();
+        Architecture arch = r.arch();
         SortedMap<String, String> attrs = new TreeMap<>();
         attrs.put("kernel", kernel.name());
         attrs.put("arch", arch.key());
-        attrs.put("toolchain", tc.key());
-        attrs.put("tree", tree);
-        attrs.put("rust", Boolean.toString(rust));
+        attrs.put("toolchain", r.tc().key());
+        attrs.put("tree", r.tree());
+        attrs.put("rust", Boolean.toString(r.rust().isPresent()));
         attrs.put("expect", String.join(",", expect));
         attrs.put(
                 "fragments",
@@ -106,16 +133,7 @@ final class TreeSteps {
         }
         // A toolchain root: its steps run inside it (make, the compilers, rustc and bindgen are the root's).
         kernel.root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
-        return new Step(
-                r.id(),
-                Step.Kind.PREPARE,
-                commands,
-                KbuildArgs.treeEnv(r.sourceDateEpoch()),
-                src,
-                inputs,
-                List.of(tree + "/"),
-                List.of(),
-                attrs);
+        return attrs;
     }
 
     /**

@@ -81,26 +81,9 @@ public final class CargoStepExecutor implements StepExecutor {
                     "apt-get install cargo (kforge builds companion crates with Debian's cargo and rustc)");
         }
         if (step.kind() == Step.Kind.CARGO_TOOL) {
-            String triple = step.attribute("triple");
-            Architecture target = catalog.requireArch(step.attribute("arch"));
-            if (Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
-                Optional<String> noLibc = libc.problem(target);
-                if (noLibc.isPresent()) {
-                    throw KforgeException.environment(
-                            step.id() + ": " + noLibc.get(), "scripts/install-deps installs it");
-                }
-            }
-            if (!Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
-                Architecture arch = target;
-                return result(
-                        step,
-                        StepStatus.SKIPPED,
-                        start,
-                        "no Rust standard library for " + triple + " (install it: "
-                                + "dpkg --add-architecture " + arch.debianArch()
-                                + " && apt-get update && apt-get install libstd-rust-dev:"
-                                + arch.debianArch() + ")",
-                        Map.of());
+            Optional<String> noStd = missingStd(step);
+            if (noStd.isPresent()) {
+                return result(step, StepStatus.SKIPPED, start, noStd.get(), Map.of());
             }
         }
         try {
@@ -120,21 +103,7 @@ public final class CargoStepExecutor implements StepExecutor {
                         step, StepStatus.TIMED_OUT, start, "timed out; see " + log, Map.of("log", log.toString()));
             }
             if (step.kind() == Step.Kind.CARGO_TEST) {
-                int[] counts = new int[2]; // passed, failed: the log is streamed, never read whole
-                LogLines.forEach(log, line -> {
-                    Matcher m = TEST_RESULT.matcher(line);
-                    while (m.find()) {
-                        counts[0] += Integer.parseInt(m.group(2));
-                        counts[1] += Integer.parseInt(m.group(3));
-                    }
-                });
-                String summary = counts[0] + " passed, " + counts[1] + " failed";
-                return result(
-                        step,
-                        r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED,
-                        start,
-                        r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log,
-                        Map.of("log", log.toString()));
+                return testResult(step, r, log, start);
             }
             if (!r.succeeded()) {
                 return result(
@@ -148,6 +117,46 @@ public final class CargoStepExecutor implements StepExecutor {
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
         }
+    }
+
+    /**
+     * Why a tool crate cannot be built for its arch: no Rust standard library for the target (a
+     * skip, with the packages that add it). A standard library without the C library to link
+     * against is an environment error.
+     */
+    private Optional<String> missingStd(Step step) {
+        String triple = step.attribute("triple");
+        Architecture arch = catalog.requireArch(step.attribute("arch"));
+        if (Files.isDirectory(rustlib.resolve(triple).resolve("lib"))) {
+            Optional<String> noLibc = libc.problem(arch);
+            if (noLibc.isPresent()) {
+                throw KforgeException.environment(step.id() + ": " + noLibc.get(), "scripts/install-deps installs it");
+            }
+            return Optional.empty();
+        }
+        return Optional.of("no Rust standard library for " + triple + " (install it: "
+                + "dpkg --add-architecture " + arch.debianArch()
+                + " && apt-get update && apt-get install libstd-rust-dev:"
+                + arch.debianArch() + ")");
+    }
+
+    /** cargo test's counts, summed over its test binaries; the log is streamed, never read whole. */
+    private static StepResult testResult(Step step, ProcessResult r, Path log, long start) throws IOException {
+        int[] counts = new int[2]; // passed, failed
+        LogLines.forEach(log, line -> {
+            Matcher m = TEST_RESULT.matcher(line);
+            while (m.find()) {
+                counts[0] += Integer.parseInt(m.group(2));
+                counts[1] += Integer.parseInt(m.group(3));
+            }
+        });
+        String summary = counts[0] + " passed, " + counts[1] + " failed";
+        return result(
+                step,
+                r.succeeded() ? StepStatus.BUILT : StepStatus.FAILED,
+                start,
+                r.succeeded() ? summary : "cargo test failed (" + summary + "); see " + log,
+                Map.of("log", log.toString()));
     }
 
     private StepResult publishTools(Step step, Path targetDir, Path log, long start) throws IOException {

@@ -44,27 +44,12 @@ public final class Scheduler {
 
     /** Runs {@code steps} (a closed DAG) and returns one result per step, in the steps' order. */
     public List<StepResult> run(List<Step> steps, StepExecutor executor, ProgressListener progress) {
-        Map<String, Step> byId = new LinkedHashMap<>();
-        steps.forEach(s -> byId.put(s.id(), s));
-        Map<String, Integer> waiting = new HashMap<>();
-        Map<String, List<String>> dependents = new HashMap<>();
-        for (Step s : steps) {
-            waiting.put(s.id(), s.deps().size());
-            for (String dep : s.deps()) {
-                if (!byId.containsKey(dep)) {
-                    throw new IllegalArgumentException(s.id() + " depends on " + dep + ", which is not in the run");
-                }
-                dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(s.id());
-            }
-        }
+        Run run = new Run(steps, progress);
         // Prepare steps unblock the most work, so they go first; then plan order.
         Comparator<Step> priority =
                 Comparator.comparing((Step s) -> s.kind().isTree() ? 0 : 1).thenComparing(Step::id);
         List<Step> ready =
                 new ArrayList<>(steps.stream().filter(s -> s.deps().isEmpty()).toList());
-        Map<String, StepResult> results = new HashMap<>();
-        int total = steps.size();
-        AtomicInteger done = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
             Thread t = new Thread(r, "kforge-step");
             t.setDaemon(true);
@@ -75,44 +60,27 @@ public final class Scheduler {
         IdentityHashMap<Future<StepResult>, Step> running = new IdentityHashMap<>();
         boolean stopping = false;
         try {
-            while (results.size() < total) {
+            while (run.results.size() < run.total) {
                 ready.sort(priority);
                 while (!stopping && running.size() < jobs && !ready.isEmpty()) {
                     Step s = ready.remove(0);
-                    progress.started(s, done.get(), total);
+                    progress.started(s, run.done.get(), run.total);
                     running.put(completion.submit(() -> executeSafely(s, executor)), s);
                 }
                 if (running.isEmpty()) {
                     // Nothing can run any more: whatever is left is blocked or cancelled.
-                    for (Step s : steps) {
-                        if (!results.containsKey(s.id())) {
-                            StepResult r = StepResult.of(
-                                    s.id(),
-                                    StepStatus.CANCELLED,
-                                    Duration.ZERO,
-                                    "not run: the run stopped at the first failure (--fail-fast)");
-                            results.put(s.id(), r);
-                            progress.finished(s, r, done.incrementAndGet(), total);
-                        }
-                    }
+                    run.cancelRest();
                     break;
                 }
                 Future<StepResult> f = completion.take();
                 Step s = running.remove(f);
                 StepResult r = get(f, s);
-                results.put(s.id(), r);
-                progress.finished(s, r, done.incrementAndGet(), total);
+                run.record(s, r);
                 if (!r.status().ok() && failFast) {
                     stopping = true;
                     running.keySet().forEach(x -> x.cancel(true));
                 }
-                for (String d : dependents.getOrDefault(s.id(), List.of())) {
-                    if (!r.status().ok()) {
-                        block(byId.get(d), s.id(), byId, dependents, results, progress, done, total);
-                    } else if (!results.containsKey(d) && waiting.merge(d, -1, Integer::sum) == 0) {
-                        ready.add(byId.get(d));
-                    }
-                }
+                ready.addAll(run.unblocked(s, r));
             }
         } catch (InterruptedException e) {
             running.keySet().forEach(x -> x.cancel(true));
@@ -124,7 +92,75 @@ public final class Scheduler {
             pool.shutdownNow();
             awaitQuietly(pool);
         }
-        return steps.stream().map(s -> results.get(s.id())).toList();
+        return steps.stream().map(s -> run.results.get(s.id())).toList();
+    }
+
+    /** One run's graph and what has finished: results, and how many dependencies each step still waits for. */
+    private static final class Run {
+        final Map<String, Step> byId = new LinkedHashMap<>();
+        final Map<String, Integer> waiting = new HashMap<>();
+        final Map<String, List<String>> dependents = new HashMap<>();
+        final Map<String, StepResult> results = new HashMap<>();
+        final AtomicInteger done = new AtomicInteger();
+        final ProgressListener progress;
+        final int total;
+
+        Run(List<Step> steps, ProgressListener progress) {
+            this.progress = progress;
+            this.total = steps.size();
+            steps.forEach(s -> byId.put(s.id(), s));
+            for (Step s : steps) {
+                waiting.put(s.id(), s.deps().size());
+                for (String dep : s.deps()) {
+                    if (!byId.containsKey(dep)) {
+                        throw new IllegalArgumentException(s.id() + " depends on " + dep + ", which is not in the run");
+                    }
+                    dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(s.id());
+                }
+            }
+        }
+
+        void record(Step s, StepResult r) {
+            results.put(s.id(), r);
+            progress.finished(s, r, done.incrementAndGet(), total);
+        }
+
+        /** The dependents {@code s} made ready; when it did not succeed, they and theirs are blocked instead. */
+        List<Step> unblocked(Step s, StepResult r) {
+            List<Step> ready = new ArrayList<>();
+            for (String d : dependents.getOrDefault(s.id(), List.of())) {
+                if (!r.status().ok()) {
+                    block(byId.get(d), s.id());
+                } else if (!results.containsKey(d) && waiting.merge(d, -1, Integer::sum) == 0) {
+                    ready.add(byId.get(d));
+                }
+            }
+            return ready;
+        }
+
+        void block(Step s, String cause) {
+            if (results.containsKey(s.id())) {
+                return;
+            }
+            record(s, blocked(s, byId.get(cause), results.get(cause)));
+            for (String d : dependents.getOrDefault(s.id(), List.of())) {
+                block(byId.get(d), cause);
+            }
+        }
+
+        void cancelRest() {
+            for (Step s : byId.values()) {
+                if (!results.containsKey(s.id())) {
+                    record(
+                            s,
+                            StepResult.of(
+                                    s.id(),
+                                    StepStatus.CANCELLED,
+                                    Duration.ZERO,
+                                    "not run: the run stopped at the first failure (--fail-fast)"));
+                }
+            }
+        }
     }
 
     private static StepResult executeSafely(Step s, StepExecutor executor) throws InterruptedException {
@@ -161,26 +197,6 @@ public final class Scheduler {
                 throw re;
             }
             throw new IllegalStateException("step " + s.id() + " failed unexpectedly", c);
-        }
-    }
-
-    private static void block(
-            Step s,
-            String cause,
-            Map<String, Step> byId,
-            Map<String, List<String>> dependents,
-            Map<String, StepResult> results,
-            ProgressListener progress,
-            AtomicInteger done,
-            int total) {
-        if (results.containsKey(s.id())) {
-            return;
-        }
-        StepResult r = blocked(s, byId.get(cause), results.get(cause));
-        results.put(s.id(), r);
-        progress.finished(s, r, done.incrementAndGet(), total);
-        for (String d : dependents.getOrDefault(s.id(), List.of())) {
-            block(byId.get(d), cause, byId, dependents, results, progress, done, total);
         }
     }
 

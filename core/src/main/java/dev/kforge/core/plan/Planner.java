@@ -187,21 +187,7 @@ public final class Planner {
                 throw new IllegalArgumentException("no Rust toolchain chosen for kernel " + kernel.name());
             }
         }
-        Optional<RustTools> treeRust = rust;
-        // One prepare step per tree, however many cells build on it.
-        Optional<Step> prepare = kernel.kind() == KernelSource.Kind.SOURCE
-                ? Optional.of(a.prepares.computeIfAbsent(
-                        on.target().id() + (treeRust.isPresent() ? "-rust" : ""),
-                        k -> kernelSteps.prepare(TreeRequests.of(
-                                a.in,
-                                kernel,
-                                on.facts(),
-                                on.arch(),
-                                on.tc(),
-                                treeRust,
-                                kernelSteps.compilerProgram(on.arch(), on.tc())))))
-                : Optional.empty();
-        prepare.ifPresent(p -> a.steps.putIfAbsent(p.id(), p));
+        Optional<Step> prepare = prepare(a, on, rust);
         // With symvers, the tree's vmlinux and in-tree modules are built once, for Module.symvers.
         Optional<Step> symvers = prepare.filter(p -> kernel.symvers())
                 .map(p -> a.symversSteps.computeIfAbsent(p.id(), k -> kernelSteps.symvers(p)));
@@ -233,15 +219,7 @@ public final class Planner {
         }
         on.publishers().put(d.name(), published.id());
         if (a.in.tests()) {
-            Optional<String> why = TestPlanning.untestable(a.in, kernel, on.arch());
-            if (why.isPresent()) {
-                a.untested.add(new Skip(cell, why.get()));
-            } else {
-                Step test = testPlanning.test(
-                        a.in, ws, cell, kernel, on.arch(), d, published, prepare, symvers, on.publishers(), a.steps);
-                a.steps.put(test.id(), test);
-                a.tests.put(test.id(), cell);
-            }
+            planTest(a, on, d, cell, published, prepare, symvers);
         }
         for (CargoCrate c : d.cargo()) {
             Step companion = c.role() == CargoCrate.Role.TEST
@@ -249,6 +227,55 @@ public final class Planner {
                     : companionSteps.tool(d, c, on.target(), on.arch(), build);
             a.steps.putIfAbsent(companion.id(), companion);
         }
+    }
+
+    /** One prepare step per tree (source kernels only), however many cells build on it. */
+    private Optional<Step> prepare(Assembly a, OnTarget on, Optional<RustTools> rust) {
+        KernelSource kernel = on.kernel();
+        if (kernel.kind() != KernelSource.Kind.SOURCE) {
+            return Optional.empty();
+        }
+        Step prepare = a.prepares.computeIfAbsent(
+                on.target().id() + (rust.isPresent() ? "-rust" : ""),
+                k -> kernelSteps.prepare(TreeRequests.of(
+                        a.in,
+                        kernel,
+                        on.facts(),
+                        on.arch(),
+                        on.tc(),
+                        rust,
+                        kernelSteps.compilerProgram(on.arch(), on.tc()))));
+        a.steps.putIfAbsent(prepare.id(), prepare);
+        return Optional.of(prepare);
+    }
+
+    private void planTest(
+            Assembly a,
+            OnTarget on,
+            Driver d,
+            Cell cell,
+            Step published,
+            Optional<Step> prepare,
+            Optional<Step> symvers) {
+        Optional<String> why = TestPlanning.untestable(a.in, on.kernel(), on.arch());
+        if (why.isPresent()) {
+            a.untested.add(new Skip(cell, why.get()));
+            return;
+        }
+        Step test = testPlanning.test(
+                a.in,
+                a.in.workspace(),
+                cell,
+                on.kernel(),
+                on.arch(),
+                d,
+                published,
+                prepare,
+                symvers,
+                on.publishers(),
+                a.steps);
+        a.steps.put(test.id(), test);
+        a.tests.put(test.id(), cell);
     }
 
     /** The plan root of a distribution kernel's image package for one architecture. */

@@ -73,9 +73,7 @@ public final class VerifyService {
         }
         List<Verification> out = new ArrayList<>();
         for (int i = 0; i < builds.size(); i++) {
-            Step s = builds.get(i);
-            Cell cell = plan.cellOf(s).orElseThrow();
-            String dir = cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
+            Cell cell = plan.cellOf(builds.get(i)).orElseThrow();
             StepResult a = runs.get(0).get(i);
             StepResult b = runs.get(1).get(i);
             if (!a.status().ok() || !b.status().ok()) {
@@ -87,23 +85,30 @@ public final class VerifyService {
                 out.add(new Verification(cell.id(), "", false, List.of(), List.of(), "did not build: " + why));
                 continue;
             }
-            try (var files = Files.list(outs[0].resolve(dir))) {
-                for (Path ko : files.filter(f -> f.getFileName().toString().endsWith(".ko"))
-                        .sorted()
-                        .toList()) {
-                    Path other = outs[1].resolve(dir).resolve(ko.getFileName());
-                    String da = Digest.ofFile(ko).hex();
-                    String db =
-                            Files.isRegularFile(other) ? Digest.ofFile(other).hex() : "missing";
-                    List<String> sections = da.equals(db) || db.equals("missing")
-                            ? List.of()
-                            : Elf.read(ko).differingSections(Elf.read(other));
-                    out.add(new Verification(
-                            cell.id(), ko.getFileName().toString(), da.equals(db), List.of(da, db), sections, ""));
-                }
-            } catch (IOException e) {
-                throw KforgeException.environment("verify: " + e.getMessage(), "check free space in " + scratch);
+            out.addAll(compare(cell, outs[0], outs[1], scratch));
+        }
+        return out;
+    }
+
+    /** Each module of the cell's first output against the same file of the second. */
+    private static List<Verification> compare(Cell cell, Path first, Path second, Path scratch) {
+        String dir = cell.target().kernel() + "/" + cell.target().archToolchain() + "/" + cell.driver();
+        List<Verification> out = new ArrayList<>();
+        try (var files = Files.list(first.resolve(dir))) {
+            for (Path ko : files.filter(f -> f.getFileName().toString().endsWith(".ko"))
+                    .sorted()
+                    .toList()) {
+                Path other = second.resolve(dir).resolve(ko.getFileName());
+                String da = Digest.ofFile(ko).hex();
+                String db = Files.isRegularFile(other) ? Digest.ofFile(other).hex() : "missing";
+                List<String> sections = da.equals(db) || db.equals("missing")
+                        ? List.of()
+                        : Elf.read(ko).differingSections(Elf.read(other));
+                out.add(new Verification(
+                        cell.id(), ko.getFileName().toString(), da.equals(db), List.of(da, db), sections, ""));
             }
+        } catch (IOException e) {
+            throw KforgeException.environment("verify: " + e.getMessage(), "check free space in " + scratch);
         }
         return out;
     }

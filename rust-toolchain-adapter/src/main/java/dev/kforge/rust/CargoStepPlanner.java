@@ -81,7 +81,11 @@ public final class CargoStepPlanner implements CompanionStepPlanner {
         env.put(
                 "CARGO_TARGET_" + triple.toUpperCase(Locale.ROOT).replace('-', '_') + "_LINKER",
                 arch.crossCompile() + "gcc");
-        String outDir = build.attribute("outDir") + "/tools/" + c.name();
+        // The tools go inside the cell's published directory (the step contract's publishDir, not an attribute).
+        String outDir =
+                build.publishDir().orElseThrow(() -> new IllegalStateException(build.id() + " publishes no directory"))
+                        + "/tools/"
+                        + c.name();
         SortedMap<String, String> attrs = new TreeMap<>();
         attrs.put("driver", d.name());
         attrs.put("crate", c.name());

@@ -25,7 +25,12 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Plans for the kernel kinds that check symbols: Debian's per-port trees and source kernels with symvers. */
+/**
+ * Plans for the kernel kinds that check symbols (Debian's per-port trees, source kernels with
+ * symvers), tests and signing, through every real step planner at once: the composition the cli
+ * wires, which is why it lives here. The planner's own rules are tested in core (PlannerTest, over
+ * fake step planners); each adapter's command lines in that adapter (KbuildPlanTest, CargoPlanTest).
+ */
 class KernelKindsPlanTest {
 
     @TempDir

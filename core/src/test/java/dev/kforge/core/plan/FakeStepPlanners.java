@@ -24,7 +24,32 @@ public final class FakeStepPlanners {
 
     /** A planner over the built-in catalog with the fake step planners. */
     public static Planner planner() {
-        return new Planner(Catalog.builtIn(), new Kernel(), new Companions(), new Tests());
+        return planner(Catalog.builtIn());
+    }
+
+    /** A planner over {@code catalog} with the fake step planners. */
+    public static Planner planner(Catalog catalog) {
+        return new Planner(catalog, new Kernel(), new Companions(), new Tests());
+    }
+
+    /** A planner with an adapter's real kernel steps, and fake companion and test steps. */
+    public static Planner withKernelSteps(KernelStepPlanner kernelSteps) {
+        return withKernelSteps(Catalog.builtIn(), kernelSteps);
+    }
+
+    /** The same over {@code catalog}. */
+    public static Planner withKernelSteps(Catalog catalog, KernelStepPlanner kernelSteps) {
+        return new Planner(catalog, kernelSteps, new Companions(), new Tests());
+    }
+
+    /** A planner with an adapter's real test steps, and fake kernel and companion steps. */
+    public static Planner withTestSteps(TestStepPlanner testSteps) {
+        return new Planner(Catalog.builtIn(), new Kernel(), new Companions(), testSteps);
+    }
+
+    /** A planner with an adapter's real companion steps, and fake kernel and test steps. */
+    public static Planner withCompanionSteps(CompanionStepPlanner companionSteps) {
+        return new Planner(Catalog.builtIn(), new Kernel(), companionSteps, new Tests());
     }
 
     static final class Kernel implements KernelStepPlanner {

@@ -3,6 +3,7 @@ package dev.kforge.cli;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
 import dev.kforge.core.cache.LocalStepCache;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.service.PlanCache;
 import java.io.IOException;
 import java.util.Locale;
@@ -67,11 +68,16 @@ final class CacheCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             int removed = parent.cache().prune(parseSize(maxSize));
+            // Staging a killed kforge left (half-extracted headers, downloads, sources), its owner gone.
+            int stale = Staging.sweepTree(
+                    parent.root.context.cache(parent.root.cacheDir()).root(), 3);
             parent.root
                     .out()
                     .printf(
-                            "removed %d entries; size now %s%n",
-                            removed, human(parent.cache().stats().bytes()));
+                            "removed %d entries%s; size now %s%n",
+                            removed,
+                            stale == 0 ? "" : " and " + stale + " stale staging director" + (stale == 1 ? "y" : "ies"),
+                            human(parent.cache().stats().bytes()));
             parent.root.out().flush();
             return 0;
         }

@@ -33,9 +33,8 @@ class InterruptIT {
                         [[matrix]]
                         arches = ["x86_64"]
                         """);
-        Path launcher = ItSupport.repo().resolve("cli/target/kforge-0.1.0-SNAPSHOT/kforge-0.1.0-SNAPSHOT/bin/kforge");
-        assertThat(launcher).isExecutable();
-        Process p = new ProcessBuilder(launcher.toString(), "build")
+        assertThat(ItSupport.launcher()).isExecutable();
+        Process p = new ProcessBuilder(ItSupport.signalledLauncher("build"))
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("kforge.log").toFile())

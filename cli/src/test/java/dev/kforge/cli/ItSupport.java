@@ -97,6 +97,18 @@ final class ItSupport {
         return repo().resolve("cli/target/kforge-0.1.0-SNAPSHOT/kforge-0.1.0-SNAPSHOT/bin/kforge");
     }
 
+    /**
+     * The launcher's argv for tests that send it signals: started through {@code env
+     * --default-signal=INT}, so SIGINT is at its default however the suite was started (nohup, or a
+     * background job of a non-interactive shell, starts it ignored, and children inherit that).
+     */
+    static List<String> signalledLauncher(String... args) {
+        List<String> argv = new ArrayList<>(
+                List.of("env", "--default-signal=INT", launcher().toString()));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
     static Path repo() {
         return Path.of(System.getProperty("kforge.repo", "..")).toAbsolutePath().normalize();
     }

@@ -62,9 +62,7 @@ class ReliabilityIT {
     }
 
     Process launch(Path ws, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(ItSupport.launcher().toString()));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv)
+        ProcessBuilder pb = new ProcessBuilder(ItSupport.signalledLauncher(args))
                 .directory(ws.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ws.resolve("kforge.log").toFile());

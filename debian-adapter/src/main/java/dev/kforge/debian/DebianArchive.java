@@ -8,6 +8,7 @@ import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.kernel.VersionOrder;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
@@ -114,7 +115,7 @@ final class DebianArchive {
             return deb;
         }
         Files.deleteIfExists(deb);
-        Path tmp = Files.createTempDirectory(debs, "download-");
+        Path tmp = Staging.dir(debs, "download-");
         try {
             String spec = pkg.contains("=") ? pkg : pkg + "=" + show.get("Version");
             run(kernel, List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec), tmp);

@@ -4,6 +4,7 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.model.Architecture;
@@ -138,7 +139,7 @@ final class DebianBootFiles {
             String spec = pkg + ":" + arch.debianArch();
             Map<String, String> show = apt.show(kernel, spec);
             Path deb = apt.download(kernel, spec, show);
-            Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
+            Path staging = Staging.dir(dir.getParent(), dir.getFileName() + ".tmp-");
             try {
                 apt.run(kernel, List.of("dpkg-deb", "-x", deb.toString(), staging.toString()), staging);
                 Map<String, Object> marker = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.exec.RootedRunner;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.fs.LogLines;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.ToolchainRoot;
@@ -131,7 +132,7 @@ public final class DebianRoots implements ToolchainRoots {
                         root.suite(),
                         mirror,
                         packages.size());
-        Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
+        Path staging = Staging.dir(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
             Path log = staging.resolveSibling(staging.getFileName() + ".log");
             ProcessResult r = runner.run(new ProcessSpec(

@@ -2,6 +2,7 @@ package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
@@ -49,7 +50,7 @@ final class HeadersUnpacker {
         packages.put(
                 pkg + ":" + fields.getOrDefault("Architecture", "?"),
                 fields.get("Version") + " sha256:" + fields.get("SHA256"));
-        Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
+        Path staging = Staging.dir(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
             apt.run(
                     kernel,

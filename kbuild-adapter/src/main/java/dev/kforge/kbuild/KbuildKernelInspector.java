@@ -12,6 +12,7 @@ import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.model.Architecture;
@@ -235,7 +236,7 @@ public final class KbuildKernelInspector implements KernelInspector {
         try (FileLock lock = FileLock.acquire(cache.locks().resolve("source-" + d.prefix(16) + ".lock"))) {
             if (!Files.isRegularFile(marker)) {
                 Files.createDirectories(cache.sources());
-                Path tmp = Files.createTempDirectory(cache.sources(), d.prefix(16) + ".tmp-");
+                Path tmp = Staging.dir(cache.sources(), d.prefix(16) + ".tmp-");
                 LoggerFactory.getLogger(KbuildKernelInspector.class)
                         .info("extracting {} into {} (once; about 20 s)", tarball, target);
                 ProcessResult r = runner.run(new ProcessSpec(

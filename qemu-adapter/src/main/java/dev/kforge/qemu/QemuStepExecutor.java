@@ -17,8 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +33,8 @@ import java.util.TreeMap;
  * writes the guest's console to the cell's test.log (whole, by rename) and judges it.
  */
 public final class QemuStepExecutor implements StepExecutor {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Roots roots;
     private final ProcessRunner runner;
@@ -76,7 +80,8 @@ public final class QemuStepExecutor implements StepExecutor {
         Optional<String> script = Optional.ofNullable(step.attributes().get("script"))
                 .map(roots::path)
                 .map(p -> "/kforge/test/" + p.getFileName());
-        writeInitramfs(step, modules, script, initramfs);
+        String nonce = nonce();
+        writeInitramfs(step, modules, script, initramfs, nonce);
 
         long timeoutSeconds = Long.parseLong(step.attribute("timeoutSeconds"));
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
@@ -88,7 +93,7 @@ public final class QemuStepExecutor implements StepExecutor {
         Path console = log.resolveSibling("." + log.getFileName() + ".tmp");
         Files.deleteIfExists(console);
         try {
-            return boot(step, start, argv, console, log, timeout, modules, script);
+            return boot(step, start, argv, console, log, timeout, modules, script, nonce);
         } finally {
             Files.deleteIfExists(console); // interrupted or failed to start: no half-written console stays behind
         }
@@ -102,7 +107,8 @@ public final class QemuStepExecutor implements StepExecutor {
             Path log,
             Duration timeout,
             List<GuestModules.Module> modules,
-            Optional<String> script)
+            Optional<String> script,
+            String nonce)
             throws IOException, InterruptedException {
         ProcessResult r;
         try {
@@ -113,14 +119,15 @@ public final class QemuStepExecutor implements StepExecutor {
                     step.id() + ": cannot run " + argv.get(0) + ": " + e.getMessage(),
                     "install QEMU (scripts/install-deps installs qemu-system-x86, qemu-system-arm, qemu-system-misc)");
         }
-        String text = Files.isRegularFile(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
-        if (r.exitCode() == 127 || (text.contains("Could not access KVM kernel module") && !r.timedOut())) {
+        List<String> names = modules.stream().map(GuestModules.Module::name).toList();
+        // Streamed: a guest that floods its console costs disk, not memory.
+        Verdict.Judge judge = Verdict.Judge.reading(console, names, script.isPresent(), nonce);
+        if (r.exitCode() == 127 || (judge.noKvm() && !r.timedOut())) {
             throw KforgeException.environment(
-                    step.id() + ": " + argv.get(0) + " did not start: " + lastLine(text),
+                    step.id() + ": " + argv.get(0) + " did not start: " + judge.lastLine(),
                     "kforge doctor checks QEMU; install the package that provides " + argv.get(0));
         }
-        List<String> names = modules.stream().map(GuestModules.Module::name).toList();
-        Verdict v = Verdict.judge(text, names, script.isPresent(), r.timedOut(), timeout.toSeconds());
+        Verdict v = judge.verdict(r.timedOut(), timeout.toSeconds());
         Files.move(console, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         List<Diagnostic> diagnostics = v.problems().stream()
                 .map(p -> new Diagnostic(Diagnostic.Severity.ERROR, "test.log", p.line(), 0, p.message()))
@@ -148,7 +155,15 @@ public final class QemuStepExecutor implements StepExecutor {
         return argv;
     }
 
-    private void writeInitramfs(Step step, List<GuestModules.Module> modules, Optional<String> script, Path target)
+    /** A per-boot secret for /init's markers. */
+    private static String nonce() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private void writeInitramfs(
+            Step step, List<GuestModules.Module> modules, Optional<String> script, Path target, String nonce)
             throws IOException {
         Initramfs fs = new Initramfs();
         for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "kforge", "kforge/modules")) {
@@ -169,7 +184,7 @@ public final class QemuStepExecutor implements StepExecutor {
         if (script.isPresent()) {
             fs.file(script.get().substring(1), roots.path(step.attribute("script")), true);
         }
-        fs.file("init", GuestInit.script(load, script).getBytes(StandardCharsets.UTF_8), true);
+        fs.file("init", GuestInit.script(load, script, nonce).getBytes(StandardCharsets.UTF_8), true);
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".initramfs", ".tmp");
         try {
@@ -198,10 +213,5 @@ public final class QemuStepExecutor implements StepExecutor {
 
     private static List<String> tail(List<String> lines, int n) {
         return lines.size() <= n ? lines : lines.subList(lines.size() - n, lines.size());
-    }
-
-    private static String lastLine(String text) {
-        String[] lines = text.strip().split("\n");
-        return lines.length == 0 ? "" : lines[lines.length - 1];
     }
 }

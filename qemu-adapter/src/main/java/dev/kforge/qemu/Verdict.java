@@ -1,5 +1,12 @@
 package dev.kforge.qemu;
 
+import dev.kforge.core.fs.LogLines;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +18,7 @@ import java.util.regex.Pattern;
  * Judges a guest's console: whether the kernel reached /init, every module loaded (insmod's
  * status, with the kernel's own message when it refused), nothing oopsed, hit a BUG or WARNING or a
  * KASAN report, the taint flags hold nothing but O (out-of-tree) and E (unsigned), the test script
- * passed, and every module unloaded. A pure function of the console text.
+ * passed, and every module unloaded. A pure function of the console text and this boot's nonce.
  *
  * @param passed whether the cell's test passed
  * @param message the first problem, or a one-line summary of a pass
@@ -33,9 +40,17 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
     /** O (out-of-tree module) and E (unsigned module): what loading an out-of-tree module is expected to set. */
     static final long ALLOWED_TAINT = (1L << 12) | (1L << 13);
 
-    private static final Pattern MARKER = Pattern.compile("KFORGE-([A-Z-]+)(?: (.*))?");
+    /** Problems kept in a verdict; a console full of warnings is counted, not held. */
+    static final int MAX_PROBLEMS = 50;
+
+    /** Kernel messages kept for the reports: the last ones. */
+    static final int KEPT_MESSAGES = 200;
+
     /** printk's timestamp, when the kernel has one. */
     private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s*");
+
+    /** What QEMU prints when -accel kvm is asked for and /dev/kvm cannot be used. */
+    static final String NO_KVM = "Could not access KVM kernel module";
 
     Verdict {
         Objects.requireNonNull(message, "message");
@@ -44,74 +59,148 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
     }
 
     /**
+     * Judges a console held in memory (tests); {@link Judge} streams one from a file.
+     *
      * @param console the guest's console output
      * @param modules the module names in load order
      * @param script whether a test script was to run
      * @param timedOut whether the guest was killed at its timeout
      * @param timeoutSeconds that timeout
+     * @param nonce this boot's secret, which only /init's markers carry
      */
-    static Verdict judge(String console, List<String> modules, boolean script, boolean timedOut, long timeoutSeconds) {
-        String[] lines = console.replace("\r", "").split("\n", -1);
-        List<Problem> problems = new ArrayList<>();
-        List<String> messages = new ArrayList<>();
-        int begin = -1;
-        boolean end = false;
-        String phase = "boot";
-        Optional<Long> taint = Optional.empty();
-        List<String> loadedOk = new ArrayList<>();
-        List<String> lastLoadLines = new ArrayList<>();
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            Matcher m = MARKER.matcher(line);
-            boolean marker = m.find();
-            if (begin < 0) {
-                if (marker && m.group(1).equals("BEGIN")) {
-                    begin = i;
+    static Verdict judge(
+            String console, List<String> modules, boolean script, boolean timedOut, long timeoutSeconds, String nonce) {
+        Judge judge = new Judge(modules, script, nonce);
+        try (LogLines lines = new LogLines(new StringReader(console), LogLines.MAX_LINE)) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                judge.line(line);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return judge.verdict(timedOut, timeoutSeconds);
+    }
+
+    /**
+     * Judges a console line by line in bounded memory: at most {@link #MAX_PROBLEMS} problems (and
+     * a count of the rest), the last {@link #KEPT_MESSAGES} kernel messages, lines cut at
+     * {@link LogLines#MAX_LINE}. Only lines carrying this boot's nonce are markers: the harness's
+     * /init knows it, a test script or a module does not, so nothing they print is read as a marker.
+     * The markers must come in the order /init prints them.
+     */
+    static final class Judge {
+        private final List<String> modules;
+        private final boolean script;
+        private final Pattern marker;
+        private final String tag;
+        private final List<Problem> problems = new ArrayList<>();
+        private int droppedProblems;
+        private final ArrayDeque<String> messages = new ArrayDeque<>();
+        private final ArrayDeque<String> tail = new ArrayDeque<>();
+        private final ArrayDeque<String> lastLoadLines = new ArrayDeque<>();
+        private final List<String> loadedOk = new ArrayList<>();
+        private int lineNo;
+        private boolean begun;
+        private boolean end;
+        private boolean noKvm;
+        private String previous = "";
+        private String phase = "boot";
+        private Optional<Long> taint = Optional.empty();
+
+        Judge(List<String> modules, boolean script, String nonce) {
+            this.modules = List.copyOf(modules);
+            this.script = script;
+            this.tag = "@" + nonce + " ";
+            this.marker = Pattern.compile(Pattern.quote(tag) + "KFORGE-([A-Z-]+)(?: (.*))?");
+        }
+
+        /** A judge that has read {@code console} (absent: nothing), streamed line by line. */
+        static Judge reading(Path console, List<String> modules, boolean script, String nonce) throws IOException {
+            Judge judge = new Judge(modules, script, nonce);
+            if (Files.isRegularFile(console)) {
+                try (LogLines lines = LogLines.open(console)) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        judge.line(line);
+                    }
+                }
+            }
+            return judge;
+        }
+
+        /** Whether QEMU said it could not use KVM. */
+        boolean noKvm() {
+            return noKvm;
+        }
+
+        /** The last non-blank console line. */
+        String lastLine() {
+            return tail.isEmpty() ? "" : tail.getLast();
+        }
+
+        void line(String raw) {
+            lineNo++;
+            String line = raw.replace("\r", "");
+            if (!line.isBlank()) {
+                keep(tail, line.strip(), 8);
+            }
+            if (line.contains(NO_KVM)) {
+                noKvm = true;
+            }
+            Matcher m = marker.matcher(line);
+            boolean isMarker = m.find();
+            if (!begun) {
+                if (isMarker && m.group(1).equals("BEGIN")) {
+                    begun = true;
                     phase = "load";
-                    messages.add(line.substring(m.start()));
+                    previous = "BEGIN";
+                    keep(messages, line.substring(m.start() + tag.length()), KEPT_MESSAGES);
                 }
-                continue;
+                return;
             }
-            messages.add(line);
-            if (!marker) {
+            keep(messages, line.replace(tag, ""), KEPT_MESSAGES);
+            if (!isMarker) {
                 String text = TIMESTAMP.matcher(line).replaceFirst("");
-                lastLoadLines.add(text);
+                keep(lastLoadLines, text, 20);
                 if (BAD.matcher(text).find()) {
-                    problems.add(new Problem(i + 1, "kernel: " + text.strip()));
+                    problem(lineNo, "kernel: " + text.strip());
                 }
-                continue;
+                return;
             }
+            String name = m.group(1);
             String arg = m.group(2) == null ? "" : m.group(2).strip();
-            switch (m.group(1)) {
+            if (!inOrder(name)) {
+                problem(lineNo, "the harness's marker " + name + " came out of order (after " + previous + ")");
+            }
+            previous = name;
+            marker(name, arg);
+        }
+
+        /** The order /init prints its markers in. */
+        private boolean inOrder(String name) {
+            return switch (name) {
+                case "LOAD", "SCRIPT-BEGIN" -> List.of("BEGIN", "INSMOD").contains(previous);
+                case "INSMOD" -> previous.equals("LOAD");
+                case "SCRIPT" -> previous.equals("SCRIPT-BEGIN");
+                case "RMMOD" -> List.of("INSMOD", "SCRIPT", "RMMOD").contains(previous);
+                case "TAINT" -> List.of("BEGIN", "INSMOD", "SCRIPT", "RMMOD").contains(previous);
+                case "END" -> previous.equals("TAINT");
+                default -> false;
+            };
+        }
+
+        private void marker(String name, String arg) {
+            switch (name) {
                 case "LOAD" -> {
                     phase = "insmod " + arg;
                     lastLoadLines.clear();
                 }
-                case "INSMOD" -> {
-                    String[] p = arg.split(" ");
-                    if (p.length == 2 && p[1].equals("0")) {
-                        loadedOk.add(p[0]);
-                    } else {
-                        // What the kernel and insmod said, without the taint notices every out-of-tree module gets.
-                        String said = lastLoadLines.stream()
-                                .filter(l -> !l.isBlank())
-                                .map(String::strip)
-                                .filter(l -> !l.contains("loading out-of-tree module taints kernel")
-                                        && !l.contains("module verification failed"))
-                                .distinct()
-                                .reduce((a, b) -> a + "; " + b)
-                                .orElse("");
-                        problems.add(new Problem(
-                                i + 1,
-                                "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"
-                                        + (said.isEmpty() ? "" : ": " + said)));
-                    }
-                    phase = "load";
-                }
+                case "INSMOD" -> insmod(arg);
                 case "SCRIPT-BEGIN" -> phase = "test script";
                 case "SCRIPT" -> {
                     if (!arg.equals("0")) {
-                        problems.add(new Problem(i + 1, "test script exited " + arg));
+                        problem(lineNo, "test script exited " + arg);
                     }
                     phase = "unload";
                 }
@@ -119,49 +208,102 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
                     String[] p = arg.split(" ");
                     phase = "unload";
                     if (!(p.length == 2 && p[1].equals("0"))) {
-                        problems.add(new Problem(
-                                i + 1,
+                        problem(
+                                lineNo,
                                 "rmmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?")
-                                        + "): the module cannot be unloaded"));
+                                        + "): the module cannot be unloaded");
                     }
                 }
                 case "TAINT" -> {
                     try {
                         taint = Optional.of(Long.parseLong(arg));
                     } catch (NumberFormatException e) {
-                        problems.add(new Problem(i + 1, "unreadable taint value '" + arg + "'"));
+                        problem(lineNo, "unreadable taint value '" + arg + "'");
                     }
                 }
                 case "END" -> end = true;
                 default -> {}
             }
         }
-        if (timedOut) {
-            problems.add(
-                    0,
-                    new Problem(0, "the guest did not finish within " + timeoutSeconds + " s (during " + phase + ")"));
-        } else if (begin < 0) {
-            problems.add(0, new Problem(0, "the kernel did not reach /init; last console lines: " + tail(lines, 8)));
-        } else if (!end) {
-            problems.add(new Problem(0, "the guest stopped before /init finished (during " + phase + ")"));
-        }
-        taint.ifPresent(t -> {
-            long bad = t & ~ALLOWED_TAINT;
-            if (bad != 0) {
-                problems.add(new Problem(0, "kernel tainted " + letters(bad) + " (" + t + ")"));
+
+        private void insmod(String arg) {
+            String[] p = arg.split(" ");
+            if (p.length == 2 && p[1].equals("0")) {
+                loadedOk.add(p[0]);
+            } else {
+                // What the kernel and insmod said, without the taint notices every out-of-tree module gets.
+                String said = lastLoadLines.stream()
+                        .filter(l -> !l.isBlank())
+                        .map(String::strip)
+                        .filter(l -> !l.contains("loading out-of-tree module taints kernel")
+                                && !l.contains("module verification failed"))
+                        .distinct()
+                        .reduce((a, b) -> a + "; " + b)
+                        .orElse("");
+                problem(
+                        lineNo,
+                        "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"
+                                + (said.isEmpty() ? "" : ": " + said));
             }
-        });
-        if (begin >= 0 && end && !timedOut && loadedOk.size() < modules.size() && problems.isEmpty()) {
-            problems.add(new Problem(0, "only " + loadedOk.size() + " of " + modules.size() + " modules were loaded"));
+            phase = "load";
         }
-        if (problems.isEmpty()) {
-            return new Verdict(
-                    true,
-                    "loaded " + String.join(", ", modules) + (script ? ", test script passed" : "") + ", unloaded",
-                    List.of(),
-                    messages);
+
+        private void problem(int line, String message) {
+            if (problems.size() < MAX_PROBLEMS) {
+                problems.add(new Problem(line, message));
+            } else {
+                droppedProblems++;
+            }
         }
-        return new Verdict(false, problems.get(0).message(), problems, messages);
+
+        private static void keep(ArrayDeque<String> ring, String line, int max) {
+            if (ring.size() == max) {
+                ring.removeFirst();
+            }
+            ring.addLast(line);
+        }
+
+        Verdict verdict(boolean timedOut, long timeoutSeconds) {
+            List<Problem> all = new ArrayList<>(problems);
+            if (droppedProblems > 0) {
+                all.add(new Problem(0, "and " + droppedProblems + " more problem(s); see the console"));
+            }
+            if (timedOut) {
+                all.add(
+                        0,
+                        new Problem(
+                                0, "the guest did not finish within " + timeoutSeconds + " s (during " + phase + ")"));
+            } else if (!begun) {
+                all.add(
+                        0,
+                        new Problem(
+                                0,
+                                "the kernel did not reach /init; last console lines: "
+                                        + (tail.isEmpty()
+                                                ? "(none: check the kernel image, the machine and the console in the catalog)"
+                                                : String.join(" | ", tail))));
+            } else if (!end) {
+                all.add(new Problem(0, "the guest stopped before /init finished (during " + phase + ")"));
+            }
+            taint.ifPresent(t -> {
+                long bad = t & ~ALLOWED_TAINT;
+                if (bad != 0) {
+                    all.add(new Problem(0, "kernel tainted " + letters(bad) + " (" + t + ")"));
+                }
+            });
+            if (begun && end && !timedOut && loadedOk.size() < modules.size() && all.isEmpty()) {
+                all.add(new Problem(0, "only " + loadedOk.size() + " of " + modules.size() + " modules were loaded"));
+            }
+            List<String> kept = new ArrayList<>(messages);
+            if (all.isEmpty()) {
+                return new Verdict(
+                        true,
+                        "loaded " + String.join(", ", modules) + (script ? ", test script passed" : "") + ", unloaded",
+                        List.of(),
+                        kept);
+            }
+            return new Verdict(false, all.get(0).message(), all, kept);
+        }
     }
 
     /** {@code W, D} for the bits set in {@code taint}. */
@@ -173,17 +315,5 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
             }
         }
         return String.join(", ", out);
-    }
-
-    private static String tail(String[] lines, int n) {
-        List<String> out = new ArrayList<>();
-        for (int i = lines.length - 1; i >= 0 && out.size() < n; i--) {
-            if (!lines[i].isBlank()) {
-                out.add(0, lines[i].strip());
-            }
-        }
-        return out.isEmpty()
-                ? "(none: check the kernel image, the machine and the console in the catalog)"
-                : String.join(" | ", out);
     }
 }

@@ -65,19 +65,67 @@ class InitramfsTest {
         assertThat(sample().toGzip()).isEqualTo(sample().toGzip());
     }
 
+    static final String NONCE = "00112233445566778899aabbccddeeff";
+
     @Test
     void theInitLoadsInOrderStopsAtTheFirstFailureAndUnloadsInReverse() {
         String init = GuestInit.script(
                 List.of(
                         new GuestInit.Module("crc_itu_t", "/kforge/modules/00-crc_itu_t.ko", ""),
                         new GuestInit.Module("crc", "/kforge/modules/01-crc.ko", "debug=1")),
-                Optional.of("/kforge/test/smoke.sh"));
+                Optional.of("/kforge/test/smoke.sh"),
+                NONCE);
         assertThat(init).startsWith("#!/bin/sh\n");
-        assertThat(init.indexOf("insmod /kforge/modules/00-crc_itu_t.ko\n"))
-                .isLessThan(init.indexOf("insmod /kforge/modules/01-crc.ko debug=1\n"));
-        assertThat(init.indexOf("rmmod crc\n")).isLessThan(init.indexOf("rmmod crc_itu_t\n"));
+        assertThat(init.indexOf("insmod '/kforge/modules/00-crc_itu_t.ko'\n"))
+                .isLessThan(init.indexOf("insmod '/kforge/modules/01-crc.ko' 'debug=1'\n"));
+        assertThat(init.indexOf("rmmod 'crc'\n")).isLessThan(init.indexOf("rmmod 'crc_itu_t'\n"));
         assertThat(init)
-                .contains("(cd /kforge/test && sh /kforge/test/smoke.sh)")
+                .contains("(cd '/kforge/test' && sh '/kforge/test/smoke.sh')")
                 .contains("reboot -f");
+    }
+
+    @Test
+    void paramsAreSeparateQuotedArgumentsThatNoShellExpands() throws Exception {
+        String init = GuestInit.script(
+                List.of(new GuestInit.Module(
+                        "m", "/kforge/modules/00-m.ko", "n=abc; true msg=\"a b\" x=$(reboot) y=`id` z='q'")),
+                Optional.empty(),
+                NONCE);
+        String insmod = init.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("insmod "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(insmod)
+                .isEqualTo("insmod '/kforge/modules/00-m.ko' 'n=abc;' 'true' 'msg=\"a b\"' 'x=$(reboot)' 'y=`id`' "
+                        + "'z='\\''q'\\'''");
+        // What a POSIX sh hands insmod: each word whole, nothing run.
+        Path sh = Files.createTempFile("init", ".sh");
+        Files.writeString(
+                sh, "set -- " + insmod.substring("insmod ".length()) + "\nfor a; do printf '%s\\n' \"$a\"; done\n");
+        Process p = new ProcessBuilder("sh", sh.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        Files.delete(sh);
+        assertThat(out.lines().toList())
+                .containsExactly(
+                        "/kforge/modules/00-m.ko", "n=abc;", "true", "msg=\"a b\"", "x=$(reboot)", "y=`id`", "z='q'");
+    }
+
+    @Test
+    void everyMarkerCarriesTheNonceAndInitRemovesItself() {
+        String init = GuestInit.script(
+                List.of(new GuestInit.Module("m", "/kforge/modules/00-m.ko", "")),
+                Optional.of("/kforge/test/t.sh"),
+                NONCE);
+        assertThat(init.lines().filter(l -> l.contains("KFORGE-")).toList())
+                .isNotEmpty()
+                .allMatch(l -> l.contains("@" + NONCE + " KFORGE-"));
+        assertThat(init.indexOf("rm -f /init")).isLessThan(init.indexOf("KFORGE-BEGIN"));
+        // The script's exit status is taken first, and its marker starts a line of its own.
+        assertThat(init)
+                .contains("sh '/kforge/test/t.sh')\n  rc=$?\n  echo\n  echo \"@" + NONCE + " KFORGE-SCRIPT $rc\"");
     }
 }

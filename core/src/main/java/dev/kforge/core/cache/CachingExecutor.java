@@ -61,15 +61,26 @@ public final class CachingExecutor implements StepExecutor {
         if (key == null) {
             return delegate.execute(step, context);
         }
-        // Two kforge processes building the same workspace take turns per published directory: the
-        // second finds the first one's result in the cache instead of removing its work mid-build.
-        Optional<String> publish = step.publishDir();
+        // Two kforge processes building or testing the same workspace take turns per cell directory:
+        // the second finds the first one's result in the cache instead of removing its work mid-build,
+        // and a test never reads modules another run is replacing.
+        Optional<String> publish = cellDir(step);
         if (publish.isPresent()) {
             try (FileLock lock = FileLock.acquire(lockFile(publish.get()))) {
                 return executeLocked(step, key);
             }
         }
         return executeLocked(step, key);
+    }
+
+    /** The directory under ${out} a step publishes, or publishes a file into (a test's log). */
+    private static Optional<String> cellDir(Step step) {
+        return step.publishDir()
+                .or(() -> step.declaredOutputs().stream()
+                        .map(Output::path)
+                        .filter(p -> p.startsWith("${out}/") && p.indexOf('/', "${out}/".length()) > 0)
+                        .map(p -> p.substring(0, p.lastIndexOf('/')))
+                        .findFirst());
     }
 
     private Path lockFile(String publishDir) {

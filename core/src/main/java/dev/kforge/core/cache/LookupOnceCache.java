@@ -11,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One run's view of a step cache in which each key is looked up once: the planner's check for
  * needless tree steps and the step's own restore share the answer (a local entry is a file read
- * and a JSON parse, a remote one an HTTP round trip). A store forgets the key's answer.
+ * and a JSON parse, a remote one an HTTP round trip). Only hits are remembered: a miss is asked
+ * again, since another kforge process building the same workspace may store the entry meanwhile (the
+ * step waits for that process's lock, then must find what it stored). A store forgets the key's answer.
  */
 public final class LookupOnceCache implements StepCache {
 
@@ -29,7 +31,9 @@ public final class LookupOnceCache implements StepCache {
             return known;
         }
         Optional<ActionEntry> answer = delegate.lookup(key);
-        answers.put(key, answer);
+        if (answer.isPresent()) {
+            answers.put(key, answer);
+        }
         return answer;
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,9 @@ public final class LocalProcessRunner implements ProcessRunner {
         this(System.getenv());
     }
 
+    /** util-linux's setpriv (2.33 and later), which sets the parent-death signal before it executes a command. */
+    private static final boolean SETPRIV = Files.isExecutable(Path.of("/usr/bin/setpriv"));
+
     /** For tests: the environment the pass-through list reads from. */
     public LocalProcessRunner(Map<String, String> callerEnv) {
         Map<String, String> env = new TreeMap<>();
@@ -56,6 +60,14 @@ public final class LocalProcessRunner implements ProcessRunner {
         long start = System.nanoTime();
         LOG.debug("run in {}: {}", spec.cwd(), String.join(" ", spec.argv()));
         CommandLine cmd = new CommandLine("setsid");
+        if (SETPRIV) {
+            // Killed with kforge, even by SIGKILL: the child is in its own session, out of reach of the
+            // terminal's signals, so the kernel's parent-death signal is what ends a guest or a make.
+            cmd.addArgument("setpriv", false);
+            cmd.addArgument("--pdeathsig", false);
+            cmd.addArgument("KILL", false);
+            cmd.addArgument("--", false);
+        }
         for (String arg : spec.argv()) {
             cmd.addArgument(arg, false);
         }
@@ -113,7 +125,7 @@ public final class LocalProcessRunner implements ProcessRunner {
             group.killGroup();
         }
         String out = spec.log().isPresent() ? "" : captured.toString(StandardCharsets.UTF_8);
-        if (exit == 127 && out.contains("setsid: failed to execute")) {
+        if (exit == 127 && out.contains(": failed to execute")) {
             throw new IOException("cannot run " + spec.argv().get(0) + ": not found on PATH");
         }
         return new ProcessResult(exit, timedOut, Duration.ofNanos(System.nanoTime() - start), out);

@@ -51,7 +51,7 @@ public final class FileTrees {
     public static void swapIn(Path staged, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+            old = target.resolveSibling(Staging.owned("." + target.getFileName() + ".old-") + System.nanoTime());
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
@@ -62,8 +62,7 @@ public final class FileTrees {
 
     /** A fresh directory next to {@code target}, to stage its new content in. */
     public static Path stagingFor(Path target) throws IOException {
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        return Files.createTempDirectory(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".tmp-");
+        return Staging.dir(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".tmp-");
     }
 
     /**

@@ -192,11 +192,14 @@ final class DriverTables {
             script = Optional.of(s);
         }
         String params = t.optString("params").orElse("");
-        if (params.contains("\n") || params.contains("'")) {
+        try {
+            DriverTest.words(params);
+        } catch (IllegalArgumentException e) {
             throw new ManifestException(
                     t.posOf("params"),
-                    "driver '" + driver + "': params must be one line without quotes",
-                    "write them as insmod takes them: params = \"debug=1 count=4\"");
+                    "driver '" + driver + "': " + e.getMessage(),
+                    "write them as insmod takes them: params = \"debug=1 count=4 msg=\\\"two words\\\"\"; "
+                            + "each is passed to insmod as one argument, no shell reads them");
         }
         long timeout = t.optLong("timeout").orElse(DriverTest.DEFAULT_TIMEOUT_SECONDS);
         if (timeout < 1 || timeout > 86_400) {

@@ -18,6 +18,7 @@ import dev.kforge.core.exec.StepExecutorFactory;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.kernel.ModuleSigning;
 import dev.kforge.core.model.SigningKey;
 import dev.kforge.core.plan.BuildPlan;
@@ -60,6 +61,8 @@ public final class BuildService {
         Roots roots = new Roots(
                 planned.root(), planned.out(), planned.buildDir(), cache.trees(), planned.kernelDirs(), request.jobs());
         StepCache stepCache = stepCache(request);
+        // What a killed run was staging in out/ (its owner is gone) goes before anything is published.
+        Staging.sweepTree(planned.out(), 4);
         List<Step> selected = RunSteps.select(plan, request);
         if (!request.restoreOnly()) {
             checkSigning(selected, roots, request);

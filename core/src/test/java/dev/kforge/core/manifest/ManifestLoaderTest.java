@@ -131,6 +131,21 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void testParamsAreInsmodWordsAndShellSyntaxInANameIsRefusedWithItsPosition() {
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n[driver.test]\n";
+        ws.cDriver("drivers/a");
+        var loaded = load(KERNEL + driver + "params = 'n=abc; true msg=\"a b\"'\n" + MATRIX);
+        assertThat(loaded.driver("a").orElseThrow().test().paramWords())
+                .containsExactly("n=abc;", "true", "msg=\"a b\"");
+        var e = error(KERNEL + driver + "params = \"n=$(echo 7)\"\n" + MATRIX);
+        assertThat(e.getMessage())
+                .isEqualTo("kforge.toml:8:1: driver 'a': params word 2 '7)' is not NAME or NAME=VALUE "
+                        + "(a parameter name is letters, digits, _ . -)");
+        assertThat(error(KERNEL + driver + "params = 'msg=\"open'\n" + MATRIX).getMessage())
+                .isEqualTo("kforge.toml:8:1: driver 'a': params have an unclosed double quote");
+    }
+
+    @Test
     void unknownKeySuggestsTheClosest() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npaht = \"drivers/a\"\n" + MATRIX);
         assertThat(e.pos().line()).isEqualTo(6);

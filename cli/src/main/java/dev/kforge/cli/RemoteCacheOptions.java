@@ -5,6 +5,7 @@ import dev.kforge.core.cache.HttpStepCache;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.service.RemoteCache;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -32,6 +33,14 @@ final class RemoteCacheOptions {
             converter = ModeConverter.class,
             description = "read-write (default) or read-only (never upload).")
     Mode mode;
+
+    @Option(
+            names = "--remote-cache-timeout",
+            paramLabel = "SECONDS",
+            description = "The most one remote cache request may take, first byte to last (default 30, also "
+                    + "$KFORGE_REMOTE_CACHE_TIMEOUT); a slower one is a remote fault: a warning, and the step "
+                    + "runs locally.")
+    Integer timeoutSeconds;
 
     Optional<RemoteCache> resolve(Workspace ws, Map<String, String> env) {
         Optional<String> u = Optional.ofNullable(url)
@@ -62,7 +71,34 @@ final class RemoteCacheOptions {
             throw KforgeException.userInput(
                     "KFORGE_REMOTE_CACHE_HEADER must look like 'Name: value'", "e.g. 'Authorization: Bearer TOKEN'");
         }
-        return Optional.of(new RemoteCache(uri, mode == Mode.read_write, header));
+        if (uri.getRawUserInfo() != null && header.isPresent()) {
+            throw KforgeException.userInput(
+                    "the remote cache URL carries user:password@ and KFORGE_REMOTE_CACHE_HEADER is set too",
+                    "give the credentials once: either in the URL (sent as HTTP Basic) or as the header");
+        }
+        return Optional.of(new RemoteCache(uri, mode == Mode.read_write, header, timeout(env)));
+    }
+
+    private Duration timeout(Map<String, String> env) {
+        String env1 = env.get("KFORGE_REMOTE_CACHE_TIMEOUT");
+        long seconds;
+        if (timeoutSeconds != null) {
+            seconds = timeoutSeconds;
+        } else if (env1 != null && !env1.isBlank()) {
+            try {
+                seconds = Long.parseLong(env1.strip());
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
+        } else {
+            return HttpStepCache.DEFAULT_TIMEOUT;
+        }
+        if (seconds < 1 || seconds > 3600) {
+            throw KforgeException.userInput(
+                    "remote cache timeout must be 1 to 3600 seconds",
+                    "e.g. --remote-cache-timeout 30 (or KFORGE_REMOTE_CACHE_TIMEOUT=30)");
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {

@@ -114,7 +114,7 @@ class ReliabilityIT {
     }
 
     /** Runs the real launcher to completion: exit code and everything it printed (slf4j warnings included). */
-    ItSupport.Run launched(Path ws, Map<String, String> env, String... args) throws Exception {
+    static ItSupport.Run launched(Path ws, Map<String, String> env, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(ItSupport.launcher().toString()));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(ws.toFile()).redirectErrorStream(true);

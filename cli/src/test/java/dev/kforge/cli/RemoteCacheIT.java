@@ -5,6 +5,7 @@ import static dev.kforge.cli.ItSupport.kforge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.cache.LoopbackCacheServer;
 import dev.kforge.core.digest.Digest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -261,6 +263,52 @@ class RemoteCacheIT {
         assertThat(refused.code()).as(refused.err()).isZero();
         assertThat(refused.out()).contains("3 cells: 3 built, 0 cached");
         assertThat(entries("ac")).isEqualTo(3);
+    }
+
+    /**
+     * A server whose bodies stall or are cut short: each run warns once and builds locally, exit 0,
+     * within the remote timeout; a query in the URL still hits. Against a real HTTP server on loopback.
+     */
+    @Test
+    void remoteBodyFaultsAreOneWarningAndALocalBuild() throws Exception {
+        try (LoopbackCacheServer faulty = new LoopbackCacheServer()) {
+            String url = faulty.base() + "?token=abc";
+            Path a = workspace("faults-fill");
+            ItSupport.Run fill = build(a, "cache-faults-a", "--remote-cache", url);
+            assertThat(fill.code()).as(fill.err()).isZero();
+            assertThat(faulty.requests()).anyMatch(r -> r.startsWith("PUT /kforge/ac/") && r.endsWith("?token=abc"));
+
+            Path hit = workspace("faults-hit");
+            Files.writeString(
+                    hit.resolve("drivers/other/other.c"), Files.readString(a.resolve("drivers/other/other.c")));
+            ItSupport.Run served = build(hit, "cache-faults-b", "--remote-cache", url);
+            assertThat(served.code()).as(served.err()).isZero();
+            assertThat(served.out()).contains("3 cells: 0 built, 3 cached");
+
+            for (LoopbackCacheServer.Fault f :
+                    List.of(LoopbackCacheServer.Fault.STALL_BODY, LoopbackCacheServer.Fault.TRUNCATE_BODY)) {
+                faulty.fault(f);
+                Path ws = workspace("faults-" + f);
+                Files.writeString(
+                        ws.resolve("drivers/other/other.c"), Files.readString(a.resolve("drivers/other/other.c")));
+                long start = System.nanoTime();
+                // The real launcher: its stderr carries the warning.
+                ItSupport.Run run = ReliabilityIT.launched(
+                        ws,
+                        Map.of("KFORGE_CACHE_DIR", ItSupport.itCache().toString()),
+                        "build",
+                        "--cache-dir",
+                        dir.resolve("cache-faults-" + f).toString(),
+                        "--remote-cache",
+                        url,
+                        "--remote-cache-timeout",
+                        "3");
+                assertThat(run.code()).as(f + ": " + run.err()).isZero();
+                assertThat(run.out()).as(f.toString()).contains("3 cells: 3 built, 0 cached, 0 failed");
+                assertThat(run.err()).as(f.toString()).containsOnlyOnce("carrying on with the local cache only");
+                assertThat(System.nanoTime() - start).as(f.toString()).isLessThan(TimeUnit.SECONDS.toNanos(120));
+            }
+        }
     }
 
     @Test

@@ -104,7 +104,8 @@ public final class BuildService {
     private StepCache stepCache(BuildRequest request) {
         LocalStepCache local = new LocalStepCache(cache.steps());
         return new LookupOnceCache(request.remote()
-                .<StepCache>map(r -> new TieredStepCache(local, new HttpStepCache(r.url(), r.header()), r.readWrite()))
+                .<StepCache>map(r ->
+                        new TieredStepCache(local, new HttpStepCache(r.url(), r.header(), r.timeout()), r.readWrite()))
                 .orElse(local));
     }
 

@@ -1,6 +1,7 @@
 package dev.kforge.core.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.service.RemoteCache;
@@ -18,8 +19,17 @@ class RedactionTest {
         assertThat(r.toString())
                 .doesNotContain("s3cret", "topsecret", "token=abc")
                 .isEqualTo("RemoteCache[https://cache.example:8443/kforge, read-write, header set]");
-        HttpStepCache c = new HttpStepCache(u, Optional.of("Authorization: Bearer topsecret"));
+        HttpStepCache c = new HttpStepCache(u, Optional.empty());
         assertThat(c.describe()).isEqualTo("https://cache.example:8443/kforge");
+        HttpStepCache h = new HttpStepCache(
+                URI.create("https://cache.example:8443/kforge?token=abc"),
+                Optional.of("Authorization: Bearer topsecret"));
+        assertThat(h.describe()).isEqualTo("https://cache.example:8443/kforge");
+        // Credentials twice (user:password@ and a header) are refused rather than one silently dropped.
+        assertThatThrownBy(() -> new HttpStepCache(u, Optional.of("Authorization: Bearer topsecret")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("give the credentials once")
+                .hasMessageNotContaining("s3cret");
     }
 
     @Test

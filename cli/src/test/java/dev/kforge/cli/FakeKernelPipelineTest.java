@@ -97,6 +97,21 @@ class FakeKernelPipelineTest {
 
     /** The summary line, the results JSON, JUnit and the exit code count a compiler error alike. */
     @Test
+    void aFileNameThatIsNotUtf8IsRefusedBeforeAnythingBuilds() throws Exception {
+        // Byte 0xff is no UTF-8: the JVM reads the name with U+FFFD and cannot open it by that name.
+        Process touch = new ProcessBuilder("sh", "-c", "touch \"$(printf 'drivers/beta/bad\\377name')\"")
+                .directory(ws.toFile())
+                .start();
+        assertThat(touch.waitFor()).isZero();
+        ItSupport.Run run = kforge("build");
+        assertThat(run.code()).as(run.out()).isEqualTo(2);
+        assertThat(run.err())
+                .contains("drivers/beta holds a file whose name is not valid UTF-8 (read as 'bad\uFFFDname')")
+                .contains("hint: rename it");
+        assertThat(kernel.makes()).isEmpty();
+    }
+
+    @Test
     void aFailingDriverIsCountedAlikeEverywhere() throws Exception {
         Files.writeString(
                 ws.resolve("drivers/beta/beta.c"),

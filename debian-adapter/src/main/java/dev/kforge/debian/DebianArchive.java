@@ -207,6 +207,19 @@ final class DebianArchive {
         return out;
     }
 
+    /** The end of a tool's output, whole lines only (at most 8, about 500 characters). */
+    static String lastLines(String output) {
+        List<String> lines = output.strip().lines().toList();
+        StringBuilder out = new StringBuilder();
+        for (int i = lines.size() - 1; i >= 0 && lines.size() - i <= 8; i--) {
+            if (out.length() > 0 && out.length() + lines.get(i).length() > 500) {
+                break;
+            }
+            out.insert(0, lines.get(i) + (out.length() > 0 ? "\n" : ""));
+        }
+        return out.toString();
+    }
+
     void run(KernelSource kernel, List<String> argv, Path cwd) throws InterruptedException {
         ProcessResult r;
         try {
@@ -217,11 +230,12 @@ final class DebianArchive {
                     "kforge doctor names the package");
         }
         if (!r.succeeded()) {
-            String out = r.output().strip();
             throw KforgeException.environment(
-                    "kernel '" + kernel.name() + "': " + String.join(" ", argv) + " failed: "
-                            + out.substring(Math.max(0, out.length() - 500)),
-                    "check the network and apt's sources (apt-get update)");
+                    "kernel '" + kernel.name() + "': " + String.join(" ", argv) + " failed: " + lastLines(r.output()),
+                    argv.get(0).equals("dpkg-deb")
+                            ? "the .deb is damaged or incomplete: fetch it again and compare its sha256 "
+                                    + "(dpkg-deb --info FILE reads a whole one)"
+                            : "check the network and apt's sources (apt-get update)");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.kforge.core.exec.ProcessResult;
 import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.exec.ProcessSpec;
 import dev.kforge.core.fs.LogLines;
+import dev.kforge.core.fs.Modes;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
@@ -97,6 +98,7 @@ public final class IdeFiles {
                     out.newLine();
                 }
             }
+            Modes.publish(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return file;
         } catch (IOException e) {

@@ -171,12 +171,23 @@ public final class KbuildKernelInspector implements KernelInspector {
                 .key();
     }
 
+    /** A kernel source tree has a top-level Makefile and arch/; anything else is named, not hashed. */
+    private static void requireSourceTree(KernelSource kernel, Path path, Path dir) {
+        if (!Files.isRegularFile(dir.resolve("Makefile")) || !Files.isDirectory(dir.resolve("arch"))) {
+            throw KforgeException.environment(
+                    "kernel '" + kernel.name() + "': " + path + " is not a kernel source tree (no top-level Makefile "
+                            + "and arch/)",
+                    "name linux-source-*.tar.xz or a directory holding the kernel's top-level Makefile");
+        }
+    }
+
     private KernelFacts source(KernelSource kernel, Path path) throws IOException {
         Digest identity;
         Path dir;
         if (Files.isDirectory(path)) {
             dir = path;
             inputs.see(dir); // its Makefile and arch/ are seen below, for both kinds of source
+            requireSourceTree(kernel, path, dir);
             Fingerprint f = new Fingerprint("kforge-source-dir", 1).add(Digest.ofFile(dir.resolve("Makefile")));
             for (Path k : new RustArches(catalog, cache, inputs).archKconfigs(dir)) {
                 f.add(dir.relativize(k).toString()).add(Digest.ofFile(k));
@@ -188,17 +199,12 @@ public final class KbuildKernelInspector implements KernelInspector {
             memo.flush();
             dir = extract(kernel, path);
         }
-        Path makefile = dir.resolve("Makefile");
-        inputs.seeAll(List.of(makefile, dir.resolve("arch")));
-        if (!Files.isRegularFile(makefile) || !Files.isDirectory(dir.resolve("arch"))) {
-            throw KforgeException.environment(
-                    "kernel '" + kernel.name() + "': " + path + " is not a kernel source tree",
-                    "name linux-source-*.tar.xz or a directory holding the kernel's top-level Makefile");
-        }
+        inputs.seeAll(List.of(dir.resolve("Makefile"), dir.resolve("arch")));
+        requireSourceTree(kernel, path, dir);
         return new KernelFacts(
                 kernel.name(),
                 KernelSource.Kind.SOURCE,
-                version(makefile),
+                version(dir.resolve("Makefile")),
                 identity,
                 Optional.empty(),
                 Optional.empty(),

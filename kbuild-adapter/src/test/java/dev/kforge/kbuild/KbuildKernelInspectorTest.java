@@ -56,4 +56,28 @@ class KbuildKernelInspectorTest {
             assertThat(s.toList()).isEmpty();
         }
     }
+
+    @Test
+    void anEmptyDirectoryIsNotAKernelSourceTreeAndSaysSo() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        var inspector = new KbuildKernelInspector(
+                new CacheDirs(dir.resolve("cache")),
+                spec -> {
+                    throw new AssertionError("nothing to run: " + spec.argv());
+                },
+                Catalog.builtIn());
+        KernelSource k = new KernelSource(
+                "k",
+                KernelSource.Kind.SOURCE,
+                empty.toString(),
+                Optional.empty(),
+                List.of(),
+                new SourcePos("kforge.toml", 1, 1));
+        assertThatThrownBy(() -> inspector.inspect(k, dir))
+                .isInstanceOfSatisfying(KforgeException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KforgeException.Kind.ENVIRONMENT);
+                    assertThat(e.kind().exitCode()).isEqualTo(3);
+                })
+                .hasMessage("kernel 'k': " + empty + " is not a kernel source tree (no top-level Makefile and arch/)");
+    }
 }

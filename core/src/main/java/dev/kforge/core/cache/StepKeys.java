@@ -1,5 +1,6 @@
 package dev.kforge.core.cache;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
@@ -142,7 +143,10 @@ public final class StepKeys {
             }
             Fingerprint f = new Fingerprint("kforge-dir", 1);
             try (Stream<Path> files = Files.walk(p)) {
-                for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                for (Path file : files.peek(x -> readableName(p, x))
+                        .filter(Files::isRegularFile)
+                        .sorted()
+                        .toList()) {
                     if (IGNORED.contains(file.getFileName().toString())) {
                         continue;
                     }
@@ -154,6 +158,19 @@ public final class StepKeys {
             return f.digest().hex();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A file name the JVM could not decode (not valid in the file-name encoding, UTF-8) cannot be
+     * opened by the name it reads: it would be left out of the key and fail the copy. Refused.
+     */
+    private static void readableName(Path dir, Path file) {
+        String name = dir.relativize(file).toString();
+        if (name.indexOf('\uFFFD') >= 0) {
+            throw KforgeException.userInput(
+                    dir + " holds a file whose name is not valid UTF-8 (read as '" + name + "')",
+                    "rename it (for example: convmv -f latin1 -t utf8 --notest), or move it out of the driver's directory");
         }
     }
 

@@ -82,6 +82,7 @@ public final class FileTrees {
             if (!HexFormat.of().formatHex(md.digest()).equals(expected.hex())) {
                 return false;
             }
+            Modes.publish(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;
         } catch (NoSuchAlgorithmException e) {

@@ -31,7 +31,9 @@ public final class Staging {
     public static Path dir(Path parent, String prefix) throws IOException {
         Files.createDirectories(parent);
         sweep(parent, Optional.of(prefix));
-        return Files.createTempDirectory(parent, owned(prefix));
+        Path dir = Files.createTempDirectory(parent, owned(prefix));
+        Modes.publish(dir); // staged to be renamed into place: the mode a plain mkdir gives
+        return dir;
     }
 
     /** {@code prefix} followed by this process's id, as staging names are. */

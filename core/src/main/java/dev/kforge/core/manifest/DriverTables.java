@@ -69,8 +69,9 @@ final class DriverTables {
                 }
             }
             List<CargoCrate> cargo = cargo(t, name, root);
+            // 0 (no key) means no limit of the driver's own; written out, the limit is 1 to 86400 seconds.
             long timeout = t.optLong("timeout").orElse(0L);
-            if (timeout < 0 || timeout > 86_400) {
+            if (t.has("timeout") && (timeout < 1 || timeout > 86_400)) {
                 throw new ManifestException(
                         t.posOf("timeout"),
                         "timeout must be between 1 and 86400 seconds, not " + timeout,

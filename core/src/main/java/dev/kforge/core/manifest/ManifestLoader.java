@@ -113,6 +113,16 @@ public final class ManifestLoader {
                         "remote-cache must be an http:// or https:// URL",
                         "e.g. remote-cache = \"http://cache.example:8080/kforge\"; credentials go in KFORGE_REMOTE_CACHE_HEADER");
             }
+            if (remote.isPresent()
+                    && (remote.get().matches("https?://[^/?#]*@.*")
+                            || remote.get().contains("?"))) {
+                // A manifest is committed and remembered with the plan: no credentials in it.
+                throw new ManifestException(
+                        ws.get().posOf("remote-cache"),
+                        "remote-cache must not carry credentials (user:password@ or a ?query)",
+                        "name the server here and give the credentials at run time: KFORGE_REMOTE_CACHE_HEADER, "
+                                + "or the whole URL in KFORGE_REMOTE_CACHE / --remote-cache");
+            }
             if (ws.get().has("out")) {
                 out = ManifestRefs.relativePath(ws.get(), "out", ws.get().string("out"));
             }

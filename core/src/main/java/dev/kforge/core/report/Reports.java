@@ -1,6 +1,7 @@
 package dev.kforge.core.report;
 
 import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.fs.Modes;
 import dev.kforge.core.plan.BuildPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ public final class Reports {
         Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Modes.publish(tmp);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -4,11 +4,13 @@ import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.json.RecordTrees;
+import dev.kforge.core.model.Signing;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.PlanCodec;
 import dev.kforge.core.report.Reports;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -21,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +92,13 @@ public final class PlanCache {
                 }
             }
             BuildPlan plan = PlanCodec.decode((Map<?, ?>) m.get("plan"));
-            Workspace ws = RecordTrees.decode(m.get("workspace"), Workspace.class);
+            Optional<Workspace> decoded =
+                    withKeyFromManifest(RecordTrees.decode(m.get("workspace"), Workspace.class), root);
+            if (decoded.isEmpty()) {
+                LOG.debug("plan cache: the signing key's place in the manifest cannot be read; planning");
+                return Optional.empty();
+            }
+            Workspace ws = decoded.get();
             if (!plan.planHash().hex().equals(m.get("planHash"))) {
                 LOG.debug("plan cache: the remembered plan does not have its plan hash; planning");
                 return Optional.empty();
@@ -104,6 +114,74 @@ public final class PlanCache {
         } catch (IOException | RuntimeException e) {
             LOG.debug("plan cache: {} is unreadable ({}); planning", file, e.toString());
             return Optional.empty(); // a torn or foreign entry is a miss; planning writes a good one
+        }
+    }
+
+    /** What a remembered manifest holds instead of the signing key's path, which stays in the manifest only. */
+    static final String KEY_IN_MANIFEST = "@manifest";
+
+    /** The encoded workspace with the signing key's path replaced: the cache never holds it. */
+    @SuppressWarnings("unchecked")
+    private static Object withoutKeyPath(Object workspace) {
+        Map<String, Object> ws = new LinkedHashMap<>((Map<String, Object>) workspace);
+        if (ws.get("signing") instanceof List<?> l && l.size() == 1 && l.get(0) instanceof Map<?, ?> sig) {
+            Map<String, Object> signing = new LinkedHashMap<>((Map<String, Object>) sig);
+            if (signing.get("key") instanceof List<?> key && !key.isEmpty()) {
+                signing.put("key", List.of(KEY_IN_MANIFEST));
+            }
+            ws.put("signing", List.of(signing));
+        }
+        return ws;
+    }
+
+    /**
+     * The remembered workspace with the signing key's path read back from the manifest, at the
+     * place loading recorded (the manifest is unchanged: its stamp was checked). Empty when that
+     * line is not a plain {@code key = "..."}: the caller plans again.
+     */
+    static Optional<Workspace> withKeyFromManifest(Workspace ws, Path root) {
+        Optional<Signing> signing = ws.signing();
+        if (signing.isEmpty() || !signing.get().key().equals(Optional.of(KEY_IN_MANIFEST))) {
+            return Optional.of(ws);
+        }
+        Signing s = signing.get();
+        Path manifest = root.resolve(Path.of(s.keyPos().file()).getFileName().toString());
+        Optional<String> key = stringValueAt(manifest, s.keyPos().line());
+        return key.map(k -> new Workspace(
+                ws.name(),
+                ws.manifestName(),
+                ws.out(),
+                ws.kernels(),
+                ws.drivers(),
+                ws.matrices(),
+                ws.remoteCache(),
+                ws.roots(),
+                Optional.of(new Signing(Optional.of(k), s.keyEnv(), s.cert(), s.pos(), s.keyPos()))));
+    }
+
+    private static final Pattern KEY_LINE =
+            Pattern.compile("\\s*key\\s*=\\s*(?:\"((?:[^\"\\\\]|\\\\[\"\\\\])*)\"|'([^']*)')\\s*(?:#.*)?");
+
+    /** The string of a {@code key = "..."} (or {@code '...'}) line; basic strings with only \" and \\ escapes. */
+    static Optional<String> stringValueAt(Path manifest, int line) {
+        try (var lines = Files.lines(manifest)) {
+            Optional<String> text = lines.skip(line - 1L).findFirst();
+            Matcher m = text.map(KEY_LINE::matcher).filter(Matcher::matches).orElse(null);
+            if (m == null) {
+                return Optional.empty();
+            }
+            if (m.group(1) == null) {
+                return Optional.of(m.group(2));
+            }
+            StringBuilder value = new StringBuilder();
+            String raw = m.group(1);
+            for (int i = 0; i < raw.length(); i++) {
+                char c = raw.charAt(i);
+                value.append(c == '\\' ? raw.charAt(++i) : c); // the pattern allows only \" and \\
+            }
+            return Optional.of(value.toString());
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
         }
     }
 
@@ -130,7 +208,7 @@ public final class PlanCache {
         SortedMap<String, String> dirs = new TreeMap<>();
         planned.kernelDirs().forEach((k, v) -> dirs.put(k, v.toString()));
         m.put("dirs", dirs);
-        m.put("workspace", RecordTrees.encode(planned.workspace()));
+        m.put("workspace", withoutKeyPath(RecordTrees.encode(planned.workspace())));
         m.put("plan", PlanCodec.encode(planned.plan()));
         try {
             Reports.writeAtomically(dir.resolve(key + ".json"), CanonicalJson.compact(m));

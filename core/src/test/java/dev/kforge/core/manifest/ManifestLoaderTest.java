@@ -13,6 +13,7 @@ import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,38 @@ class ManifestLoaderTest {
                         + "(a parameter name is letters, digits, _ . -)");
         assertThat(error(KERNEL + driver + "params = 'msg=\"open'\n" + MATRIX).getMessage())
                 .isEqualTo("kforge.toml:8:1: driver 'a': params have an unclosed double quote");
+    }
+
+    @Test
+    void aDriverBuildTimeoutIsOneSecondToADayAsTheMessageSays() {
+        ws.cDriver("drivers/a");
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n";
+        assertThat(load(KERNEL + driver + "timeout = 1\n" + MATRIX)
+                        .driver("a")
+                        .orElseThrow()
+                        .timeoutSeconds())
+                .isEqualTo(1);
+        assertThat(error(KERNEL + driver + "timeout = 0\n" + MATRIX).getMessage())
+                .isEqualTo("kforge.toml:7:1: timeout must be between 1 and 86400 seconds, not 0");
+        assertThat(error(KERNEL + driver + "timeout = 86401\n" + MATRIX).getMessage())
+                .isEqualTo("kforge.toml:7:1: timeout must be between 1 and 86400 seconds, not 86401");
+    }
+
+    @Test
+    void aManifestsRemoteCacheCarriesNoCredentials() {
+        ws.cDriver("drivers/a");
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n";
+        assertThat(load("[workspace]\nremote-cache = \"http://cache.example:9090/kforge\"\n" + KERNEL + driver + MATRIX)
+                        .remoteCache())
+                .contains("http://cache.example:9090/kforge");
+        for (String url :
+                List.of("http://ci:s3cret@cache.example/kforge", "http://cache.example/kforge?token=s3cret")) {
+            var e = error("[workspace]\nremote-cache = \"" + url + "\"\n" + KERNEL + driver + MATRIX);
+            assertThat(e.getMessage())
+                    .isEqualTo("kforge.toml:2:1: remote-cache must not carry credentials (user:password@ or a ?query)")
+                    .doesNotContain("s3cret");
+            assertThat(e.hint()).contains("KFORGE_REMOTE_CACHE_HEADER");
+        }
     }
 
     @Test

@@ -86,6 +86,38 @@ class PlanCacheTest {
     }
 
     @Test
+    void theSigningKeysPathStaysInTheManifestAndIsReadBackFromIt() throws Exception {
+        Path ws = dir.resolve("signed");
+        new TestWorkspace(ws)
+                .cDriver("drivers/a")
+                .write("keys/module.crt", "not read when loading")
+                .manifest("""
+                        [[kernel]]
+                        name = "k"
+                        headers = "/usr/src/linux-headers-x"
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        [signing]
+                        key = "keys/very-secret-place.key"  # the key itself is never read here
+                        cert = "keys/module.crt"
+                        """);
+        Workspace w = new ManifestLoader(Catalog.builtIn()).load(ws.resolve("kforge.toml"), "kforge.toml");
+        Planned signed = new Planned(w, ws, planned.plan(), planned.kernelDirs());
+        cache.store("s", signed, seen(), settledStart());
+        try (var entries = Files.list(dir.resolve("plans"))) {
+            for (Path e : entries.toList()) {
+                assertThat(Files.readString(e)).doesNotContain("very-secret-place");
+            }
+        }
+        assertThat(cache.load("s", ws).orElseThrow().workspace()).isEqualTo(w);
+        assertThat(PlanCache.stringValueAt(ws.resolve("kforge.toml"), 10)).contains("keys/very-secret-place.key");
+        assertThat(PlanCache.stringValueAt(ws.resolve("kforge.toml"), 11)).isEmpty(); // cert = ..., not key
+    }
+
+    @Test
     void aPlanWhoseInputIsUnsettledOrChangedIsNotStored() throws Exception {
         cache.store("k1", planned, seen(), DigestMemo.nowNanos()); // the input was written just now
         assertThat(dir.resolve("plans/k1.json")).doesNotExist();

@@ -243,6 +243,13 @@ class GuestHardeningIT {
                     .as("QEMU %d is gone within 5 s of SIGKILL", h.pid())
                     .isFalse();
         }
+        // What the killed run was writing (the guest's console) goes with the next run's sweep of out/.
+        try (var s = Files.walk(ws.resolve("out"))) {
+            assertThat(s.map(Path::toString).toList()).anyMatch(n -> n.contains(".test.log.tmp-" + p.pid() + "-"));
+        }
+        ItSupport.Run next = kforge(ws, "build");
+        assertThat(next.code()).as(next.err()).isZero();
+        ReliabilityIT.assertNoTemporaries(ws.resolve("out"));
     }
 
     static Process launch(Path ws, String log, String... args) throws IOException {

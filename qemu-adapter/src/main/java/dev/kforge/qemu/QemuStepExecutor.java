@@ -10,6 +10,7 @@ import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
@@ -90,7 +91,8 @@ public final class QemuStepExecutor implements StepExecutor {
         }
         List<String> argv = commandLine(step, roots, accelerator);
         Files.createDirectories(log.getParent());
-        Path console = log.resolveSibling("." + log.getFileName() + ".tmp");
+        // Named for this process: what a killed run leaves is removed by the next build's sweep of out/.
+        Path console = log.resolveSibling(Staging.owned("." + log.getFileName() + ".tmp-") + "console");
         Files.deleteIfExists(console);
         try {
             return boot(step, start, argv, console, log, timeout, modules, script, nonce);

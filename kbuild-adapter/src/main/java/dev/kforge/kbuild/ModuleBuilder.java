@@ -99,20 +99,15 @@ final class ModuleBuilder {
             publish(step, outDir, List.of(), log, r, Map.of());
             return r;
         }
-        Architecture arch = catalog.requireArch(step.attribute("arch"));
         String release = step.attributes().containsKey("release")
                 ? step.attribute("release")
                 : KernelConfig.utsRelease(tree).orElse("unknown");
         Map<String, Object> moduleFacts = new TreeMap<>();
-        for (Path ko : modules) {
-            Elf elf = Elf.read(ko);
-            Optional<String> problem = ModuleChecks.problem(ko, elf, arch, release);
-            if (problem.isPresent()) {
-                StepResult r = Make.result(step, StepStatus.FAILED, start, problem.get(), diagnostics, Map.of());
-                publish(step, outDir, List.of(), log, r, Map.of());
-                return r;
-            }
-            moduleFacts.put(buildDir.relativize(ko).toString(), ModuleChecks.facts(ko, elf, arch));
+        Optional<String> problem = checkModules(step, buildDir, modules, release, moduleFacts);
+        if (problem.isPresent()) {
+            StepResult r = Make.result(step, StepStatus.FAILED, start, problem.get(), diagnostics, Map.of());
+            publish(step, outDir, List.of(), log, r, Map.of());
+            return r;
         }
         // Without Module.symvers modpost cannot check the module's kernel symbols (modules_prepare writes none).
         boolean checked = Files.isRegularFile(tree.resolve("Module.symvers"));
@@ -133,6 +128,22 @@ final class ModuleBuilder {
         Provenance.record(meta, context);
         publish(step, outDir, modules, log, r, meta);
         return r;
+    }
+
+    /** Each module's ELF machine and vermagic checked, its facts collected; the first problem, if any. */
+    private Optional<String> checkModules(
+            Step step, Path buildDir, List<Path> modules, String release, Map<String, Object> facts)
+            throws IOException {
+        Architecture arch = catalog.requireArch(step.attribute("arch"));
+        for (Path ko : modules) {
+            Elf elf = Elf.read(ko);
+            Optional<String> problem = ModuleChecks.problem(ko, elf, arch, release);
+            if (problem.isPresent()) {
+                return problem;
+            }
+            facts.put(buildDir.relativize(ko).toString(), ModuleChecks.facts(ko, elf, arch));
+        }
+        return Optional.empty();
     }
 
     /** Why the tree cannot take this driver: the CONFIG_ options it requires that the tree lacks. */

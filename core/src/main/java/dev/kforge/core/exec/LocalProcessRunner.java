@@ -59,18 +59,7 @@ public final class LocalProcessRunner implements ProcessRunner {
     public ProcessResult run(ProcessSpec spec) throws IOException, InterruptedException {
         long start = System.nanoTime();
         LOG.debug("run in {}: {}", spec.cwd(), String.join(" ", spec.argv()));
-        CommandLine cmd = new CommandLine("setsid");
-        if (SETPRIV) {
-            // Killed with kforge, even by SIGKILL: the child is in its own session, out of reach of the
-            // terminal's signals, so the kernel's parent-death signal is what ends a guest or a make.
-            cmd.addArgument("setpriv", false);
-            cmd.addArgument("--pdeathsig", false);
-            cmd.addArgument("KILL", false);
-            cmd.addArgument("--", false);
-        }
-        for (String arg : spec.argv()) {
-            cmd.addArgument(arg, false);
-        }
+        CommandLine cmd = command(spec);
         Map<String, String> env = new TreeMap<>(inherited);
         env.putAll(spec.env());
 
@@ -129,6 +118,23 @@ public final class LocalProcessRunner implements ProcessRunner {
             throw new IOException("cannot run " + spec.argv().get(0) + ": not found on PATH");
         }
         return new ProcessResult(exit, timedOut, Duration.ofNanos(System.nanoTime() - start), out);
+    }
+
+    /** {@code setsid [setpriv --pdeathsig KILL --] ARGV}: its own session, and killed with kforge. */
+    private static CommandLine command(ProcessSpec spec) {
+        CommandLine cmd = new CommandLine("setsid");
+        if (SETPRIV) {
+            // Killed with kforge, even by SIGKILL: the child is in its own session, out of reach of the
+            // terminal's signals, so the kernel's parent-death signal is what ends a guest or a make.
+            cmd.addArgument("setpriv", false);
+            cmd.addArgument("--pdeathsig", false);
+            cmd.addArgument("KILL", false);
+            cmd.addArgument("--", false);
+        }
+        for (String arg : spec.argv()) {
+            cmd.addArgument(arg, false);
+        }
+        return cmd;
     }
 
     /**

@@ -161,6 +161,42 @@ public final class ManifestLoader {
         return List.copyOf(byName.values());
     }
 
+    /** A matrix's {@code drivers}, each one declared. */
+    private static List<String> matrixDrivers(TableReader t, List<String> driverNames) {
+        List<String> ds = new ArrayList<>();
+        for (Positioned d : t.strings("drivers")) {
+            if (!driverNames.contains(d.value())) {
+                throw new ManifestException(
+                        d.pos(),
+                        "unknown driver '" + d.value() + "' (declared: "
+                                + (driverNames.isEmpty() ? "none" : String.join(", ", driverNames)) + ")",
+                        Suggest.hint(
+                                d.value(), driverNames, "declare it with [[driver]] name = \"" + d.value() + "\""));
+            }
+            ds.add(d.value());
+        }
+        return ds;
+    }
+
+    /** A matrix's {@code [[matrix.exclude]]} entries, each naming what exists. */
+    private List<MatrixSpec.Exclude> excludes(TableReader t, List<String> kernelNames) {
+        List<MatrixSpec.Exclude> excludes = new ArrayList<>();
+        for (TableReader e : t.tables("exclude")) {
+            e.onlyKeys(EXCLUDE);
+            String k = e.optString("kernel")
+                    .map(v -> ManifestRefs.kernel(new Positioned(v, e.posOf("kernel")), kernelNames))
+                    .orElse("");
+            String a = e.optString("arch")
+                    .map(v -> refs.arch(new Positioned(v, e.posOf("arch"))))
+                    .orElse("");
+            String tc = e.optString("toolchain")
+                    .map(v -> refs.toolchain(new Positioned(v, e.posOf("toolchain"))))
+                    .orElse("");
+            excludes.add(new MatrixSpec.Exclude(k, a, tc, e.pos()));
+        }
+        return excludes;
+    }
+
     private List<MatrixSpec> matrices(TableReader top, List<KernelSource> kernels, List<Driver> drivers) {
         List<String> driverNames = drivers.stream().map(Driver::name).toList();
         List<TableReader> tables = top.tables("matrix");
@@ -174,18 +210,7 @@ public final class ManifestLoader {
         List<MatrixSpec> out = new ArrayList<>();
         for (TableReader t : tables) {
             t.onlyKeys(MATRIX);
-            List<String> ds = new ArrayList<>();
-            for (Positioned d : t.strings("drivers")) {
-                if (!driverNames.contains(d.value())) {
-                    throw new ManifestException(
-                            d.pos(),
-                            "unknown driver '" + d.value() + "' (declared: "
-                                    + (driverNames.isEmpty() ? "none" : String.join(", ", driverNames)) + ")",
-                            Suggest.hint(
-                                    d.value(), driverNames, "declare it with [[driver]] name = \"" + d.value() + "\""));
-                }
-                ds.add(d.value());
-            }
+            List<String> ds = matrixDrivers(t, driverNames);
             List<String> ks = new ArrayList<>();
             for (Positioned k : t.strings("kernels")) {
                 ks.add(ManifestRefs.kernel(k, kernelNames));
@@ -213,20 +238,7 @@ public final class ManifestLoader {
             if (!t.has("toolchains")) {
                 toolchains.add("gcc");
             }
-            List<MatrixSpec.Exclude> excludes = new ArrayList<>();
-            for (TableReader e : t.tables("exclude")) {
-                e.onlyKeys(EXCLUDE);
-                String k = e.optString("kernel")
-                        .map(v -> ManifestRefs.kernel(new Positioned(v, e.posOf("kernel")), kernelNames))
-                        .orElse("");
-                String a = e.optString("arch")
-                        .map(v -> refs.arch(new Positioned(v, e.posOf("arch"))))
-                        .orElse("");
-                String tc = e.optString("toolchain")
-                        .map(v -> refs.toolchain(new Positioned(v, e.posOf("toolchain"))))
-                        .orElse("");
-                excludes.add(new MatrixSpec.Exclude(k, a, tc, e.pos()));
-            }
+            List<MatrixSpec.Exclude> excludes = excludes(t, kernelNames);
             out.add(new MatrixSpec(ds, ks, arches, toolchains, excludes, t.pos()));
         }
         return out;

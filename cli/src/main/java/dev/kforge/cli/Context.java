@@ -157,7 +157,7 @@ final class Context {
 
     /** The registry of distribution adapters, by the name manifests give them; Debian is the host's. */
     private Distributions distributions(CacheDirs cache, KernelInspector inspector) {
-        return Distributions.of(Map.of("debian", new DebianHeaders(cache, runner, inspector)), "debian");
+        return Distributions.of(Map.of("debian", new DebianHeaders(cache, runner, inspector, env)), "debian");
     }
 
     /** Toolchain roots made from Debian suites in {@code cache} (plan and doctor share the one wiring). */

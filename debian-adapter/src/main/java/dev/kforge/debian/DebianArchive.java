@@ -23,8 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,15 +43,58 @@ final class DebianArchive {
     private final ProcessRunner runner;
     private final InputLog inputs;
     private final Path aptLists;
+    private final Optional<SuiteApt> suiteApt;
+    private final Optional<String> suite;
     private volatile Map<String, List<String>> ports;
     private volatile List<String> enabled;
+    private final Map<String, List<String>> abisByArch = new ConcurrentHashMap<>();
 
     /** @param inputs where planning's reads are recorded (apt's lists, the latest-ABI memo) */
     DebianArchive(CacheDirs cache, ProcessRunner runner, InputLog inputs, Path aptLists) {
+        this(cache, runner, inputs, aptLists, Optional.empty(), Optional.empty());
+    }
+
+    private DebianArchive(
+            CacheDirs cache,
+            ProcessRunner runner,
+            InputLog inputs,
+            Path aptLists,
+            Optional<SuiteApt> suiteApt,
+            Optional<String> suite) {
         this.cache = cache;
         this.runner = runner;
         this.inputs = inputs;
         this.aptLists = aptLists;
+        this.suiteApt = suiteApt;
+        this.suite = suite;
+    }
+
+    /** The archive of one suite through kforge's private apt for it (the host's apt is not asked). */
+    DebianArchive suite(SuiteApt apt, String name) {
+        return new DebianArchive(cache, runner, inputs, apt.lists(name), Optional.of(apt), Optional.of(name));
+    }
+
+    /** The suite this archive reads, when it is not the host's apt. */
+    Optional<String> suiteName() {
+        return suite;
+    }
+
+    /** apt-get or apt-cache with this archive's options (a suite's private state), then {@code args}. */
+    private List<String> apt(String tool, String... args) {
+        List<String> argv = new ArrayList<>(List.of(tool));
+        suiteApt.ifPresent(a -> argv.addAll(a.options(suite.orElseThrow(), a.arches(suite.orElseThrow()))));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    /** For a suite: its lists fetched (when missing or stale) for {@code debArches}. Nothing for the host's apt. */
+    void ensure(Set<String> debArches) throws InterruptedException {
+        if (suiteApt.isPresent()) {
+            suiteApt.get().ensure(suite.orElseThrow(), debArches, inputs);
+            ports = null;
+            enabled = null;
+            abisByArch.clear();
+        }
     }
 
     CacheDirs cache() {
@@ -81,7 +126,8 @@ final class DebianArchive {
                 Map<String, String> fields = fields(Files.readString(f, StandardCharsets.ISO_8859_1));
                 String codename = fields.getOrDefault("Codename", "");
                 String archs = fields.getOrDefault("Architectures", "");
-                if (!codename.isEmpty() && !archs.isEmpty() && !codename.contains("-")) {
+                // The host's lists hold -updates and -security beside the suite; a suite's own lists hold only it.
+                if (!codename.isEmpty() && !archs.isEmpty() && (suite.isPresent() || !codename.contains("-"))) {
                     out.computeIfAbsent(codename, c -> new ArrayList<>()).addAll(List.of(archs.split("\\s+")));
                 }
             }
@@ -93,7 +139,7 @@ final class DebianArchive {
 
     /** apt's record of one package; an ABI apt cannot see is an environment error with the fix. */
     Map<String, String> show(KernelSource kernel, String pkg) throws InterruptedException {
-        Optional<String> out = capture(List.of("apt-cache", "show", "--no-all-versions", pkg));
+        Optional<String> out = capture(apt("apt-cache", "show", "--no-all-versions", pkg));
         Map<String, String> fields = out.map(DebianArchive::fields).orElse(Map.of());
         if (!fields.containsKey("Version") || !fields.containsKey("SHA256")) {
             throw KforgeException.environment(
@@ -118,7 +164,7 @@ final class DebianArchive {
         Path tmp = Staging.dir(debs, "download-");
         try {
             String spec = pkg.contains("=") ? pkg : pkg + "=" + show.get("Version");
-            run(kernel, List.of("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec), tmp);
+            run(kernel, apt("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec), tmp);
             Path got;
             try (var s = Files.list(tmp)) {
                 got = s.filter(p -> p.toString().endsWith(".deb"))
@@ -142,6 +188,10 @@ final class DebianArchive {
     }
 
     void requireEnabled(KernelSource kernel, String debArch) throws InterruptedException {
+        if (suiteApt.isPresent()) {
+            ensure(Set.of(debArch)); // a suite's private apt takes any architecture: no dpkg setting needed
+            return;
+        }
         if (!enabled().contains(debArch)) {
             throw KforgeException.environment(
                     "kernel '" + kernel.name() + "': dpkg architecture " + debArch
@@ -179,7 +229,7 @@ final class DebianArchive {
 
     private String resolveLatest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
         String meta = "linux-headers-" + flavour + ":" + debArch;
-        Optional<String> out = capture(List.of("apt-cache", "depends", meta));
+        Optional<String> out = capture(apt("apt-cache", "depends", meta));
         Matcher m = Pattern.compile("Depends: linux-headers-(\\S+)-" + Pattern.quote(flavour) + "(?::\\S+)?")
                 .matcher(out.orElse(""));
         if (!m.find()) {
@@ -239,6 +289,16 @@ final class DebianArchive {
         }
     }
 
+    /** What {@code argv} printed, whatever its exit status; empty when it could not be run. */
+    Optional<String> captureAll(List<String> argv) throws InterruptedException {
+        try {
+            return Optional.of(
+                    runner.run(ProcessSpec.capture(argv, Path.of("/"))).output());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     Optional<String> capture(List<String> argv) throws InterruptedException {
         try {
             ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of("/")));
@@ -264,6 +324,9 @@ final class DebianArchive {
 
     /** {@link #enabledArches}, asked of dpkg once per instance (they do not change during a run). */
     private List<String> enabled() throws InterruptedException {
+        if (suiteApt.isPresent()) {
+            return List.copyOf(suiteApt.get().arches(suite.orElseThrow()));
+        }
         List<String> known = enabled;
         if (known == null) {
             known = enabledArches();
@@ -272,23 +335,30 @@ final class DebianArchive {
         return known;
     }
 
-    /** The kernel ABIs apt can see for {@code arch}, oldest first. */
+    /** An ABI as it appears in linux-headers-ABI-FLAVOUR: 6.1.0-57, 5.10.0-32, 7.3.4+deb13, 7.3. */
+    static final String ABI = "\\d+\\.\\d+(?:\\.\\d+)?(?:-\\d+|\\+[a-z0-9.]+)?";
+
+    /** The kernel ABIs apt can see for {@code arch}, oldest first (a suite's lists fetched first). */
     public List<String> abis(Architecture arch) throws InterruptedException {
         if (arch.debianFlavour().isEmpty()) {
             return List.of();
         }
+        ensure(Set.of(arch.debianArch()));
+        List<String> known = abisByArch.get(arch.debianArch());
+        if (known != null) {
+            return known;
+        }
         String flavour = arch.debianFlavour().get();
-        Optional<String> out = capture(List.of(
-                "apt-cache",
-                "search",
-                "--names-only",
-                "^linux-headers-[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-" + flavour + "$"));
+        Optional<String> out = capture(
+                apt("apt-cache", "search", "--names-only", "^linux-headers-[0-9]+\\.[0-9]+.*-" + flavour + "$"));
         TreeSet<String> abis = new TreeSet<>(Comparator.comparing(VersionOrder::key));
-        Matcher m = Pattern.compile("^linux-headers-(\\S+)-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE)
+        Matcher m = Pattern.compile("^linux-headers-(" + ABI + ")-" + Pattern.quote(flavour) + " ", Pattern.MULTILINE)
                 .matcher(out.orElse(""));
         while (m.find()) {
             abis.add(m.group(1));
         }
-        return List.copyOf(abis);
+        List<String> found = List.copyOf(abis);
+        abisByArch.put(arch.debianArch(), found);
+        return found;
     }
 }

@@ -10,18 +10,26 @@ import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.kernel.KernelListing;
+import dev.kforge.core.kernel.VersionOrder;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -35,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * renamed into place. Never {@code apt-get install}: a foreign-arch kernel package pulls a foreign
  * gcc that replaces the toolchains.
  */
-public final class DebianHeaders implements DistroKernels, KernelListing {
+public final class DebianHeaders implements DistroKernels, KernelListing, KernelLines {
 
     static final String MARKER = ".kforge-debian.json";
 
@@ -43,18 +51,86 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
     private final KernelInspector inspector;
     private final DebianArchive apt;
     private final DebianBootFiles boot;
-    private final HeadersUnpacker unpacker;
+    private final Path usr;
+    private final SuiteApt suiteApt;
+    private final Map<String, DebianArchive> suites = new ConcurrentHashMap<>();
 
     public DebianHeaders(CacheDirs cache, ProcessRunner runner, KernelInspector inspector) {
-        this(cache, runner, inspector, Path.of("/var/lib/apt/lists"), Path.of("/usr"));
+        this(cache, runner, inspector, System.getenv());
     }
 
-    DebianHeaders(CacheDirs cache, ProcessRunner runner, KernelInspector inspector, Path aptLists, Path usr) {
+    /** @param env where the mirror (KFORGE_DEBIAN_MIRROR) and the lists' refresh interval are read */
+    public DebianHeaders(CacheDirs cache, ProcessRunner runner, KernelInspector inspector, Map<String, String> env) {
+        this(cache, runner, inspector, Path.of("/var/lib/apt/lists"), Path.of("/usr"), env);
+    }
+
+    DebianHeaders(
+            CacheDirs cache,
+            ProcessRunner runner,
+            KernelInspector inspector,
+            Path aptLists,
+            Path usr,
+            Map<String, String> env) {
         this.cache = cache;
         this.inspector = inspector;
         this.apt = new DebianArchive(cache, runner, inspector.inputs(), aptLists);
         this.boot = new DebianBootFiles(apt);
-        this.unpacker = new HeadersUnpacker(apt, inspector, usr);
+        this.usr = usr;
+        this.suiteApt = new SuiteApt(cache, runner, env);
+    }
+
+    /** The archive a kernel comes from: its suite's, through kforge's private apt, or the host's apt. */
+    private DebianArchive archive(KernelSource kernel) {
+        return kernel.suite().map(this::archive).orElse(apt);
+    }
+
+    private DebianArchive archive(String suite) {
+        return suites.computeIfAbsent(suite, s -> apt.suite(suiteApt, s));
+    }
+
+    @Override
+    public List<KernelSource> expand(KernelSource kernel, Set<Architecture> arches) throws InterruptedException {
+        List<Optional<String>> lines = kernel.suites().isEmpty()
+                ? List.of(Optional.empty())
+                : kernel.suites().stream().map(Optional::of).toList();
+        List<KernelSource> out = new ArrayList<>();
+        for (Optional<String> suite : lines) {
+            DebianArchive a = suite.map(this::archive).orElse(apt);
+            Set<String> debArches = new TreeSet<>();
+            arches.stream().filter(x -> x.debianFlavour().isPresent()).forEach(x -> debArches.add(x.debianArch()));
+            a.ensure(debArches);
+            TreeSet<String> abis = new TreeSet<>(Comparator.comparing(VersionOrder::key));
+            for (Architecture arch : arches) {
+                abis.addAll(a.abis(arch));
+            }
+            String where = "Debian " + suite.orElse("(the host's apt)");
+            if (abis.isEmpty()) {
+                throw KforgeException.environment(
+                        "kernel '" + kernel.name() + "': " + where + " serves no kernel headers for "
+                                + String.join(", ", debArches),
+                        "check the suite's name (kforge kernels lists what each suite serves)");
+            }
+            List<String> chosen = switch (kernel.path()) {
+                case KernelSource.ALL -> List.copyOf(abis);
+                case KernelSource.LATEST -> List.of(abis.last());
+                default -> {
+                    if (!abis.contains(kernel.path())) {
+                        throw KforgeException.environment(
+                                "kernel '" + kernel.name() + "': " + where + " serves no ABI " + kernel.path()
+                                        + " (it serves " + String.join(", ", abis) + ")",
+                                "name one it serves, or \"latest\"");
+                    }
+                    yield List.of(kernel.path());
+                }
+            };
+            chosen.forEach(abi -> out.add(kernel.expanded(suite, abi)));
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> abis(String suite, Architecture arch) throws InterruptedException {
+        return archive(suite).abis(arch);
     }
 
     @Override
@@ -62,7 +138,23 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
         if (arch.debianFlavour().isEmpty()) {
             return Optional.of("Debian builds no kernel for " + arch.key());
         }
-        Map<String, List<String>> ports = apt.ports();
+        if (kernel.suite().isPresent()) {
+            try {
+                // A kernel line's ABI may be served for one port and not another (yet, or any more).
+                if (!archive(kernel).abis(arch).contains(kernel.path())) {
+                    return Optional.of("Debian " + kernel.suite().get() + " serves no " + kernel.path()
+                            + " headers for " + arch.debianArch());
+                }
+                Optional<String> unbuildable = unbuildableHere(kernel, arch, fetch(kernel, arch));
+                if (unbuildable.isPresent()) {
+                    return unbuildable;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+            }
+        }
+        Map<String, List<String>> ports = archive(kernel).ports();
         if (!ports.isEmpty() && ports.values().stream().noneMatch(a -> a.contains(arch.debianArch()))) {
             return Optional.of("Debian " + String.join("/", ports.keySet()) + " has no " + arch.debianArch()
                     + " port (its Release " + "lists "
@@ -73,6 +165,45 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
                                     .toList())) + ")");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether a suite's kernel can be built on this machine: its own compiler (CONFIG_CC_VERSION_TEXT
+     * names it: gcc-N, as CROSS_COMPILE + gcc-N) on PATH, and its kbuild's programs runnable (a newer
+     * suite's are linked against a newer C library). Else why not: such a kernel is built in a root of
+     * its suite, which kforge does not make for kernel lines yet.
+     */
+    private Optional<String> unbuildableHere(KernelSource kernel, Architecture arch, Tree tree)
+            throws InterruptedException {
+        String cc = tree.facts().config().getOrDefault("CONFIG_CC_VERSION_TEXT", "");
+        Matcher m = Pattern.compile("\\(Debian (\\d+)\\.").matcher(cc);
+        String suite = kernel.suite().orElseThrow();
+        List<String> lacking = new ArrayList<>();
+        if (m.find()) {
+            String program = arch.crossCompile() + "gcc-" + m.group(1);
+            if (!onPath(program)) {
+                lacking.add(program + " (the kernel's compiler: " + cc + ")");
+            }
+        }
+        Optional<String> ran = apt.captureAll(
+                List.of(tree.dir().resolve("scripts/basic/fixdep").toString()));
+        if (ran.map(o -> o.contains("GLIBC_") || o.contains("not found")).orElse(true)) {
+            lacking.add("a runnable kbuild (" + suite + "'s scripts need its C library)");
+        }
+        if (lacking.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Debian " + suite + "'s kernel needs " + String.join(" and ", lacking)
+                + ", found in a root of " + suite + "; kforge does not build kernel lines in suite roots yet");
+    }
+
+    private static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -109,6 +240,7 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
         String flavour = arch.debianFlavour().orElseThrow();
         String debArch = arch.debianArch();
         // Nothing is asked of dpkg or apt when the tree is cached (a no-op build stays cheap).
+        DebianArchive apt = archive(kernel);
         String abi = kernel.path().equals("latest") ? apt.latest(kernel, flavour, debArch) : kernel.path();
         String pkg = "linux-headers-" + abi + "-" + flavour;
         Path dir = cache.root().resolve("debian").resolve(pkg + "_" + debArch);
@@ -124,7 +256,7 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
             if (ready.isPresent()) {
                 return ready.get(); // another kforge fetched it while this one waited
             }
-            return unpack(kernel, arch, pkg, dir, tree);
+            return unpack(apt, kernel, arch, pkg, dir, tree);
         }
     }
 
@@ -169,11 +301,11 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
                 tree));
     }
 
-    private Tree unpack(KernelSource kernel, Architecture arch, String pkg, Path dir, Path tree)
+    private Tree unpack(DebianArchive apt, KernelSource kernel, Architecture arch, String pkg, Path dir, Path tree)
             throws IOException, InterruptedException {
         Map<String, String> show = apt.show(kernel, pkg + ":" + arch.debianArch());
         Path deb = apt.download(kernel, pkg + ":" + arch.debianArch(), show);
-        unpacker.unpackInto(kernel, Optional.of(arch), deb, show, dir);
+        new HeadersUnpacker(apt, inspector, usr).unpackInto(kernel, Optional.of(arch), deb, show, dir);
         return ready(kernel, dir, tree)
                 .orElseThrow(() -> KforgeException.environment(
                         "kernel '" + kernel.name() + "': " + tree + " is incomplete after unpacking",
@@ -219,7 +351,7 @@ public final class DebianHeaders implements DistroKernels, KernelListing {
                                     + fields.getOrDefault("Package", "no package") + ", not a linux-headers package",
                             "name a linux-headers-*.deb");
                 }
-                unpacker.unpackInto(kernel, Optional.empty(), deb, fields, dir);
+                new HeadersUnpacker(apt, inspector, usr).unpackInto(kernel, Optional.empty(), deb, fields, dir);
                 Path unpacked = localTree(dir, inspector.inputs()).orElseThrow();
                 return ready(kernel, dir, unpacked)
                         .orElseThrow(() -> KforgeException.environment(

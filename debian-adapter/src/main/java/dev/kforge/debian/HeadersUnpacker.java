@@ -1,6 +1,7 @@
 package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.fs.Staging;
 import dev.kforge.core.json.CanonicalJson;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,16 +52,8 @@ final class HeadersUnpacker {
         packages.put(
                 pkg + ":" + fields.getOrDefault("Architecture", "?"),
                 fields.get("Version") + " sha256:" + fields.get("SHA256"));
-        Path staging = Staging.dir(dir.getParent(), dir.getFileName() + ".tmp-");
+        Path staging = extracted(kernel, deb, dir);
         try {
-            apt.run(
-                    kernel,
-                    List.of(
-                            "dpkg-deb",
-                            "-x",
-                            deb.toString(),
-                            staging.resolve("root").toString()),
-                    staging);
             Path staged = staging.resolve("root/usr/src").resolve(pkg);
             String depends = fields.getOrDefault("Depends", "");
             Optional<Path> common = commonTree(kernel, depends, staging, dir, staged, packages);
@@ -77,6 +71,25 @@ final class HeadersUnpacker {
             if (staging != null) {
                 FileTrees.deleteRecursively(staging);
             }
+        }
+    }
+
+    /** {@code deb} extracted (dpkg-deb -x) into {@code root/} of a new staging directory beside {@code dir}. */
+    private Path extracted(KernelSource kernel, Path deb, Path dir) throws IOException, InterruptedException {
+        Path staging = Staging.dir(dir.getParent(), dir.getFileName() + ".tmp-");
+        try {
+            apt.run(
+                    kernel,
+                    List.of(
+                            "dpkg-deb",
+                            "-x",
+                            deb.toString(),
+                            staging.resolve("root").toString()),
+                    staging);
+            return staging;
+        } catch (RuntimeException | InterruptedException e) {
+            FileTrees.deleteRecursively(staging);
+            throw e;
         }
     }
 
@@ -113,15 +126,31 @@ final class HeadersUnpacker {
                 staging);
         Path finalCommon = dir.resolve("root/usr/src").resolve(common);
         Path makefile = staged.resolve("Makefile");
-        Files.writeString(makefile, Files.readString(makefile).replace("/usr/src/" + common + "/", finalCommon + "/"));
+        // From 7.x the tree's Makefile also names itself (KBUILD_OUTPUT=/usr/src/linux-headers-ABI-FLAVOUR).
+        Path finalTree = dir.resolve("root/usr/src").resolve(staged.getFileName());
+        Files.writeString(
+                makefile,
+                Files.readString(makefile)
+                        .replace("/usr/src/" + common + "/", finalCommon + "/")
+                        .replace(
+                                "KBUILD_OUTPUT=/usr/src/" + staged.getFileName() + "\n",
+                                "KBUILD_OUTPUT=" + finalTree + "\n"));
         return Optional.of(staging.resolve("root/usr/src").resolve(common));
     }
 
-    /** scripts and tools are relative links into linux-kbuild-X.Y: point them at the host's. */
-    private void kbuildLinks(KernelSource kernel, String depends, Path staged) throws IOException {
-        Matcher m = Pattern.compile("(linux-kbuild-[0-9.]+)").matcher(depends);
+    /**
+     * scripts and tools are relative links into linux-kbuild-X.Y: point them at the host's, or (for
+     * a suite's kernel the host has no kbuild for) at that suite's linux-kbuild for the host's
+     * architecture, fetched from the suite and unpacked once into the cache.
+     */
+    private void kbuildLinks(KernelSource kernel, String depends, Path staged)
+            throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("(linux-kbuild-[0-9][^\\s,()]*)").matcher(depends);
         String kbuild = m.find() ? m.group(1) : "linux-kbuild-" + kernelSeries(staged);
         Path host = usr.resolve("lib").resolve(kbuild);
+        if (!Files.isDirectory(host.resolve("scripts")) && apt.suiteName().isPresent()) {
+            host = suiteKbuild(kernel, kbuild);
+        }
         if (!Files.isDirectory(host.resolve("scripts"))) {
             throw KforgeException.environment(
                     "kernel '" + kernel.name() + "': Debian's headers need the host's " + kbuild
@@ -133,6 +162,48 @@ final class HeadersUnpacker {
             Files.deleteIfExists(l);
             Files.createSymbolicLink(l, host.resolve(link));
         }
+    }
+
+    /** The suite's {@code kbuild} package for this machine's architecture, unpacked once: its /usr/lib/KBUILD. */
+    private Path suiteKbuild(KernelSource kernel, String kbuild) throws IOException, InterruptedException {
+        String hostArch = apt.capture(List.of("dpkg", "--print-architecture"))
+                .map(String::strip)
+                .orElse("amd64");
+        apt.ensure(Set.of(hostArch));
+        Map<String, String> show = apt.show(kernel, kbuild + ":" + hostArch);
+        Path dir = apt.cache()
+                .root()
+                .resolve("debian/kbuild")
+                .resolve(kbuild + "_" + show.get("Version").replace(':', '%') + "_" + hostArch);
+        Path lib = dir.resolve("root/usr/lib").resolve(kbuild);
+        Path marker = dir.resolve(DebianHeaders.MARKER);
+        if (Files.isRegularFile(marker)) {
+            return lib;
+        }
+        Files.createDirectories(dir.getParent());
+        try (FileLock lock = FileLock.acquire(apt.cache().locks().resolve("debian-" + dir.getFileName() + ".lock"))) {
+            if (Files.isRegularFile(marker)) {
+                return lib;
+            }
+            Path deb = apt.download(kernel, kbuild + ":" + hostArch, show);
+            Path staging = extracted(kernel, deb, dir);
+            try {
+                Files.writeString(
+                        staging.resolve(DebianHeaders.MARKER),
+                        CanonicalJson.write(Map.of(
+                                "packages",
+                                Map.of(
+                                        kbuild + ":" + hostArch,
+                                        show.get("Version") + " sha256:" + show.get("SHA256")))));
+                FileTrees.swapIn(staging, dir);
+                staging = null;
+            } finally {
+                if (staging != null) {
+                    FileTrees.deleteRecursively(staging);
+                }
+            }
+        }
+        return lib;
     }
 
     private static String kernelSeries(Path tree) {

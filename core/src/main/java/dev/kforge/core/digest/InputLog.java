@@ -2,7 +2,9 @@ package dev.kforge.core.digest;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,11 +26,28 @@ public final class InputLog {
 
     private final Map<String, String> seen = new ConcurrentHashMap<>();
     private volatile boolean recording;
+    private volatile Optional<Instant> validUntil = Optional.empty();
 
     /** Starts recording, forgetting what an earlier recording saw. */
     public void start() {
         seen.clear();
+        validUntil = Optional.empty();
         recording = true;
+    }
+
+    /**
+     * What was read holds only until {@code when} (package lists that are fetched again then): a
+     * plan made from it is not reused after that. The earliest such time counts.
+     */
+    public synchronized void validUntil(Instant when) {
+        if (recording && (validUntil.isEmpty() || when.isBefore(validUntil.get()))) {
+            validUntil = Optional.of(when);
+        }
+    }
+
+    /** The time {@link #validUntil} last set during the recording, if any. */
+    public Optional<Instant> validUntil() {
+        return validUntil;
     }
 
     /** Stops recording; every path seen since {@link #start}, with its stamp as first seen. */

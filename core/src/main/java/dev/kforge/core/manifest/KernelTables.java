@@ -24,6 +24,7 @@ final class KernelTables {
                     "deb",
                     "distribution",
                     "abi",
+                    "suites",
                     "config",
                     "fragments",
                     "symvers",
@@ -106,11 +107,15 @@ final class KernelTables {
                             ? "debian = \"6.1.0-56\" names linux-headers-6.1.0-56-FLAVOUR; \"latest\" the newest apt sees"
                             : "name a directory or a .tar.xz");
         }
-        if (debian && !path.equals("latest") && !path.matches("\\d+\\.\\d+\\.\\d+-\\d+[a-z0-9.+~-]*")) {
+        if (debian
+                && !path.equals(KernelSource.LATEST)
+                && !path.equals(KernelSource.ALL)
+                && !path.matches("\\d+\\.\\d+(\\.\\d+)?([-+][a-z0-9.+-]*)?")) {
             throw new ManifestException(
                     t.posOf(key),
                     "'" + path + "' is not a Debian kernel ABI",
-                    "write the ABI as in linux-headers-ABI-FLAVOUR, e.g. debian = \"6.1.0-56\", or \"latest\"");
+                    "write the ABI as in linux-headers-ABI-FLAVOUR (debian = \"6.1.0-56\", \"7.3.4+deb13\"), "
+                            + "or \"latest\" (each suite's newest), or \"all\" (every ABI each suite serves)");
         }
         // debian = and deb = name Debian's kernels and headers packages.
         Optional<String> distribution =
@@ -161,7 +166,36 @@ final class KernelTables {
                 boot,
                 root(t, name, source, roots),
                 SigningTables.kernel(t, name, source),
-                origin.distribution());
+                origin.distribution(),
+                suites(t, name, origin));
+    }
+
+    /** {@code suites = [...]}: the distribution releases a Debian kernel is taken from (default: the host's). */
+    private static List<String> suites(TableReader t, String name, Origin origin) {
+        List<String> suites = new ArrayList<>();
+        for (Positioned s : t.strings("suites")) {
+            if (origin.kind() != KernelSource.Kind.DISTRO) {
+                throw new ManifestException(
+                        s.pos(),
+                        "kernel '" + name + "': suites go with debian = \"...\"",
+                        "suites = [\"bullseye\", \"trixie-backports\"] with debian = \"latest\" builds each suite's newest");
+            }
+            if (!s.value().matches("[a-z][a-z0-9]*(-[a-z0-9]+)*")) {
+                throw new ManifestException(
+                        s.pos(),
+                        "'" + s.value() + "' is not a suite name",
+                        "a suite as Debian names it: bullseye, bookworm-backports, trixie, sid, experimental");
+            }
+            if (suites.contains(s.value())) {
+                throw new ManifestException(s.pos(), "suite '" + s.value() + "' is named twice", "name it once");
+            }
+            suites.add(s.value());
+        }
+        if (t.has("suites") && suites.isEmpty()) {
+            throw new ManifestException(
+                    t.posOf("suites"), "kernel '" + name + "': suites is empty", "name a suite, or leave suites out");
+        }
+        return suites;
     }
 
     /** A flag that only source kernels take. */

@@ -27,6 +27,10 @@ import java.util.Optional;
  * @param moduleSig how this kernel takes part in module signing
  * @param distribution for DISTRO and DISTRO_PACKAGE: the distribution whose adapter fetches or
  *     unpacks it ({@code debian}), looked up by name in the registry of distributions
+ * @param suites for DISTRO: the distribution's suites (releases) it is taken from, as written
+ *     ({@code suites = ["bullseye", "trixie-backports"]}); empty for the host's own. A kernel with
+ *     suites, or whose ABI is {@code all}, is expanded while planning into one kernel per suite and
+ *     ABI, each with exactly one suite and an explicit ABI ({@link #expanded})
  */
 public record KernelSource(
         String name,
@@ -39,7 +43,30 @@ public record KernelSource(
         boolean boot,
         Optional<String> root,
         ModuleSig moduleSig,
-        Optional<String> distribution) {
+        Optional<String> distribution,
+        List<String> suites) {
+
+    /** What {@code debian = "all"} selects: every ABI each suite still serves. */
+    public static final String ALL = "all";
+
+    /** What {@code debian = "latest"} selects: each suite's newest ABI. */
+    public static final String LATEST = "latest";
+
+    /** Without suites: the host's own. */
+    public KernelSource(
+            String name,
+            Kind kind,
+            String path,
+            Optional<String> config,
+            List<String> fragments,
+            SourcePos pos,
+            boolean symvers,
+            boolean boot,
+            Optional<String> root,
+            ModuleSig moduleSig,
+            Optional<String> distribution) {
+        this(name, kind, path, config, fragments, pos, symvers, boot, root, moduleSig, distribution, List.of());
+    }
 
     /**
      * Module signing on this kernel.
@@ -141,6 +168,46 @@ public record KernelSource(
             throw new IllegalArgumentException(
                     "kernel " + name + ": a distribution kernel names its distribution, and only it does");
         }
+        suites = List.copyOf(suites);
+        if (!suites.isEmpty() && kind != Kind.DISTRO) {
+            throw new IllegalArgumentException("kernel " + name + ": only a distribution's kernels come from suites");
+        }
+    }
+
+    /** Whether planning expands this kernel into one per suite and ABI (it has suites, or selects every ABI). */
+    public boolean expands() {
+        return kind == Kind.DISTRO && (suites.size() > 1 || path.equals(ALL) || (suites.size() == 1 && !concrete()));
+    }
+
+    /** A distribution kernel of one suite and an explicit ABI, as expansion makes them. */
+    private boolean concrete() {
+        return suites.size() == 1 && !path.equals(ALL) && !path.equals(LATEST);
+    }
+
+    /** The suite this kernel comes from, when it names one (an expanded kernel names exactly one). */
+    public Optional<String> suite() {
+        return suites.size() == 1 ? Optional.of(suites.get(0)) : Optional.empty();
+    }
+
+    /**
+     * One of the kernels this one expands into: suite {@code suite} (empty: the host's), ABI
+     * {@code abi}, named {@code NAME-SUITE-ABI} (or {@code NAME-ABI}): readable in cell ids, stable
+     * while the archive serves that ABI.
+     */
+    public KernelSource expanded(Optional<String> suite, String abi) {
+        return new KernelSource(
+                name + suite.map(s -> "-" + s).orElse("") + "-" + abi,
+                kind,
+                abi,
+                config,
+                fragments,
+                pos,
+                symvers,
+                boot,
+                root,
+                moduleSig,
+                distribution,
+                suite.map(List::of).orElse(List.of()));
     }
 
     /** Whether kforge can boot this kernel under QEMU: Debian's kernels (their image packages) and source kernels with boot. */

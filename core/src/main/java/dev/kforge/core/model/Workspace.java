@@ -1,6 +1,8 @@
 package dev.kforge.core.model;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -79,5 +81,45 @@ public record Workspace(
 
     public Optional<KernelSource> kernel(String name) {
         return kernels.stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+
+    /**
+     * This workspace with kernels replaced by what they expand into ({@code expansion}: a kernel's
+     * name to its expanded kernels, in order): the kernel list, each matrix's kernels and each
+     * exclude naming one follow. Kernels without an entry stay as they are.
+     */
+    public Workspace withExpandedKernels(Map<String, List<KernelSource>> expansion) {
+        if (expansion.isEmpty()) {
+            return this;
+        }
+        List<KernelSource> ks = new ArrayList<>();
+        for (KernelSource k : kernels) {
+            ks.addAll(expansion.getOrDefault(k.name(), List.of(k)));
+        }
+        List<MatrixSpec> ms = new ArrayList<>();
+        for (MatrixSpec m : matrices) {
+            List<String> names = new ArrayList<>();
+            for (String k : m.kernels()) {
+                names.addAll(
+                        expansion.containsKey(k)
+                                ? expansion.get(k).stream()
+                                        .map(KernelSource::name)
+                                        .toList()
+                                : List.of(k));
+            }
+            List<MatrixSpec.Exclude> excludes = new ArrayList<>();
+            for (MatrixSpec.Exclude e : m.excludes()) {
+                if (expansion.containsKey(e.kernel())) {
+                    expansion
+                            .get(e.kernel())
+                            .forEach(k ->
+                                    excludes.add(new MatrixSpec.Exclude(k.name(), e.arch(), e.toolchain(), e.pos())));
+                } else {
+                    excludes.add(e);
+                }
+            }
+            ms.add(new MatrixSpec(m.drivers(), names, m.arches(), m.toolchains(), excludes, m.pos()));
+        }
+        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, roots, signing);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kforge.core.service;
 
+import dev.kforge.core.KforgeException;
 import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.Fingerprint;
@@ -7,13 +8,17 @@ import dev.kforge.core.kernel.Distributions;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.manifest.ManifestException;
+import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.model.MatrixSpec;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.Planner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +62,47 @@ final class KernelGathering {
         this.kernels = kernels;
         this.distros = distros;
         this.seen = seen;
+    }
+
+    /**
+     * The workspace with each kernel line (a distribution kernel naming suites, or every ABI)
+     * replaced by the kernels it stands for now, for the architectures the matrix builds it for.
+     */
+    Workspace expand(Workspace ws) {
+        Map<String, List<KernelSource>> expansion = new LinkedHashMap<>();
+        for (KernelSource k : ws.kernels()) {
+            if (!k.expands()) {
+                continue;
+            }
+            Set<Architecture> arches = new LinkedHashSet<>();
+            for (MatrixSpec m : ws.matrices()) {
+                if (m.kernels().contains(k.name())) {
+                    m.arches().forEach(a -> arches.add(catalog.requireArch(a)));
+                }
+            }
+            if (!(distros.of(k) instanceof KernelLines lines)) {
+                throw KforgeException.userInput(
+                        "kernel '" + k.name() + "': distribution "
+                                + k.distribution().orElse("?") + " has no suites to take kernel lines from",
+                        "name one ABI for it");
+            }
+            try {
+                List<KernelSource> expanded = lines.expand(k, arches);
+                expanded.forEach(e -> {
+                    if (ws.kernel(e.name()).isPresent()) {
+                        throw KforgeException.userInput(
+                                "kernel '" + k.name() + "' expands into '" + e.name() + "', a kernel the manifest "
+                                        + "declares too",
+                                "rename one of them");
+                    }
+                });
+                expansion.put(k.name(), expanded);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
+            }
+        }
+        return ws.withExpandedKernels(expansion);
     }
 
     Gathered gather(Workspace ws, Path root) {

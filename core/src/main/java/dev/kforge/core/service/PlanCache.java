@@ -91,6 +91,10 @@ public final class PlanCache {
                     return Optional.empty();
                 }
             }
+            if (m.get("validUntil") instanceof Number until && until.longValue() < System.currentTimeMillis()) {
+                LOG.debug("plan cache: what the plan was made from is due to be fetched again; planning");
+                return Optional.empty();
+            }
             BuildPlan plan = PlanCodec.decode((Map<?, ?>) m.get("plan"));
             Optional<Workspace> decoded =
                     withKeyFromManifest(RecordTrees.decode(m.get("workspace"), Workspace.class), root);
@@ -205,6 +209,7 @@ public final class PlanCache {
         m.put("format", FORMAT);
         m.put("planHash", planned.plan().planHash().hex());
         m.put("inputs", seen);
+        inputs.validUntil().ifPresent(t -> m.put("validUntil", t.toEpochMilli()));
         SortedMap<String, String> dirs = new TreeMap<>();
         planned.kernelDirs().forEach((k, v) -> dirs.put(k, v.toString()));
         m.put("dirs", dirs);

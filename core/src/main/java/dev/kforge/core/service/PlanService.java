@@ -146,7 +146,8 @@ public final class PlanService {
         return planned;
     }
 
-    private Planned plan(Workspace ws, Path root, long sourceDateEpoch, boolean tests) {
+    private Planned plan(Workspace manifest, Path root, long sourceDateEpoch, boolean tests) {
+        Workspace ws = kernelPhase.expand(manifest);
         KernelGathering.Gathered kernels = kernelPhase.gather(ws, root);
         SortedMap<String, KernelFacts> facts = kernels.facts();
         Map<String, Path> dirs = new TreeMap<>(kernels.dirs());

@@ -15,6 +15,7 @@ import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,6 +177,34 @@ class ManifestLoaderTest {
                     .doesNotContain("s3cret");
             assertThat(e.hint()).contains("KFORGE_REMOTE_CACHE_HEADER");
         }
+    }
+
+    @Test
+    void debianKernelLinesNameSuitesAndASelector() {
+        ws.cDriver("drivers/a");
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n";
+        var k = load("[[kernel]]\nname = \"lines\"\ndebian = \"all\"\nsuites = [\"bullseye\", \"trixie-backports\"]\n"
+                        + driver + MATRIX)
+                .kernel("lines")
+                .orElseThrow();
+        assertThat(k.suites()).containsExactly("bullseye", "trixie-backports");
+        assertThat(k.path()).isEqualTo("all");
+        assertThat(k.expands()).isTrue();
+        assertThat(k.expanded(Optional.of("trixie-backports"), "7.3.4+deb13").name())
+                .isEqualTo("lines-trixie-backports-7.3.4+deb13");
+        for (String abi : List.of("6.1.0-57", "7.3.4+deb13", "7.3", "5.10.0-32")) {
+            assertThat(load("[[kernel]]\nname = \"k\"\ndebian = \"" + abi + "\"\n" + driver + MATRIX)
+                            .kernel("k")
+                            .orElseThrow()
+                            .path())
+                    .isEqualTo(abi);
+        }
+        assertThat(error("[[kernel]]\nname = \"k\"\nheaders = \"/usr/src/x\"\nsuites = [\"sid\"]\n" + driver + MATRIX)
+                        .getMessage())
+                .isEqualTo("kforge.toml:4:11: kernel 'k': suites go with debian = \"...\"");
+        assertThat(error("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nsuites = [\"Sid!\"]\n" + driver + MATRIX)
+                        .getMessage())
+                .isEqualTo("kforge.toml:4:11: 'Sid!' is not a suite name");
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.kforge.core.kernel.Distributions;
 import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
+import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -43,7 +45,7 @@ class FakeDistributionTest {
     Path dir;
 
     /** fakeos: x86_64 and arm64 kernels, no riscv64 port. */
-    static final class FakeOs implements DistroKernels {
+    static class FakeOs implements DistroKernels {
         final List<String> fetched = new ArrayList<>();
         final Path cache;
 
@@ -188,5 +190,105 @@ class FakeDistributionTest {
                     assertThat(e.getMessage()).contains("kernel 'fk'", "'nosuchos'");
                     assertThat(e.hint()).contains("fakeos");
                 });
+    }
+
+    /** fakeos with kernel lines: suite "stable" serves 1.0 and 1.1, "testing" serves 2.0. */
+    static final class FakeLines extends FakeOs implements KernelLines {
+        FakeLines(Path cache) {
+            super(cache);
+        }
+
+        @Override
+        public List<String> abis(String suite, Architecture arch) {
+            return suite.equals("stable") ? List.of("1.0", "1.1") : List.of("2.0");
+        }
+
+        @Override
+        public List<KernelSource> expand(KernelSource kernel, Set<Architecture> arches) {
+            List<KernelSource> out = new ArrayList<>();
+            for (String suite : kernel.suites()) {
+                List<String> abis = abis(suite, arches.iterator().next());
+                List<String> chosen = switch (kernel.path()) {
+                    case KernelSource.ALL -> abis;
+                    case KernelSource.LATEST -> List.of(abis.get(abis.size() - 1));
+                    default -> List.of(kernel.path());
+                };
+                chosen.forEach(abi -> out.add(kernel.expanded(Optional.of(suite), abi)));
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void aKernelLineExpandsIntoOneKernelPerSuiteAndAbiWithReadableNamesAndTheMatrixFollows() {
+        FakeLines fake = new FakeLines(dir.resolve("fakeos"));
+        TestWorkspace ws =
+                new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
+                        [[kernel]]
+                        name = "fk"
+                        distribution = "fakeos"
+                        abi = "all"
+                        suites = ["stable", "testing"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64", "arm64"]
+                        exclude = [{ kernel = "fk", arch = "arm64" }]
+                        """);
+        Planned planned = service(fake).plan(ws.manifestPath(), "kforge.toml");
+        BuildPlan plan = planned.plan();
+
+        assertThat(plan.steps().stream().map(Step::id).filter(i -> i.startsWith("build/")))
+                .containsExactly(
+                        "build/a/fk-stable-1.0/x86_64-gcc",
+                        "build/a/fk-stable-1.1/x86_64-gcc",
+                        "build/a/fk-testing-2.0/x86_64-gcc");
+        assertThat(fake.fetched).containsExactlyInAnyOrder("1.0 x86_64", "1.1 x86_64", "2.0 x86_64");
+        assertThat(planned.workspace().kernel("fk-testing-2.0").orElseThrow().suite())
+                .contains("testing");
+        assertThat(plan.skipped())
+                .extracting(sk -> sk.cell().id())
+                .contains("a/fk-stable-1.0/arm64-gcc", "a/fk-testing-2.0/arm64-gcc");
+    }
+
+    @Test
+    void latestIsEachSuitesNewest() {
+        FakeLines fake = new FakeLines(dir.resolve("fakeos"));
+        TestWorkspace ws =
+                new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
+                        [[kernel]]
+                        name = "fk"
+                        distribution = "fakeos"
+                        suites = ["stable", "testing"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        BuildPlan plan = service(fake).plan(ws.manifestPath(), "kforge.toml").plan();
+        assertThat(plan.steps().stream().map(Step::id).filter(i -> i.startsWith("build/")))
+                .containsExactly("build/a/fk-stable-1.1/x86_64-gcc", "build/a/fk-testing-2.0/x86_64-gcc");
+    }
+
+    @Test
+    void aDistributionWithoutKernelLinesRefusesSuites() {
+        TestWorkspace ws =
+                new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
+                        [[kernel]]
+                        name = "fk"
+                        distribution = "fakeos"
+                        suites = ["stable"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        assertThatThrownBy(() -> service(new FakeOs(dir.resolve("fakeos"))).plan(ws.manifestPath(), "kforge.toml"))
+                .isInstanceOfSatisfying(
+                        KforgeException.class,
+                        e -> assertThat(e.getMessage()).contains("kernel 'fk': distribution fakeos has no suites"));
     }
 }

@@ -118,6 +118,25 @@ class PlanCacheTest {
     }
 
     @Test
+    void aPlanMadeFromListsDueForRefreshIsNotReusedAfterThen() throws Exception {
+        InputLog log = new InputLog();
+        PlanCache expiring = new PlanCache(dir.resolve("expiring"), log);
+        log.start();
+        log.validUntil(Instant.now().plusSeconds(3600));
+        log.stop();
+        expiring.store("fresh", planned, seen(), settledStart());
+        assertThat(expiring.load("fresh", planned.root())).isPresent();
+
+        log.start();
+        log.validUntil(Instant.now().minusSeconds(1));
+        log.stop();
+        expiring.store("stale", planned, seen(), settledStart());
+        assertThat(expiring.load("stale", planned.root()))
+                .as("its lists are due to be fetched again")
+                .isEmpty();
+    }
+
+    @Test
     void aPlanWhoseInputIsUnsettledOrChangedIsNotStored() throws Exception {
         cache.store("k1", planned, seen(), DigestMemo.nowNanos()); // the input was written just now
         assertThat(dir.resolve("plans/k1.json")).doesNotExist();

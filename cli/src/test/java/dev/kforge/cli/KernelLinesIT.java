@@ -1,0 +1,98 @@
+package dev.kforge.cli;
+
+import static dev.kforge.cli.ItSupport.kforge;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kforge.core.TestWorkspace;
+import dev.kforge.core.digest.Digest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kernel lines against Debian's real archive: suites other than the host's resolved through
+ * kforge's own apt (never the host's), each suite's newest ABI found and its headers fetched for
+ * x86_64 and arm64. Versions are matched by pattern, so the test holds as the archive moves on.
+ */
+class KernelLinesIT {
+
+    @TempDir
+    Path dir;
+
+    /** /etc/apt's files and the dpkg database's package list, as digests. */
+    static String hostApt() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(Path.of("/etc/apt"))) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                sb.append(p).append(' ').append(Digest.ofFile(p).hex()).append('\n');
+            }
+        }
+        Process dpkg =
+                new ProcessBuilder("dpkg", "-l").redirectErrorStream(true).start();
+        sb.append(Digest.of(new String(dpkg.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .hex());
+        assertThat(dpkg.waitFor()).isZero();
+        return sb.toString();
+    }
+
+    @Test
+    void eachSuitesNewestKernelIsResolvedAndFetchedForX86AndArm64WithoutTouchingTheHostsApt() throws Exception {
+        String before = hostApt();
+        new TestWorkspace(dir)
+                .write("drivers/a/Kbuild", "obj-m += a.o\n")
+                .write("drivers/a/a.c", "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n")
+                .manifest("""
+                        [[kernel]]
+                        name = "lines"
+                        debian = "latest"
+                        suites = ["bullseye", "bookworm-backports", "trixie-backports"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64", "arm64"]
+                        """);
+        ItSupport.Run plan = kforge(dir, "plan", "--format", "text");
+        assertThat(plan.code()).as(plan.err()).isZero();
+        // One cell per suite's newest kernel and arch: built here, or skipped saying what it needs.
+        List<String> cells = plan.out()
+                .lines()
+                .filter(l -> l.startsWith("build/") || l.startsWith("skip "))
+                .map(l -> l.startsWith("build/") ? l.substring("build/".length()) : l.substring(5, l.indexOf(':')))
+                .toList();
+        assertThat(cells).hasSize(6);
+        for (String arch : List.of("x86_64", "arm64")) {
+            assertThat(cells)
+                    .anyMatch(b -> b.matches("a/lines-bullseye-5\\.10\\.0-\\d+/" + arch + "-gcc"))
+                    .anyMatch(b -> b.matches("a/lines-trixie-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb13/" + arch + "-gcc"))
+                    .anyMatch(b ->
+                            b.matches("a/lines-bookworm-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb12/" + arch + "-gcc"));
+        }
+        // The headers trees are fetched (each checked: .config for its arch, Module.symvers) into the cache.
+        Path debian = ItSupport.itCache().resolve("debian");
+        try (Stream<Path> s = Files.list(debian)) {
+            List<String> trees = s.map(p -> p.getFileName().toString()).toList();
+            assertThat(trees).anyMatch(t -> t.matches("linux-headers-5\\.10\\.0-\\d+-arm64_arm64"));
+            assertThat(trees).anyMatch(t -> t.matches("linux-headers-\\d+\\.\\d+(\\.\\d+)?\\+deb13-amd64_amd64"));
+        }
+        // Each suite's lists are kforge's own, verified Release files included.
+        for (String suite : List.of("bullseye", "trixie-backports")) {
+            try (Stream<Path> s =
+                    Files.list(debian.resolve("suites").resolve(suite).resolve("state/lists"))) {
+                assertThat(s.map(p -> p.getFileName().toString()))
+                        .anyMatch(n -> n.endsWith("_dists_" + suite + "_InRelease"));
+            }
+        }
+        ItSupport.Run kernels = kforge(dir, "kernels", "--suite", "bullseye", "--arch", "arm64");
+        assertThat(kernels.code()).as(kernels.err()).isZero();
+        assertThat(kernels.out()).containsPattern("bullseye +5\\.10\\.0-\\d+ +arm64 +debian = \"5\\.10\\.0-\\d+\"");
+
+        assertThat(hostApt())
+                .as("/etc/apt and dpkg's database are the host's, unchanged")
+                .isEqualTo(before);
+    }
+}

@@ -44,12 +44,13 @@ class KernelLinesIT {
         String before = hostApt();
         new TestWorkspace(dir)
                 .write("drivers/a/Kbuild", "obj-m += a.o\n")
-                .write("drivers/a/a.c", "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n")
+                // Unique to this run (its directory in a comment), so every line is built, not restored.
+                .write("drivers/a/a.c", "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n/* " + dir + " */\n")
                 .manifest("""
                         [[kernel]]
                         name = "lines"
                         debian = "latest"
-                        suites = ["bullseye", "bookworm-backports", "trixie-backports"]
+                        suites = ["bullseye", "bookworm-backports", "trixie-backports", "sid", "experimental"]
                         [[driver]]
                         name = "a"
                         path = "drivers/a"
@@ -58,19 +59,22 @@ class KernelLinesIT {
                         """);
         ItSupport.Run plan = kforge(dir, "plan", "--format", "text");
         assertThat(plan.code()).as(plan.err()).isZero();
-        // One cell per suite's newest kernel and arch: built here, or skipped saying what it needs.
+        // One cell per suite's newest kernel and arch, each named by suite and ABI.
         List<String> cells = plan.out()
                 .lines()
-                .filter(l -> l.startsWith("build/") || l.startsWith("skip "))
-                .map(l -> l.startsWith("build/") ? l.substring("build/".length()) : l.substring(5, l.indexOf(':')))
+                .filter(l -> l.startsWith("build/"))
+                .map(l -> l.substring("build/".length()))
                 .toList();
-        assertThat(cells).hasSize(6);
+        assertThat(cells).as(plan.out()).hasSize(10);
         for (String arch : List.of("x86_64", "arm64")) {
-            assertThat(cells)
-                    .anyMatch(b -> b.matches("a/lines-bullseye-5\\.10\\.0-\\d+/" + arch + "-gcc"))
-                    .anyMatch(b -> b.matches("a/lines-trixie-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb13/" + arch + "-gcc"))
-                    .anyMatch(b ->
-                            b.matches("a/lines-bookworm-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb12/" + arch + "-gcc"));
+            for (String line : List.of(
+                    "bullseye-5\\.10\\.0-\\d+",
+                    "bookworm-backports-\\d+\\.\\d+\\.\\d+\\+deb12",
+                    "trixie-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb13",
+                    "sid-\\d+\\.\\d+(\\.\\d+)?\\+deb\\d+",
+                    "experimental-\\d+\\.\\d+(\\.\\d+)?(\\+deb\\d+)?")) {
+                assertThat(cells).anyMatch(c -> c.matches("a/lines-" + line + "/" + arch + "-gcc"));
+            }
         }
         // The headers trees are fetched (each checked: .config for its arch, Module.symvers) into the cache.
         Path debian = ItSupport.itCache().resolve("debian");
@@ -90,6 +94,19 @@ class KernelLinesIT {
         ItSupport.Run kernels = kforge(dir, "kernels", "--suite", "bullseye", "--arch", "arm64");
         assertThat(kernels.code()).as(kernels.err()).isZero();
         assertThat(kernels.out()).containsPattern("bullseye +5\\.10\\.0-\\d+ +arm64 +debian = \"5\\.10\\.0-\\d+\"");
+
+        // Each line is built with its own compiler: the host's release on the host, the others in a root of
+        // their release (bullseye's gcc-10, trixie's gcc-14, sid's), every symbol checked against its Module.symvers.
+        ItSupport.Run build = kforge(dir, "build");
+        assertThat(build.code()).as(build.out() + build.err()).isZero();
+        assertThat(build.out()).contains("10 cells: 10 built, 0 cached, 0 failed, 0 skipped");
+        ItSupport.cells(dir.resolve("out"))
+                .forEach((id, c) ->
+                        assertThat(c).as(id).containsEntry("status", "built").containsEntry("symbols", "checked"));
+        try (Stream<Path> s = Files.list(ItSupport.itCache().resolve("roots"))) {
+            assertThat(s.map(p -> p.getFileName().toString()))
+                    .contains("debian-bullseye-bullseye", "debian-trixie-trixie", "debian-sid-sid");
+        }
 
         assertThat(hostApt())
                 .as("/etc/apt and dpkg's database are the host's, unchanged")

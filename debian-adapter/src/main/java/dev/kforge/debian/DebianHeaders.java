@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,9 +124,68 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
                     yield List.of(kernel.path());
                 }
             };
-            chosen.forEach(abi -> out.add(kernel.expanded(suite, abi)));
+            for (String abi : chosen) {
+                KernelSource e = kernel.expanded(suite, abi);
+                // Another release's kernel is built in a root of that release, with its own compiler and kbuild.
+                out.add(
+                        suite.isPresent()
+                                        && !sameRelease(suite.get())
+                                        && kernel.root().isEmpty()
+                                ? e.withRoot("debian-" + release(suite.get()))
+                                : e);
+            }
         }
         return out;
+    }
+
+    @Override
+    public String rootSuite(KernelSource expanded) {
+        return release(expanded.suite().orElseThrow());
+    }
+
+    /**
+     * The kernel's own compiler (gcc-N, for a cross arch gcc-N-TRIPLE: CONFIG_CC_VERSION_TEXT
+     * names N) and pahole for the modules' BTF; the catalog's root packages bring the rest.
+     */
+    @Override
+    public SortedSet<String> rootPackages(KernelSource kernel, Architecture arch, KernelFacts facts) {
+        SortedSet<String> out = new TreeSet<>(List.of("dwarves"));
+        Matcher m = Pattern.compile("\\(Debian (\\d+)\\.")
+                .matcher(facts.config().getOrDefault("CONFIG_CC_VERSION_TEXT", ""));
+        if (m.find()) {
+            String gcc = arch.gccPackage();
+            out.add(gcc.equals("gcc") ? "gcc-" + m.group(1) : gcc.replaceFirst("^gcc-", "gcc-" + m.group(1) + "-"));
+        }
+        return out;
+    }
+
+    /** The release a suite belongs to: trixie for trixie-backports, sid for experimental. */
+    static String release(String suite) {
+        if (suite.equals("experimental")) {
+            return "sid";
+        }
+        return suite.replaceFirst("-(backports|backports-sloppy|updates|proposed-updates)$", "");
+    }
+
+    /** Whether {@code suite} is this machine's own release (or its backports), whose kernels build on the host. */
+    private static boolean sameRelease(String suite) {
+        return release(suite).equals(hostRelease());
+    }
+
+    /** VERSION_CODENAME of /etc/os-release. */
+    static String hostRelease() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+                if (line.startsWith("VERSION_CODENAME=")) {
+                    return line.substring("VERSION_CODENAME=".length())
+                            .replace("\"", "")
+                            .strip();
+                }
+            }
+        } catch (IOException e) {
+            // not a Debian-like host
+        }
+        return "";
     }
 
     @Override
@@ -145,9 +205,11 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
                     return Optional.of("Debian " + kernel.suite().get() + " serves no " + kernel.path()
                             + " headers for " + arch.debianArch());
                 }
-                Optional<String> unbuildable = unbuildableHere(kernel, arch, fetch(kernel, arch));
-                if (unbuildable.isPresent()) {
-                    return unbuildable;
+                if (kernel.root().isEmpty()) {
+                    Optional<String> unbuildable = unbuildableHere(kernel, arch, fetch(kernel, arch));
+                    if (unbuildable.isPresent()) {
+                        return unbuildable;
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -279,6 +341,16 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
         Optional<Map<?, ?>> read = Markers.read(marker);
         if (read.isEmpty()) {
             return Optional.empty();
+        }
+        // Its kbuild is the host's or inside the tree's own directory (a toolchain root sees only those).
+        Path scripts = tree.resolve("scripts");
+        if (Files.isSymbolicLink(scripts)) {
+            Path target = Files.readSymbolicLink(scripts);
+            if (target.isAbsolute() && !target.startsWith(usr) && !target.startsWith(dir)) {
+                LoggerFactory.getLogger(DebianHeaders.class)
+                        .warn("{}: {} uses a kbuild outside it ({}); fetching it again", kernel.name(), tree, target);
+                return Optional.empty();
+            }
         }
         Map<?, ?> m = read.get();
         SortedMap<String, String> provenance = new TreeMap<>();

@@ -171,7 +171,15 @@ public final class DebianRoots implements ToolchainRoots {
         try {
             TreeMap<String, String> apt = new TreeMap<>(Map.of("DEBIAN_FRONTEND", "noninteractive"));
             for (List<String> argv : List.of(
-                    List.of("apt-get", "-o", "APT::Sandbox::User=root", "-qq", "update"),
+                    // A frozen mirror (a snapshot) serves Release files past their Valid-Until: still signed, accepted.
+                    List.of(
+                            "apt-get",
+                            "-o",
+                            "APT::Sandbox::User=root",
+                            "-o",
+                            "Acquire::Check-Valid-Until=false",
+                            "-qq",
+                            "update"),
                     concat(
                             List.of(
                                     "apt-get",

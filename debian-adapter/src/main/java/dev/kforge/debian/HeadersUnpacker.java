@@ -1,7 +1,6 @@
 package dev.kforge.debian;
 
 import dev.kforge.core.KforgeException;
-import dev.kforge.core.cache.FileLock;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.fs.Staging;
 import dev.kforge.core.json.CanonicalJson;
@@ -57,9 +56,9 @@ final class HeadersUnpacker {
             Path staged = staging.resolve("root/usr/src").resolve(pkg);
             String depends = fields.getOrDefault("Depends", "");
             Optional<Path> common = commonTree(kernel, depends, staging, dir, staged, packages);
-            kbuildLinks(kernel, depends, staged);
+            kbuildLinks(kernel, depends, staged, staging, dir, packages);
             if (common.isPresent()) {
-                kbuildLinks(kernel, depends, common.get());
+                kbuildLinks(kernel, depends, common.get(), staging, dir, packages);
             }
             check(kernel, arch, staged);
             Map<String, Object> marker = new LinkedHashMap<>();
@@ -140,18 +139,36 @@ final class HeadersUnpacker {
 
     /**
      * scripts and tools are relative links into linux-kbuild-X.Y: point them at the host's, or (for
-     * a suite's kernel the host has no kbuild for) at that suite's linux-kbuild for the host's
-     * architecture, fetched from the suite and unpacked once into the cache.
+     * a suite's kernel the host has no kbuild for) at that suite's linux-kbuild for this machine's
+     * architecture, fetched from the suite and unpacked into the tree's own directory (so a toolchain
+     * root that binds the tree sees it too).
      */
-    private void kbuildLinks(KernelSource kernel, String depends, Path staged)
+    private void kbuildLinks(
+            KernelSource kernel, String depends, Path staged, Path staging, Path dir, Map<String, String> packages)
             throws IOException, InterruptedException {
         Matcher m = Pattern.compile("(linux-kbuild-[0-9][^\\s,()]*)").matcher(depends);
         String kbuild = m.find() ? m.group(1) : "linux-kbuild-" + kernelSeries(staged);
         Path host = usr.resolve("lib").resolve(kbuild);
         if (!Files.isDirectory(host.resolve("scripts")) && apt.suiteName().isPresent()) {
-            host = suiteKbuild(kernel, kbuild);
-        }
-        if (!Files.isDirectory(host.resolve("scripts"))) {
+            // Beside the trees in usr/src, so that whatever sees the tree (a toolchain root binds its parent) sees it.
+            Path lib = Path.of("usr/src").resolve(kbuild);
+            if (!Files.isDirectory(staging.resolve("root").resolve(lib))) {
+                String hostArch = apt.capture(List.of("dpkg", "--print-architecture"))
+                        .map(String::strip)
+                        .orElse("amd64");
+                apt.ensure(Set.of(hostArch));
+                Map<String, String> show = apt.show(kernel, kbuild + ":" + hostArch);
+                Path deb = apt.download(kernel, kbuild + ":" + hostArch, show);
+                Path unpacked = staging.resolve("kbuild");
+                apt.run(kernel, List.of("dpkg-deb", "-x", deb.toString(), unpacked.toString()), staging);
+                Files.move(
+                        unpacked.resolve("usr/lib").resolve(kbuild),
+                        staging.resolve("root").resolve(lib));
+                FileTrees.deleteRecursively(unpacked);
+                packages.put(kbuild + ":" + hostArch, show.get("Version") + " sha256:" + show.get("SHA256"));
+            }
+            host = dir.resolve("root").resolve(lib);
+        } else if (!Files.isDirectory(host.resolve("scripts"))) {
             throw KforgeException.environment(
                     "kernel '" + kernel.name() + "': Debian's headers need the host's " + kbuild
                             + " (its scripts and tools run on this machine for every architecture)",
@@ -162,48 +179,6 @@ final class HeadersUnpacker {
             Files.deleteIfExists(l);
             Files.createSymbolicLink(l, host.resolve(link));
         }
-    }
-
-    /** The suite's {@code kbuild} package for this machine's architecture, unpacked once: its /usr/lib/KBUILD. */
-    private Path suiteKbuild(KernelSource kernel, String kbuild) throws IOException, InterruptedException {
-        String hostArch = apt.capture(List.of("dpkg", "--print-architecture"))
-                .map(String::strip)
-                .orElse("amd64");
-        apt.ensure(Set.of(hostArch));
-        Map<String, String> show = apt.show(kernel, kbuild + ":" + hostArch);
-        Path dir = apt.cache()
-                .root()
-                .resolve("debian/kbuild")
-                .resolve(kbuild + "_" + show.get("Version").replace(':', '%') + "_" + hostArch);
-        Path lib = dir.resolve("root/usr/lib").resolve(kbuild);
-        Path marker = dir.resolve(DebianHeaders.MARKER);
-        if (Files.isRegularFile(marker)) {
-            return lib;
-        }
-        Files.createDirectories(dir.getParent());
-        try (FileLock lock = FileLock.acquire(apt.cache().locks().resolve("debian-" + dir.getFileName() + ".lock"))) {
-            if (Files.isRegularFile(marker)) {
-                return lib;
-            }
-            Path deb = apt.download(kernel, kbuild + ":" + hostArch, show);
-            Path staging = extracted(kernel, deb, dir);
-            try {
-                Files.writeString(
-                        staging.resolve(DebianHeaders.MARKER),
-                        CanonicalJson.write(Map.of(
-                                "packages",
-                                Map.of(
-                                        kbuild + ":" + hostArch,
-                                        show.get("Version") + " sha256:" + show.get("SHA256")))));
-                FileTrees.swapIn(staging, dir);
-                staging = null;
-            } finally {
-                if (staging != null) {
-                    FileTrees.deleteRecursively(staging);
-                }
-            }
-        }
-        return lib;
     }
 
     private static String kernelSeries(Path tree) {

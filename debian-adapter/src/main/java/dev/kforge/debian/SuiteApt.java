@@ -132,7 +132,9 @@ final class SuiteApt {
                         + KEYRING + "\n");
         List<String> argv = new ArrayList<>(List.of("apt-get"));
         argv.addAll(options(suite, arches));
-        argv.addAll(List.of("-q", "-o", "APT::Update::Error-Mode=any", "update"));
+        // Signatures are always checked; a frozen mirror (a snapshot) serves Release files past their Valid-Until.
+        argv.addAll(
+                List.of("-q", "-o", "APT::Update::Error-Mode=any", "-o", "Acquire::Check-Valid-Until=false", "update"));
         ProcessResult r = runner.run(ProcessSpec.capture(argv, d));
         boolean release = Files.isDirectory(lists(suite)) && hasRelease(suite);
         if (!r.succeeded() || !release) {

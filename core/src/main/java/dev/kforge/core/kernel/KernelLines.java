@@ -4,6 +4,7 @@ import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
 
 /**
  * Optional capability of a {@link DistroKernels}: kernel lines. A kernel that names the
@@ -23,4 +24,13 @@ public interface KernelLines {
 
     /** The ABIs {@code suite} serves for {@code arch}, oldest first (the suite's lists fetched when needed). */
     List<String> abis(String suite, Architecture arch) throws InterruptedException;
+
+    /**
+     * The suite a toolchain root for {@code expanded} is made from, when {@link #expand} gave it a
+     * root (its compiler and kbuild do not run on this machine).
+     */
+    String rootSuite(KernelSource expanded);
+
+    /** What a toolchain root needs, beyond the catalog's, to build modules for {@code kernel} on {@code arch}. */
+    SortedSet<String> rootPackages(KernelSource kernel, Architecture arch, KernelFacts facts);
 }

@@ -214,4 +214,21 @@ public record KernelSource(
     public boolean bootable() {
         return kind == Kind.DISTRO || (kind == Kind.SOURCE && boot);
     }
+
+    /** This kernel, built inside toolchain root {@code rootName} (its compiler and kbuild run there). */
+    public KernelSource withRoot(String rootName) {
+        return new KernelSource(
+                name,
+                kind,
+                path,
+                config,
+                fragments,
+                pos,
+                symvers,
+                boot,
+                Optional.of(rootName),
+                moduleSig,
+                distribution,
+                suites);
+    }
 }

@@ -86,9 +86,10 @@ public record Workspace(
     /**
      * This workspace with kernels replaced by what they expand into ({@code expansion}: a kernel's
      * name to its expanded kernels, in order): the kernel list, each matrix's kernels and each
-     * exclude naming one follow. Kernels without an entry stay as they are.
+     * exclude naming one follow; {@code newRoots} are the toolchain roots expanded kernels are built
+     * in that the manifest does not declare. Kernels without an entry stay as they are.
      */
-    public Workspace withExpandedKernels(Map<String, List<KernelSource>> expansion) {
+    public Workspace withExpandedKernels(Map<String, List<KernelSource>> expansion, List<ToolchainRoot> newRoots) {
         if (expansion.isEmpty()) {
             return this;
         }
@@ -120,6 +121,8 @@ public record Workspace(
             }
             ms.add(new MatrixSpec(m.drivers(), names, m.arches(), m.toolchains(), excludes, m.pos()));
         }
-        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, roots, signing);
+        List<ToolchainRoot> rs = new ArrayList<>(roots);
+        rs.addAll(newRoots);
+        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, rs, signing);
     }
 }

@@ -2,8 +2,10 @@ package dev.kforge.core.plan;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,14 +36,22 @@ public final class Roots {
      * root except toolchain roots ({@code root+NAME}); what a toolchain root binds inside itself.
      */
     public List<Path> hostDirs() {
-        List<Path> out = new ArrayList<>();
+        Set<Path> out = new LinkedHashSet<>();
         values.forEach((k, v) -> {
             if (!k.equals("jobs")
                     && !(k.startsWith("kernel:") && PlanRoot.isToolchainRoot(k.substring("kernel:".length())))) {
-                out.add(Path.of(v));
+                Path p = Path.of(v);
+                // A kernel's tree with its siblings: a distribution's per-port tree includes its -common
+                // tree and kbuild beside it by absolute path.
+                if (k.startsWith("kernel:")
+                        && p.getParent() != null
+                        && p.getParent().getParent() != null) {
+                    out.add(p.getParent());
+                }
+                out.add(p);
             }
         });
-        return out;
+        return List.copyOf(out);
     }
 
     /** Replaces every root reference; an unknown reference is a bug in the planner. */

@@ -13,6 +13,7 @@ import dev.kforge.core.manifest.ManifestException;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.MatrixSpec;
+import dev.kforge.core.model.ToolchainRoot;
 import dev.kforge.core.model.Workspace;
 import dev.kforge.core.plan.Planner;
 import java.nio.file.Files;
@@ -70,6 +71,7 @@ final class KernelGathering {
      */
     Workspace expand(Workspace ws) {
         Map<String, List<KernelSource>> expansion = new LinkedHashMap<>();
+        Map<String, ToolchainRoot> newRoots = new LinkedHashMap<>();
         for (KernelSource k : ws.kernels()) {
             if (!k.expands()) {
                 continue;
@@ -97,12 +99,17 @@ final class KernelGathering {
                     }
                 });
                 expansion.put(k.name(), expanded);
+                for (KernelSource e : expanded) {
+                    e.root()
+                            .filter(r -> ws.root(r).isEmpty())
+                            .ifPresent(r -> newRoots.putIfAbsent(r, new ToolchainRoot(r, lines.rootSuite(e), k.pos())));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new KforgeException(KforgeException.Kind.INTERRUPTED, "interrupted", "");
             }
         }
-        return ws.withExpandedKernels(expansion);
+        return ws.withExpandedKernels(expansion, List.copyOf(newRoots.values()));
     }
 
     Gathered gather(Workspace ws, Path root) {

@@ -159,7 +159,7 @@ public final class PlanService {
                 identities.put(t, v);
             }
         });
-        SortedMap<String, ToolchainRoots.Facts> rootFacts = rootPhase.toolchainRoots(ws, kernels.used(), dirs);
+        SortedMap<String, ToolchainRoots.Facts> rootFacts = rootPhase.toolchainRoots(ws, kernels.used(), dirs, facts);
         SortedMap<String, RustTools> rustTools = rustTools(ws, facts, dirs, rootFacts);
         BuildPlan plan = planner.plan(new PlanInput(
                 ws, facts, identities, kernels.files(), rustTools, sourceDateEpoch, tests, boot, rootFacts));

@@ -5,6 +5,7 @@ import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.Distributions;
 import dev.kforge.core.kernel.KernelFacts;
+import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.kernel.ToolchainRoots;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
@@ -41,7 +42,8 @@ final class RootGathering {
      * lack): Kbuild's packages, each target's cross gcc and toolchain packages, and the Rust
      * toolchain's when a Rust driver builds there; each registered as plan root {@code root+NAME}.
      */
-    SortedMap<String, ToolchainRoots.Facts> toolchainRoots(Workspace ws, Set<String> used, Map<String, Path> dirs) {
+    SortedMap<String, ToolchainRoots.Facts> toolchainRoots(
+            Workspace ws, Set<String> used, Map<String, Path> dirs, SortedMap<String, KernelFacts> facts) {
         SortedMap<String, SortedSet<String>> packages = new TreeMap<>();
         for (var t : Planner.targets(ws)) {
             KernelSource k = ws.kernel(t.kernel()).orElseThrow();
@@ -58,12 +60,20 @@ final class RootGathering {
                 set.add(arch.gccPackage());
             }
             set.addAll(tc.packages());
+            // A distribution's kernel built in a root: its own compiler version and what its kbuild needs.
+            if (k.kind() == KernelSource.Kind.DISTRO
+                    && distros.of(k) instanceof KernelLines lines
+                    && facts.containsKey(k.name())
+                    && facts.get(k.name()).arches().containsKey(t.arch())) {
+                set.addAll(
+                        lines.rootPackages(k, arch, facts.get(k.name()).arches().get(t.arch())));
+            }
         }
         SortedMap<String, ToolchainRoots.Facts> out = new TreeMap<>();
         packages.forEach((name, pkgs) -> {
-            var facts = roots.ensure(ws.root(name).orElseThrow(), pkgs);
-            out.put(name, facts);
-            dirs.put(Planner.toolchainRoot(name), facts.dir());
+            var made = roots.ensure(ws.root(name).orElseThrow(), pkgs);
+            out.put(name, made);
+            dirs.put(Planner.toolchainRoot(name), made.dir());
         });
         return out;
     }

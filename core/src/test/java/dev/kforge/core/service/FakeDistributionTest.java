@@ -204,6 +204,16 @@ class FakeDistributionTest {
         }
 
         @Override
+        public String rootSuite(KernelSource expanded) {
+            throw new AssertionError("fakeos builds every line on the host");
+        }
+
+        @Override
+        public SortedSet<String> rootPackages(KernelSource kernel, Architecture arch, KernelFacts facts) {
+            throw new AssertionError("fakeos builds every line on the host");
+        }
+
+        @Override
         public List<KernelSource> expand(KernelSource kernel, Set<Architecture> arches) {
             List<KernelSource> out = new ArrayList<>();
             for (String suite : kernel.suites()) {

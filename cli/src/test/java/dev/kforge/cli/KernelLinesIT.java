@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,9 +101,24 @@ class KernelLinesIT {
         ItSupport.Run build = kforge(dir, "build");
         assertThat(build.code()).as(build.out() + build.err()).isZero();
         assertThat(build.out()).contains("10 cells: 10 built, 0 cached, 0 failed, 0 skipped");
-        ItSupport.cells(dir.resolve("out"))
-                .forEach((id, c) ->
-                        assertThat(c).as(id).containsEntry("status", "built").containsEntry("symbols", "checked"));
+        var results = ItSupport.cells(dir.resolve("out"));
+        for (var e : results.entrySet()) {
+            assertThat(e.getValue())
+                    .as(e.getKey())
+                    .containsEntry("status", "built")
+                    .containsEntry("symbols", "checked");
+            // The module's compiler (its .comment) is the kernel's own (CONFIG_CC_VERSION_TEXT), both recorded.
+            Map<String, Object> meta = ItSupport.json(dir.resolve("out")
+                    .resolve((String) e.getValue().get("outDir"))
+                    .resolve("metadata.json"));
+            String kernelCc = (String) meta.get("kernelCompiler");
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> modules = (Map<String, Map<String, Object>>) meta.get("modules");
+            String moduleCc = (String) modules.get("a.ko").get("compiler");
+            assertThat(moduleCc.substring(moduleCc.lastIndexOf(')') + 1))
+                    .as(e.getKey() + ": " + moduleCc + " against " + kernelCc)
+                    .isEqualTo(kernelCc.substring(kernelCc.lastIndexOf(')') + 1));
+        }
         try (Stream<Path> s = Files.list(ItSupport.itCache().resolve("roots"))) {
             assertThat(s.map(p -> p.getFileName().toString()))
                     .contains("debian-bullseye-bullseye", "debian-trixie-trixie", "debian-sid-sid");

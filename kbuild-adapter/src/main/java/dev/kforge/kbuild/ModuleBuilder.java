@@ -104,6 +104,8 @@ final class ModuleBuilder {
                 : KernelConfig.utsRelease(tree).orElse("unknown");
         Map<String, Object> moduleFacts = new TreeMap<>();
         Optional<String> problem = checkModules(step, buildDir, modules, release, moduleFacts);
+        String kernelCompiler = KernelConfig.read(tree.resolve(".config")).get("CONFIG_CC_VERSION_TEXT");
+        diagnostics = withCompilerCheck(diagnostics, modules, kernelCompiler);
         if (problem.isPresent()) {
             StepResult r = Make.result(step, StepStatus.FAILED, start, problem.get(), diagnostics, Map.of());
             publish(step, outDir, List.of(), log, r, Map.of());
@@ -125,9 +127,23 @@ final class ModuleBuilder {
                 .with(Artifacts.symbols(checked));
         Map<String, Object> meta = new TreeMap<>(
                 Map.of("release", release, "modules", moduleFacts, "symbols", checked ? "checked" : "unchecked"));
+        if (!kernelCompiler.isEmpty()) {
+            meta.put("kernelCompiler", kernelCompiler);
+        }
         Provenance.record(meta, context);
         publish(step, outDir, modules, log, r, meta);
         return r;
+    }
+
+    /** The build's diagnostics, with a warning per module whose compiler is not the kernel's. */
+    private static List<Diagnostic> withCompilerCheck(
+            List<Diagnostic> diagnostics, List<Path> modules, String kernelCompiler) throws IOException {
+        List<Diagnostic> out = new ArrayList<>(diagnostics);
+        for (Path ko : modules) {
+            ModuleChecks.compilerMismatch(ko, Elf.read(ko), kernelCompiler)
+                    .ifPresent(m -> out.add(new Diagnostic(Diagnostic.Severity.WARNING, "", 0, 0, m)));
+        }
+        return out;
     }
 
     /** Each module's ELF machine and vermagic checked, its facts collected; the first problem, if any. */

@@ -35,12 +35,34 @@ final class ModuleChecks {
     }
 
     /** The module's facts for metadata.json. */
+    /**
+     * When a module's compiler (its .comment: {@code GCC: (Debian 14.2.0-19) 14.2.0}) is not the
+     * kernel's (CONFIG_CC_VERSION_TEXT: {@code x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0}),
+     * what to say: the version parts are compared, program names aside.
+     */
+    static Optional<String> compilerMismatch(Path ko, Elf elf, String kernelCompiler) {
+        Optional<String> used = elf.compiler();
+        if (used.isEmpty() || kernelCompiler.isEmpty() || !used.get().contains("(") || !kernelCompiler.contains("(")) {
+            return Optional.empty();
+        }
+        // The upstream version after the distribution's note: 14.2.0 of "(Debian 14.2.0-19) 14.2.0". Another
+        // Debian revision of the same release (12.2.0-14 against 12.2.0-14+deb12u1) is recorded, not warned of.
+        String a = used.get().substring(used.get().lastIndexOf(')') + 1).strip();
+        String b = kernelCompiler.substring(kernelCompiler.lastIndexOf(')') + 1).strip();
+        if (a.equals(b)) {
+            return Optional.empty();
+        }
+        return Optional.of(ko.getFileName() + " was built with " + used.get() + ", the kernel with " + kernelCompiler
+                + ": a module built by another compiler may not load or behave alike");
+    }
+
     static Map<String, Object> facts(Path ko, Elf elf, Architecture arch) throws IOException {
         Map<String, Object> f = new TreeMap<>();
         f.put("sha256", Digest.ofFile(ko).hex());
         f.put("size", Files.size(ko));
         f.put("elfMachine", "EM_" + arch.elfMachineName());
         f.put("vermagic", elf.vermagic().orElse(""));
+        elf.compiler().ifPresent(c -> f.put("compiler", c));
         return f;
     }
 

@@ -74,4 +74,19 @@ class ElfTest {
             }
         }
     }
+
+    @Test
+    void aModulesCompilerIsReadFromItsCommentAndComparedWithTheKernels() throws Exception {
+        Path ko = fixture(dir);
+        Elf elf = Elf.read(ko);
+        assertThat(elf.compiler()).contains("GCC: (Debian 12.2.0-13) 12.2.0");
+        assertThat(ModuleChecks.compilerMismatch(ko, elf, "riscv64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0"))
+                .as("another Debian revision of the same gcc")
+                .isEmpty();
+        assertThat(ModuleChecks.compilerMismatch(ko, elf, "riscv64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0"))
+                .hasValue("kf_core.ko was built with GCC: (Debian 12.2.0-13) 12.2.0, the kernel with "
+                        + "riscv64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0: a module built by another compiler "
+                        + "may not load or behave alike");
+        assertThat(ModuleChecks.compilerMismatch(ko, elf, "")).isEmpty();
+    }
 }

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -20,7 +21,23 @@ import java.util.TreeSet;
  * The few facts kforge reads from an ELF file (a kernel module): e_machine, .modinfo and a digest
  * of every section's contents (to say which sections differ when two builds differ).
  */
-public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, SortedMap<String, String> sections) {
+public record Elf(
+        int machine,
+        boolean is64,
+        SortedMap<String, String> modinfo,
+        SortedMap<String, String> sections,
+        List<String> comment) {
+
+    public Elf {
+        comment = List.copyOf(comment);
+    }
+
+    /** The compiler that built it, as its {@code .comment} section says ({@code GCC: (Debian 14.2.0-19) 14.2.0}). */
+    public Optional<String> compiler() {
+        return comment.stream()
+                .filter(c -> c.startsWith("GCC:") || c.contains("clang"))
+                .findFirst();
+    }
 
     /**
      * Reads an ELF file. Every offset and size is checked against the file before use: a
@@ -50,8 +67,9 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
         int shstrndx = Short.toUnsignedInt(b.getShort(is64 ? 0x3E : 0x32));
         SortedMap<String, String> modinfo = new TreeMap<>();
         SortedMap<String, String> sections = new TreeMap<>();
+        List<String> comment = new ArrayList<>();
         if (shoff == 0 || shnum == 0) {
-            return new Elf(machine, is64, modinfo, sections);
+            return new Elf(machine, is64, modinfo, sections, comment);
         }
         if (shentsize < (is64 ? 64 : 40)) {
             throw new IOException(
@@ -86,6 +104,13 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
             if (name.equals(".modinfo") && hasBytes) {
                 parseModinfo(bytes, (int) off, (int) size, modinfo);
             }
+            if (name.equals(".comment") && hasBytes) {
+                for (String c : new String(bytes, (int) off, (int) size, StandardCharsets.ISO_8859_1).split("\0")) {
+                    if (!c.isBlank() && !comment.contains(c.strip())) {
+                        comment.add(c.strip());
+                    }
+                }
+            }
             if (!name.isEmpty()) {
                 String digest = hasBytes
                         ? Digest.of(Arrays.copyOfRange(bytes, (int) off, (int) (off + size)))
@@ -94,7 +119,7 @@ public record Elf(int machine, boolean is64, SortedMap<String, String> modinfo, 
                 sections.merge(name, digest, (x, y) -> x + "+" + y);
             }
         }
-        return new Elf(machine, is64, modinfo, sections);
+        return new Elf(machine, is64, modinfo, sections, comment);
     }
 
     /** Names of the sections whose contents differ between {@code this} and {@code other}, or exist in one only. */

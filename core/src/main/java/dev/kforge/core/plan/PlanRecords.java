@@ -56,6 +56,11 @@ final class PlanRecords {
         k.put("version", f.version());
         k.put("identity", f.identity().hex());
         f.release().ifPresent(r -> k.put("release", r));
+        // The compiler the kernel was built with, as its .config says: what its modules should be built with.
+        String cc = f.config().getOrDefault("CONFIG_CC_VERSION_TEXT", "");
+        if (!cc.isEmpty()) {
+            k.put("compiler", cc);
+        }
         k.putAll(f.provenance());
         return k;
     }

@@ -97,7 +97,7 @@ final class ProvenanceJson {
         return CanonicalJson.write(statement);
     }
 
-    /** What a signed module's metadata.json says of its signature, for its provenance subject. */
+    /** What a module's metadata.json says of its compilers and (when signed) its signature, for its provenance subject. */
     private static Optional<Map<String, Object>> signature(Path out, String module) throws IOException {
         Path ko = out.resolve(module);
         Path meta = ko.resolveSibling("metadata.json");
@@ -105,7 +105,7 @@ final class ProvenanceJson {
             return Optional.empty();
         }
         Map<?, ?> m = (Map<?, ?>) CanonicalJson.read(Files.readString(meta));
-        if (!(m.get("signing") instanceof Map<?, ?> signing) || !(m.get("modules") instanceof Map<?, ?> modules)) {
+        if (!(m.get("modules") instanceof Map<?, ?> modules)) {
             return Optional.empty();
         }
         for (Map.Entry<?, ?> e : modules.entrySet()) {
@@ -113,14 +113,22 @@ final class ProvenanceJson {
                             .getFileName()
                             .toString()
                             .equals(ko.getFileName().toString())
-                    && e.getValue() instanceof Map<?, ?> facts
-                    && facts.get("unsignedSha256") != null) {
+                    && e.getValue() instanceof Map<?, ?> facts) {
                 Map<String, Object> a = new TreeMap<>();
-                a.put("unsignedSha256", facts.get("unsignedSha256"));
-                a.put("certificateSha256", signing.get("certificateSha256"));
-                a.put("signer", signing.get("signer"));
-                a.put("signatureHash", signing.get("hash"));
-                return Optional.of(a);
+                // The compiler that built the module and the one that built its kernel.
+                if (facts.get("compiler") != null) {
+                    a.put("compiler", facts.get("compiler"));
+                }
+                if (m.get("kernelCompiler") != null) {
+                    a.put("kernelCompiler", m.get("kernelCompiler"));
+                }
+                if (m.get("signing") instanceof Map<?, ?> signing && facts.get("unsignedSha256") != null) {
+                    a.put("unsignedSha256", facts.get("unsignedSha256"));
+                    a.put("certificateSha256", signing.get("certificateSha256"));
+                    a.put("signer", signing.get("signer"));
+                    a.put("signatureHash", signing.get("hash"));
+                }
+                return a.isEmpty() ? Optional.empty() : Optional.of(a);
             }
         }
         return Optional.empty();

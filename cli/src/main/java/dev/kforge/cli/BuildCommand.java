@@ -6,7 +6,10 @@ import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
 import dev.kforge.core.service.Planned;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -126,5 +129,20 @@ class BuildCommand implements Callable<Integer> {
 
     private void print(RunReport report, Planned planned) {
         new RunSummary(root).print(report, planned);
+        stepSummary(planned.out().resolve("compat.md"));
+    }
+
+    /** In a GitHub Actions job, the compatibility report goes to the job's summary page too. */
+    private void stepSummary(Path compat) {
+        String summary = root.context.env().get("GITHUB_STEP_SUMMARY");
+        if (summary == null || summary.isBlank() || !Files.isRegularFile(compat)) {
+            return;
+        }
+        try {
+            Files.writeString(
+                    Path.of(summary), Files.readString(compat), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            root.err().println("kforge: cannot append the report to $GITHUB_STEP_SUMMARY: " + e.getMessage());
+        }
     }
 }

@@ -45,6 +45,13 @@ class KernelLinesIT {
         String before = hostApt();
         new TestWorkspace(dir)
                 .write("drivers/a/Kbuild", "obj-m += a.o\n")
+                // A driver that breaks from 7.0 on: the report names the first kernel that fails and why.
+                .write("drivers/old/Kbuild", "obj-m += old.o\n")
+                .write(
+                        "drivers/old/old.c",
+                        "#include <linux/module.h>\n#include <linux/version.h>\n"
+                                + "#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)\n#error \"old knows no 7.x\"\n#endif\n"
+                                + "MODULE_LICENSE(\"GPL\");\n/* " + dir + " */\n")
                 // Unique to this run (its directory in a comment), so every line is built, not restored.
                 .write("drivers/a/a.c", "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n/* " + dir + " */\n")
                 .manifest("""
@@ -55,6 +62,9 @@ class KernelLinesIT {
                         [[driver]]
                         name = "a"
                         path = "drivers/a"
+                        [[driver]]
+                        name = "old"
+                        path = "drivers/old"
                         [[matrix]]
                         arches = ["x86_64", "arm64"]
                         """);
@@ -66,7 +76,7 @@ class KernelLinesIT {
                 .filter(l -> l.startsWith("build/"))
                 .map(l -> l.substring("build/".length()))
                 .toList();
-        assertThat(cells).as(plan.out()).hasSize(10);
+        assertThat(cells).as(plan.out()).hasSize(20);
         for (String arch : List.of("x86_64", "arm64")) {
             for (String line : List.of(
                     "bullseye-5\\.10\\.0-\\d+",
@@ -99,10 +109,20 @@ class KernelLinesIT {
         // Each line is built with its own compiler: the host's release on the host, the others in a root of
         // their release (bullseye's gcc-10, trixie's gcc-14, sid's), every symbol checked against its Module.symvers.
         ItSupport.Run build = kforge(dir, "build");
-        assertThat(build.code()).as(build.out() + build.err()).isZero();
-        assertThat(build.out()).contains("10 cells: 10 built, 0 cached, 0 failed, 0 skipped");
+        assertThat(build.code()).as(build.out() + build.err()).isEqualTo(1);
+        assertThat(build.out()).contains("20 cells: 14 built, 0 cached, 6 failed, 0 skipped");
+        String compat = Files.readString(dir.resolve("out/compat.md"));
+        assertThat(compat)
+                .containsPattern("\\| lines-bullseye-5\\.10\\.0-\\d+ \\| 5\\.10\\.\\d+ \\| built \\| built \\|")
+                .containsPattern("- x86_64-gcc: newest that works: lines-bookworm-backports-\\S+ \\(6\\.12\\.\\d+\\); "
+                        + "first that fails: lines-sid-\\S+ \\(7\\.\\d+\\.\\d+\\): `old\\.c:4:\\d+: error: #error \"old knows no 7\\.x\"` "
+                        + "\\(\\[log\\]\\(lines-sid-\\S+/x86_64-gcc/old/build\\.log\\)\\)");
+        assertThat(Files.readString(dir.resolve("out/compat.html"))).doesNotContain("http://", "https://", "<script");
         var results = ItSupport.cells(dir.resolve("out"));
         for (var e : results.entrySet()) {
+            if (e.getKey().startsWith("old/")) {
+                continue; // its report is checked above
+            }
             assertThat(e.getValue())
                     .as(e.getKey())
                     .containsEntry("status", "built")

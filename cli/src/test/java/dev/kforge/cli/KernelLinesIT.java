@@ -3,8 +3,15 @@ package dev.kforge.cli;
 import static dev.kforge.cli.ItSupport.kforge;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.digest.Digest;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,5 +154,93 @@ class KernelLinesIT {
         assertThat(hostApt())
                 .as("/etc/apt and dpkg's database are the host's, unchanged")
                 .isEqualTo(before);
+    }
+
+    /**
+     * A mirror that serves a tampered Release file, or index files that do not match it: apt refuses
+     * them (the Release file is checked against Debian's archive keyring), so kforge stops with an
+     * environment error (exit 3) naming the suite, and keeps no unverified list.
+     */
+    @Test
+    void aTamperedReleaseFileOrIndexIsRefusedNamingTheSuite() throws Exception {
+        String mirror = hostMirror();
+        byte[] release = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(mirror + "/dists/bullseye/InRelease"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .body();
+        String text = new String(release, StandardCharsets.UTF_8);
+        assertThat(text).contains("Codename: bullseye");
+        for (boolean tamperRelease : List.of(true, false)) {
+            byte[] served = tamperRelease
+                    ? text.replace("Codename: bullseye", "Codename: bullseyX").getBytes(StandardCharsets.UTF_8)
+                    : release;
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/debian/", exchange -> {
+                String path = exchange.getRequestURI().getPath();
+                try (exchange) {
+                    if (path.endsWith("/dists/bullseye/InRelease")) {
+                        exchange.sendResponseHeaders(200, served.length);
+                        exchange.getResponseBody().write(served);
+                    } else if (path.contains("/binary-")) {
+                        byte[] garbage = "not the index the Release file names\n".getBytes(StandardCharsets.UTF_8);
+                        exchange.sendResponseHeaders(200, garbage.length);
+                        exchange.getResponseBody().write(garbage);
+                    } else {
+                        exchange.sendResponseHeaders(404, -1);
+                    }
+                }
+            });
+            server.start();
+            try {
+                Path cache = dir.resolve("tampered-" + tamperRelease);
+                ItSupport.Run run = ItSupport.kforgeWithEnv(
+                        dir,
+                        Map.of(
+                                "KFORGE_CACHE_DIR",
+                                cache.toString(),
+                                "KFORGE_DEBIAN_MIRROR",
+                                "http://127.0.0.1:" + server.getAddress().getPort() + "/debian"),
+                        "kernels",
+                        "--suite",
+                        "bullseye",
+                        "--arch",
+                        "x86_64");
+                assertThat(run.code()).as(run.out() + run.err()).isEqualTo(3);
+                assertThat(run.err()).contains("Debian bullseye: apt-get update failed");
+                assertThat(run.out()).doesNotContainPattern("bullseye +5\\.10");
+                Path lists = cache.resolve("debian/suites/bullseye/state/lists");
+                if (Files.isDirectory(lists)) {
+                    try (Stream<Path> s = Files.list(lists)) {
+                        assertThat(s.map(p -> p.getFileName().toString()))
+                                .as("no unverified Release or index is kept")
+                                .noneMatch(n -> n.endsWith("_InRelease") && tamperRelease)
+                                .noneMatch(n -> n.contains("_Packages"));
+                    }
+                }
+            } finally {
+                server.stop(0);
+            }
+        }
+    }
+
+    /** The Debian mirror this machine's apt uses (as kforge reads it). */
+    static String hostMirror() throws Exception {
+        for (Path f : List.of(Path.of("/etc/apt/sources.list.d/debian.sources"), Path.of("/etc/apt/sources.list"))) {
+            if (!Files.isRegularFile(f)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(f)) {
+                String l = line.strip();
+                String uri = l.startsWith("URIs:")
+                        ? l.substring(5).strip().split("\\s+")[0]
+                        : l.startsWith("deb ") ? l.split("\\s+")[1] : null;
+                if (uri != null && uri.replaceAll("/+$", "").endsWith("/debian")) {
+                    return uri.replaceAll("/+$", "");
+                }
+            }
+        }
+        throw new IllegalStateException("no Debian mirror in /etc/apt");
     }
 }

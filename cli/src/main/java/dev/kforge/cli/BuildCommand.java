@@ -39,6 +39,12 @@ class BuildCommand implements Callable<Integer> {
     boolean failFast;
 
     @Option(
+            names = "--strict",
+            description =
+                    "A cell [[xfail]] expects to fail that succeeds (xpass) fails the run (default: reported only).")
+    boolean strict;
+
+    @Option(
             names = "--step-timeout",
             paramLabel = "SECONDS",
             description = "Kill a step (and its processes) after this long.")
@@ -92,6 +98,7 @@ class BuildCommand implements Callable<Integer> {
         BuildRequest request = BuildRequest.builder()
                 .jobs(j)
                 .failFast(failFast)
+                .strict(strict)
                 .stepTimeout(Optional.ofNullable(stepTimeout).map(Duration::ofSeconds))
                 .junit(Optional.ofNullable(junit).map(root.context.cwd()::resolve))
                 .cells(cells)

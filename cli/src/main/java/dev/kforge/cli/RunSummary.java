@@ -200,7 +200,9 @@ final class RunSummary {
                 report.count(StepStatus.CACHED),
                 report.count(StepStatus.FAILED) + report.count(StepStatus.TIMED_OUT),
                 report.count(StepStatus.SKIPPED),
-                report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "",
+                (report.count(StepStatus.CANCELLED) > 0 ? ", " + report.count(StepStatus.CANCELLED) + " cancelled" : "")
+                        + (report.count(StepStatus.XFAIL) > 0 ? ", " + report.count(StepStatus.XFAIL) + " xfail" : "")
+                        + (report.count(StepStatus.XPASS) > 0 ? ", " + report.count(StepStatus.XPASS) + " xpass" : ""),
                 testing ? tests(report) : "",
                 steps("companion", report.companions()),
                 steps("tree", report.prepares()),

@@ -5,6 +5,7 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.manifest.TableReader.Positioned;
 import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.ExpectedFailure;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.MatrixSpec;
 import dev.kforge.core.model.SourcePos;
@@ -33,7 +34,8 @@ import org.tomlj.TomlParseResult;
 public final class ManifestLoader {
 
     private static final Set<String> TOP =
-            Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing");
+            Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing", "xfail");
+    private static final Set<String> XFAIL = Set.of("driver", "kernel", "arch", "from", "reason");
     private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
     private static final Set<String> MATRIX = Set.of("drivers", "kernels", "arches", "toolchains", "exclude");
@@ -134,7 +136,16 @@ public final class ManifestLoader {
         List<MatrixSpec> matrices = matrices(top, kernels, drivers);
         DriverTables.checkDependencies(drivers, displayName);
         return new Workspace(
-                name, displayName, out, kernels, drivers, matrices, remote, roots, SigningTables.signing(top));
+                name,
+                displayName,
+                out,
+                kernels,
+                drivers,
+                matrices,
+                remote,
+                roots,
+                SigningTables.signing(top),
+                xfail(top, kernels, drivers));
     }
 
     /** {@code [[toolchain_root]]}: a name and the Debian suite it is made from. */
@@ -159,6 +170,40 @@ public final class ManifestLoader {
             byName.put(name, new ToolchainRoot(name, suite, t.pos()));
         }
         return List.copyOf(byName.values());
+    }
+
+    /** {@code [[xfail]]}: cells a driver is known to fail on, each with its reason. */
+    private List<ExpectedFailure> xfail(TableReader top, List<KernelSource> kernels, List<Driver> drivers) {
+        List<String> driverNames = drivers.stream().map(Driver::name).toList();
+        List<String> kernelNames = kernels.stream().map(KernelSource::name).toList();
+        List<ExpectedFailure> out = new ArrayList<>();
+        for (TableReader t : top.tables("xfail")) {
+            t.onlyKeys(XFAIL);
+            String driver = t.string("driver");
+            if (!driverNames.contains(driver)) {
+                throw new ManifestException(
+                        t.posOf("driver"),
+                        "[[xfail]] names unknown driver '" + driver + "'",
+                        Suggest.hint(driver, driverNames, "name a driver declared with [[driver]]"));
+            }
+            Optional<String> kernel = t.optString("kernel")
+                    .map(k -> ManifestRefs.kernel(new Positioned(k, t.posOf("kernel")), kernelNames));
+            Optional<String> arch = t.optString("arch").map(a -> refs.arch(new Positioned(a, t.posOf("arch"))));
+            Optional<String> from = t.optString("from");
+            if (from.isPresent() && !from.get().matches("\\d+(\\.\\d+){0,2}")) {
+                throw new ManifestException(
+                        t.posOf("from"),
+                        "[[xfail]] from must be a kernel version such as \"7.0\", not '" + from.get() + "'",
+                        "from = \"7.0\" covers 7.0 and every newer kernel");
+            }
+            String reason = t.optString("reason").orElse("");
+            if (reason.isBlank()) {
+                throw new ManifestException(
+                        t.pos(), "[[xfail]] needs a reason", "reason = \"uses an API removed in 7.0 (issue #12)\"");
+            }
+            out.add(new ExpectedFailure(driver, kernel, arch, from, reason, t.pos()));
+        }
+        return out;
     }
 
     /** A matrix's {@code drivers}, each one declared. */

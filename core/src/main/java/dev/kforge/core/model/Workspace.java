@@ -29,7 +29,21 @@ public record Workspace(
         List<MatrixSpec> matrices,
         Optional<String> remoteCache,
         List<ToolchainRoot> roots,
-        Optional<Signing> signing) {
+        Optional<Signing> signing,
+        List<ExpectedFailure> xfail) {
+
+    public Workspace(
+            String name,
+            String manifestName,
+            String out,
+            List<KernelSource> kernels,
+            List<Driver> drivers,
+            List<MatrixSpec> matrices,
+            Optional<String> remoteCache,
+            List<ToolchainRoot> roots,
+            Optional<Signing> signing) {
+        this(name, manifestName, out, kernels, drivers, matrices, remoteCache, roots, signing, List.of());
+    }
 
     public Workspace(
             String name,
@@ -64,6 +78,7 @@ public record Workspace(
         matrices = List.copyOf(matrices);
         Objects.requireNonNull(remoteCache, "remoteCache");
         Objects.requireNonNull(signing, "signing");
+        xfail = List.copyOf(xfail);
     }
 
     /** Whether the cells of {@code kernel} are signed: the workspace signs, and the kernel does not opt out. */
@@ -123,6 +138,6 @@ public record Workspace(
         }
         List<ToolchainRoot> rs = new ArrayList<>(roots);
         rs.addAll(newRoots);
-        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, rs, signing);
+        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, rs, signing, xfail);
     }
 }

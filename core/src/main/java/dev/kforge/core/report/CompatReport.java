@@ -16,7 +16,7 @@ import java.util.TreeSet;
 /**
  * The compatibility report ({@code out/compat.md}, {@code out/compat.html}): for each driver, its
  * kernels in version order (oldest first, across suites) against its architectures, each cell
- * built, loaded (its test passed), failed or skipped; and per architecture the newest kernel that
+ * built, loaded (its test passed), failed, xfail/xpass ({@code [[xfail]]}) or skipped; and per architecture the newest kernel that
  * works and the first that fails, with its first error at the driver's own FILE:LINE and its log.
  */
 public final class CompatReport {
@@ -26,6 +26,8 @@ public final class CompatReport {
         LOADED("loaded", "#1a7f37"),
         BUILT("built", "#2da44e"),
         FAILED("FAILED", "#cf222e"),
+        XFAIL("xfail", "#bf8700"),
+        XPASS("xpass", "#8250df"),
         SKIPPED("skipped", "#6e7781");
 
         final String text;
@@ -37,7 +39,11 @@ public final class CompatReport {
         }
 
         boolean works() {
-            return this == LOADED || this == BUILT;
+            return this == LOADED || this == BUILT || this == XPASS;
+        }
+
+        boolean fails() {
+            return this == FAILED || this == XFAIL;
         }
     }
 
@@ -62,6 +68,11 @@ public final class CompatReport {
             if (c.status() == StepStatus.SKIPPED) {
                 mark = Mark.SKIPPED;
                 note = c.message();
+            } else if (c.status() == StepStatus.XFAIL || c.status() == StepStatus.XPASS) {
+                mark = c.status() == StepStatus.XFAIL ? Mark.XFAIL : Mark.XPASS;
+                note = c.status() == StepStatus.XFAIL
+                        ? firstError(c.diagnostics()).orElse(c.message())
+                        : c.message();
             } else if (!c.status().ok()) {
                 mark = Mark.FAILED;
                 note = firstError(c.diagnostics()).orElse(c.message());
@@ -105,7 +116,7 @@ public final class CompatReport {
                 }
                 if (e.mark().works()) {
                     newestOk = k;
-                } else if (e.mark() == Mark.FAILED && firstFailed == null) {
+                } else if (e.mark().fails() && firstFailed == null) {
                     firstFailed = k;
                 }
             }

@@ -69,8 +69,9 @@ final class JunitXml {
         }
         long failures = cases.stream().filter(c -> c.failed() && !c.error()).count();
         long errors = cases.stream().filter(c -> c.failed() && c.error()).count();
-        long skipped =
-                cases.stream().filter(c -> c.status() == StepStatus.SKIPPED).count();
+        long skipped = cases.stream()
+                .filter(c -> c.status() == StepStatus.SKIPPED || c.status() == StepStatus.XFAIL)
+                .count();
         double total = cases.stream().mapToLong(c -> c.duration().toMillis()).sum() / 1000.0;
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         sb.append("<testsuites>\n");
@@ -126,7 +127,7 @@ final class JunitXml {
                         .append(xml(property.substring(eq + 1)))
                         .append("\"/></properties>\n");
             }
-            if (status == StepStatus.SKIPPED) {
+            if (status == StepStatus.SKIPPED || status == StepStatus.XFAIL) {
                 sb.append("      <skipped message=\"").append(xml(message)).append("\"/>\n");
             } else if (failed()) {
                 String element = error ? "error" : "failure";

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param restoreOnly gather mode: restore every step from the cache, run nothing
  * @param remote a remote step cache to share results through
  * @param signingKey the key modules are signed with, when the workspace signs (a secret: never printed)
+ * @param strict an expected failure ([[xfail]]) that succeeds fails the run
  */
 public record BuildRequest(
         int jobs,
@@ -32,7 +33,8 @@ public record BuildRequest(
         Optional<Sharding.Shard> shard,
         boolean restoreOnly,
         Optional<RemoteCache> remote,
-        Optional<SigningKey> signingKey) {
+        Optional<SigningKey> signingKey,
+        boolean strict) {
 
     /** A request with the defaults: every core, keep going, no timeout, all cells, the cache on. */
     public static Builder builder() {
@@ -63,6 +65,7 @@ public record BuildRequest(
         private boolean restoreOnly;
         private Optional<RemoteCache> remote = Optional.empty();
         private Optional<SigningKey> signingKey = Optional.empty();
+        private boolean strict;
 
         private Builder() {}
 
@@ -123,9 +126,25 @@ public record BuildRequest(
             return this;
         }
 
+        /** An expected failure that succeeds fails the run (--strict). */
+        public Builder strict(boolean value) {
+            this.strict = value;
+            return this;
+        }
+
         public BuildRequest build() {
             return new BuildRequest(
-                    jobs, failFast, stepTimeout, junit, cells, useCache, shard, restoreOnly, remote, signingKey);
+                    jobs,
+                    failFast,
+                    stepTimeout,
+                    junit,
+                    cells,
+                    useCache,
+                    shard,
+                    restoreOnly,
+                    remote,
+                    signingKey,
+                    strict);
         }
     }
 }

@@ -91,7 +91,11 @@ public final class BuildService {
                 .build();
         var executor = new GuardedExecutor(caching, (step, text) -> writeFailureLog(roots, step, text));
         List<StepResult> results = new Scheduler(request.jobs(), request.failFast()).run(steps, executor, progress);
-        RunReport report = RunFolding.fold(plan, steps, results, request);
+        RunReport report = ExpectedFailures.apply(
+                planned.workspace(),
+                RunFolding.fold(plan, steps, results, request),
+                ReportWriter.versions(planned),
+                request.strict());
         ReportWriter.write(planned, report, request, memo);
         try {
             memo.flush();

@@ -160,7 +160,8 @@ public final class PlanCache {
                 ws.matrices(),
                 ws.remoteCache(),
                 ws.roots(),
-                Optional.of(new Signing(Optional.of(k), s.keyEnv(), s.cert(), s.pos(), s.keyPos()))));
+                Optional.of(new Signing(Optional.of(k), s.keyEnv(), s.cert(), s.pos(), s.keyPos())),
+                ws.xfail()));
     }
 
     private static final Pattern KEY_LINE =

@@ -208,6 +208,30 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void xfailNamesADriverAndWhereItFailsWithAReason() {
+        ws.cDriver("drivers/a");
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\n";
+        var w = load(KERNEL + driver + MATRIX
+                + "[[xfail]]\ndriver = \"a\"\nkernel = \"v6.1\"\narch = \"aarch64\"\nfrom = \"6.0\"\nreason = \"r\"\n");
+        assertThat(w.xfail()).singleElement().satisfies(x -> {
+            assertThat(x.driver()).isEqualTo("a");
+            assertThat(x.kernel()).contains("v6.1");
+            assertThat(x.arch()).contains("arm64");
+            assertThat(x.from()).contains("6.0");
+            assertThat(x.reason()).isEqualTo("r");
+        });
+        assertThat(error(KERNEL + driver + MATRIX + "[[xfail]]\ndriver = \"a\"\n")
+                        .getMessage())
+                .isEqualTo("kforge.toml:10:1: [[xfail]] needs a reason");
+        assertThat(error(KERNEL + driver + MATRIX + "[[xfail]]\ndriver = \"b\"\nreason = \"r\"\n")
+                        .getMessage())
+                .isEqualTo("kforge.toml:10:1: [[xfail]] names unknown driver 'b'");
+        assertThat(error(KERNEL + driver + MATRIX + "[[xfail]]\ndriver = \"a\"\nfrom = \"seven\"\nreason = \"r\"\n")
+                        .getMessage())
+                .startsWith("kforge.toml:11:1: [[xfail]] from must be a kernel version");
+    }
+
+    @Test
     void unknownKeySuggestsTheClosest() {
         var e = error(KERNEL + "[[driver]]\nname = \"a\"\npaht = \"drivers/a\"\n" + MATRIX);
         assertThat(e.pos().line()).isEqualTo(6);

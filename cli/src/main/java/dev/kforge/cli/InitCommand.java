@@ -67,6 +67,13 @@ final class InitCommand implements Callable<Integer> {
                     .append(toml(d.equals(ws) ? "." : ws.relativize(d).toString()))
                     .append("\n\n");
         }
+        // Debian's kernel lines, proposed: each release's newest kernel, built with its own compiler.
+        t.append("# Debian's kernel lines: each release's newest kernel (the oldest LTS to the next release\n")
+                .append("# candidate), each built with its own compiler; out/compat.md says where the drivers build.\n")
+                .append("# To sweep them, uncomment this and add \"lines\" to the matrix's kernels:\n")
+                .append("# [[kernel]]\n# name = \"lines\"\n# debian = \"latest\"\n")
+                .append(
+                        "# suites = [\"bullseye\", \"bookworm-backports\", \"trixie-backports\", \"sid\", \"experimental\"]\n\n");
         t.append("[[matrix]]\nkernels = [");
         for (int i = 0; i < kernelNames.size(); i++) {
             t.append(i == 0 ? "" : ", ").append(toml(kernelNames.get(i)));

@@ -280,6 +280,13 @@ class CliTest {
         String toml = Files.readString(ws.resolve("kforge.toml"));
         assertThat(toml)
                 .contains("name = \"one\"\npath = \"drv/one\"", "name = \"two\"\npath = \"drv/two\"", "[[matrix]]");
+        // Debian's kernel lines are proposed; uncommented, they load as a kernel line.
+        assertThat(toml).contains("# [[kernel]]\n# name = \"lines\"\n# debian = \"latest\"\n# suites = [");
+        String uncommented = toml.replaceAll("(?m)^# (\\[\\[kernel]]|name = \"lines\"|debian = |suites = )", "$1")
+                .replace("kernels = [", "kernels = [\"lines\", ");
+        Files.writeString(ws.resolve("kforge.toml"), uncommented);
+        var lines = new ManifestLoader(Catalog.builtIn()).load(ws.resolve("kforge.toml"), "kforge.toml");
+        assertThat(lines.kernel("lines").orElseThrow().suites()).contains("bullseye", "sid");
         assertThat(run(ws, "init").code()).isEqualTo(2);
     }
 

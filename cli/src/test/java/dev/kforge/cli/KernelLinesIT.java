@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.digest.Digest;
+import java.awt.image.BufferedImage;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,9 +16,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,6 +142,7 @@ class KernelLinesIT {
                         + "first that fails: lines-sid-\\S+ \\(7\\.\\d+\\.\\d+\\): `old\\.c:4:\\d+: error: #error \"old knows no 7\\.x\"` "
                         + "\\(\\[log\\]\\(lines-sid-\\S+/x86_64-gcc/old/build\\.log\\)\\)");
         assertThat(Files.readString(dir.resolve("out/compat.html"))).doesNotContain("http://", "https://", "<script");
+        shownByABrowser(dir.resolve("out/compat.html"));
         var results = ItSupport.cells(dir.resolve("out"));
         for (var e : results.entrySet()) {
             if (e.getKey().startsWith("old/")) {
@@ -256,5 +260,48 @@ class KernelLinesIT {
             }
         }
         throw new IllegalStateException("no Debian mirror in /etc/apt");
+    }
+
+    /**
+     * compat.html opened in Debian's chromium, headless: the rendered page has every line's row, and
+     * its screenshot shows the built cells green and the expected failures amber.
+     */
+    static void shownByABrowser(Path html) throws Exception {
+        Path shot = html.resolveSibling("compat.png");
+        List<String> base =
+                List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1400");
+        Process dump = new ProcessBuilder(
+                        concat(base, "--dump-dom", html.toUri().toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String dom = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(dump.waitFor()).isZero();
+        assertThat(dom)
+                .contains("<h2>old</h2>", "<h2>a</h2>")
+                .containsPattern("<td>lines-sid-[^<]+</td><td>7\\.\\d+\\.\\d+</td><td class=\"m\"[^>]*>xfail</td>");
+        Process png = new ProcessBuilder(
+                        concat(base, "--screenshot=" + shot, html.toUri().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertThat(png.waitFor()).isZero();
+        BufferedImage image = ImageIO.read(shot.toFile());
+        boolean green = false;
+        boolean amber = false;
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                green |= rgb == 0x2da44e;
+                amber |= rgb == 0xbf8700;
+            }
+        }
+        assertThat(green).as("built cells are shown green").isTrue();
+        assertThat(amber).as("expected failures are shown amber").isTrue();
+    }
+
+    static List<String> concat(List<String> a, String... more) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(more));
+        return out;
     }
 }

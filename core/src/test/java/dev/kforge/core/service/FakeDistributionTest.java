@@ -263,6 +263,32 @@ class FakeDistributionTest {
     }
 
     @Test
+    void aKernelLinesCellsAreBuiltAndReportedUntestedWithTheReason() {
+        FakeLines fake = new FakeLines(dir.resolve("fakeos"));
+        TestWorkspace ws =
+                new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
+                        [[kernel]]
+                        name = "fk"
+                        distribution = "fakeos"
+                        suites = ["testing"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        BuildPlan plan =
+                service(fake).plan(ws.manifestPath(), "kforge.toml", true).plan();
+        assertThat(plan.step("build/a/fk-testing-2.0/x86_64-gcc")).isPresent();
+        assertThat(plan.untested()).singleElement().satisfies(s -> {
+            assertThat(s.cell().id()).isEqualTo("a/fk-testing-2.0/x86_64-gcc");
+            assertThat(s.reason())
+                    .isEqualTo("booting a kernel line's image (fakeos testing) is not supported yet: its cells are "
+                            + "built, not tested");
+        });
+    }
+
+    @Test
     void latestIsEachSuitesNewest() {
         FakeLines fake = new FakeLines(dir.resolve("fakeos"));
         TestWorkspace ws =

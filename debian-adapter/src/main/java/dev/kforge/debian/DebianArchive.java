@@ -291,18 +291,17 @@ final class DebianArchive {
 
     /** What {@code argv} printed, whatever its exit status; empty when it could not be run. */
     Optional<String> captureAll(List<String> argv) throws InterruptedException {
-        try {
-            return Optional.of(
-                    runner.run(ProcessSpec.capture(argv, Path.of("/"))).output());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return result(argv).map(ProcessResult::output);
     }
 
+    /** What {@code argv} printed when it succeeded. */
     Optional<String> capture(List<String> argv) throws InterruptedException {
+        return result(argv).filter(ProcessResult::succeeded).map(ProcessResult::output);
+    }
+
+    private Optional<ProcessResult> result(List<String> argv) throws InterruptedException {
         try {
-            ProcessResult r = runner.run(ProcessSpec.capture(argv, Path.of("/")));
-            return r.succeeded() ? Optional.of(r.output()) : Optional.empty();
+            return Optional.of(runner.run(ProcessSpec.capture(argv, Path.of("/"))));
         } catch (IOException e) {
             return Optional.empty();
         }

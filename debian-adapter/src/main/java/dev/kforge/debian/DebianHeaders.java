@@ -150,13 +150,18 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
     @Override
     public SortedSet<String> rootPackages(KernelSource kernel, Architecture arch, KernelFacts facts) {
         SortedSet<String> out = new TreeSet<>(List.of("dwarves"));
+        gccMajor(facts).ifPresent(n -> {
+            String gcc = arch.gccPackage();
+            out.add(gcc.equals("gcc") ? "gcc-" + n : gcc.replaceFirst("^gcc-", "gcc-" + n + "-"));
+        });
+        return out;
+    }
+
+    /** N of the gcc-N the kernel was built with, as its CONFIG_CC_VERSION_TEXT says ({@code (Debian 14.2.0-19)}). */
+    private static Optional<String> gccMajor(KernelFacts facts) {
         Matcher m = Pattern.compile("\\(Debian (\\d+)\\.")
                 .matcher(facts.config().getOrDefault("CONFIG_CC_VERSION_TEXT", ""));
-        if (m.find()) {
-            String gcc = arch.gccPackage();
-            out.add(gcc.equals("gcc") ? "gcc-" + m.group(1) : gcc.replaceFirst("^gcc-", "gcc-" + m.group(1) + "-"));
-        }
-        return out;
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** The release a suite belongs to: trixie for trixie-backports, sid for experimental. */
@@ -238,15 +243,12 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
     private Optional<String> unbuildableHere(KernelSource kernel, Architecture arch, Tree tree)
             throws InterruptedException {
         String cc = tree.facts().config().getOrDefault("CONFIG_CC_VERSION_TEXT", "");
-        Matcher m = Pattern.compile("\\(Debian (\\d+)\\.").matcher(cc);
         String suite = kernel.suite().orElseThrow();
         List<String> lacking = new ArrayList<>();
-        if (m.find()) {
-            String program = arch.crossCompile() + "gcc-" + m.group(1);
-            if (!onPath(program)) {
-                lacking.add(program + " (the kernel's compiler: " + cc + ")");
-            }
-        }
+        gccMajor(tree.facts())
+                .map(n -> arch.crossCompile() + "gcc-" + n)
+                .filter(p -> !onPath(p))
+                .ifPresent(p -> lacking.add(p + " (the kernel's compiler: " + cc + ")"));
         Optional<String> ran = apt.captureAll(
                 List.of(tree.dir().resolve("scripts/basic/fixdep").toString()));
         if (ran.map(o -> o.contains("GLIBC_") || o.contains("not found")).orElse(true)) {

@@ -5,7 +5,6 @@ import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.json.CanonicalJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -212,10 +211,7 @@ public final class HttpStepCache implements StepCache {
                 return false;
             }
             check(r.statusCode(), "GET cas");
-            boolean ok;
-            try (InputStream in = Files.newInputStream(tmp)) {
-                ok = FileTrees.copyVerified(in, target, digest);
-            }
+            boolean ok = FileTrees.moveVerified(tmp, target, digest);
             if (!ok) {
                 corrupt.add(digest.hex());
                 LoggerFactory.getLogger(HttpStepCache.class)

@@ -66,6 +66,19 @@ public final class FileTrees {
     }
 
     /**
+     * Renames {@code file} (beside {@code target}) onto {@code target} only if its bytes hash to
+     * {@code expected}, with the modes a plain create gives; otherwise leaves both and returns false.
+     */
+    public static boolean moveVerified(Path file, Path target, Digest expected) throws IOException {
+        if (!Digest.ofFile(file).equals(expected)) {
+            return false;
+        }
+        Modes.publish(file);
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
+    /**
      * Copies {@code in} to {@code target} (replacing it) only if the bytes hash to {@code expected};
      * otherwise leaves {@code target} untouched and returns false.
      */

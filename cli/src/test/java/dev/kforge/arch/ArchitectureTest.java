@@ -105,4 +105,15 @@ class ArchitectureTest {
                 .resideInAPackage("picocli..")
                 .check(MAIN);
     }
+
+    @Test
+    void onlyTheGuestsModuleReaderImportsTheXzLibrary() {
+        noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName("dev.kforge.qemu.GuestModules")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.tukaani.xz..")
+                .check(MAIN);
+    }
 }

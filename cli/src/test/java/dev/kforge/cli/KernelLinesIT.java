@@ -175,6 +175,85 @@ class KernelLinesIT {
     }
 
     /**
+     * kforge test on every line: each suite's own kernel boots under QEMU with its release's busybox
+     * (trixie's for trixie-backports, sid's for experimental), on x86_64 and arm64, and trixie's on
+     * riscv64 (a port bookworm lacks). The driver needs crc_itu_t, a module of the kernel's own: from
+     * 5.10's and 6.1's image package, 6.12's .ko.xz, and 7.x's linux-modules beside its
+     * linux-binary-unsigned image; each is loaded first.
+     */
+    @Test
+    void everyLinesOwnKernelBootsWithItsReleasesGuestAndLoadsTheKernelsOwnModuleFirst() throws Exception {
+        new TestWorkspace(dir)
+                .write("drivers/crc/Kbuild", "obj-m += crc.o\n")
+                .write("drivers/crc/crc.c", QemuIT.CRC + "/* " + dir + " */\n")
+                .manifest("""
+                        [[kernel]]
+                        name = "lines"
+                        debian = "latest"
+                        suites = ["bullseye", "bookworm-backports", "trixie", "trixie-backports", "sid", "experimental"]
+                        [[kernel]]
+                        name = "rv"
+                        debian = "latest"
+                        suites = ["trixie"]
+                        [[driver]]
+                        name = "crc"
+                        path = "drivers/crc"
+                        [[matrix]]
+                        kernels = ["lines"]
+                        arches = ["x86_64", "arm64"]
+                        [[matrix]]
+                        kernels = ["rv"]
+                        arches = ["riscv64"]
+                        """);
+        ItSupport.Run test = kforge(dir, "test", "--junit", "junit.xml");
+        assertThat(test.code()).as(test.out() + test.err()).isZero();
+        assertThat(test.out()).contains("13 cells: 13 built, ", "; 13 tests: 13 passed, 0 failed -> ");
+        var results = ItSupport.cells(dir.resolve("out"));
+        assertThat(results).hasSize(13);
+        for (var e : results.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> t = (Map<String, Object>) e.getValue().get("test");
+            assertThat(t).as(e.getKey()).containsEntry("status", "passed");
+            String cell = e.getKey().substring("crc/".length());
+            String log = Files.readString(dir.resolve("out").resolve(cell).resolve("crc/test.log"));
+            assertThat(log.indexOf("KFORGE-INSMOD crc_itu_t 0"))
+                    .as(e.getKey() + ": the kernel's own crc_itu_t is loaded first\n" + log)
+                    .isPositive()
+                    .isLessThan(log.indexOf("KFORGE-INSMOD crc 0"));
+            assertThat(log).containsPattern("kforge-crc: [0-9a-f]{4}");
+        }
+        assertThat(results).containsKey("crc/" + cellOf(results, "rv-trixie-", "riscv64"));
+        // Each boots its own kernel: 7.x from linux-binary-unsigned with linux-modules (compressed modules),
+        // riscv64 with trixie's busybox, trixie-backports' guest with trixie's.
+        Path debian = ItSupport.itCache().resolve("debian");
+        try (Stream<Path> s = Files.list(debian)) {
+            List<String> unpacked = s.map(p -> p.getFileName().toString()).toList();
+            assertThat(unpacked)
+                    .anyMatch(n ->
+                            n.matches("linux-binary-unsigned-7\\.\\d+(\\.\\d+)?\\+deb13-amd64_amd64_trixie-backports"))
+                    .anyMatch(n -> n.matches("linux-image-5\\.10\\.0-\\d+-arm64-unsigned_arm64_bullseye"))
+                    .contains(
+                            "busybox-static_riscv64_trixie", "busybox-static_amd64_sid", "busybox-static_arm64_trixie");
+            Path binary = debian.resolve(unpacked.stream()
+                    .filter(n -> n.matches("linux-binary-unsigned-7.*-amd64_amd64_trixie-backports"))
+                    .findFirst()
+                    .orElseThrow());
+            try (Stream<Path> w = Files.walk(binary.resolve("usr/lib/modules"))) {
+                assertThat(w.map(p -> p.getFileName().toString())).contains("vmlinuz.unsigned", "crc-itu-t.ko.xz");
+            }
+        }
+    }
+
+    private static String cellOf(Map<String, Map<String, Object>> results, String kernelPrefix, String arch) {
+        return results.keySet().stream()
+                .map(k -> k.substring("crc/".length()))
+                .filter(c -> c.startsWith(kernelPrefix) && c.endsWith("/" + arch + "-gcc"))
+                .findFirst()
+                .orElseThrow(
+                        () -> new AssertionError("no " + kernelPrefix + "* " + arch + " cell in " + results.keySet()));
+    }
+
+    /**
      * A mirror that serves a tampered Release file, or index files that do not match it: apt refuses
      * them (the Release file is checked against Debian's archive keyring), so kforge stops with an
      * environment error (exit 3) naming the suite, and keeps no unverified list.

@@ -139,14 +139,19 @@ final class DebianArchive {
 
     /** apt's record of one package; an ABI apt cannot see is an environment error with the fix. */
     Map<String, String> show(KernelSource kernel, String pkg) throws InterruptedException {
+        return known(pkg)
+                .orElseThrow(() -> KforgeException.environment(
+                        "kernel '" + kernel.name() + "': "
+                                + suite.map(s -> "Debian " + s).orElse("apt") + " sees no " + pkg,
+                        (suite.isPresent() ? "" : "run apt-get update; ")
+                                + "kforge kernels lists the Debian kernel ABIs apt can see"));
+    }
+
+    /** apt's record of one package ({@code NAME:ARCH}) with a version and digest to download, if this archive has it. */
+    Optional<Map<String, String>> known(String pkg) throws InterruptedException {
         Optional<String> out = capture(apt("apt-cache", "show", "--no-all-versions", pkg));
         Map<String, String> fields = out.map(DebianArchive::fields).orElse(Map.of());
-        if (!fields.containsKey("Version") || !fields.containsKey("SHA256")) {
-            throw KforgeException.environment(
-                    "kernel '" + kernel.name() + "': apt sees no " + pkg,
-                    "run apt-get update; kforge kernels lists the Debian kernel ABIs apt can see");
-        }
-        return fields;
+        return fields.containsKey("Version") && fields.containsKey("SHA256") ? Optional.of(fields) : Optional.empty();
     }
 
     /** The .deb in the cache, downloaded when missing or not matching apt's digest (a torn download). */

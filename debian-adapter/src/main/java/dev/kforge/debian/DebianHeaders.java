@@ -51,7 +51,6 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
     private final CacheDirs cache;
     private final KernelInspector inspector;
     private final DebianArchive apt;
-    private final DebianBootFiles boot;
     private final Path usr;
     private final SuiteApt suiteApt;
     private final Map<String, DebianArchive> suites = new ConcurrentHashMap<>();
@@ -75,7 +74,6 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
         this.cache = cache;
         this.inspector = inspector;
         this.apt = new DebianArchive(cache, runner, inspector.inputs(), aptLists);
-        this.boot = new DebianBootFiles(apt);
         this.usr = usr;
         this.suiteApt = new SuiteApt(cache, runner, env);
     }
@@ -270,19 +268,31 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
         return false;
     }
 
+    /** A kernel line's image comes from its suite (a 7.x one in two packages: the kernel and its modules). */
     @Override
     public BootRoot image(KernelSource kernel, Architecture arch) {
-        return boot.image(kernel, arch);
+        return new DebianBootFiles(archive(kernel)).image(kernel, arch);
+    }
+
+    /** The guest of a suite of another release runs that release's busybox (trixie's for trixie-backports). */
+    @Override
+    public Optional<String> guestRelease(KernelSource expanded) {
+        String suite = expanded.suite().orElseThrow();
+        return sameRelease(suite) ? Optional.empty() : Optional.of(release(suite));
     }
 
     @Override
-    public Optional<String> noBusybox(Architecture arch) {
-        return boot.noBusybox(arch);
+    public Optional<String> noBusybox(Optional<String> release, Architecture arch) {
+        return guestFiles(release).noBusybox(arch);
     }
 
     @Override
-    public BootRoot busybox(Architecture arch) {
-        return boot.busybox(arch);
+    public BootRoot busybox(Optional<String> release, Architecture arch) {
+        return guestFiles(release).busybox(arch);
+    }
+
+    private DebianBootFiles guestFiles(Optional<String> release) {
+        return new DebianBootFiles(release.map(this::archive).orElse(apt));
     }
 
     @Override

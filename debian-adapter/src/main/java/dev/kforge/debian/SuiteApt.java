@@ -85,8 +85,8 @@ final class SuiteApt {
     }
 
     /**
-     * The suite's lists for (at least) {@code want}, fetched when missing, lacking an arch or
-     * stale. Records the lists as planning inputs and when they go stale.
+     * The suite's lists for (at least) {@code want}, fetched when missing, lacking an arch, stale,
+     * or read from other sources (KFORGE_DEBIAN_MIRROR changed). Records the lists as planning inputs and when they go stale.
      */
     void ensure(String suite, Set<String> want, InputLog inputs) throws InterruptedException {
         Duration refresh = refresh();
@@ -96,7 +96,12 @@ final class SuiteApt {
             Instant fetched = Files.isRegularFile(stamp)
                     ? Files.getLastModifiedTime(stamp).toInstant()
                     : Instant.EPOCH;
-            if (!have.containsAll(want) || fetched.plus(refresh).isBefore(Instant.now())) {
+            Path written = dir(suite).resolve("sources.list.d/kforge.sources");
+            boolean sourcesChanged =
+                    !Files.isRegularFile(written) || !Files.readString(written).equals(sources(suite));
+            if (!have.containsAll(want)
+                    || sourcesChanged
+                    || fetched.plus(refresh).isBefore(Instant.now())) {
                 Set<String> all = new TreeSet<>(have);
                 all.addAll(want);
                 update(suite, all);
@@ -126,10 +131,7 @@ final class SuiteApt {
                     "Debian " + suite + ": no archive keyring at " + KEYRING + " to verify its Release file",
                     "apt-get install debian-archive-keyring");
         }
-        Files.writeString(
-                d.resolve("sources.list.d/kforge.sources"),
-                "Types: deb\nURIs: " + AptSources.mirror(env) + "\nSuites: " + suite + "\nComponents: main\nSigned-By: "
-                        + KEYRING + "\n");
+        Files.writeString(d.resolve("sources.list.d/kforge.sources"), sources(suite));
         List<String> argv = new ArrayList<>(List.of("apt-get"));
         argv.addAll(options(suite, arches));
         // Signatures are always checked; a frozen mirror (a snapshot) serves Release files past their Valid-Until.
@@ -147,6 +149,12 @@ final class SuiteApt {
         Files.writeString(tmp, String.join(" ", arches) + "\n");
         Files.move(tmp, d.resolve("arches"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.setLastModifiedTime(d.resolve("arches"), FileTime.from(Instant.now()));
+    }
+
+    /** The deb822 sources of {@code suite}: the suite alone, from the host's mirror or KFORGE_DEBIAN_MIRROR. */
+    String sources(String suite) throws IOException {
+        return "Types: deb\nURIs: " + AptSources.mirror(env) + "\nSuites: " + suite + "\nComponents: main\nSigned-By: "
+                + KEYRING + "\n";
     }
 
     private boolean hasRelease(String suite) throws IOException {

@@ -1,7 +1,9 @@
 package dev.kforge.qemu;
 
 import dev.kforge.core.elf.Elf;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,13 +17,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.tukaani.xz.XZIOException;
+import org.tukaani.xz.XZInputStream;
 
 /**
  * The modules a guest loads, in an order that works: the drivers' modules, and every module they
  * need (by modinfo {@code depends}, transitively) from the drivers themselves or from the kernel's
  * own {@code lib/modules/RELEASE} tree, each before the modules that need it. Debian's image
  * packages ship no modules.dep (depmod runs at install), so the dependencies are read from each
- * module's .modinfo section.
+ * module's .modinfo section. From 6.12 Debian ships its modules xz-compressed ({@code .ko.xz}):
+ * those are read and loaded decompressed, so the guest's insmod needs no decompressor.
  */
 final class GuestModules {
 
@@ -34,6 +39,9 @@ final class GuestModules {
      * @param params insmod parameters
      */
     record Module(String name, Path file, Optional<String> driver, String params) {}
+
+    /** How Debian names a compressed module. */
+    private static final String XZ = ".ko.xz";
 
     private GuestModules() {}
 
@@ -68,7 +76,7 @@ final class GuestModules {
                 throw new Refused("driver " + d.driver() + " has no module in " + d.dir() + "; kforge build shows why");
             }
             for (Path ko : kos) {
-                String name = nameOf(ko, Elf.read(ko));
+                String name = nameOf(ko, elf(ko));
                 ours.put(name, new Module(name, ko, Optional.of(d.driver()), d.params()));
             }
         }
@@ -96,7 +104,7 @@ final class GuestModules {
             throw new Refused(
                     "modules depend on each other in a cycle: " + String.join(" -> ", path) + " -> " + m.name());
         }
-        for (String dep : depends(Elf.read(m.file()))) {
+        for (String dep : depends(elf(m.file()))) {
             Module d = ours.get(dep);
             if (d == null) {
                 Path k = kernel.get(dep);
@@ -116,7 +124,7 @@ final class GuestModules {
         order.add(m);
     }
 
-    /** Module name to file for every .ko under the one release directory of {@code libModules}. */
+    /** Module name to file for every .ko (or .ko.xz) under the one release directory of {@code libModules}. */
     static Map<String, Path> index(Path libModules) throws IOException {
         List<Path> releases;
         try (Stream<Path> s = Files.list(libModules)) {
@@ -127,9 +135,7 @@ final class GuestModules {
         Map<String, Path> out = new HashMap<>();
         for (Path rel : releases) {
             try (Stream<Path> s = Files.walk(rel)) {
-                s.filter(p -> p.getFileName().toString().endsWith(".ko"))
-                        .sorted()
-                        .forEach(p -> out.putIfAbsent(stem(p), p));
+                s.filter(p -> isModule(p.getFileName().toString())).sorted().forEach(p -> out.putIfAbsent(stem(p), p));
             }
         }
         return out;
@@ -140,9 +146,32 @@ final class GuestModules {
         return n == null || n.isBlank() ? stem(ko) : n;
     }
 
+    private static boolean isModule(String file) {
+        return file.endsWith(".ko") || file.endsWith(XZ);
+    }
+
     private static String stem(Path ko) {
         String f = ko.getFileName().toString();
+        if (f.endsWith(XZ)) {
+            f = f.substring(0, f.length() - ".xz".length());
+        }
         return f.substring(0, f.length() - ".ko".length()).replace('-', '_');
+    }
+
+    /** A module's ELF image as the kernel loads it: the file, or its content decompressed when it is {@code .ko.xz}. */
+    static byte[] content(Path ko) throws IOException {
+        if (!ko.getFileName().toString().endsWith(XZ)) {
+            return Files.readAllBytes(ko);
+        }
+        try (InputStream in = new XZInputStream(new BufferedInputStream(Files.newInputStream(ko)))) {
+            return in.readAllBytes();
+        } catch (XZIOException e) {
+            throw new IOException(ko + " is not a valid xz file: " + e.getMessage(), e);
+        }
+    }
+
+    private static Elf elf(Path ko) throws IOException {
+        return Elf.read(ko.toString(), content(ko));
     }
 
     private static List<String> depends(Elf elf) {

@@ -180,7 +180,7 @@ public final class QemuStepExecutor implements StepExecutor {
         int i = 0;
         for (GuestModules.Module m : modules) {
             String file = String.format(Locale.ROOT, "kforge/modules/%02d-%s.ko", i++, m.name());
-            fs.file(file, m.file(), false);
+            fs.file(file, GuestModules.content(m.file()), false);
             load.add(new GuestInit.Module(m.name(), "/" + file, m.params()));
         }
         if (script.isPresent()) {

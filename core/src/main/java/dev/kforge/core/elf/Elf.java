@@ -45,7 +45,11 @@ public record Elf(
      * index error.
      */
     public static Elf read(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        return read(file.toString(), Files.readAllBytes(file));
+    }
+
+    /** Reads an ELF image held in memory (a module decompressed from .ko.xz); {@code file} names it in errors. */
+    public static Elf read(String file, byte[] bytes) throws IOException {
         if (bytes.length < 16 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F') {
             throw new IOException(file + " is not an ELF file");
         }

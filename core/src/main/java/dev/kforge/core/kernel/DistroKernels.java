@@ -39,14 +39,17 @@ public interface DistroKernels {
      */
     BootRoot image(KernelSource kernel, Architecture arch);
 
-    /** Why the distribution has no static busybox for {@code arch}, if it has none (so its tests are skipped). */
-    Optional<String> noBusybox(Architecture arch);
+    /**
+     * Why the distribution has no static busybox for {@code arch} in {@code release} (the host's
+     * when empty), if it has none (so its tests are skipped).
+     */
+    Optional<String> noBusybox(Optional<String> release, Architecture arch);
 
     /**
-     * A static busybox for {@code arch} (Debian's busybox-static), the whole userland of a test
-     * guest, fetched and unpacked when not cached.
+     * A static busybox for {@code arch} from {@code release} (the host's when empty; Debian's
+     * busybox-static), the whole userland of a test guest, fetched and unpacked when not cached.
      */
-    BootRoot busybox(Architecture arch);
+    BootRoot busybox(Optional<String> release, Architecture arch);
 
     /**
      * One architecture's tree.

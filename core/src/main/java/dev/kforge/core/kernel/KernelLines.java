@@ -3,6 +3,7 @@ package dev.kforge.core.kernel;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 
@@ -30,6 +31,12 @@ public interface KernelLines {
      * root (its compiler and kbuild do not run on this machine).
      */
     String rootSuite(KernelSource expanded);
+
+    /**
+     * The release whose userland a test guest of {@code expanded} runs (its suite's release, so
+     * a port the host's release lacks boots too), or empty for the host's own release.
+     */
+    Optional<String> guestRelease(KernelSource expanded);
 
     /** What a toolchain root needs, beyond the catalog's, to build modules for {@code kernel} on {@code arch}. */
     SortedSet<String> rootPackages(KernelSource kernel, Architecture arch, KernelFacts facts);

@@ -1,6 +1,7 @@
 package dev.kforge.core.plan;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A named directory a plan's steps refer to as {@code ${kernel:KEY}} besides the workspace's own
@@ -9,7 +10,8 @@ import java.util.Objects;
  * so its spelling (which plans, keys and caches hold) lives in one place.
  *
  * @param kind what the directory is
- * @param name the kernel or toolchain root's name (empty for a guest)
+ * @param name the kernel or toolchain root's name; for a guest, the distribution release its userland
+ *     comes from (empty for the host's)
  * @param arch the architecture (empty for a kernel or a toolchain root)
  */
 public record PlanRoot(Kind kind, String name, String arch) {
@@ -24,7 +26,10 @@ public record PlanRoot(Kind kind, String name, String arch) {
         DISTRO_IMAGE,
         /** A toolchain root: {@code root+NAME}. */
         TOOLCHAIN_ROOT,
-        /** A test guest's userland (a static busybox) for one architecture: {@code guest+ARCH}. */
+        /**
+         * A test guest's userland (a static busybox) for one architecture: {@code guest+ARCH}, or
+         * {@code guest+RELEASE+ARCH} when it comes from a release other than the host's.
+         */
         GUEST
     }
 
@@ -58,6 +63,11 @@ public record PlanRoot(Kind kind, String name, String arch) {
         return new PlanRoot(Kind.GUEST, "", arch);
     }
 
+    /** The guest userland of {@code release} (the host's when empty) for {@code arch}. */
+    public static PlanRoot guest(Optional<String> release, String arch) {
+        return new PlanRoot(Kind.GUEST, release.orElse(""), arch);
+    }
+
     /** The key as plans write it inside {@code ${kernel:...}}. */
     public String key() {
         return switch (kind) {
@@ -65,7 +75,7 @@ public record PlanRoot(Kind kind, String name, String arch) {
             case DISTRO_TREE -> name + "+" + arch;
             case DISTRO_IMAGE -> name + "+" + arch + IMAGE;
             case TOOLCHAIN_ROOT -> ROOT + name;
-            case GUEST -> GUEST_PREFIX + arch;
+            case GUEST -> GUEST_PREFIX + (name.isEmpty() ? "" : name + "+") + arch;
         };
     }
 

@@ -293,6 +293,11 @@ public final class Planner {
         return PlanRoot.guest(arch).key();
     }
 
+    /** The plan root of the guest userland of a distribution release (the host's when empty) for one architecture. */
+    public static String guestRoot(Optional<String> release, String arch) {
+        return PlanRoot.guest(release, arch).key();
+    }
+
     /** The directory a bootable source kernel's SYMVERS step leaves its image and installed modules in, inside the tree. */
     public static final String BOOT_DIR = ".kforge-boot";
 

@@ -41,9 +41,10 @@ final class TestPlanning {
         if (arch.boot().isEmpty()) {
             return Optional.of("kforge does not know how to boot " + arch.key() + " under QEMU");
         }
+        String guest = guestRoot(in, kernel, arch);
         for (String root : kernel.kind() == KernelSource.Kind.DISTRO
-                ? List.of(Planner.imageRoot(kernel.name(), arch.key()), Planner.guestRoot(arch.key()))
-                : List.of(Planner.guestRoot(arch.key()))) {
+                ? List.of(Planner.imageRoot(kernel.name(), arch.key()), guest)
+                : List.of(guest)) {
             String missing = in.boot().missing().get(root);
             if (missing != null) {
                 return Optional.of(missing);
@@ -68,8 +69,9 @@ final class TestPlanning {
             Optional<Step> symvers,
             Map<String, String> built,
             Map<String, Step> steps) {
-        BootRoot guest = in.boot().roots().get(Planner.guestRoot(arch.key()));
-        String busybox = "${kernel:" + Planner.guestRoot(arch.key()) + "}/" + guest.file();
+        String guestRoot = guestRoot(in, kernel, arch);
+        BootRoot guest = in.boot().roots().get(guestRoot);
+        String busybox = "${kernel:" + guestRoot + "}/" + guest.file();
         List<String> inputs = new ArrayList<>();
         String image;
         String modules;
@@ -92,7 +94,7 @@ final class TestPlanning {
             modules = boot + "/lib/modules";
             inputs.add(boot);
         }
-        inputs.add("${kernel:" + Planner.guestRoot(arch.key()) + "}");
+        inputs.add("${kernel:" + guestRoot + "}");
         d.test().script().ifPresent(sc -> inputs.add("${workspace}/" + sc));
         List<String> deps = new ArrayList<>(List.of(build.id()));
         List<TestStepPlanner.Load> loads = new ArrayList<>();
@@ -123,6 +125,11 @@ final class TestPlanning {
                 d.test().timeoutSeconds(),
                 deps,
                 inputs));
+    }
+
+    /** The guest userland a cell of {@code kernel} boots with: the host release's, or its kernel line's release's. */
+    private static String guestRoot(PlanInput in, KernelSource kernel, Architecture arch) {
+        return Planner.guestRoot(in.boot().guestRelease(kernel.name()), arch.key());
     }
 
     private static void collectDependencies(Workspace ws, Driver d, Set<String> acc) {

@@ -4,6 +4,7 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.kernel.BootFacts;
 import dev.kforge.core.kernel.BootRoot;
 import dev.kforge.core.kernel.Distributions;
+import dev.kforge.core.kernel.DistroKernels;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.kernel.ToolchainRoots;
@@ -86,43 +87,46 @@ final class RootGathering {
     BootFacts bootFacts(Workspace ws, SortedMap<String, KernelFacts> facts, Map<String, Path> dirs) {
         SortedMap<String, BootRoot> roots = new TreeMap<>();
         SortedMap<String, String> missing = new TreeMap<>();
+        SortedMap<String, String> guests = new TreeMap<>();
         for (var t : Planner.targets(ws)) {
             KernelSource k = ws.kernel(t.kernel()).orElseThrow();
             var arch = catalog.requireArch(t.arch());
             if (!k.bootable() || arch.boot().isEmpty()) {
                 continue;
             }
+            // A kernel line's guest runs its own release's userland (its port, its busybox); any other the host's.
+            DistroKernels guestFrom = distros.host();
+            Optional<String> release = Optional.empty();
             if (k.kind() == KernelSource.Kind.DISTRO) {
                 if (facts.get(k.name()).missingArches().containsKey(arch.key())) {
                     continue; // no port: its cells are skipped
                 }
-                String name = Planner.imageRoot(k.name(), arch.key());
-                if (k.suite().isPresent()) {
-                    // Not yet: each release's image (7.x splits it into linux-binary and linux-modules).
-                    missing.put(
-                            name,
-                            "booting a kernel line's image (" + k.distribution().orElse("") + " "
-                                    + k.suite().get() + ") is not supported yet: its cells are built, not tested");
-                    continue;
+                if (k.suite().isPresent() && distros.of(k) instanceof KernelLines lines) {
+                    release = lines.guestRelease(k);
+                    if (release.isPresent()) {
+                        guestFrom = distros.of(k);
+                        guests.put(k.name(), release.get());
+                    }
                 }
+                String name = Planner.imageRoot(k.name(), arch.key());
                 if (!roots.containsKey(name)) {
                     var image = distros.of(k).image(k, arch);
                     roots.put(name, image);
                     dirs.put(name, image.dir());
                 }
             }
-            String guest = Planner.guestRoot(arch.key());
+            String guest = Planner.guestRoot(release, arch.key());
             if (!roots.containsKey(guest) && !missing.containsKey(guest)) {
-                Optional<String> why = distros.host().noBusybox(arch);
+                Optional<String> why = guestFrom.noBusybox(release, arch);
                 if (why.isPresent()) {
                     missing.put(guest, why.get());
                 } else {
-                    var busybox = distros.host().busybox(arch);
+                    var busybox = guestFrom.busybox(release, arch);
                     roots.put(guest, busybox);
                     dirs.put(guest, busybox.dir());
                 }
             }
         }
-        return new BootFacts(roots, missing);
+        return new BootFacts(roots, missing, guests);
     }
 }

@@ -63,6 +63,22 @@ public class PlanCodecTest {
     }
 
     @Test
+    void theExamplesKernelLinesSweepNamesEveryLineForTheCDriversOnX86AndArm64() {
+        Path manifest = Path.of(System.getProperty("kforge.repo", ".."))
+                .toAbsolutePath()
+                .normalize()
+                .resolve("examples/lines.toml");
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(manifest, "lines.toml");
+        assertThat(ws.kernel("lines").orElseThrow().suites())
+                .containsExactly(
+                        "bullseye", "bookworm", "bookworm-backports", "trixie", "trixie-backports", "sid", "experimental");
+        assertThat(ws.kernel("lines").orElseThrow().path()).isEqualTo("latest");
+        assertThat(ws.drivers()).extracting(d -> d.name()).containsExactly("kf_core", "kf_user");
+        assertThat(ws.matrices()).singleElement().satisfies(m -> assertThat(m.arches())
+                .containsExactly("x86_64", "arm64"));
+    }
+
+    @Test
     void aTreeThatIsNotAPlanIsRefused() {
         Map<String, Object> m =
                 new LinkedHashMap<>(PlanCodec.encode(FakeStepPlanners.planner().plan(PlanInputs.input(dir))));

@@ -87,12 +87,12 @@ class FakeDistributionTest {
         }
 
         @Override
-        public Optional<String> noBusybox(Architecture arch) {
+        public Optional<String> noBusybox(Optional<String> release, Architecture arch) {
             return Optional.of("fakeos has no busybox");
         }
 
         @Override
-        public BootRoot busybox(Architecture arch) {
+        public BootRoot busybox(Optional<String> release, Architecture arch) {
             throw new UnsupportedOperationException("fakeos has no busybox");
         }
     }
@@ -192,10 +192,48 @@ class FakeDistributionTest {
                 });
     }
 
-    /** fakeos with kernel lines: suite "stable" serves 1.0 and 1.1, "testing" serves 2.0. */
+    /**
+     * fakeos with kernel lines: suite "stable" (the host's release) serves 1.0 and 1.1, "testing"
+     * (release "next") serves 2.0; every kernel has an image, every release a busybox.
+     */
     static final class FakeLines extends FakeOs implements KernelLines {
+        final List<String> guests = new ArrayList<>();
+
         FakeLines(Path cache) {
             super(cache);
+        }
+
+        @Override
+        public BootRoot image(KernelSource kernel, Architecture arch) {
+            return new BootRoot(
+                    "image",
+                    cache.resolve("image-" + kernel.path()),
+                    "vmlinuz",
+                    "lib/modules",
+                    Digest.of(kernel.path()),
+                    new TreeMap<>());
+        }
+
+        @Override
+        public Optional<String> guestRelease(KernelSource expanded) {
+            return expanded.suite().orElseThrow().equals("testing") ? Optional.of("next") : Optional.empty();
+        }
+
+        @Override
+        public Optional<String> noBusybox(Optional<String> release, Architecture arch) {
+            return Optional.empty();
+        }
+
+        @Override
+        public BootRoot busybox(Optional<String> release, Architecture arch) {
+            guests.add(release.orElse("host") + " " + arch.key());
+            return new BootRoot(
+                    "guest",
+                    cache.resolve("busybox-" + release.orElse("host")),
+                    "bin/busybox",
+                    "",
+                    Digest.of("busybox " + release),
+                    new TreeMap<>());
         }
 
         @Override
@@ -263,14 +301,14 @@ class FakeDistributionTest {
     }
 
     @Test
-    void aKernelLinesCellsAreBuiltAndReportedUntestedWithTheReason() {
+    void aKernelLinesCellsBootItsSuitesImageWithItsReleasesGuest() {
         FakeLines fake = new FakeLines(dir.resolve("fakeos"));
         TestWorkspace ws =
                 new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
                         [[kernel]]
                         name = "fk"
                         distribution = "fakeos"
-                        suites = ["testing"]
+                        suites = ["stable", "testing"]
                         [[driver]]
                         name = "a"
                         path = "drivers/a"
@@ -279,13 +317,16 @@ class FakeDistributionTest {
                         """);
         BuildPlan plan =
                 service(fake).plan(ws.manifestPath(), "kforge.toml", true).plan();
-        assertThat(plan.step("build/a/fk-testing-2.0/x86_64-gcc")).isPresent();
-        assertThat(plan.untested()).singleElement().satisfies(s -> {
-            assertThat(s.cell().id()).isEqualTo("a/fk-testing-2.0/x86_64-gcc");
-            assertThat(s.reason())
-                    .isEqualTo("booting a kernel line's image (fakeos testing) is not supported yet: its cells are "
-                            + "built, not tested");
-        });
+        assertThat(plan.untested()).isEmpty();
+        Step testing = plan.step("test/a/fk-testing-2.0/x86_64-gcc").orElseThrow();
+        assertThat(testing.inputs())
+                .contains("${kernel:fk-testing-2.0+x86_64.image}", "${kernel:guest+next+x86_64}")
+                .doesNotContain("${kernel:guest+x86_64}");
+        Step stable = plan.step("test/a/fk-stable-1.1/x86_64-gcc").orElseThrow();
+        assertThat(stable.inputs())
+                .contains("${kernel:fk-stable-1.1+x86_64.image}", "${kernel:guest+x86_64}")
+                .doesNotContain("${kernel:guest+next+x86_64}");
+        assertThat(fake.guests).containsExactlyInAnyOrder("host x86_64", "next x86_64");
     }
 
     @Test

@@ -30,12 +30,12 @@ class CacheIT {
         ItSupport.Run first = kforge(a, "build");
         assertThat(first.code()).as(first.err()).isZero();
         List<String> sums = Files.readAllLines(a.resolve("out/SHA256SUMS"));
-        assertThat(sums).hasSize(27);
+        assertThat(sums).hasSize(31);
 
         ItSupport.Run again = kforge(a, "build");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.commands()).noneMatch(CacheIT::runsMake);
-        assertThat(again.out()).contains("35 cells: 0 built, 27 cached, 0 failed, 8 skipped");
+        assertThat(again.out()).contains("39 cells: 0 built, 31 cached, 0 failed, 8 skipped");
         assertThat(Files.readAllLines(a.resolve("out/SHA256SUMS"))).isEqualTo(sums);
         assertThat(a.resolve("out/v6.1/arm64-gcc/kf_core/tools/kfctl/kfctl")).isExecutable();
 
@@ -56,7 +56,7 @@ class CacheIT {
                 .filteredOn(CacheIT::runsMake)
                 .filteredOn(argv -> argv.get(0).equals("make"))
                 .allMatch(argv -> argv.stream().anyMatch(x -> x.startsWith("M=") && x.endsWith("/kf_user")))
-                .hasSize(11);
+                .hasSize(13);
 
         // The same sources in a directory of another depth, built for real, give the same bytes.
         Path b = ItSupport.copyExamples(dir.resolve("b/much/deeper/than/a"));

@@ -65,8 +65,8 @@ class ExamplesBuildIT {
         assertThat(run.code()).as(run.err() + run.out()).isZero();
         assertThat(run.out())
                 .containsPattern(
-                        "35 cells: 27 built, 0 cached, 0 failed, 8 skipped; "
-                                + "12 companions: 9 built, 0 failed, 3 skipped; 17 trees: (17 built|17 cached|\\d+ built, \\d+ cached), 0 failed -> ");
+                        "39 cells: 31 built, 0 cached, 0 failed, 8 skipped; "
+                                + "14 companions: 11 built, 0 failed, 3 skipped; 17 trees: (17 built|17 cached|\\d+ built, \\d+ cached), 0 failed -> ");
         // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
         assertThat(run.err())
                 .containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
@@ -121,6 +121,20 @@ class ExamplesBuildIT {
                 .contains("kernel:bookworm+armhf")
                 .contains("linux-headers-");
         assertThat(vermagic(out.resolve("v6.12/x86_64-gcc/kf_core/kf_core.ko"))).startsWith("6.12.");
+        // The kernel line: bookworm-backports' newest kernel (its ABI matched by pattern: the archive moves on),
+        // built on the host with its own compiler, every symbol checked against its Module.symvers.
+        List<String> backports = cells.keySet().stream()
+                .filter(id -> id.matches(
+                        "kf_(core|user)/backports-bookworm-backports-\\d+\\.\\d+\\.\\d+\\+deb12/(x86_64|arm64)-gcc"))
+                .toList();
+        assertThat(backports).as(cells.keySet().toString()).hasSize(4);
+        for (String id : backports) {
+            assertThat(cells.get(id)).as(id).containsEntry("status", "built").containsEntry("symbols", "checked");
+            String[] p = id.split("/");
+            assertThat(vermagic(out.resolve(p[1]).resolve(p[2]).resolve(p[0]).resolve(p[0] + ".ko")))
+                    .as(id)
+                    .matches("\\d+\\.\\d+\\.\\d+\\+deb12-(amd64|arm64) SMP .*");
+        }
 
         // kf_user links against kf_core's export: modpost warns about kernel symbols (no Module.symvers
         // after modules_prepare) but never about kf_core_checksum.
@@ -167,13 +181,13 @@ class ExamplesBuildIT {
                 .endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"64\" failures=\"0\" errors=\"0\" skipped=\"11\"");
+        assertThat(xml).contains("tests=\"70\" failures=\"0\" errors=\"0\" skipped=\"11\"");
         assertThat(xml)
                 .contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
                 .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
         assertThat(Files.readAllLines(out.resolve("SHA256SUMS")))
-                .hasSize(27)
+                .hasSize(31)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
         // User's sources were never built in place.
         try (var s = Files.walk(ws.resolve("drivers"))) {
@@ -224,14 +238,14 @@ class ExamplesBuildIT {
         // The cells come from the cache the builds filled (kforge build and kforge test share them); the tests may be
         // cached from an earlier run of this suite (the IT cache is kept), so passed or cached, never failed.
         assertThat(test.out())
-                .containsPattern("35 cells: 0 built, 27 cached, 0 failed, 8 skipped; 27 tests: "
+                .containsPattern("39 cells: 0 built, 31 cached, 0 failed, 8 skipped; 31 tests: "
                         + "(\\d+ passed, )?(\\d+ cached, )?0 failed, 16 skipped");
         long loaded = cells(out).values().stream()
                 .map(c -> (Map<?, ?>) c.get("test"))
                 .filter(Objects::nonNull)
                 .filter(t -> t.get("status").equals("passed") || t.get("status").equals("cached"))
                 .count();
-        assertThat(loaded).isEqualTo(11);
+        assertThat(loaded).isEqualTo(15);
         for (String arch : List.of("x86_64", "arm64", "armhf")) {
             String log = Files.readString(out.resolve("bookworm/" + arch + "-gcc/kf_user/test.log"));
             assertThat(log.indexOf("KFORGE-INSMOD kf_core 0"))
@@ -243,6 +257,20 @@ class ExamplesBuildIT {
                     .contains("kf_user: checksum")
                     .contains("smoke: kf_user and kf_core are live")
                     .contains("KFORGE-SCRIPT 0");
+        }
+        // The kernel line's own image (6.12's compressed modules) loads kf_core, then kf_user, and runs the smoke
+        // script.
+        for (var e : cells(out).entrySet()) {
+            if (e.getKey().startsWith("kf_user/backports-")) {
+                assertThat(e.getValue().get("test").toString())
+                        .as(e.getKey())
+                        .containsPattern("status=(passed|cached)");
+                String[] p = e.getKey().split("/");
+                assertThat(Files.readString(out.resolve(p[1]).resolve(p[2]).resolve("kf_user/test.log")))
+                        .as(e.getKey())
+                        .contains("smoke: kf_user and kf_core are live")
+                        .contains("KFORGE-SCRIPT 0");
+            }
         }
         // Rust from source to loaded: 6.1 on the host's rustc, 6.12 on x86_64 and arm64 with the trixie root's.
         for (String cell : List.of("v6.1-checked/x86_64-llvm", "v6.12-rust/x86_64-llvm", "v6.12-rust/arm64-llvm")) {

@@ -71,11 +71,18 @@ public class PlanCodecTest {
         Workspace ws = new ManifestLoader(Catalog.builtIn()).load(manifest, "lines.toml");
         assertThat(ws.kernel("lines").orElseThrow().suites())
                 .containsExactly(
-                        "bullseye", "bookworm", "bookworm-backports", "trixie", "trixie-backports", "sid", "experimental");
+                        "bullseye",
+                        "bookworm",
+                        "bookworm-backports",
+                        "trixie",
+                        "trixie-backports",
+                        "sid",
+                        "experimental");
         assertThat(ws.kernel("lines").orElseThrow().path()).isEqualTo("latest");
         assertThat(ws.drivers()).extracting(d -> d.name()).containsExactly("kf_core", "kf_user");
-        assertThat(ws.matrices()).singleElement().satisfies(m -> assertThat(m.arches())
-                .containsExactly("x86_64", "arm64"));
+        assertThat(ws.matrices())
+                .singleElement()
+                .satisfies(m -> assertThat(m.arches()).containsExactly("x86_64", "arm64"));
     }
 
     @Test

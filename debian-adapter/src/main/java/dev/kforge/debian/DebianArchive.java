@@ -89,8 +89,7 @@ final class DebianArchive {
 
     /** For a suite: its lists fetched (when missing or stale) for {@code debArches}. Nothing for the host's apt. */
     void ensure(Set<String> debArches) throws InterruptedException {
-        if (suiteApt.isPresent()) {
-            suiteApt.get().ensure(suite.orElseThrow(), debArches, inputs);
+        if (suiteApt.isPresent() && suiteApt.get().ensure(suite.orElseThrow(), debArches, inputs)) {
             ports = null;
             enabled = null;
             abisByArch.clear();
@@ -342,7 +341,10 @@ final class DebianArchive {
     /** An ABI as it appears in linux-headers-ABI-FLAVOUR: 6.1.0-57, 5.10.0-32, 7.3.4+deb13, 7.3. */
     static final String ABI = "\\d+\\.\\d+(?:\\.\\d+)?(?:-\\d+|\\+[a-z0-9.]+)?";
 
-    /** The kernel ABIs apt can see for {@code arch}, oldest first (a suite's lists fetched first). */
+    /**
+     * The kernel ABIs apt can see for {@code arch}, oldest first (a suite's lists fetched first);
+     * remembered on disk until the lists change, so a no-op of a sweep over many suites asks apt nothing.
+     */
     public List<String> abis(Architecture arch) throws InterruptedException {
         if (arch.debianFlavour().isEmpty()) {
             return List.of();
@@ -353,6 +355,26 @@ final class DebianArchive {
             return known;
         }
         String flavour = arch.debianFlavour().get();
+        Path memo = cache.root()
+                .resolve("debian/abis")
+                .resolve(suite.orElse("host") + "-" + flavour + "_" + arch.debianArch());
+        inputs.seeAll(List.of(aptLists, memo));
+        String stamp;
+        try {
+            stamp = Files.isDirectory(aptLists)
+                    ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
+                    : "none";
+            if (Files.isRegularFile(memo)) {
+                List<String> lines = Files.readAllLines(memo);
+                if (!lines.isEmpty() && lines.get(0).equals(stamp)) {
+                    List<String> found = List.copyOf(lines.subList(1, lines.size()));
+                    abisByArch.put(arch.debianArch(), found);
+                    return found;
+                }
+            }
+        } catch (IOException e) {
+            stamp = "none"; // no memo: ask apt
+        }
         Optional<String> out = capture(
                 apt("apt-cache", "search", "--names-only", "^linux-headers-[0-9]+\\.[0-9]+.*-" + flavour + "$"));
         TreeSet<String> abis = new TreeSet<>(Comparator.comparing(VersionOrder::key));
@@ -363,6 +385,17 @@ final class DebianArchive {
         }
         List<String> found = List.copyOf(abis);
         abisByArch.put(arch.debianArch(), found);
+        if (out.isPresent() && !stamp.equals("none")) {
+            try {
+                Files.createDirectories(memo.getParent());
+                Path tmp = Files.createTempFile(
+                        memo.getParent(), memo.getFileName().toString(), ".tmp");
+                Files.writeString(tmp, stamp + "\n" + String.join("\n", found) + (found.isEmpty() ? "" : "\n"));
+                Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                // not remembered: the next run asks apt again
+            }
+        }
         return found;
     }
 }

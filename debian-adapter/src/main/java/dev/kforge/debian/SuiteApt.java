@@ -86,11 +86,12 @@ final class SuiteApt {
 
     /**
      * The suite's lists for (at least) {@code want}, fetched when missing, lacking an arch, stale,
-     * or read from other sources (KFORGE_DEBIAN_MIRROR changed). Records the lists as planning inputs and when they go stale.
+     * or read from other sources (KFORGE_DEBIAN_MIRROR changed). Whether they were fetched now. Records the lists as planning inputs and when they go stale.
      */
-    void ensure(String suite, Set<String> want, InputLog inputs) throws InterruptedException {
+    boolean ensure(String suite, Set<String> want, InputLog inputs) throws InterruptedException {
         Duration refresh = refresh();
         Path stamp = dir(suite).resolve("arches");
+        boolean updated = false;
         try (FileLock lock = FileLock.acquire(locks.resolve("debian-suite-" + suite + ".lock"))) {
             Set<String> have = arches(suite);
             Instant fetched = Files.isRegularFile(stamp)
@@ -106,10 +107,12 @@ final class SuiteApt {
                 all.addAll(want);
                 update(suite, all);
                 fetched = Instant.now();
+                updated = true;
             }
             inputs.see(stamp);
             inputs.see(lists(suite));
             inputs.validUntil(fetched.plus(refresh));
+            return updated;
         } catch (IOException e) {
             throw KforgeException.environment(
                     "Debian " + suite + ": cannot keep its package lists in " + dir(suite) + ": " + e.getMessage(),

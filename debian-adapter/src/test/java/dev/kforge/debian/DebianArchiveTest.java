@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.CacheDirs;
+import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.digest.InputLog;
 import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.SourcePos;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -68,5 +74,36 @@ class DebianArchiveTest {
     void lastLinesKeepsWholeLines() {
         String out = "x".repeat(300) + " first\n" + "y".repeat(300) + " second\nthird\n";
         assertThat(DebianArchive.lastLines(out)).isEqualTo("y".repeat(300) + " second\nthird");
+    }
+
+    @Test
+    void theAbisASuiteServesAreRememberedUntilItsListsChange() throws Exception {
+        Path lists = Files.createDirectories(dir.resolve("lists"));
+        List<List<String>> ran = new ArrayList<>();
+        ProcessRunner apt = spec -> {
+            ran.add(spec.argv());
+            return new ProcessResult(
+                    0,
+                    false,
+                    Duration.ZERO,
+                    "linux-headers-7.3.4+deb13-amd64 - Header files\n"
+                            + "linux-headers-6.16.3+deb13-amd64 - Header files\n");
+        };
+        CacheDirs cache = new CacheDirs(dir.resolve("cache"));
+        var x86 = Catalog.builtIn().requireArch("x86_64");
+
+        assertThat(new DebianArchive(cache, apt, new InputLog(), lists).abis(x86))
+                .containsExactly("6.16.3+deb13", "7.3.4+deb13");
+        assertThat(ran).hasSize(1);
+        // Another run (a new instance): apt is not asked while the lists are unchanged.
+        assertThat(new DebianArchive(cache, apt, new InputLog(), lists).abis(x86))
+                .containsExactly("6.16.3+deb13", "7.3.4+deb13");
+        assertThat(ran).hasSize(1);
+        // apt-get update brought new lists: asked again.
+        Files.setLastModifiedTime(
+                lists, FileTime.fromMillis(Files.getLastModifiedTime(lists).toMillis() + 5000));
+        new DebianArchive(cache, apt, new InputLog(), lists).abis(x86);
+        assertThat(ran).hasSize(2);
+        assertThat(ran.get(1)).contains("apt-cache", "search");
     }
 }

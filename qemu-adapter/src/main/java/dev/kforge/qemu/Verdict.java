@@ -48,6 +48,8 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
 
     /** printk's timestamp, when the kernel has one. */
     private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s*");
+    /** A kernel message the serial console printed into the middle of a marker line, before its newline. */
+    private static final Pattern EMBEDDED_MESSAGE = Pattern.compile("\\[\\s*\\d+\\.\\d+\\]");
 
     /** What QEMU prints when -accel kvm is asked for and /dev/kvm cannot be used. */
     static final String NO_KVM = "Could not access KVM kernel module";
@@ -161,20 +163,33 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
             }
             keep(messages, line.replace(tag, ""), KEPT_MESSAGES);
             if (!isMarker) {
-                String text = TIMESTAMP.matcher(line).replaceFirst("");
-                keep(lastLoadLines, text, 20);
-                if (BAD.matcher(text).find()) {
-                    problem(lineNo, "kernel: " + text.strip());
-                }
+                kernelLine(line);
                 return;
             }
             String name = m.group(1);
-            String arg = m.group(2) == null ? "" : m.group(2).strip();
+            String arg = m.group(2) == null ? "" : m.group(2);
+            // The kernel's console and /init's echo share the serial line: a printk ("kf_core unloaded")
+            // can land after a marker's text and before its newline. It is judged as the kernel line it is.
+            Matcher embedded = EMBEDDED_MESSAGE.matcher(arg);
+            if (embedded.find()) {
+                kernelLine(arg.substring(embedded.start()));
+                arg = arg.substring(0, embedded.start());
+            }
+            arg = arg.strip();
             if (!inOrder(name)) {
                 problem(lineNo, "the harness's marker " + name + " came out of order (after " + previous + ")");
             }
             previous = name;
             marker(name, arg);
+        }
+
+        /** A line of the kernel's (or the guest's) output: kept for the report, and failed on an oops or warning. */
+        private void kernelLine(String line) {
+            String text = TIMESTAMP.matcher(line).replaceFirst("");
+            keep(lastLoadLines, text, 20);
+            if (BAD.matcher(text).find()) {
+                problem(lineNo, "kernel: " + text.strip());
+            }
         }
 
         /** The order /init prints its markers in. */

@@ -156,6 +156,23 @@ class VerdictTest {
     }
 
     @Test
+    void aKernelMessagePrintedIntoAMarkerLineIsReadAsBoth() {
+        // Seen on arm64 under TCG: rmmod's printk came out after the marker's text, before its newline.
+        String mixed =
+                PASS.replace("KFORGE-RMMOD kf_core 0\n", "KFORGE-RMMOD kf_core 0[    1.998320] kf_core unloaded\n\n");
+        Verdict v = judge(mixed, List.of("kf_core"), false, false, 120);
+        assertThat(v.passed()).as(v.message()).isTrue();
+        assertThat(v.message()).isEqualTo("loaded kf_core, unloaded");
+
+        String oops = PASS.replace(
+                "KFORGE-INSMOD kf_core 0\n",
+                "KFORGE-INSMOD kf_core 0[    1.93] BUG: kernel NULL pointer dereference, address: 0000000000000000\n");
+        Verdict bad = judge(oops, List.of("kf_core"), false, false, 120);
+        assertThat(bad.passed()).isFalse();
+        assertThat(bad.message()).contains("BUG: kernel NULL pointer dereference");
+    }
+
+    @Test
     void markersWithoutThisBootsNonceAreOnlyOutput() {
         // A test script that prints the harness's markers and reboots the guest.
         String spoofed = BOOT

@@ -174,14 +174,13 @@ public record KernelSource(
         }
     }
 
-    /** Whether planning expands this kernel into one per suite and ABI (it has suites, or selects every ABI). */
+    /**
+     * Whether planning expands this manifest kernel into one per suite and ABI (it names suites, even
+     * one with an explicit ABI, or selects every ABI). Expansion runs once, on the manifest's kernels:
+     * the kernels it makes name one suite and ABI and are never expanded again.
+     */
     public boolean expands() {
-        return kind == Kind.DISTRO && (suites.size() > 1 || path.equals(ALL) || (suites.size() == 1 && !concrete()));
-    }
-
-    /** A distribution kernel of one suite and an explicit ABI, as expansion makes them. */
-    private boolean concrete() {
-        return suites.size() == 1 && !path.equals(ALL) && !path.equals(LATEST);
+        return kind == Kind.DISTRO && (!suites.isEmpty() || path.equals(ALL));
     }
 
     /** The suite this kernel comes from, when it names one (an expanded kernel names exactly one). */

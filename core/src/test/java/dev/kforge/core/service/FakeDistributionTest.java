@@ -330,6 +330,29 @@ class FakeDistributionTest {
     }
 
     @Test
+    void oneSuiteWithAnExplicitAbiIsALineToo() {
+        FakeLines fake = new FakeLines(dir.resolve("fakeos"));
+        TestWorkspace ws =
+                new TestWorkspace(dir.resolve("ws")).cDriver("drivers/a").manifest("""
+                        [[kernel]]
+                        name = "fk"
+                        distribution = "fakeos"
+                        abi = "1.0"
+                        suites = ["stable"]
+                        [[driver]]
+                        name = "a"
+                        path = "drivers/a"
+                        [[matrix]]
+                        arches = ["x86_64"]
+                        """);
+        Planned planned = service(fake).plan(ws.manifestPath(), "kforge.toml");
+        assertThat(planned.plan().steps().stream().map(Step::id).filter(i -> i.startsWith("build/")))
+                .containsExactly("build/a/fk-stable-1.0/x86_64-gcc");
+        assertThat(planned.workspace().kernel("fk-stable-1.0").orElseThrow().suite())
+                .contains("stable");
+    }
+
+    @Test
     void latestIsEachSuitesNewest() {
         FakeLines fake = new FakeLines(dir.resolve("fakeos"));
         TestWorkspace ws =

@@ -2,6 +2,7 @@ package dev.kforge.core.exec;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -73,7 +74,12 @@ public final class RootedRunner implements ProcessRunner {
         return out;
     }
 
-    /** Existing directories outside the root, outermost first, each once (one under another is covered by it). */
+    /**
+     * Existing directories outside the root, outermost first, each once (one under another is
+     * covered by it). A directory the root has itself (a kernel tree's parent such as /usr/src, where
+     * Debian's rust-src keeps its sources) is never covered by the host's: its host entries the root
+     * lacks are bound one by one instead, so the root keeps its own.
+     */
     static List<Path> mounts(Path root, Collection<Path> dirs) {
         TreeSet<Path> sorted = new TreeSet<>();
         for (Path d : dirs) {
@@ -85,9 +91,26 @@ public final class RootedRunner implements ProcessRunner {
         List<Path> out = new ArrayList<>();
         for (Path p : sorted) {
             if (out.stream().noneMatch(p::startsWith)) {
-                out.add(p);
+                out.addAll(withoutShadowing(root, p));
             }
         }
         return out;
+    }
+
+    /** {@code p}, or when the root has a directory there, the entries of {@code p} the root lacks. */
+    private static List<Path> withoutShadowing(Path root, Path p) {
+        Path inside = root.resolve(p.getRoot().relativize(p).toString());
+        if (!Files.isDirectory(inside)) {
+            return List.of(p);
+        }
+        List<Path> entries = new ArrayList<>();
+        try (var s = Files.list(p)) {
+            s.sorted()
+                    .filter(e -> !Files.exists(inside.resolve(e.getFileName().toString()), LinkOption.NOFOLLOW_LINKS))
+                    .forEach(entries::add);
+        } catch (IOException e) {
+            return List.of(); // unreadable: nothing of it is bound rather than the root's own directory hidden
+        }
+        return entries;
     }
 }

@@ -34,4 +34,23 @@ class RootedRunnerTest {
         assertThat(new RootedRunner((spec) -> null, root, List.of(), true).wrap(List.of("apt-get"), Path.of("/")))
                 .doesNotContain("--remount-ro");
     }
+
+    @Test
+    void aDirectoryTheRootHasIsNotHiddenByTheHostsOnlyTheEntriesItLacksAreBound() throws Exception {
+        // The host's /usr/src holds Debian headers; the root's holds rust-src's sources (rustlib links there).
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path host = Files.createDirectories(dir.resolve("host/usr/src"));
+        Path headers = Files.createDirectories(host.resolve("linux-headers-6.1.0-57-amd64"));
+        Path common = Files.createDirectories(host.resolve("linux-headers-6.1.0-57-common"));
+        Files.createDirectories(host.resolve("rustc-1.85.1"));
+        Files.createDirectories(
+                root.resolve(dir.getRoot().relativize(host).toString()).resolve("rustc-1.85.1"));
+
+        List<Path> binds = RootedRunner.mounts(root, List.of(host, headers));
+
+        assertThat(binds).containsExactly(headers, common);
+        // A directory the root does not have is bound whole.
+        Path cache = Files.createDirectories(dir.resolve("cache/debian/usr/src"));
+        assertThat(RootedRunner.mounts(root, List.of(cache))).containsExactly(cache);
+    }
 }

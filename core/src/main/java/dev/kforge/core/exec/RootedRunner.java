@@ -97,20 +97,43 @@ public final class RootedRunner implements ProcessRunner {
         return out;
     }
 
-    /** {@code p}, or when the root has a directory there, the entries of {@code p} the root lacks. */
+    /**
+     * {@code p}, or, when the root's directory there holds something the host's lacks (which binding
+     * {@code p} would hide), each entry of {@code p} bound on its own: the ones the root lacks whole,
+     * the directories both have in turn the same way. Empty directories bwrap left as mount points in
+     * the root hide nothing.
+     */
     private static List<Path> withoutShadowing(Path root, Path p) {
         Path inside = root.resolve(p.getRoot().relativize(p).toString());
-        if (!Files.isDirectory(inside)) {
+        if (!Files.isDirectory(inside, LinkOption.NOFOLLOW_LINKS)) {
             return List.of(p);
         }
-        List<Path> entries = new ArrayList<>();
-        try (var s = Files.list(p)) {
-            s.sorted()
-                    .filter(e -> !Files.exists(inside.resolve(e.getFileName().toString()), LinkOption.NOFOLLOW_LINKS))
-                    .forEach(entries::add);
+        List<Path> out = new ArrayList<>();
+        try {
+            boolean hides;
+            try (var s = Files.list(inside)) {
+                hides = s.anyMatch(
+                        e -> !Files.exists(p.resolve(e.getFileName().toString()), LinkOption.NOFOLLOW_LINKS));
+            }
+            if (!hides) {
+                return List.of(p);
+            }
+            List<Path> entries;
+            try (var s = Files.list(p)) {
+                entries = s.sorted().toList();
+            }
+            for (Path e : entries) {
+                Path there = inside.resolve(e.getFileName().toString());
+                if (!Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(e);
+                } else if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)
+                        && Files.isDirectory(there, LinkOption.NOFOLLOW_LINKS)) {
+                    out.addAll(withoutShadowing(root, e));
+                } // else the root's own file stays
+            }
         } catch (IOException e) {
             return List.of(); // unreadable: nothing of it is bound rather than the root's own directory hidden
         }
-        return entries;
+        return out;
     }
 }

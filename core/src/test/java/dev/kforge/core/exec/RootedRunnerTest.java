@@ -42,15 +42,22 @@ class RootedRunnerTest {
         Path host = Files.createDirectories(dir.resolve("host/usr/src"));
         Path headers = Files.createDirectories(host.resolve("linux-headers-6.1.0-57-amd64"));
         Path common = Files.createDirectories(host.resolve("linux-headers-6.1.0-57-common"));
-        Files.createDirectories(host.resolve("rustc-1.85.1"));
-        Files.createDirectories(
-                root.resolve(dir.getRoot().relativize(host).toString()).resolve("rustc-1.85.1"));
+        Path shared = Files.createDirectories(host.resolve("shared"));
+        Path inRoot = root.resolve(dir.getRoot().relativize(host).toString());
+        Files.createDirectories(inRoot.resolve("rustc-1.85.1"));
+        Files.createDirectories(inRoot.resolve("shared")); // a mount point bwrap left: hides nothing
 
         List<Path> binds = RootedRunner.mounts(root, List.of(host, headers));
 
-        assertThat(binds).containsExactly(headers, common);
+        assertThat(binds).containsExactly(headers, common, shared);
         // A directory the root does not have is bound whole.
         Path cache = Files.createDirectories(dir.resolve("cache/debian/usr/src"));
         assertThat(RootedRunner.mounts(root, List.of(cache))).containsExactly(cache);
+        // Nor do the empty mount points bwrap left in the root hide anything: the sources are bound whole.
+        Path sources = Files.createDirectories(dir.resolve("cache/sources"));
+        Files.createDirectories(sources.resolve("c93391b6a4884e64"));
+        Files.createDirectories(
+                root.resolve(dir.getRoot().relativize(sources).toString()).resolve("c93391b6a4884e64"));
+        assertThat(RootedRunner.mounts(root, List.of(sources))).containsExactly(sources);
     }
 }

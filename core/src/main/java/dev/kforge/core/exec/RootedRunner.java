@@ -97,6 +97,43 @@ public final class RootedRunner implements ProcessRunner {
         return out;
     }
 
+    /** Whether binding host directory {@code p} over the root's {@code inside} would hide anything of the root's. */
+    private static boolean hides(Path inside, Path p) throws IOException {
+        List<Path> entries;
+        try (var s = Files.list(inside)) {
+            entries = s.toList();
+        }
+        for (Path e : entries) {
+            if (emptyTree(e)) {
+                continue; // a mount point bwrap left
+            }
+            Path h = p.resolve(e.getFileName().toString());
+            boolean bothDirs =
+                    Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(h, LinkOption.NOFOLLOW_LINKS);
+            if (!bothDirs || hides(e, h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A directory holding nothing but directories like itself: what bwrap's mount points leave behind. */
+    private static boolean emptyTree(Path d) throws IOException {
+        if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        List<Path> entries;
+        try (var s = Files.list(d)) {
+            entries = s.toList();
+        }
+        for (Path e : entries) {
+            if (!emptyTree(e)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * {@code p}, or, when the root's directory there holds something the host's lacks (which binding
      * {@code p} would hide), each entry of {@code p} bound on its own: the ones the root lacks whole,
@@ -110,12 +147,7 @@ public final class RootedRunner implements ProcessRunner {
         }
         List<Path> out = new ArrayList<>();
         try {
-            boolean hides;
-            try (var s = Files.list(inside)) {
-                hides = s.anyMatch(
-                        e -> !Files.exists(p.resolve(e.getFileName().toString()), LinkOption.NOFOLLOW_LINKS));
-            }
-            if (!hides) {
+            if (!hides(inside, p)) {
                 return List.of(p);
             }
             List<Path> entries;

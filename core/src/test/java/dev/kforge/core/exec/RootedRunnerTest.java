@@ -44,7 +44,10 @@ class RootedRunnerTest {
         Path common = Files.createDirectories(host.resolve("linux-headers-6.1.0-57-common"));
         Path shared = Files.createDirectories(host.resolve("shared"));
         Path inRoot = root.resolve(dir.getRoot().relativize(host).toString());
-        Files.createDirectories(inRoot.resolve("rustc-1.85.1"));
+        Files.writeString(
+                Files.createDirectories(inRoot.resolve("rustc-1.85.1/library/core/src"))
+                        .resolve("lib.rs"),
+                "");
         Files.createDirectories(inRoot.resolve("shared")); // a mount point bwrap left: hides nothing
 
         List<Path> binds = RootedRunner.mounts(root, List.of(host, headers));
@@ -58,6 +61,10 @@ class RootedRunnerTest {
         Files.createDirectories(sources.resolve("c93391b6a4884e64"));
         Files.createDirectories(
                 root.resolve(dir.getRoot().relativize(sources).toString()).resolve("c93391b6a4884e64"));
+        assertThat(RootedRunner.mounts(root, List.of(sources))).containsExactly(sources);
+        // Even one left for a directory the host no longer has (a failed tree, removed): still bound whole.
+        Files.createDirectories(
+                root.resolve(dir.getRoot().relativize(sources).toString()).resolve("gone/deeper"));
         assertThat(RootedRunner.mounts(root, List.of(sources))).containsExactly(sources);
     }
 }

@@ -104,7 +104,7 @@ public final class RootedRunner implements ProcessRunner {
             entries = s.toList();
         }
         for (Path e : entries) {
-            if (emptyTree(e)) {
+            if (litter(e)) {
                 continue; // a mount point bwrap left
             }
             Path h = p.resolve(e.getFileName().toString());
@@ -115,6 +115,11 @@ public final class RootedRunner implements ProcessRunner {
             }
         }
         return false;
+    }
+
+    /** What bwrap's mount points leave behind in a root: an empty file, or a tree of empty directories. */
+    private static boolean litter(Path p) throws IOException {
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) == 0 : emptyTree(p);
     }
 
     /** A directory holding nothing but directories like itself: what bwrap's mount points leave behind. */
@@ -156,7 +161,8 @@ public final class RootedRunner implements ProcessRunner {
             }
             for (Path e : entries) {
                 Path there = inside.resolve(e.getFileName().toString());
-                if (!Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.exists(there, LinkOption.NOFOLLOW_LINKS)
+                        || (litter(there) && Files.isDirectory(there) == Files.isDirectory(e))) {
                     out.add(e);
                 } else if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)
                         && Files.isDirectory(there, LinkOption.NOFOLLOW_LINKS)) {

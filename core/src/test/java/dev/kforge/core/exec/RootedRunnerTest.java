@@ -50,9 +50,13 @@ class RootedRunnerTest {
                 "");
         Files.createDirectories(inRoot.resolve("shared")); // a mount point bwrap left: hides nothing
 
+        Path tarball = Files.writeString(host.resolve("linux-source-6.1.tar.xz"), "xz");
+        Files.writeString(inRoot.resolve("linux-source-6.1.tar.xz"), ""); // a file mount point of an earlier run
+        Files.writeString(inRoot.resolve("README"), "the root's own");
+
         List<Path> binds = RootedRunner.mounts(root, List.of(host, headers));
 
-        assertThat(binds).containsExactly(headers, common, shared);
+        assertThat(binds).containsExactly(headers, common, tarball, shared);
         // A directory the root does not have is bound whole.
         Path cache = Files.createDirectories(dir.resolve("cache/debian/usr/src"));
         assertThat(RootedRunner.mounts(root, List.of(cache))).containsExactly(cache);

@@ -12,6 +12,7 @@ import dev.kforge.core.fs.Staging;
 import dev.kforge.core.kernel.VersionOrder;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
+import dev.kforge.core.report.Reports;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -213,9 +214,7 @@ final class DebianArchive {
     String latest(KernelSource kernel, String flavour, String debArch) throws InterruptedException, IOException {
         Path memo = cache.root().resolve("debian").resolve("latest-" + flavour + "_" + debArch);
         inputs.seeAll(List.of(aptLists, memo));
-        String stamp = Files.isDirectory(aptLists)
-                ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
-                : "none";
+        String stamp = listsStamp();
         if (Files.isRegularFile(memo)) {
             String[] m = Files.readString(memo).strip().split(" ");
             if (m.length == 2 && m[0].equals(stamp)) {
@@ -224,11 +223,15 @@ final class DebianArchive {
         }
         requireEnabled(kernel, debArch);
         String abi = resolveLatest(kernel, flavour, debArch);
-        Files.createDirectories(memo.getParent());
-        Path tmp = Files.createTempFile(memo.getParent(), memo.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, stamp + " " + abi + "\n");
-        Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Reports.writeAtomically(memo, stamp + " " + abi + "\n");
         return abi;
+    }
+
+    /** What apt-get update changes when it brings new lists: their directory's modification time. */
+    private String listsStamp() throws IOException {
+        return Files.isDirectory(aptLists)
+                ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
+                : "none";
     }
 
     private String resolveLatest(KernelSource kernel, String flavour, String debArch) throws InterruptedException {
@@ -361,9 +364,7 @@ final class DebianArchive {
         inputs.seeAll(List.of(aptLists, memo));
         String stamp;
         try {
-            stamp = Files.isDirectory(aptLists)
-                    ? Long.toString(Files.getLastModifiedTime(aptLists).toMillis())
-                    : "none";
+            stamp = listsStamp();
             if (Files.isRegularFile(memo)) {
                 List<String> lines = Files.readAllLines(memo);
                 if (!lines.isEmpty() && lines.get(0).equals(stamp)) {
@@ -387,11 +388,7 @@ final class DebianArchive {
         abisByArch.put(arch.debianArch(), found);
         if (out.isPresent() && !stamp.equals("none")) {
             try {
-                Files.createDirectories(memo.getParent());
-                Path tmp = Files.createTempFile(
-                        memo.getParent(), memo.getFileName().toString(), ".tmp");
-                Files.writeString(tmp, stamp + "\n" + String.join("\n", found) + (found.isEmpty() ? "" : "\n"));
-                Files.move(tmp, memo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Reports.writeAtomically(memo, stamp + "\n" + String.join("\n", found) + (found.isEmpty() ? "" : "\n"));
             } catch (IOException e) {
                 // not remembered: the next run asks apt again
             }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! rust_hello: a minimal Rust kernel module, for the Rust API of 6.1 and of 6.12 and later
-//! (Kbuild passes `--cfg kforge_rust_6_12` from 6.12 on).
+//! rust_hello: a minimal Rust kernel module, for the Rust API of 6.1, of 6.12 and of 7.x
+//! (Kbuild passes `--cfg kforge_rust_6_12` from 6.12 on, `--cfg kforge_rust_7` from 7.0 on).
 
 use kernel::prelude::*;
 
@@ -13,11 +13,20 @@ module! {
     license: b"GPL",
 }
 
-#[cfg(kforge_rust_6_12)]
+#[cfg(all(kforge_rust_6_12, not(kforge_rust_7)))]
 module! {
     type: RustHello,
     name: "rust_hello",
     author: "kforge",
+    description: "kforge example: minimal Rust module",
+    license: "GPL",
+}
+
+#[cfg(kforge_rust_7)]
+module! {
+    type: RustHello,
+    name: "rust_hello",
+    authors: ["kforge"],
     description: "kforge example: minimal Rust module",
     license: "GPL",
 }

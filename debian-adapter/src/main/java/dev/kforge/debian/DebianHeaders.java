@@ -12,6 +12,7 @@ import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.kernel.KernelLines;
 import dev.kforge.core.kernel.KernelListing;
+import dev.kforge.core.kernel.KernelSources;
 import dev.kforge.core.kernel.VersionOrder;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.KernelSource;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * renamed into place. Never {@code apt-get install}: a foreign-arch kernel package pulls a foreign
  * gcc that replaces the toolchains.
  */
-public final class DebianHeaders implements DistroKernels, KernelListing, KernelLines {
+public final class DebianHeaders implements DistroKernels, KernelListing, KernelLines, KernelSources {
 
     static final String MARKER = ".kforge-debian.json";
 
@@ -134,6 +135,12 @@ public final class DebianHeaders implements DistroKernels, KernelListing, Kernel
             }
         }
         return out;
+    }
+
+    /** linux-source-X.Y of exactly the headers' version, from the kernel's suite (the host's apt without one). */
+    @Override
+    public KernelSources.Source source(KernelSource kernel, KernelFacts tree) throws InterruptedException {
+        return new DebianSources(archive(kernel)).source(kernel, tree);
     }
 
     @Override

@@ -95,7 +95,10 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         if (d.language() == Language.RUST) {
             make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
         }
-        if (r.prepare().isPresent() && r.symvers().isEmpty()) {
+        boolean distroSymvers = r.prepare()
+                .map(p -> p.attributes().containsKey("distroHeaders"))
+                .orElse(false);
+        if (r.prepare().isPresent() && r.symvers().isEmpty() && !distroSymvers) {
             // modules_prepare writes no Module.symvers, so every kernel symbol is unresolved; from 6.12
             // modpost fails on that unless told to warn (6.1 warns by default). The warnings are surfaced.
             make.add("KBUILD_MODPOST_WARN=1");

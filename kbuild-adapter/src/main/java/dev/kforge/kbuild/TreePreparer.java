@@ -98,6 +98,16 @@ final class TreePreparer {
                         List.of(),
                         Map.of("log", log.toString()));
             }
+            Optional<String> notTheKernels = distroOverlay(step, tree);
+            if (notTheKernels.isPresent()) {
+                return Make.result(
+                        step,
+                        StepStatus.FAILED,
+                        start,
+                        notTheKernels.get() + " (refused before any driver was built on it; see " + log + ")",
+                        List.of(),
+                        Map.of("log", log.toString()));
+            }
             Path tmp = Files.createTempFile(tree.getParent(), tree.getFileName() + ".marker", ".tmp");
             @SuppressWarnings("unchecked")
             Map<String, Object> content = new LinkedHashMap<>((Map<String, Object>) CanonicalJson.read(expected));
@@ -112,6 +122,30 @@ final class TreePreparer {
                     List.of(),
                     Map.of("tree", tree.toString(), "log", log.toString()));
         }
+    }
+
+    /**
+     * A distribution kernel's Rust tree: the kernel's Module.symvers, release and BTF laid over it,
+     * then its Rust crates checked against the kernel's; why they are not the kernel's, if not.
+     */
+    private Optional<String> distroOverlay(Step step, Path tree) throws IOException {
+        String headersRef = step.attributes().get("distroHeaders");
+        if (headersRef == null) {
+            return Optional.empty();
+        }
+        Path headers = roots.path(headersRef);
+        String release = step.attributes().getOrDefault("release", headersRef);
+        try {
+            DistroRustTree.overlay(headers, tree);
+        } catch (IOException e) {
+            return Optional.of("kernel " + release + ": " + e.getMessage());
+        }
+        return DistroRustTree.mismatch(
+                DistroRustTree.treeExports(tree),
+                DistroRustTree.kernelExports(headers.resolve("Module.symvers")),
+                release,
+                DistroRustTree.configDiff(
+                        KernelConfig.read(headers.resolve(".config")), KernelConfig.read(tree.resolve(".config"))));
     }
 
     /** Whether the tree was prepared for exactly this step and is unchanged since (its listing matches). */

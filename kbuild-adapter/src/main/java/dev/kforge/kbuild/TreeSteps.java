@@ -23,7 +23,7 @@ final class TreeSteps {
         Architecture arch = r.arch();
         Toolchain tc = r.tc();
         String tree = r.tree();
-        String src = "${kernel:" + kernel.name() + "}";
+        String src = r.base().map(KernelStepPlanner.DistroBase::source).orElse("${kernel:" + kernel.name() + "}");
 
         List<String> make = KbuildArgs.make(src, Optional.of(tree), arch, tc, r.rust());
         List<String> expect = new ArrayList<>();
@@ -31,14 +31,17 @@ final class TreeSteps {
         if (r.moduleSig()) {
             commands.add(signingConfig(kernel, src, tree, expect));
         }
-        if (r.rust().isPresent()) {
+        if (r.rust().isPresent() && r.base().isEmpty()) {
             commands.add(rustConfig(src, tree, tc));
+        }
+        if (r.rust().isPresent()) {
             expect.add("CONFIG_RUST=y");
         }
         commands.add(append(make, "olddefconfig"));
         commands.add(append(append(make, "-j${jobs}"), "modules_prepare"));
 
         List<String> inputs = new ArrayList<>(List.of(src));
+        r.base().ifPresent(b -> inputs.add(b.headers()));
         kernel.root().ifPresent(root -> inputs.add("${kernel:" + Planner.toolchainRoot(root) + "}"));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> inputs.add("${workspace}/" + c));
         kernel.fragments().forEach(f -> inputs.add("${workspace}/" + f));
@@ -62,7 +65,11 @@ final class TreeSteps {
         String tree = r.tree();
         List<List<String>> commands = new ArrayList<>();
         String configTarget = kernel.config().filter(c -> !c.contains("/")).orElse(arch.defconfig());
-        if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
+        if (r.base().isPresent()) {
+            // The distribution's own configuration, exactly: its headers tree's .config.
+            commands.add(List.of("mkdir", "-p", tree));
+            commands.add(List.of("cp", r.base().get().headers() + "/.config", tree + "/.config"));
+        } else if (kernel.config().filter(c -> c.contains("/")).isPresent()) {
             commands.add(List.of("mkdir", "-p", tree));
             commands.add(List.of("cp", "${workspace}/" + kernel.config().get(), tree + "/.config"));
         } else {
@@ -75,6 +82,7 @@ final class TreeSteps {
             commands.add(merge);
         }
         if (kernel.boot()
+                && r.base().isEmpty()
                 && arch.boot().isPresent()
                 && !arch.boot().get().config().isEmpty()) {
             // What booting under QEMU needs: a serial console, initramfs, devtmpfs, proc, sysfs, ELF binaries.
@@ -133,6 +141,11 @@ final class TreeSteps {
         }
         // A toolchain root: its steps run inside it (make, the compilers, rustc and bindgen are the root's).
         kernel.root().ifPresent(root -> attrs.put("root", Planner.toolchainRoot(root)));
+        // A distribution kernel's Rust tree: what is laid over it after modules_prepare, and checked against.
+        r.base().ifPresent(b -> {
+            attrs.put("distroHeaders", b.headers());
+            attrs.put("release", b.release());
+        });
         return attrs;
     }
 

@@ -77,7 +77,12 @@ public final class RustToolchainProbe implements RustToolchains {
     public RustSelection select(KernelFacts kernel, Path sourceDir) {
         String builtWith = kernel.config().get("CONFIG_RUSTC_VERSION_TEXT");
         if (kernel.kind() == KernelSource.Kind.HEADERS && builtWith != null) {
-            return SelectionRules.selectBuiltWith(builtWith, rustcs(), bindgen(), libclang());
+            return SelectionRules.selectBuiltWith(
+                    builtWith,
+                    Optional.ofNullable(kernel.config().get("CONFIG_BINDGEN_VERSION_TEXT")),
+                    rustcs(),
+                    bindgen(),
+                    libclang());
         }
         Version kv = Version.find(kernel.version()).orElseThrow();
         Version minRustc = minimum(sourceDir, "rustc");

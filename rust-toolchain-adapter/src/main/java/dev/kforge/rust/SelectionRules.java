@@ -89,15 +89,27 @@ final class SelectionRules {
      */
     static RustSelection selectBuiltWith(
             String versionText, List<Candidate> rustcs, Optional<Candidate> bindgen, boolean libclang) {
-        Optional<Version> wanted = Version.find(versionText);
+        return selectBuiltWith(versionText, Optional.empty(), rustcs, bindgen, libclang);
+    }
+
+    /**
+     * The rustc whose {@code --version} is exactly the kernel's CONFIG_RUSTC_VERSION_TEXT (its crates'
+     * hashes follow that text), with the bindgen CONFIG_BINDGEN_VERSION_TEXT names when it names one.
+     */
+    static RustSelection selectBuiltWith(
+            String versionText,
+            Optional<String> bindgenText,
+            List<Candidate> rustcs,
+            Optional<Candidate> bindgen,
+            boolean libclang) {
         List<String> lines = new ArrayList<>();
         List<Candidate> fit = new ArrayList<>();
         for (Candidate c : rustcs) {
             List<String> reasons = new ArrayList<>();
             if (c.version().isEmpty()) {
                 reasons.add("it does not run");
-            } else if (wanted.isEmpty() || !c.version().get().equals(wanted.get())) {
-                reasons.add("the tree was built with " + versionText);
+            } else if (!c.versionLine().equals(versionText)) {
+                reasons.add("the kernel was built with " + versionText);
             }
             if (c.libSrc().isEmpty()) {
                 reasons.add("no rust-src (the kernel builds core and alloc from it)");
@@ -109,11 +121,15 @@ final class SelectionRules {
                 fit.add(c);
             }
         }
-        lines.add(bindgen.map(b -> b.rustc() + ": " + b.versionLine()).orElse("bindgen: not found"));
+        boolean bindgenFits = bindgen.isPresent()
+                && bindgenText.map(t -> t.equals(bindgen.get().versionLine())).orElse(true);
+        lines.add(bindgen.map(b -> b.rustc() + ": " + b.versionLine()
+                        + (bindgenFits ? "" : " -> rejected: the kernel was built with " + bindgenText.get()))
+                .orElse("bindgen: not found"));
         lines.add("libclang: " + (libclang ? "found" : "not found"));
-        String hint = "install the rustc the tree was built with (" + versionText
-                + ") with its rust-src, or pass --rustc PATH";
-        if (fit.isEmpty() || bindgen.isEmpty() || !libclang) {
+        String hint = "install the rustc the kernel was built with (" + versionText + ")"
+                + bindgenText.map(t -> " and " + t).orElse("") + " with its rust-src, or pass --rustc PATH";
+        if (fit.isEmpty() || !bindgenFits || !libclang) {
             return new RustSelection(Optional.empty(), lines, hint);
         }
         Candidate best = fit.get(0);
@@ -124,8 +140,8 @@ final class SelectionRules {
                         bindgen.get().rustc().toString(),
                         bindgen.get().versionLine(),
                         best.libSrc().orElseThrow().toString(),
-                        List.of("chose " + best.rustc() + " (" + best.versionLine()
-                                + "): the prepared tree was built with " + versionText))),
+                        List.of("chose " + best.rustc() + " (" + best.versionLine() + "): the kernel was built with "
+                                + versionText))),
                 lines,
                 hint);
     }

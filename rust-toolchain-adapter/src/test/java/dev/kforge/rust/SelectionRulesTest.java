@@ -132,10 +132,43 @@ class SelectionRulesTest {
                 rustc("/usr/bin/rustc", "Debian rustc", DEBIAN_163, true));
         RustSelection s = SelectionRules.selectBuiltWith("rustc 1.63.0", candidates, Optional.of(BINDGEN), true);
         assertThat(s.chosen().orElseThrow().rustc()).isEqualTo("/usr/bin/rustc");
-        assertThat(s.candidates().get(0)).endsWith("rejected: the tree was built with rustc 1.63.0");
+        assertThat(s.candidates().get(0)).endsWith("rejected: the kernel was built with rustc 1.63.0");
         RustSelection none = SelectionRules.selectBuiltWith("rustc 1.78.0", candidates, Optional.of(BINDGEN), true);
         assertThat(none.chosen()).isEmpty();
         assertThat(none.hint()).contains("rustc 1.78.0");
+    }
+
+    @Test
+    void aDistributionKernelTakesOnlyTheRustcAndBindgenWhoseVersionTextsAreItsOwn() {
+        String debian = "rustc 1.85.1 (4eb161250 2025-03-15) (built from a source tarball)";
+        String rustup = "rustc 1.85.1 (4eb161250 2025-03-15)";
+        var candidates = List.of(
+                rustc("/root/.cargo/bin/rustc", "PATH", rustup + "\nbinary: rustc\nrelease: 1.85.1\n", true),
+                rustc("/usr/bin/rustc", "Debian rustc", debian + "\nbinary: rustc\nrelease: 1.85.1\n", true));
+        Candidate bindgen = new Candidate(
+                Path.of("/usr/bin/bindgen"),
+                "PATH",
+                Version.find("bindgen 0.71.1"),
+                "bindgen 0.71.1",
+                Optional.empty());
+        RustSelection s = SelectionRules.selectBuiltWith(
+                debian, Optional.of("bindgen 0.71.1"), candidates, Optional.of(bindgen), true);
+        assertThat(s.chosen().orElseThrow().rustc()).isEqualTo("/usr/bin/rustc");
+        // The same release from another build has another version text, so other crate hashes: refused, both named.
+        assertThat(s.candidates().get(0)).contains(rustup).endsWith("rejected: the kernel was built with " + debian);
+
+        Candidate newer = new Candidate(
+                Path.of("/usr/bin/bindgen"),
+                "PATH",
+                Version.find("bindgen 0.72.1"),
+                "bindgen 0.72.1",
+                Optional.empty());
+        RustSelection other = SelectionRules.selectBuiltWith(
+                debian, Optional.of("bindgen 0.71.1"), candidates, Optional.of(newer), true);
+        assertThat(other.chosen()).isEmpty();
+        assertThat(other.candidates())
+                .contains("/usr/bin/bindgen: bindgen 0.72.1 -> rejected: the kernel was built with bindgen 0.71.1");
+        assertThat(other.hint()).contains(debian).contains("bindgen 0.71.1");
     }
 
     @Test

@@ -128,7 +128,9 @@ final class KernelTables {
         boolean source = origin.kind() == KernelSource.Kind.SOURCE;
         Optional<String> config = t.optString("config");
         List<Positioned> fragments = t.strings("fragments");
-        if (!source && (config.isPresent() || !fragments.isEmpty())) {
+        // A Debian kernel's fragments are laid over its .config in the Rust tree kforge prepares for it.
+        boolean debianKernel = origin.kind() == KernelSource.Kind.DISTRO;
+        if (!source && (config.isPresent() || (!fragments.isEmpty() && !debianKernel))) {
             throw new ManifestException(
                     t.posOf(config.isPresent() ? "config" : "fragments"),
                     "kernel '" + name
@@ -164,7 +166,7 @@ final class KernelTables {
                 t.pos(),
                 symvers,
                 boot,
-                root(t, name, source, roots),
+                root(t, name, source || debianKernel, roots),
                 SigningTables.kernel(t, name, source),
                 origin.distribution(),
                 suites(t, name, origin));
@@ -214,7 +216,7 @@ final class KernelTables {
         if (root.isPresent() && !source) {
             throw new ManifestException(
                     t.posOf("root"),
-                    "kernel '" + name + "': root applies to source kernels",
+                    "kernel '" + name + "': root applies to source and Debian kernels",
                     "a toolchain root runs the steps kforge prepares and builds a source kernel with; remove root");
         }
         if (root.isPresent() && roots.stream().noneMatch(r -> r.name().equals(root.get()))) {

@@ -54,6 +54,8 @@ public interface KernelStepPlanner {
      * @param sourceDateEpoch the build time tree steps are given, for reproducible trees
      * @param moduleSig whether the tree is configured for module signing (CONFIG_MODULE_SIG, so it
      *     has scripts/sign-file), with the kernel's own force and trusted-keys options
+     * @param base for a distribution kernel's Rust tree: the distribution's source and headers tree
+     *     it is made from; empty for a source kernel's tree
      */
     record TreeRequest(
             String id,
@@ -64,11 +66,30 @@ public interface KernelStepPlanner {
             Optional<RustTools> rust,
             String tree,
             long sourceDateEpoch,
-            boolean moduleSig) {
+            boolean moduleSig,
+            Optional<DistroBase> base) {
         public TreeRequest {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(rust, "rust");
             Objects.requireNonNull(tree, "tree");
+            Objects.requireNonNull(base, "base");
+        }
+    }
+
+    /**
+     * What a distribution kernel's Rust tree is made from: the distribution's source of that kernel,
+     * configured with the .config of its headers tree, whose Module.symvers, release and BTF vmlinux
+     * are then laid over it, and whose Rust exports it must match before first use.
+     *
+     * @param source the source's plan root ({@code ${kernel:NAME.source}})
+     * @param headers the headers tree's plan root ({@code ${kernel:NAME+ARCH}})
+     * @param release the kernel release the headers carry (vermagic's first word)
+     */
+    record DistroBase(String source, String headers, String release) {
+        public DistroBase {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(headers, "headers");
+            Objects.requireNonNull(release, "release");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.kforge.core.plan;
 
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.kernel.BootFacts;
+import dev.kforge.core.kernel.DistroRust;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.kernel.ToolchainRoots;
@@ -24,6 +25,7 @@ import java.util.TreeMap;
  * @param tests whether to plan a TEST step for every built cell whose kernel can boot
  * @param boot what tests boot (Debian kernel images, guest userland); {@link BootFacts#NONE} without tests
  * @param toolchainRoots the toolchain roots the kernels run in, by the manifest's name
+ * @param distroRust the Rust trees of distribution kernels built with Rust: each one's source, or why it has none
  */
 public record PlanInput(
         Workspace workspace,
@@ -34,7 +36,22 @@ public record PlanInput(
         long sourceDateEpoch,
         boolean tests,
         BootFacts boot,
-        SortedMap<String, ToolchainRoots.Facts> toolchainRoots) {
+        SortedMap<String, ToolchainRoots.Facts> toolchainRoots,
+        DistroRust distroRust) {
+
+    /** A plan without Rust trees for distribution kernels. */
+    public PlanInput(
+            Workspace workspace,
+            SortedMap<String, KernelFacts> kernels,
+            SortedMap<String, String> tools,
+            SortedMap<String, Digest> files,
+            SortedMap<String, RustTools> rust,
+            long sourceDateEpoch,
+            boolean tests,
+            BootFacts boot,
+            SortedMap<String, ToolchainRoots.Facts> toolchainRoots) {
+        this(workspace, kernels, tools, files, rust, sourceDateEpoch, tests, boot, toolchainRoots, DistroRust.NONE);
+    }
 
     /** A plan without tests. */
     public PlanInput(
@@ -68,5 +85,6 @@ public record PlanInput(
         rust = Collections.unmodifiableSortedMap(new TreeMap<>(rust));
         Objects.requireNonNull(boot, "boot");
         toolchainRoots = Collections.unmodifiableSortedMap(new TreeMap<>(toolchainRoots));
+        Objects.requireNonNull(distroRust, "distroRust");
     }
 }

@@ -31,6 +31,16 @@ final class PlanRecords {
                     .forEach((arch, a) ->
                             kernels.put(PlanRoot.distroTree(f.name(), arch).key(), kernelEntry(a)));
         }
+        // The distribution's source each Rust tree of a distribution kernel is prepared from.
+        in.distroRust().sources().forEach((kernel, src) -> {
+            Map<String, String> entry = kernelEntry(src);
+            entry.put("kind", "distribution-source");
+            String pkg = in.distroRust().packages().get(kernel);
+            if (pkg != null) {
+                entry.put("package", pkg);
+            }
+            kernels.put(PlanRoot.distroSource(kernel).key(), entry);
+        });
         // Toolchain roots: the suite and every installed package's version.
         in.toolchainRoots().forEach((name, root) -> {
             Map<String, String> k = new TreeMap<>();

@@ -22,6 +22,8 @@ public record PlanRoot(Kind kind, String name, String arch) {
         KERNEL,
         /** One architecture's tree of a distribution kernel: {@code NAME+ARCH}. */
         DISTRO_TREE,
+        /** The distribution's source of a distribution kernel (for its Rust trees): {@code NAME.source}. */
+        DISTRO_SOURCE,
         /** A distribution kernel's image package for one architecture: {@code NAME+ARCH.image}. */
         DISTRO_IMAGE,
         /** A toolchain root: {@code root+NAME}. */
@@ -36,6 +38,7 @@ public record PlanRoot(Kind kind, String name, String arch) {
     private static final String ROOT = "root+";
     private static final String GUEST_PREFIX = "guest+";
     private static final String IMAGE = ".image";
+    private static final String SOURCE = ".source";
 
     public PlanRoot {
         Objects.requireNonNull(kind, "kind");
@@ -49,6 +52,10 @@ public record PlanRoot(Kind kind, String name, String arch) {
 
     public static PlanRoot distroTree(String kernel, String arch) {
         return new PlanRoot(Kind.DISTRO_TREE, kernel, arch);
+    }
+
+    public static PlanRoot distroSource(String kernel) {
+        return new PlanRoot(Kind.DISTRO_SOURCE, kernel, "");
     }
 
     public static PlanRoot distroImage(String kernel, String arch) {
@@ -73,6 +80,7 @@ public record PlanRoot(Kind kind, String name, String arch) {
         return switch (kind) {
             case KERNEL -> name;
             case DISTRO_TREE -> name + "+" + arch;
+            case DISTRO_SOURCE -> name + SOURCE;
             case DISTRO_IMAGE -> name + "+" + arch + IMAGE;
             case TOOLCHAIN_ROOT -> ROOT + name;
             case GUEST -> GUEST_PREFIX + (name.isEmpty() ? "" : name + "+") + arch;

@@ -174,8 +174,9 @@ public final class Planner {
         Workspace ws = a.in.workspace();
         KernelSource kernel = on.kernel();
         Cell cell = new Cell(d.name(), on.target());
-        Optional<String> reason =
-                on.skip().or(() -> SkipRules.driver(d, on.facts(), on.arch(), on.tc(), on.built(), ws));
+        Optional<String> reason = on.skip()
+                .or(() -> SkipRules.distroRust(d, kernel, on.facts(), a.in.distroRust()))
+                .or(() -> SkipRules.driver(d, on.facts(), on.arch(), on.tc(), on.built(), ws));
         if (reason.isPresent()) {
             a.skipped.add(new Skip(cell, reason.get()));
             return;
@@ -187,7 +188,13 @@ public final class Planner {
                 throw new IllegalArgumentException("no Rust toolchain chosen for kernel " + kernel.name());
             }
         }
-        Optional<Step> prepare = prepare(a, on, rust);
+        Optional<Step> prepare = kernel.kind() == KernelSource.Kind.DISTRO
+                ? rust.map(r -> distroRustTree(a, on, r))
+                : prepare(a, on, rust);
+        // A distribution kernel's Rust tree is made from the distribution's source: make -C runs there.
+        String kernelRoot = kernel.kind() == KernelSource.Kind.DISTRO && prepare.isPresent()
+                ? PlanRoot.distroSource(kernel.name()).ref()
+                : on.kernelRoot();
         // With symvers, the tree's vmlinux and in-tree modules are built once, for Module.symvers.
         Optional<Step> symvers = prepare.filter(p -> kernel.symvers())
                 .map(p -> a.symversSteps.computeIfAbsent(p.id(), k -> kernelSteps.symvers(p)));
@@ -197,7 +204,7 @@ public final class Planner {
         Step build = kernelSteps.build(new KernelStepPlanner.CellRequest(
                 kernel,
                 on.facts(),
-                on.kernelRoot(),
+                kernelRoot,
                 on.arch(),
                 on.tc(),
                 d,
@@ -247,6 +254,31 @@ public final class Planner {
                         kernelSteps.compilerProgram(on.arch(), on.tc()))));
         a.steps.putIfAbsent(prepare.id(), prepare);
         return Optional.of(prepare);
+    }
+
+    /**
+     * One Rust tree per architecture of a distribution kernel built with Rust, from the
+     * distribution's source of it, however many Rust cells build on it.
+     */
+    private Step distroRustTree(Assembly a, OnTarget on, RustTools rust) {
+        KernelSource kernel = on.kernel();
+        KernelFacts source = a.in.distroRust().sources().get(kernel.name());
+        if (source == null) {
+            throw new IllegalArgumentException("no source gathered for the Rust tree of kernel " + kernel.name());
+        }
+        Step prepare = a.prepares.computeIfAbsent(
+                on.target().id() + "-rust",
+                k -> kernelSteps.prepare(TreeRequests.distroRust(
+                        a.in,
+                        kernel,
+                        source,
+                        on.facts(),
+                        on.arch(),
+                        on.tc(),
+                        rust,
+                        kernelSteps.compilerProgram(on.arch(), on.tc()))));
+        a.steps.putIfAbsent(prepare.id(), prepare);
+        return prepare;
     }
 
     private void planTest(

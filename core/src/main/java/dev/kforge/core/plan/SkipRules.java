@@ -1,5 +1,6 @@
 package dev.kforge.core.plan;
 
+import dev.kforge.core.kernel.DistroRust;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.model.Architecture;
 import dev.kforge.core.model.Driver;
@@ -32,6 +33,24 @@ final class SkipRules {
                     + "; modules must use the same compiler family, not " + tc.key());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why a Rust driver cannot be built for one architecture of a distribution kernel: the kernel is
+     * built without Rust, or its Rust tree was refused while planning (no source of that version, no
+     * rustc whose version text equals the kernel's).
+     */
+    static Optional<String> distroRust(Driver d, KernelSource kernel, KernelFacts tree, DistroRust rust) {
+        if (d.language() != Language.RUST || kernel.kind() != KernelSource.Kind.DISTRO) {
+            return Optional.empty();
+        }
+        if (!"y".equals(tree.config().get("CONFIG_RUST"))) {
+            return Optional.of(
+                    "kernel '" + kernel.name() + "' (" + tree.release().orElse(tree.version())
+                            + ") is built without Rust (CONFIG_RUST unset), so it loads no Rust module; Rust drivers need a "
+                            + "kernel built with it (Debian's from 7.2: sid, trixie-backports) or a source kernel");
+        }
+        return Optional.ofNullable(rust.refused().get(kernel.name()));
     }
 
     static Optional<String> driver(

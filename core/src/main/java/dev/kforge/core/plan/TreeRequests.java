@@ -27,6 +27,48 @@ final class TreeRequests {
             Toolchain tc,
             Optional<RustTools> rustTools,
             String compiler) {
+        return of(in, kernel, facts, arch, tc, rustTools, compiler, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A distribution kernel's Rust tree: {@code source} (the facts of the distribution's source)
+     * configured as {@code headers} (that kernel's headers tree for {@code arch}) says.
+     */
+    static KernelStepPlanner.TreeRequest distroRust(
+            PlanInput in,
+            KernelSource kernel,
+            KernelFacts source,
+            KernelFacts headers,
+            Architecture arch,
+            Toolchain tc,
+            RustTools rustTools,
+            String compiler) {
+        KernelStepPlanner.DistroBase base = new KernelStepPlanner.DistroBase(
+                PlanRoot.distroSource(kernel.name()).ref(),
+                PlanRoot.distroTree(kernel.name(), arch.key()).ref(),
+                headers.release().orElseThrow());
+        return of(
+                in,
+                kernel,
+                source,
+                arch,
+                tc,
+                Optional.of(rustTools),
+                compiler,
+                Optional.of(base),
+                Optional.of(headers));
+    }
+
+    private static KernelStepPlanner.TreeRequest of(
+            PlanInput in,
+            KernelSource kernel,
+            KernelFacts facts,
+            Architecture arch,
+            Toolchain tc,
+            Optional<RustTools> rustTools,
+            String compiler,
+            Optional<KernelStepPlanner.DistroBase> base,
+            Optional<KernelFacts> headers) {
         boolean rust = rustTools.isPresent();
         Fingerprint key = new Fingerprint("kforge-tree", Planner.FORMAT)
                 .add(facts.identity())
@@ -42,6 +84,8 @@ final class TreeRequests {
                 .add(r.bindgenVersion())
                 .add(r.rustLibSrc()));
         kernel.config().filter(c -> c.contains("/")).ifPresent(c -> key.add(fileDigest(in, c)));
+        // A distribution kernel's Rust tree: its headers give the .config and what is laid over the tree.
+        headers.ifPresent(h -> key.add("distro-headers").add(h.identity()));
         if (kernel.boot()) {
             key.add("boot")
                     .addStrings(arch.boot().map(Architecture.Boot::config).orElse(List.of()));
@@ -58,8 +102,11 @@ final class TreeRequests {
         kernel.fragments().forEach(f -> key.add(fileDigest(in, f)));
         // Module signing: sign-file and the hash come from the tree, the kernel's policy goes into its .config.
         KernelSource.ModuleSig sig = kernel.moduleSig();
-        boolean moduleSig =
-                in.workspace().signs(kernel) || sig.force() || sig.trustedKeys().isPresent();
+        // A distribution kernel's tree takes its signing configuration from the distribution's .config.
+        boolean moduleSig = base.isEmpty()
+                && (in.workspace().signs(kernel)
+                        || sig.force()
+                        || sig.trustedKeys().isPresent());
         if (moduleSig) {
             key.add("module-sig").add(sig.force());
             sig.trustedKeys().ifPresent(c -> key.add(c).add(fileDigest(in, c)).add("crypto-sha256"));
@@ -76,7 +123,8 @@ final class TreeRequests {
                 rustTools,
                 tree,
                 in.sourceDateEpoch(),
-                moduleSig);
+                moduleSig,
+                base);
     }
 
     private static Digest fileDigest(PlanInput in, String path) {

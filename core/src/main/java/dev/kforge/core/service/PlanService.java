@@ -6,6 +6,7 @@ import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.kernel.BootFacts;
+import dev.kforge.core.kernel.DistroRust;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustSelection;
 import dev.kforge.core.kernel.RustToolchains;
@@ -44,6 +45,7 @@ public final class PlanService {
     private final String configuration;
     private final KernelGathering kernelPhase;
     private final RootGathering rootPhase;
+    private final RustTreeGathering rustTreePhase;
 
     PlanService(PlanServiceBuilder b) {
         this.catalog = b.catalog;
@@ -61,6 +63,7 @@ public final class PlanService {
                 b.distros,
                 p -> b.cache.ifPresent(c -> c.inputs().see(p)));
         this.rootPhase = new RootGathering(b.catalog, b.roots, b.distros);
+        this.rustTreePhase = new RustTreeGathering(b.catalog, b.kernels, b.distros);
     }
 
     public static PlanServiceBuilder builder() {
@@ -161,8 +164,34 @@ public final class PlanService {
         });
         SortedMap<String, ToolchainRoots.Facts> rootFacts = rootPhase.toolchainRoots(ws, kernels.used(), dirs, facts);
         SortedMap<String, RustTools> rustTools = rustTools(ws, facts, dirs, rootFacts);
+        DistroRust distroRust = rustTreePhase.gather(
+                ws,
+                rustTreePhase.rustKernels(ws, facts),
+                root,
+                dirs,
+                rustTools,
+                (k, source) -> k.root().isPresent()
+                        ? rustInRoot.apply(rootFacts.get(k.root().get()), source)::select
+                        : rust::select);
+        distroRust.refused().forEach((k, why) -> {
+            if (RustTreeGathering.explicit(manifest, k)) {
+                throw KforgeException.environment(
+                        why,
+                        "the manifest names this kernel's ABI: take the suite's newest (debian = \"latest\") "
+                                + "to have such a kernel's Rust drivers skipped with the reason instead");
+            }
+        });
         BuildPlan plan = planner.plan(new PlanInput(
-                ws, facts, identities, kernels.files(), rustTools, sourceDateEpoch, tests, boot, rootFacts));
+                ws,
+                facts,
+                identities,
+                kernels.files(),
+                rustTools,
+                sourceDateEpoch,
+                tests,
+                boot,
+                rootFacts,
+                distroRust));
         return new Planned(ws, root, plan, dirs);
     }
 

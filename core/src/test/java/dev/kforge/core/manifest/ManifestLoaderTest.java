@@ -389,7 +389,17 @@ class ManifestLoaderTest {
         assertThat(unknown.getMessage()).isEqualTo("kforge.toml:7:1: kernel 'k' names unknown toolchain root 'trixy'");
         assertThat(unknown.hint()).contains("trixie");
         var headers = error(root + "[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nroot = \"trixie\"\n" + MATRIX);
-        assertThat(headers.getMessage()).isEqualTo("kforge.toml:7:1: kernel 'k': root applies to source kernels");
+        assertThat(headers.getMessage())
+                .isEqualTo("kforge.toml:7:1: kernel 'k': root applies to source and Debian kernels");
+        // A Debian kernel may name the root it is built in (its Rust tree too), and fragments for that tree.
+        var debian = load(root + "[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nsuites = [\"trixie-backports\"]\n"
+                        + "root = \"trixie\"\nfragments = [\"x.config\"]\n" + MATRIX)
+                .kernel("k")
+                .orElseThrow();
+        assertThat(debian.root()).contains("trixie");
+        assertThat(debian.fragments()).containsExactly("x.config");
+        var fragments = error("[[kernel]]\nname = \"k\"\nheaders = \"/a\"\nfragments = [\"x.config\"]\n" + MATRIX);
+        assertThat(fragments.getMessage()).contains("config and fragments apply only");
         var suite = error("[[toolchain_root]]\nname = \"t\"\ndebian = \"Trixie 13\"\n" + KERNEL + MATRIX);
         assertThat(suite.getMessage()).isEqualTo("kforge.toml:3:1: 'Trixie 13' is not a Debian suite name");
         var boot = error("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nboot = true\n" + MATRIX);

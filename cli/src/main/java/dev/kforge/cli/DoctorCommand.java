@@ -93,6 +93,10 @@ final class DoctorCommand implements Callable<Integer> {
         problems += roots(out, service, doctor, ws, found);
         problems += targets(out, doctor, ws, targets, found);
         problems += rust(out, service, ws, found);
+        if (DistroRustDoctor.applies(ws)) {
+            problems += DistroRustDoctor.print(
+                    out, () -> service.plans().plan(manifest.path(root.context), manifest.display()));
+        }
         problems += cargoTools(out, ws, targets);
         out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
         out.flush();

@@ -70,9 +70,9 @@ final class DistroRustDoctor {
                     key,
                     "yes: a Rust tree from " + source(planned, c.target().kernel())
                             + " with the kernel's .config, in "
-                    + Optional.ofNullable(t.attributes().get("root"))
-                            .map(r -> "toolchain root " + r.substring(r.indexOf('+') + 1))
-                            .orElse("this machine")
+                            + Optional.ofNullable(t.attributes().get("root"))
+                                    .map(r -> "toolchain root " + r.substring(r.indexOf('+') + 1))
+                                    .orElse("this machine")
                             + ", checked against its Module.symvers before first use"));
         }
         if (verdicts.isEmpty()) {

@@ -75,7 +75,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Services service = root.services();
-        Workspace ws = service.plans().load(manifest.path(root.context), manifest.display());
+        // Kernel lines are looked at as the kernels they stand for now.
+        Workspace ws = service.plans().expand(service.plans().load(manifest.path(root.context), manifest.display()));
         Path wsRoot = manifest.path(root.context).getParent();
         Doctor doctor = new Doctor(root.context.runner());
         PrintWriter out = root.out();

@@ -84,6 +84,11 @@ public final class PlanService {
         return new ManifestLoader(catalog).load(manifest, displayName);
     }
 
+    /** The workspace with each kernel line replaced by the kernels it stands for now (the archive asked). */
+    public Workspace expand(Workspace ws) {
+        return kernelPhase.expand(ws);
+    }
+
     /** Loads the manifest, reads the kernels it names and the tools it needs, and plans (without tests). */
     public Planned plan(Path manifest, String displayName) {
         return plan(manifest, displayName, false);

@@ -259,6 +259,109 @@ class KbuildPlanTest {
                 .contains("RUSTC=/usr/bin/rustc", "HOSTRUSTC=/usr/bin/rustc", "BINDGEN=/usr/bin/bindgen");
     }
 
+    /**
+     * A Rust driver on Debian's own Rust-enabled kernel: its tree is prepared from Debian's source
+     * (make -C the source root) with the headers tree's .config exactly (no CONFIG_RUST switched on
+     * by kforge, nothing turned off), and the module is built on it with modpost checking every
+     * symbol (no KBUILD_MODPOST_WARN: Debian's Module.symvers is laid over the tree).
+     */
+    @Test
+    void aDebianKernelsRustTreeIsItsSourceConfiguredByItsHeaders() {
+        new TestWorkspace(dir).rustDriver("drivers/r").manifest("""
+                [[kernel]]
+                name = "deb"
+                debian = "latest"
+                [[driver]]
+                name = "r"
+                path = "drivers/r"
+                [[matrix]]
+                arches = ["arm64"]
+                """);
+        Workspace ws = new ManifestLoader(Catalog.builtIn()).load(dir.resolve("kforge.toml"), "kforge.toml");
+        KernelFacts headers = new KernelFacts(
+                "deb",
+                KernelSource.Kind.HEADERS,
+                "7.3.4",
+                Digest.of("headers"),
+                Optional.of("arm64"),
+                Optional.of(dev.kforge.core.model.ToolchainFamily.GCC),
+                Optional.of("7.3.4+deb13-arm64"),
+                new TreeSet<>(List.of("arm64")),
+                new TreeMap<>(Map.of("CONFIG_RUST", "y")));
+        KernelFacts distro = new KernelFacts(
+                "deb",
+                KernelSource.Kind.DISTRO,
+                "7.3.4",
+                Digest.of("distro"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                new TreeSet<>(),
+                new TreeMap<>(),
+                new TreeMap<>(Map.of("arm64", headers)),
+                new TreeMap<>(),
+                new TreeMap<>());
+        KernelFacts source = new KernelFacts(
+                "deb",
+                KernelSource.Kind.SOURCE,
+                "7.3.4",
+                Digest.of("linux-source-7.3"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                new TreeSet<>(List.of("arm64", "x86")),
+                new TreeMap<>());
+        var rust = new TreeMap<String, RustTools>();
+        rust.put("deb", rust().get("v6.1"));
+        BuildPlan p = planner()
+                .plan(new PlanInput(
+                        ws,
+                        new TreeMap<>(Map.of("deb", distro)),
+                        new TreeMap<>(),
+                        new TreeMap<>(),
+                        rust,
+                        0L,
+                        false,
+                        dev.kforge.core.kernel.BootFacts.NONE,
+                        new TreeMap<>(),
+                        new dev.kforge.core.kernel.DistroRust(
+                                new TreeMap<>(Map.of("deb", source)),
+                                new TreeMap<>(Map.of("deb", "linux-source-7.3 7.3.4-1~bpo13+1")),
+                                new TreeMap<>())));
+        Step prepare = p.step("prepare/deb/arm64-gcc-rust").orElseThrow();
+        String tree = prepare.attribute("tree");
+        assertThat(tree).matches("\\$\\{trees}/7\\.3\\.4-arm64-gcc-rust-[0-9a-f]{16}");
+        List<String> make = List.of(
+                "make",
+                "-C",
+                "${kernel:deb.source}",
+                "O=" + tree,
+                "ARCH=arm64",
+                "CROSS_COMPILE=aarch64-linux-gnu-",
+                "RUSTC=/usr/bin/rustc",
+                "HOSTRUSTC=/usr/bin/rustc",
+                "BINDGEN=/usr/bin/bindgen",
+                "RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library");
+        assertThat(prepare.commands())
+                .containsExactly(
+                        List.of("mkdir", "-p", tree),
+                        List.of("cp", "${kernel:deb+arm64}/.config", tree + "/.config"),
+                        concat(make, "olddefconfig"),
+                        concat(make, "-j${jobs}", "modules_prepare"));
+        assertThat(prepare.inputs()).contains("${kernel:deb.source}", "${kernel:deb+arm64}");
+        assertThat(prepare.attributes())
+                .containsEntry("distroHeaders", "${kernel:deb+arm64}")
+                .containsEntry("release", "7.3.4+deb13-arm64")
+                .containsEntry("expect", "CONFIG_RUST=y");
+        Step build = p.step("build/r/deb/arm64-gcc").orElseThrow();
+        assertThat(build.commands().get(3))
+                .startsWith("make", "-C", "${kernel:deb.source}", "O=" + tree)
+                .doesNotContain("KBUILD_MODPOST_WARN=1");
+        assertThat(build.deps()).containsExactly(prepare.id());
+        assertThat(build.attribute("release")).isEqualTo("7.3.4+deb13-arm64");
+        assertThat(p.kernels().get("deb.source")).containsEntry("package", "linux-source-7.3 7.3.4-1~bpo13+1");
+    }
+
     @Test
     void anArchitectureAddedByOneDataFileIsPlanned() {
         new TestWorkspace(dir)

@@ -123,7 +123,10 @@ final class KernelGathering {
                 continue;
             }
             switch (k.kind()) {
-                case DISTRO -> facts.put(k.name(), distroFacts(ws, k, dirs));
+                case DISTRO -> {
+                    facts.put(k.name(), distroFacts(ws, k, dirs));
+                    files.putAll(configFiles(k, root)); // the fragments of its Rust tree
+                }
                 case DISTRO_PACKAGE -> {
                     DistroKernels.Tree tree = distros.of(k).unpack(k, root);
                     facts.put(k.name(), tree.facts());

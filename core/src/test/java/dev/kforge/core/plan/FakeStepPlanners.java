@@ -74,7 +74,14 @@ public final class FakeStepPlanners {
                     List.of(),
                     List.of(r.tree() + "/"),
                     List.of(),
-                    attrs("tree", r.tree(), "kernel", r.kernel().name()));
+                    r.base()
+                            .map(b -> attrs(
+                                    "tree", r.tree(),
+                                    "kernel", r.kernel().name(),
+                                    "distroHeaders", b.headers(),
+                                    "source", b.source(),
+                                    "release", b.release()))
+                            .orElse(attrs("tree", r.tree(), "kernel", r.kernel().name())));
         }
 
         @Override

@@ -65,8 +65,8 @@ class ExamplesBuildIT {
         assertThat(run.code()).as(run.err() + run.out()).isZero();
         assertThat(run.out())
                 .containsPattern(
-                        "39 cells: 31 built, 0 cached, 0 failed, 8 skipped; "
-                                + "14 companions: 11 built, 0 failed, 3 skipped; 17 trees: (17 built|17 cached|\\d+ built, \\d+ cached), 0 failed -> ");
+                        "41 cells: 33 built, 0 cached, 0 failed, 8 skipped; "
+                                + "14 companions: 11 built, 0 failed, 3 skipped; 19 trees: (19 built|19 cached|\\d+ built, \\d+ cached), 0 failed -> ");
         // Trees without Module.symvers: one line for the run, none of modpost's per-cell symbol noise.
         assertThat(run.err())
                 .containsOnlyOnce("note: kernel symbols unchecked on 7 tree(s) without Module.symvers "
@@ -136,6 +136,22 @@ class ExamplesBuildIT {
                     .matches("\\d+\\.\\d+\\.\\d+\\+deb12-(amd64|arm64) SMP .*");
         }
 
+        // Debian's own Rust-enabled kernel (trixie-backports' newest, matched by pattern): rust_hello built on the
+        // Rust tree kforge prepared from Debian's linux-source, every symbol checked against Debian's Module.symvers,
+        // vermagic Debian's, signed like every other module.
+        List<String> rustDebian = cells.keySet().stream()
+                .filter(id -> id.matches(
+                        "rust_hello/rust-debian-trixie-backports-\\d+\\.\\d+(\\.\\d+)?\\+deb13/(x86_64|arm64)-gcc"))
+                .toList();
+        assertThat(rustDebian).as(cells.keySet().toString()).hasSize(2);
+        for (String id : rustDebian) {
+            assertThat(cells.get(id)).as(id).containsEntry("status", "built").containsEntry("symbols", "checked");
+            String[] p = id.split("/");
+            Path ko = out.resolve(p[1]).resolve(p[2]).resolve("rust_hello/rust_hello.ko");
+            assertThat(vermagic(ko)).as(id).matches("\\d+\\.\\d+(\\.\\d+)?\\+deb13-(amd64|arm64) SMP preempt .*");
+            assertThat(modinfo("signer", ko)).as(id).isEqualTo("kforge integration tests");
+        }
+
         // kf_user links against kf_core's export: modpost warns about kernel symbols (no Module.symvers
         // after modules_prepare) but never about kf_core_checksum.
         for (String id : BUILT) {
@@ -181,13 +197,13 @@ class ExamplesBuildIT {
                 .endsWith("  kforge\n");
 
         String xml = Files.readString(junit);
-        assertThat(xml).contains("tests=\"70\" failures=\"0\" errors=\"0\" skipped=\"11\"");
+        assertThat(xml).contains("tests=\"74\" failures=\"0\" errors=\"0\" skipped=\"11\"");
         assertThat(xml)
                 .contains("<testcase classname=\"kernel-tree\" name=\"prepare/v6.1/riscv64-gcc\"")
                 .contains("<property name=\"symbols\" value=\"unchecked\"/>");
         assertThat(xml).contains("<testcase classname=\"kf_core\" name=\"v6.1/riscv64-gcc\"");
         assertThat(Files.readAllLines(out.resolve("SHA256SUMS")))
-                .hasSize(31)
+                .hasSize(33)
                 .anyMatch(l -> l.endsWith("  v6.1/armhf-gcc/kf_user/kf_user.ko"));
         // User's sources were never built in place.
         try (var s = Files.walk(ws.resolve("drivers"))) {
@@ -228,7 +244,7 @@ class ExamplesBuildIT {
         @SuppressWarnings("unchecked")
         var prepares = (List<Map<String, Object>>)
                 ItSupport.json(out.resolve("kforge-results.json")).get("prepares");
-        assertThat(prepares).hasSize(17).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
+        assertThat(prepares).hasSize(19).allSatisfy(p -> assertThat(p).containsEntry("status", "cached"));
         assertThat(prepares).anySatisfy(p -> assertThat(p).containsEntry("step", "symvers/v6.1-checked/x86_64-gcc"));
 
         // kforge test: Debian's x86_64, arm64 and armhf kernels load kf_core, then kf_user (which calls
@@ -238,14 +254,14 @@ class ExamplesBuildIT {
         // The cells come from the cache the builds filled (kforge build and kforge test share them); the tests may be
         // cached from an earlier run of this suite (the IT cache is kept), so passed or cached, never failed.
         assertThat(test.out())
-                .containsPattern("39 cells: 0 built, 31 cached, 0 failed, 8 skipped; 31 tests: "
+                .containsPattern("41 cells: 0 built, 33 cached, 0 failed, 8 skipped; 33 tests: "
                         + "(\\d+ passed, )?(\\d+ cached, )?0 failed, 16 skipped");
         long loaded = cells(out).values().stream()
                 .map(c -> (Map<?, ?>) c.get("test"))
                 .filter(Objects::nonNull)
                 .filter(t -> t.get("status").equals("passed") || t.get("status").equals("cached"))
                 .count();
-        assertThat(loaded).isEqualTo(15);
+        assertThat(loaded).isEqualTo(17);
         for (String arch : List.of("x86_64", "arm64", "armhf")) {
             String log = Files.readString(out.resolve("bookworm/" + arch + "-gcc/kf_user/test.log"));
             assertThat(log.indexOf("KFORGE-INSMOD kf_core 0"))
@@ -278,6 +294,16 @@ class ExamplesBuildIT {
                     .as(cell)
                     .contains("rust_hello: init")
                     .contains("rust_hello: exit, numbers [42]");
+        }
+        // ... and into Debian's own Rust-enabled kernel, in its own image.
+        for (var e : cells(out).entrySet()) {
+            if (e.getKey().startsWith("rust_hello/rust-debian-")) {
+                String[] p = e.getKey().split("/");
+                assertThat(Files.readString(out.resolve(p[1]).resolve(p[2]).resolve("rust_hello/test.log")))
+                        .as(e.getKey())
+                        .containsPattern("KFORGE-BEGIN \\d+\\.\\d+(\\.\\d+)?\\+deb13-")
+                        .contains("rust_hello: init", "rust_hello: exit, numbers [42]");
+            }
         }
         assertThat(vermagic(out.resolve("v6.12-rust/riscv64-llvm/rust_hello/rust_hello.ko")))
                 .startsWith("6.12.");

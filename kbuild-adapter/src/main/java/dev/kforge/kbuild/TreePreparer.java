@@ -100,6 +100,8 @@ final class TreePreparer {
             }
             Optional<String> notTheKernels = distroOverlay(step, tree);
             if (notTheKernels.isPresent()) {
+                // Not the kernel's: nothing may build on it, and it is not kept (a Rust tree is some 250 MB).
+                FileTrees.deleteRecursively(tree);
                 return Make.result(
                         step,
                         StepStatus.FAILED,

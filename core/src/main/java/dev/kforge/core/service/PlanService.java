@@ -176,8 +176,8 @@ public final class PlanService {
                 dirs,
                 rustTools,
                 (k, source) -> k.root().isPresent()
-                        ? rustInRoot.apply(rootFacts.get(k.root().get()), source)::select
-                        : rust::select);
+                        ? rustInRoot.apply(rootFacts.get(k.root().get()), source)
+                        : rust);
         distroRust.refused().forEach((k, why) -> {
             if (RustTreeGathering.explicit(manifest, k)) {
                 throw KforgeException.environment(

@@ -8,6 +8,7 @@ import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.KernelInspector;
 import dev.kforge.core.kernel.KernelSources;
 import dev.kforge.core.kernel.RustSelection;
+import dev.kforge.core.kernel.RustToolchains;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
@@ -78,7 +79,7 @@ final class RustTreeGathering {
             Path workspace,
             Map<String, Path> dirs,
             SortedMap<String, RustTools> rustTools,
-            BiFunction<KernelSource, Path, RustToolchainsFor> select) {
+            BiFunction<KernelSource, Path, RustToolchains> select) {
         SortedMap<String, KernelFacts> sources = new TreeMap<>();
         SortedMap<String, String> packages = new TreeMap<>();
         SortedMap<String, String> refused = new TreeMap<>();
@@ -137,12 +138,6 @@ final class RustTreeGathering {
             rustTools.put(name, sel.chosen().get());
         });
         return new DistroRust(sources, packages, refused);
-    }
-
-    /** The Rust toolchains a kernel can take, asked with its tree's facts and its source. */
-    @FunctionalInterface
-    interface RustToolchainsFor {
-        RustSelection select(KernelFacts tree, Path source);
     }
 
     /**

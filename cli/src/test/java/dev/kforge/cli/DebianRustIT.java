@@ -97,6 +97,43 @@ class DebianRustIT {
     }
 
     /**
+     * sid's newest kernel (7.2 here, CONFIG_RUST=y) takes Rust drivers while sid's rustc and
+     * linux-source are the ones it was built with. sid moves daily: when they have moved on, its Rust
+     * cells must be skipped naming what differs (both rustc versions, or the source versions).
+     */
+    @Test
+    void sidsNewestKernelTakesRustDriversWhileSidStillHasItsRustcAndSource() throws Exception {
+        rustHello().manifest("""
+                [[kernel]]
+                name = "sid"
+                debian = "latest"
+                suites = ["sid"]
+                [[driver]]
+                name = "rust_hello"
+                path = "drivers/rust_hello"
+                [[matrix]]
+                arches = ["x86_64"]
+                """);
+        ItSupport.Run plan = kforge(dir, "plan", "--format", "text");
+        assertThat(plan.code()).as(plan.out() + plan.err()).isZero();
+        if (plan.out().contains("skip rust_hello/")) {
+            assertThat(plan.out())
+                    .containsPattern("skip rust_hello/sid-sid-\\S+/x86_64-gcc: kernel 'sid-sid-\\S+' \\(\\S+-amd64\\) "
+                            + "(was built with rustc \\d+\\.\\d+\\.\\d+ .*rejected: the kernel was built with rustc"
+                            + "|: Debian sid has no linux-source-\\S+ \\S+ \\(the version of the kernel's headers\\))");
+            return;
+        }
+        ItSupport.Run test = kforge(dir, "test");
+        assertThat(test.code()).as(test.out() + test.err()).isZero();
+        assertThat(test.out()).contains("1 cells: 1 built, ", "1 test: 1 passed, 0 failed");
+        var cell = ItSupport.cells(dir.resolve("out")).values().iterator().next();
+        assertThat(cell).containsEntry("symbols", "checked");
+        Path ko = dir.resolve("out").resolve((String) cell.get("outDir")).resolve("rust_hello.ko");
+        assertThat(ItSupport.vermagic(ko)).matches("\\d+\\.\\d+(\\.\\d+)?\\+deb\\d+-amd64 SMP preempt mod_unload ");
+        assertThat(Files.readString(ko.resolveSibling("test.log"))).contains("rust_hello: init");
+    }
+
+    /**
      * The kernel names its rustc (CONFIG_RUSTC_VERSION_TEXT); sid's root has a newer one. A line
      * (latest) has its Rust cells skipped with both versions named; a kernel the manifest names by
      * its ABI fails planning with the same words.

@@ -1,6 +1,7 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
@@ -26,10 +27,9 @@ final class DistroRustDoctor {
 
     private DistroRustDoctor() {}
 
-    /** Whether the manifest builds a Rust driver for some distribution kernel (the section is printed only then). */
+    /** Whether the manifest names a distribution kernel (the section is printed only then). */
     static boolean applies(Workspace ws) {
-        return ws.kernels().stream().anyMatch(k -> k.kind() == KernelSource.Kind.DISTRO)
-                && ws.drivers().stream().anyMatch(d -> d.language() == Language.RUST);
+        return ws.kernels().stream().anyMatch(k -> k.kind() == KernelSource.Kind.DISTRO);
     }
 
     /** Prints the section; the number of kernels whose Rust drivers are refused for a reason the user can fix. */
@@ -75,8 +75,32 @@ final class DistroRustDoctor {
                                     .orElse("this machine")
                             + ", checked against its Module.symvers before first use"));
         }
+        // The distribution kernels no Rust driver of the manifest targets: what their trees say.
+        for (Map.Entry<String, Map<String, String>> k : planned.plan().kernels().entrySet()) {
+            int plus = k.getKey().lastIndexOf('+');
+            if (plus < 0
+                    || k.getKey().startsWith("root+")
+                    || k.getKey().startsWith("guest+")
+                    || k.getKey().endsWith(".image")) {
+                continue;
+            }
+            String kernel = k.getKey().substring(0, plus);
+            String arch = k.getKey().substring(plus + 1);
+            if (Catalog.builtIn().arch(arch).isEmpty()
+                    || ws.kernel(kernel).map(KernelSource::kind).orElse(null) != KernelSource.Kind.DISTRO) {
+                continue;
+            }
+            String key = kernel + " " + arch;
+            String rustc = k.getValue().get("rustc");
+            verdicts.putIfAbsent(
+                    key,
+                    rustc == null
+                            ? "no: built without Rust (CONFIG_RUST unset)"
+                            : "built with Rust (" + rustc + "); no Rust driver targets it here, so its source and "
+                                    + "rustc were not looked for");
+        }
         if (verdicts.isEmpty()) {
-            out.println("  --    no Rust driver targets a distribution kernel");
+            out.println("  --    no distribution kernel in the plan");
             return 0;
         }
         int problems = 0;

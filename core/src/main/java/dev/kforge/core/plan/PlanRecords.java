@@ -71,6 +71,11 @@ final class PlanRecords {
         if (!cc.isEmpty()) {
             k.put("compiler", cc);
         }
+        // A prebuilt kernel built with Rust, and the rustc it names: whether Rust drivers can target it.
+        String rustc = f.config().getOrDefault("CONFIG_RUSTC_VERSION_TEXT", "");
+        if ("y".equals(f.config().get("CONFIG_RUST")) && !rustc.isEmpty()) {
+            k.put("rustc", rustc);
+        }
         k.putAll(f.provenance());
         return k;
     }

@@ -49,11 +49,27 @@ final class KbuildArgs {
     static SortedMap<String, String> treeEnv(long sourceDateEpoch) {
         SortedMap<String, String> env = env();
         env.put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
-        env.put(
-                "KBUILD_BUILD_TIMESTAMP",
-                DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss 'UTC' yyyy", Locale.ROOT)
-                        .format(Instant.ofEpochSecond(sourceDateEpoch).atZone(ZoneOffset.UTC)));
+        env.put("KBUILD_BUILD_TIMESTAMP", timestamp(sourceDateEpoch));
         return env;
+    }
+
+    /**
+     * Environment for module builds: {@link #env()} and a build time that never changes. A module does
+     * not carry the build time, but Kbuild reads "KBUILD_BUILD_TIMESTAMP is set" as "a reproducible build
+     * is wanted": pahole then generates a module's BTF without -j, or from pahole 1.27 with
+     * {@code --btf_features=+reproducible_build}; unset, parallel pahole made two builds of one module
+     * differ in their .BTF (seen on Debian's 6.12 and 7.3 kernels). A constant keeps module keys stable
+     * across commits.
+     */
+    static SortedMap<String, String> moduleEnv() {
+        SortedMap<String, String> env = env();
+        env.put("KBUILD_BUILD_TIMESTAMP", timestamp(0));
+        return env;
+    }
+
+    private static String timestamp(long epochSeconds) {
+        return DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss 'UTC' yyyy", Locale.ROOT)
+                .format(Instant.ofEpochSecond(epochSeconds).atZone(ZoneOffset.UTC));
     }
 
     /** Environment for every kernel step: stable locale and time zone, neutral build identity. */

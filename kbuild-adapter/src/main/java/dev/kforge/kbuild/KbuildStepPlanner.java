@@ -74,7 +74,7 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
                 "build/" + d.name() + "/" + t.id(),
                 Step.Kind.BUILD,
                 commands,
-                KbuildArgs.env(),
+                KbuildArgs.moduleEnv(),
                 "${workspace}",
                 inputs,
                 // The published directory, and the Module.symvers drivers that depend on this one read.
@@ -91,9 +91,11 @@ public final class KbuildStepPlanner implements KernelStepPlanner {
         make.add("M=" + buildDir);
         make.add("-j${jobs}");
         // Paths of the per-cell directory must not reach the .ko: it then builds bit-identical anywhere.
-        make.add("KCFLAGS=-ffile-prefix-map=" + buildDir + "/=");
+        // From 6.13 Kbuild compiles an external module in its own directory: that directory itself (DWARF's
+        // comp_dir, no trailing slash) must be mapped too. The last matching map wins (gcc and rustc alike).
+        make.add("KCFLAGS=-ffile-prefix-map=" + buildDir + "=. -ffile-prefix-map=" + buildDir + "/=");
         if (d.language() == Language.RUST) {
-            make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "/=");
+            make.add("KRUSTFLAGS=--remap-path-prefix=" + buildDir + "=. --remap-path-prefix=" + buildDir + "/=");
         }
         boolean distroSymvers = r.prepare()
                 .map(p -> p.attributes().containsKey("distroHeaders"))

@@ -77,9 +77,11 @@ class KbuildPlanTest {
                         Map.entry("LC_ALL", "C"),
                         Map.entry("SOURCE_DATE_EPOCH", "1700000000"),
                         Map.entry("TZ", "UTC"));
-        // Module steps carry no build time: it does not change a .ko and would defeat the step cache.
+        // Module steps carry no commit's build time (it would defeat the step cache), but a constant one: with
+        // it set, Kbuild runs pahole for the module's BTF reproducibly.
         assertThat(plan().step("build/core/v6.1/arm64-gcc").orElseThrow().env())
-                .doesNotContainKeys("SOURCE_DATE_EPOCH", "KBUILD_BUILD_TIMESTAMP");
+                .doesNotContainKey("SOURCE_DATE_EPOCH")
+                .containsEntry("KBUILD_BUILD_TIMESTAMP", "Thu Jan 1 00:00:00 UTC 1970");
     }
 
     @Test
@@ -140,7 +142,7 @@ class KbuildPlanTest {
                                 "CROSS_COMPILE=aarch64-linux-gnu-",
                                 "M=" + b,
                                 "-j${jobs}",
-                                "KCFLAGS=-ffile-prefix-map=" + b + "/=",
+                                "KCFLAGS=-ffile-prefix-map=" + b + "=. -ffile-prefix-map=" + b + "/=",
                                 "KBUILD_MODPOST_WARN=1",
                                 "KBUILD_EXTRA_SYMBOLS=${build}/v6.1/arm64-gcc/core/Module.symvers",
                                 "modules"));
@@ -157,7 +159,7 @@ class KbuildPlanTest {
                         "CROSS_COMPILE=x86_64-linux-gnu-",
                         "M=${build}/host/x86_64-gcc/core",
                         "-j${jobs}",
-                        "KCFLAGS=-ffile-prefix-map=${build}/host/x86_64-gcc/core/=",
+                        "KCFLAGS=-ffile-prefix-map=${build}/host/x86_64-gcc/core=. -ffile-prefix-map=${build}/host/x86_64-gcc/core/=",
                         "VERSION=1.2",
                         "modules");
         assertThat(core.deps()).isEmpty();
@@ -220,8 +222,8 @@ class KbuildPlanTest {
                         make,
                         "M=" + b,
                         "-j${jobs}",
-                        "KCFLAGS=-ffile-prefix-map=" + b + "/=",
-                        "KRUSTFLAGS=--remap-path-prefix=" + b + "/=",
+                        "KCFLAGS=-ffile-prefix-map=" + b + "=. -ffile-prefix-map=" + b + "/=",
+                        "KRUSTFLAGS=--remap-path-prefix=" + b + "=. --remap-path-prefix=" + b + "/=",
                         "KBUILD_MODPOST_WARN=1",
                         "modules"));
         assertThat(build.deps()).containsExactly("prepare/v6.1/x86_64-llvm-rust");

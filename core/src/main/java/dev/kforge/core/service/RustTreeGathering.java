@@ -145,11 +145,21 @@ final class RustTreeGathering {
      * Rust drivers then fail planning when refused, instead of being skipped.
      */
     static boolean explicit(Workspace manifest, String name) {
+        // The manifest kernel it is, or the one it was expanded from (the longest name it starts with).
+        KernelSource from = null;
         for (KernelSource k : manifest.kernels()) {
-            if (k.name().equals(name) || (k.expands() && name.startsWith(k.name() + "-"))) {
-                return !k.path().equals(KernelSource.LATEST) && !k.path().equals(KernelSource.ALL);
+            if (k.name().equals(name)) {
+                from = k;
+                break;
+            }
+            if (k.expands()
+                    && name.startsWith(k.name() + "-")
+                    && (from == null || k.name().length() > from.name().length())) {
+                from = k;
             }
         }
-        return false;
+        return from != null
+                && !from.path().equals(KernelSource.LATEST)
+                && !from.path().equals(KernelSource.ALL);
     }
 }

@@ -228,6 +228,24 @@ class FakeDistroRustTest {
     }
 
     @Test
+    void aKernelIsAskedForExplicitlyWhenItsManifestKernelNamesItsAbi() {
+        new TestWorkspace(dir.resolve("e"))
+                .rustDriver("drivers/r")
+                .manifest("[[kernel]]\nname = \"k\"\ndebian = \"latest\"\nsuites = [\"sid\"]\n"
+                        + "[[kernel]]\nname = \"k-pin\"\ndebian = \"7.3.4+deb13\"\nsuites = [\"trixie-backports\"]\n"
+                        + "[[kernel]]\nname = \"plain\"\ndebian = \"6.1.0-50\"\n"
+                        + "[[driver]]\nname = \"r\"\npath = \"drivers/r\"\n"
+                        + "[[matrix]]\narches = [\"x86_64\"]\n");
+        var ws = new dev.kforge.core.manifest.ManifestLoader(Catalog.builtIn())
+                .load(dir.resolve("e/kforge.toml"), "kforge.toml");
+        assertThat(RustTreeGathering.explicit(ws, "k-sid-7.2.13+deb14")).isFalse();
+        // Expanded from k-pin, the longest manifest name it starts with (not from k).
+        assertThat(RustTreeGathering.explicit(ws, "k-pin-trixie-backports-7.3.4+deb13"))
+                .isTrue();
+        assertThat(RustTreeGathering.explicit(ws, "plain")).isTrue();
+    }
+
+    @Test
     void aRustcWhoseVersionTextIsNotTheKernelsIsRefusedNamingBoth() {
         RustOs os = new RustOs(dir.resolve("fakeos"));
         os.builtWith = "rustc 1.97.1 (sid) (built from a source tarball)";

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Turns a {@link PlanInput} into a {@link BuildPlan}: expands the matrix, decides skips with
@@ -242,9 +243,10 @@ public final class Planner {
         if (kernel.kind() != KernelSource.Kind.SOURCE) {
             return Optional.empty();
         }
-        Step prepare = a.prepares.computeIfAbsent(
+        return Optional.of(tree(
+                a,
                 on.target().id() + (rust.isPresent() ? "-rust" : ""),
-                k -> kernelSteps.prepare(TreeRequests.of(
+                () -> TreeRequests.of(
                         a.in,
                         kernel,
                         on.facts(),
@@ -252,8 +254,13 @@ public final class Planner {
                         on.tc(),
                         rust,
                         kernelSteps.compilerProgram(on.arch(), on.tc()))));
+    }
+
+    /** The PREPARE step of one tree, planned once however many cells build on it. */
+    private Step tree(Assembly a, String key, Supplier<KernelStepPlanner.TreeRequest> request) {
+        Step prepare = a.prepares.computeIfAbsent(key, k -> kernelSteps.prepare(request.get()));
         a.steps.putIfAbsent(prepare.id(), prepare);
-        return Optional.of(prepare);
+        return prepare;
     }
 
     /**
@@ -266,9 +273,10 @@ public final class Planner {
         if (source == null) {
             throw new IllegalArgumentException("no source gathered for the Rust tree of kernel " + kernel.name());
         }
-        Step prepare = a.prepares.computeIfAbsent(
+        return tree(
+                a,
                 on.target().id() + "-rust",
-                k -> kernelSteps.prepare(TreeRequests.distroRust(
+                () -> TreeRequests.distroRust(
                         a.in,
                         kernel,
                         source,
@@ -276,9 +284,7 @@ public final class Planner {
                         on.arch(),
                         on.tc(),
                         rust,
-                        kernelSteps.compilerProgram(on.arch(), on.tc()))));
-        a.steps.putIfAbsent(prepare.id(), prepare);
-        return prepare;
+                        kernelSteps.compilerProgram(on.arch(), on.tc())));
     }
 
     private void planTest(

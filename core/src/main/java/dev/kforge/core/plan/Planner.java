@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Supplier;
 
 /**
  * Turns a {@link PlanInput} into a {@link BuildPlan}: expands the matrix, decides skips with
@@ -40,6 +39,7 @@ public final class Planner {
     private final CompanionStepPlanner companionSteps;
     private final TestStepPlanner testSteps;
     private final TestPlanning testPlanning;
+    private final TreePlanning trees;
 
     public Planner(
             Catalog catalog,
@@ -51,6 +51,7 @@ public final class Planner {
         this.companionSteps = companionSteps;
         this.testSteps = testSteps;
         this.testPlanning = new TestPlanning(testSteps);
+        this.trees = new TreePlanning(kernelSteps);
     }
 
     /** The union of the matrices' targets, sorted. */
@@ -118,12 +119,14 @@ public final class Planner {
         final Map<String, Step> steps = new TreeMap<>();
         final Map<String, Cell> cells = new LinkedHashMap<>();
         final Map<String, Step> prepares = new HashMap<>();
+        final TreePlanning.Trees trees;
         final Map<String, Step> symversSteps = new HashMap<>();
         final Map<String, Cell> tests = new LinkedHashMap<>();
         final List<Skip> untested = new ArrayList<>();
 
         Assembly(PlanInput in) {
             this.in = in;
+            this.trees = new TreePlanning.Trees(in, prepares, steps);
         }
     }
 
@@ -190,8 +193,8 @@ public final class Planner {
             }
         }
         Optional<Step> prepare = kernel.kind() == KernelSource.Kind.DISTRO
-                ? rust.map(r -> distroRustTree(a, on, r))
-                : prepare(a, on, rust);
+                ? rust.map(r -> trees.distroRust(a.trees, on.target(), kernel, on.facts(), on.arch(), on.tc(), r))
+                : trees.source(a.trees, on.target(), kernel, on.facts(), on.arch(), on.tc(), rust);
         // A distribution kernel's Rust tree is made from the distribution's source: make -C runs there.
         String kernelRoot = kernel.kind() == KernelSource.Kind.DISTRO && prepare.isPresent()
                 ? PlanRoot.distroSource(kernel.name()).ref()
@@ -235,56 +238,6 @@ public final class Planner {
                     : companionSteps.tool(d, c, on.target(), on.arch(), build);
             a.steps.putIfAbsent(companion.id(), companion);
         }
-    }
-
-    /** One prepare step per tree (source kernels only), however many cells build on it. */
-    private Optional<Step> prepare(Assembly a, OnTarget on, Optional<RustTools> rust) {
-        KernelSource kernel = on.kernel();
-        if (kernel.kind() != KernelSource.Kind.SOURCE) {
-            return Optional.empty();
-        }
-        return Optional.of(tree(
-                a,
-                on.target().id() + (rust.isPresent() ? "-rust" : ""),
-                () -> TreeRequests.of(
-                        a.in,
-                        kernel,
-                        on.facts(),
-                        on.arch(),
-                        on.tc(),
-                        rust,
-                        kernelSteps.compilerProgram(on.arch(), on.tc()))));
-    }
-
-    /** The PREPARE step of one tree, planned once however many cells build on it. */
-    private Step tree(Assembly a, String key, Supplier<KernelStepPlanner.TreeRequest> request) {
-        Step prepare = a.prepares.computeIfAbsent(key, k -> kernelSteps.prepare(request.get()));
-        a.steps.putIfAbsent(prepare.id(), prepare);
-        return prepare;
-    }
-
-    /**
-     * One Rust tree per architecture of a distribution kernel built with Rust, from the
-     * distribution's source of it, however many Rust cells build on it.
-     */
-    private Step distroRustTree(Assembly a, OnTarget on, RustTools rust) {
-        KernelSource kernel = on.kernel();
-        KernelFacts source = a.in.distroRust().sources().get(kernel.name());
-        if (source == null) {
-            throw new IllegalArgumentException("no source gathered for the Rust tree of kernel " + kernel.name());
-        }
-        return tree(
-                a,
-                on.target().id() + "-rust",
-                () -> TreeRequests.distroRust(
-                        a.in,
-                        kernel,
-                        source,
-                        on.facts(),
-                        on.arch(),
-                        on.tc(),
-                        rust,
-                        kernelSteps.compilerProgram(on.arch(), on.tc())));
     }
 
     private void planTest(

@@ -28,6 +28,7 @@ class ReproducibleBuildIT {
             "debian-adapter",
             "rust-toolchain-adapter",
             "qemu-adapter",
+            "package-adapter",
             "cli");
 
     static Path copy(Path dest) throws Exception {

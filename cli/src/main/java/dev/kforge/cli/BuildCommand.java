@@ -5,6 +5,7 @@ import dev.kforge.core.model.SigningKey;
 import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
+import dev.kforge.core.service.PackageChoice;
 import dev.kforge.core.service.Planned;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,8 +93,9 @@ class BuildCommand implements Callable<Integer> {
             throw KforgeException.userInput("--step-timeout must be at least 1 second", "");
         }
         // --no-cache also plans afresh (and remembers that plan): a run that trusts no cache trusts no remembered plan.
-        Planned planned =
-                root.services().plans().plan(manifest.path(root.context), manifest.display(), testing(), !noCache);
+        Planned planned = root.services()
+                .plans()
+                .plan(manifest.path(root.context), manifest.display(), testing(), packages(), !noCache);
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = BuildRequest.builder()
                 .jobs(j)
@@ -127,6 +129,11 @@ class BuildCommand implements Callable<Integer> {
     private Optional<SigningKey> signingKey(Planned planned) {
         boolean signs = planned.plan().steps().stream().anyMatch(s -> s.kind() == Step.Kind.SIGN);
         return planned.workspace().signing().filter(s -> signs).map(s -> s.resolve(root.context.env(), planned.root()));
+    }
+
+    /** Which packages this run writes: none (kforge package writes them). */
+    PackageChoice packages() {
+        return PackageChoice.NONE;
     }
 
     /** Whether this run tests the cells it builds. */

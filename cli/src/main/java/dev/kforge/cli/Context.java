@@ -28,6 +28,8 @@ import dev.kforge.kbuild.KbuildKernelInspector;
 import dev.kforge.kbuild.KbuildStepExecutor;
 import dev.kforge.kbuild.KbuildStepPlanner;
 import dev.kforge.kbuild.OpensslSigning;
+import dev.kforge.pkg.PackagePlanner;
+import dev.kforge.pkg.PackageStepExecutor;
 import dev.kforge.qemu.Accelerator;
 import dev.kforge.qemu.QemuStepExecutor;
 import dev.kforge.qemu.QemuStepPlanner;
@@ -169,7 +171,8 @@ final class Context {
     Services services(Optional<Path> cacheFlag, Optional<Path> rustc) {
         CacheDirs cache = cache(cacheFlag);
         Catalog catalog = Catalog.builtIn();
-        Planner planner = new Planner(catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner());
+        Planner planner = new Planner(
+                catalog, new KbuildStepPlanner(), new CargoStepPlanner(), new QemuStepPlanner(), new PackagePlanner());
         // One stat cache for the run: kernel inspection and the build share its table (read once, written once).
         DigestMemo memo = new DigestMemo(cache.digests());
         // What planning reads, recorded for the plan cache by every adapter planning calls.
@@ -203,10 +206,12 @@ final class Context {
                     roots, runner, catalog, cache, tools, timeout, signingKey, env, Optional.of(memo));
             var cargo = new CargoStepExecutor(roots, runner, catalog, Path.of("/usr/lib/rustlib"), timeout);
             var qemu = new QemuStepExecutor(roots, runner, timeout, Accelerator.detect());
+            var packages = new PackageStepExecutor(roots, runner, timeout);
             return (step, context) -> switch (step.kind()) {
                 case PREPARE, SYMVERS, BUILD, SIGN -> kbuild.execute(step, context);
                 case CARGO_TEST, CARGO_TOOL -> cargo.execute(step, context);
                 case TEST -> qemu.execute(step, context);
+                case PACKAGE -> packages.execute(step, context);
             };
         };
         BuildService builds = new BuildService(

@@ -97,6 +97,7 @@ final class KforgeCommand implements Runnable {
             PlanCommand.class,
             BuildCommand.class,
             TestCommand.class,
+            PackageCommand.class,
             ExplainCommand.class,
             IdeCommand.class,
             VerifyCommand.class,

@@ -4,6 +4,7 @@ import dev.kforge.core.exec.Diagnostic;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.PackageReport;
 import dev.kforge.core.report.Reports;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.report.TestReport;
@@ -104,6 +105,27 @@ final class RunSummary {
                 + String.join(", ", parts);
     }
 
+    /** "; 4 packages: 3 written, 1 cached, 0 failed" (statuses that occurred, failures always); empty without packages. */
+    static String packages(RunReport report) {
+        if (report.packages().isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String k : Reports.PACKAGE_KEYS) {
+            if (k.equals("timed-out")) {
+                continue; // counted with the failed ones
+            }
+            long n = k.equals("failed")
+                    ? report.countPackages("failed") + report.countPackages("timed-out")
+                    : report.countPackages(k);
+            if (n > 0 || k.equals("failed")) {
+                parts.add(n + " " + k);
+            }
+        }
+        return "; " + report.packages().size() + " package" + (report.packages().size() == 1 ? "" : "s") + ": "
+                + String.join(", ", parts);
+    }
+
     void print(RunReport report, Planned planned) {
         failures(report, planned);
         table(report, planned);
@@ -152,6 +174,11 @@ final class RunSummary {
                 }
             }
         }
+        for (PackageReport p : report.packages()) {
+            if (p.failed()) {
+                err.println("FAILED " + p.step() + ": " + p.message());
+            }
+        }
         err.flush();
     }
 
@@ -168,10 +195,15 @@ final class RunSummary {
                                 .mapToInt(c -> c.cell().id().length())
                                 .max()
                                 .orElse(4),
-                        report.companions().stream()
-                                .mapToInt(c -> c.stepId().length())
-                                .max()
-                                .orElse(4)));
+                        Math.max(
+                                report.companions().stream()
+                                        .mapToInt(c -> c.stepId().length())
+                                        .max()
+                                        .orElse(4),
+                                report.packages().stream()
+                                        .mapToInt(p -> p.step().length())
+                                        .max()
+                                        .orElse(4))));
         out.printf(
                 "%-" + w + "s  %-9s %7s %5s  " + (testing ? "%-9s %7s  " : "%s%s") + "%s%n",
                 "CELL",
@@ -193,8 +225,23 @@ final class RunSummary {
                     "",
                     c.message());
         }
+        for (PackageReport p : report.packages()) {
+            out.printf(
+                    "%-" + w + "s  %-9s %6.1fs %5s  %s%n",
+                    p.step(),
+                    p.key(),
+                    p.duration().toMillis() / 1000.0,
+                    "",
+                    p.status().ok()
+                            ? String.join(
+                                    " ",
+                                    p.files().stream()
+                                            .filter(RunSummary::mainFile)
+                                            .toList())
+                            : p.message());
+        }
         out.printf(
-                "%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s%s -> %s%n",
+                "%d cells: %d built, %d cached, %d failed, %d skipped%s%s%s%s%s -> %s%n",
                 report.cells().size(),
                 report.count(StepStatus.BUILT),
                 report.count(StepStatus.CACHED),
@@ -204,10 +251,16 @@ final class RunSummary {
                         + (report.count(StepStatus.XFAIL) > 0 ? ", " + report.count(StepStatus.XFAIL) + " xfail" : "")
                         + (report.count(StepStatus.XPASS) > 0 ? ", " + report.count(StepStatus.XPASS) + " xpass" : ""),
                 testing ? tests(report) : "",
+                packages(report),
                 steps("companion", report.companions()),
                 steps("tree", report.prepares()),
                 planned.out());
         out.flush();
+    }
+
+    /** The file a user installs or copies: the .deb, the OCI layout's index (its blobs are listed in SHA256SUMS). */
+    private static boolean mainFile(String f) {
+        return f.endsWith(".deb") || f.endsWith("/index.json");
     }
 
     /** A cell's row; {@code t} is null when this cell has no test. */

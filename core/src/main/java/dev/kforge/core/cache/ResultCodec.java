@@ -48,6 +48,9 @@ final class ResultCodec {
         r.artifacts().symbolsChecked().ifPresent(c -> a.put("symbolsChecked", c));
         r.artifacts().signer().ifPresent(s -> a.put("signer", s));
         a.put("kernelMessages", r.artifacts().kernelMessages());
+        if (!r.artifacts().files().isEmpty()) {
+            a.put("files", r.artifacts().files());
+        }
         m.put("artifacts", a);
         return CanonicalJson.write(m);
     }
@@ -74,7 +77,10 @@ final class ResultCodec {
         Artifacts artifacts = new Artifacts(
                 Optional.ofNullable((Boolean) a.get("symbolsChecked")),
                 Optional.ofNullable((String) a.get("signer")),
-                (String) a.get("kernelMessages"));
+                (String) a.get("kernelMessages"),
+                a.get("files") instanceof List<?> f
+                        ? f.stream().map(String::valueOf).toList()
+                        : List.of());
         return new StepResult(
                 id,
                 StepStatus.BUILT,

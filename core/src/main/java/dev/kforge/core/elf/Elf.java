@@ -139,6 +139,11 @@ public record Elf(
         return Optional.ofNullable(modinfo.get("vermagic"));
     }
 
+    /** A .modinfo field (license, description, depends, ...): its first value. */
+    public Optional<String> modinfo(String key) {
+        return Optional.ofNullable(modinfo.get(key));
+    }
+
     /** The release: the first word of vermagic. */
     public Optional<String> release() {
         return vermagic().map(v -> v.split(" ", 2)[0]);

@@ -1,5 +1,6 @@
 package dev.kforge.core.exec;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,15 +12,27 @@ import java.util.Optional;
  *     Module.symvers (false: the tree had none, the symbols are unchecked)
  * @param signer for a signature: the certificate's signer
  * @param kernelMessages for a test: the guest kernel's lines about the loaded modules
+ * @param files for a package: the files it wrote, relative to out/, sorted
  */
-public record Artifacts(Optional<Boolean> symbolsChecked, Optional<String> signer, String kernelMessages) {
+public record Artifacts(
+        Optional<Boolean> symbolsChecked, Optional<String> signer, String kernelMessages, List<String> files) {
 
     public static final Artifacts NONE = new Artifacts(Optional.empty(), Optional.empty(), "");
+
+    public Artifacts(Optional<Boolean> symbolsChecked, Optional<String> signer, String kernelMessages) {
+        this(symbolsChecked, signer, kernelMessages, List.of());
+    }
 
     public Artifacts {
         Objects.requireNonNull(symbolsChecked, "symbolsChecked");
         Objects.requireNonNull(signer, "signer");
         Objects.requireNonNull(kernelMessages, "kernelMessages");
+        files = files.stream().sorted().toList();
+    }
+
+    /** A package's files, relative to out/. */
+    public static Artifacts files(List<String> written) {
+        return new Artifacts(Optional.empty(), Optional.empty(), "", written);
     }
 
     public static Artifacts symbols(boolean checked) {

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 final class DriverTables {
 
     private static final Set<String> DRIVER =
-            Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout", "test");
+            Set.of("name", "path", "arches", "requires", "depends", "make", "cargo", "timeout", "test", "version");
     private static final Set<String> TEST = Set.of("script", "params", "timeout");
     private static final Set<String> CARGO = Set.of("path", "role");
     private static final Pattern CONFIG_OPTION = Pattern.compile("CONFIG_[A-Z0-9_]+");
@@ -95,7 +95,8 @@ final class DriverTables {
                             cargo,
                             timeout,
                             test,
-                            t.pos()));
+                            t.pos(),
+                            PackageTables.version(t, "driver '" + name + "'")));
         }
         return List.copyOf(byName.values());
     }

@@ -34,7 +34,7 @@ import org.tomlj.TomlParseResult;
 public final class ManifestLoader {
 
     private static final Set<String> TOP =
-            Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing", "xfail");
+            Set.of("workspace", "kernel", "driver", "matrix", "toolchain_root", "signing", "xfail", "package");
     private static final Set<String> XFAIL = Set.of("driver", "kernel", "arch", "from", "reason");
     private static final Set<String> ROOT = Set.of("name", "debian");
     private static final Set<String> WORKSPACE = Set.of("name", "out", "remote-cache");
@@ -145,7 +145,8 @@ public final class ManifestLoader {
                 remote,
                 roots,
                 SigningTables.signing(top),
-                xfail(top, kernels, drivers));
+                xfail(top, kernels, drivers),
+                PackageTables.packaging(top));
     }
 
     /** {@code [[toolchain_root]]}: a name and the Debian suite it is made from. */

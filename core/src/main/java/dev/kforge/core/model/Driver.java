@@ -3,6 +3,7 @@ package dev.kforge.core.model;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -20,6 +21,7 @@ import java.util.TreeMap;
  * @param timeoutSeconds a limit for each of the driver's build steps, 0 for none
  * @param test how {@code kforge test} exercises it after loading ({@code [driver.test]})
  * @param pos where it was declared
+ * @param version the version its packages carry ({@code version}), else {@code [package]}'s
  */
 public record Driver(
         String name,
@@ -32,7 +34,35 @@ public record Driver(
         List<CargoCrate> cargo,
         long timeoutSeconds,
         DriverTest test,
-        SourcePos pos) {
+        SourcePos pos,
+        Optional<String> version) {
+
+    public Driver(
+            String name,
+            String path,
+            Language language,
+            List<String> arches,
+            List<String> requires,
+            List<String> dependsOn,
+            SortedMap<String, String> makeVariables,
+            List<CargoCrate> cargo,
+            long timeoutSeconds,
+            DriverTest test,
+            SourcePos pos) {
+        this(
+                name,
+                path,
+                language,
+                arches,
+                requires,
+                dependsOn,
+                makeVariables,
+                cargo,
+                timeoutSeconds,
+                test,
+                pos,
+                Optional.empty());
+    }
 
     public Driver(
             String name,
@@ -73,5 +103,6 @@ public record Driver(
         }
         Objects.requireNonNull(test, "test");
         Objects.requireNonNull(pos, "pos");
+        Objects.requireNonNull(version, "version");
     }
 }

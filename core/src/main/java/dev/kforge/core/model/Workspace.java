@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param remoteCache the remote step cache URL the manifest names, if any
  * @param roots toolchain roots in declaration order
  * @param signing the key and certificate modules are signed with, if any
+ * @param xfail the cells drivers are known to fail on
+ * @param packaging {@code [package]}: the packages' defaults
  */
 public record Workspace(
         String name,
@@ -30,7 +32,33 @@ public record Workspace(
         Optional<String> remoteCache,
         List<ToolchainRoot> roots,
         Optional<Signing> signing,
-        List<ExpectedFailure> xfail) {
+        List<ExpectedFailure> xfail,
+        Packaging packaging) {
+
+    public Workspace(
+            String name,
+            String manifestName,
+            String out,
+            List<KernelSource> kernels,
+            List<Driver> drivers,
+            List<MatrixSpec> matrices,
+            Optional<String> remoteCache,
+            List<ToolchainRoot> roots,
+            Optional<Signing> signing,
+            List<ExpectedFailure> xfail) {
+        this(
+                name,
+                manifestName,
+                out,
+                kernels,
+                drivers,
+                matrices,
+                remoteCache,
+                roots,
+                signing,
+                xfail,
+                Packaging.DEFAULT);
+    }
 
     public Workspace(
             String name,
@@ -79,6 +107,7 @@ public record Workspace(
         Objects.requireNonNull(remoteCache, "remoteCache");
         Objects.requireNonNull(signing, "signing");
         xfail = List.copyOf(xfail);
+        Objects.requireNonNull(packaging, "packaging");
     }
 
     /** Whether the cells of {@code kernel} are signed: the workspace signs, and the kernel does not opt out. */
@@ -138,6 +167,6 @@ public record Workspace(
         }
         List<ToolchainRoot> rs = new ArrayList<>(roots);
         rs.addAll(newRoots);
-        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, rs, signing, xfail);
+        return new Workspace(name, manifestName, out, ks, drivers, ms, remoteCache, rs, signing, xfail, packaging);
     }
 }

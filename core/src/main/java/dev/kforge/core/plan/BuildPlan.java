@@ -32,6 +32,7 @@ public final class BuildPlan {
     private final boolean withTests;
     private final Map<String, Cell> tests;
     private final List<Skip> untested;
+    private final Map<String, Cell> packages;
 
     public BuildPlan(
             int format,
@@ -58,6 +59,22 @@ public final class BuildPlan {
             boolean withTests,
             Map<String, Cell> tests,
             List<Skip> untested) {
+        this(format, steps, skipped, kernels, tools, cells, withTests, tests, untested, Map.of());
+    }
+
+    /** @param packages PACKAGE step id to the cell it packages */
+    public BuildPlan(
+            int format,
+            List<Step> steps,
+            List<Skip> skipped,
+            SortedMap<String, Map<String, String>> kernels,
+            SortedMap<String, String> tools,
+            Map<String, Cell> cells,
+            boolean withTests,
+            Map<String, Cell> tests,
+            List<Skip> untested,
+            Map<String, Cell> packages) {
+        this.packages = Collections.unmodifiableMap(new LinkedHashMap<>(packages));
         this.withTests = withTests;
         this.tests = Collections.unmodifiableMap(new LinkedHashMap<>(tests));
         this.untested = List.copyOf(untested);
@@ -115,6 +132,16 @@ public final class BuildPlan {
     /** The cell a TEST step tests. */
     public Optional<Cell> testedCell(Step step) {
         return Optional.ofNullable(tests.get(step.id()));
+    }
+
+    /** PACKAGE step id to the cell it packages. */
+    public Map<String, Cell> packages() {
+        return packages;
+    }
+
+    /** The cell a PACKAGE step packages. */
+    public Optional<Cell> packagedCell(Step step) {
+        return Optional.ofNullable(packages.get(step.id()));
     }
 
     /** Built cells that are not tested, with the reason (their kernel cannot boot, no guest for the arch). */

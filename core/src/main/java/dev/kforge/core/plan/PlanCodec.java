@@ -31,6 +31,9 @@ public final class PlanCodec {
         m.put("withTests", plan.withTests());
         m.put("tests", cells(plan.tests()));
         m.put("untested", plan.untested().stream().map(PlanCodec::skip).toList());
+        if (!plan.packages().isEmpty()) {
+            m.put("packages", cells(plan.packages())); // absent without packages: such plans keep their hash
+        }
         return m;
     }
 
@@ -65,7 +68,8 @@ public final class PlanCodec {
                 cellMap(m.get("cells")),
                 (Boolean) m.get("withTests"),
                 cellMap(m.get("tests")),
-                skips(m.get("untested")));
+                skips(m.get("untested")),
+                m.containsKey("packages") ? cellMap(m.get("packages")) : Map.of());
     }
 
     private static Step.Kind kind(String key) {

@@ -6,8 +6,10 @@ import dev.kforge.core.kernel.DistroRust;
 import dev.kforge.core.kernel.KernelFacts;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.kernel.ToolchainRoots;
+import dev.kforge.core.model.Packaging;
 import dev.kforge.core.model.Workspace;
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -26,6 +28,8 @@ import java.util.TreeMap;
  * @param boot what tests boot (Debian kernel images, guest userland); {@link BootFacts#NONE} without tests
  * @param toolchainRoots the toolchain roots the kernels run in, by the manifest's name
  * @param distroRust the Rust trees of distribution kernels built with Rust: each one's source, or why it has none
+ * @param packages the package formats to write for every built cell (and driver), in {@code Packaging.FORMATS}
+ *     order; empty for none
  */
 public record PlanInput(
         Workspace workspace,
@@ -37,7 +41,34 @@ public record PlanInput(
         boolean tests,
         BootFacts boot,
         SortedMap<String, ToolchainRoots.Facts> toolchainRoots,
-        DistroRust distroRust) {
+        DistroRust distroRust,
+        List<String> packages) {
+
+    /** A plan without packages. */
+    public PlanInput(
+            Workspace workspace,
+            SortedMap<String, KernelFacts> kernels,
+            SortedMap<String, String> tools,
+            SortedMap<String, Digest> files,
+            SortedMap<String, RustTools> rust,
+            long sourceDateEpoch,
+            boolean tests,
+            BootFacts boot,
+            SortedMap<String, ToolchainRoots.Facts> toolchainRoots,
+            DistroRust distroRust) {
+        this(
+                workspace,
+                kernels,
+                tools,
+                files,
+                rust,
+                sourceDateEpoch,
+                tests,
+                boot,
+                toolchainRoots,
+                distroRust,
+                List.of());
+    }
 
     /** A plan without Rust trees for distribution kernels. */
     public PlanInput(
@@ -86,5 +117,22 @@ public record PlanInput(
         Objects.requireNonNull(boot, "boot");
         toolchainRoots = Collections.unmodifiableSortedMap(new TreeMap<>(toolchainRoots));
         Objects.requireNonNull(distroRust, "distroRust");
+        packages = Packaging.FORMATS.stream().filter(packages::contains).toList();
+    }
+
+    /** This input with other package formats. */
+    public PlanInput withPackages(List<String> formats) {
+        return new PlanInput(
+                workspace,
+                kernels,
+                tools,
+                files,
+                rust,
+                sourceDateEpoch,
+                tests,
+                boot,
+                toolchainRoots,
+                distroRust,
+                formats);
     }
 }

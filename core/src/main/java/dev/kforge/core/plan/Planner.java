@@ -38,6 +38,7 @@ public final class Planner {
     private final KernelStepPlanner kernelSteps;
     private final CompanionStepPlanner companionSteps;
     private final TestStepPlanner testSteps;
+    private final PackageStepPlanner packageSteps;
     private final TestPlanning testPlanning;
     private final TreePlanning trees;
 
@@ -46,13 +47,28 @@ public final class Planner {
             KernelStepPlanner kernelSteps,
             CompanionStepPlanner companionSteps,
             TestStepPlanner testSteps) {
+        this(catalog, kernelSteps, companionSteps, testSteps, NO_PACKAGES);
+    }
+
+    public Planner(
+            Catalog catalog,
+            KernelStepPlanner kernelSteps,
+            CompanionStepPlanner companionSteps,
+            TestStepPlanner testSteps,
+            PackageStepPlanner packageSteps) {
         this.catalog = catalog;
         this.kernelSteps = kernelSteps;
         this.companionSteps = companionSteps;
         this.testSteps = testSteps;
+        this.packageSteps = packageSteps;
         this.testPlanning = new TestPlanning(testSteps);
         this.trees = new TreePlanning(kernelSteps);
     }
+
+    /** For planners made without a package adapter: a plan that asks for packages is a bug of the caller. */
+    private static final PackageStepPlanner NO_PACKAGES = r -> {
+        throw new IllegalStateException("this planner has no package adapter; cannot package " + r.cell());
+    };
 
     /** The union of the matrices' targets, sorted. */
     public static SortedSet<Target> targets(Workspace ws) {
@@ -109,7 +125,8 @@ public final class Planner {
                 a.cells,
                 in.tests(),
                 a.tests,
-                a.untested);
+                a.untested,
+                a.packages);
     }
 
     /** The plan as it is assembled, target by target. */
@@ -123,6 +140,7 @@ public final class Planner {
         final Map<String, Step> symversSteps = new HashMap<>();
         final Map<String, Cell> tests = new LinkedHashMap<>();
         final List<Skip> untested = new ArrayList<>();
+        final Map<String, Cell> packages = new LinkedHashMap<>();
 
         Assembly(PlanInput in) {
             this.in = in;
@@ -229,8 +247,9 @@ public final class Planner {
             a.cells.put(published.id(), cell);
         }
         on.publishers().put(d.name(), published.id());
-        if (a.in.tests()) {
-            planTest(a, on, d, cell, published, prepare, symvers);
+        Optional<Step> test = a.in.tests() ? planTest(a, on, d, cell, published, prepare, symvers) : Optional.empty();
+        for (String format : a.in.packages()) {
+            planPackage(a, on, d, cell, format, published, test);
         }
         for (CargoCrate c : d.cargo()) {
             Step companion = c.role() == CargoCrate.Role.TEST
@@ -240,7 +259,33 @@ public final class Planner {
         }
     }
 
-    private void planTest(
+    /** A package of the cell, after its signature and, when it is tested, its passing test. */
+    private void planPackage(
+            Assembly a, OnTarget on, Driver d, Cell cell, String format, Step published, Optional<Step> test) {
+        Workspace ws = a.in.workspace();
+        List<String> deps = new ArrayList<>(List.of(published.id()));
+        test.ifPresent(t -> deps.add(t.id()));
+        Step pkg = packageSteps.cellPackage(new PackageStepPlanner.CellPackage(
+                format,
+                cell,
+                d,
+                ws.packaging()
+                        .versionOf(d)
+                        .orElseThrow(
+                                () -> new IllegalArgumentException("driver " + d.name() + " has no package version")),
+                on.arch(),
+                ws.packaging(),
+                on.kernel().kind() == KernelSource.Kind.DISTRO ? on.kernel().distribution() : Optional.empty(),
+                on.facts().release(),
+                published.publishDir().orElseThrow(),
+                d.dependsOn(),
+                a.in.sourceDateEpoch(),
+                deps));
+        a.steps.put(pkg.id(), pkg);
+        a.packages.put(pkg.id(), cell);
+    }
+
+    private Optional<Step> planTest(
             Assembly a,
             OnTarget on,
             Driver d,
@@ -251,7 +296,7 @@ public final class Planner {
         Optional<String> why = TestPlanning.untestable(a.in, on.kernel(), on.arch());
         if (why.isPresent()) {
             a.untested.add(new Skip(cell, why.get()));
-            return;
+            return Optional.empty();
         }
         Step test = testPlanning.test(
                 a.in,
@@ -267,6 +312,7 @@ public final class Planner {
                 a.steps);
         a.steps.put(test.id(), test);
         a.tests.put(test.id(), cell);
+        return Optional.of(test);
     }
 
     /** The plan root of a distribution kernel's image package for one architecture. */

@@ -182,7 +182,7 @@ public final class Sharding {
             case PREPARE -> s.id().endsWith("-rust") ? RUST_PREPARE_COST : PREPARE_COST;
             case SYMVERS -> SYMVERS_COST;
             case BUILD -> BUILD_COST;
-            case SIGN -> 1;
+            case SIGN, PACKAGE -> 1;
             case CARGO_TEST, CARGO_TOOL -> CARGO_COST;
             case TEST -> TEST_COST;
         };

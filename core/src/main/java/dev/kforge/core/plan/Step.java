@@ -59,7 +59,13 @@ public record Step(
          * Boot one cell's kernel under QEMU with an initramfs holding its modules (and those they
          * need), load them, run the driver's test script, unload them, and judge the guest's console.
          */
-        TEST;
+        TEST,
+        /**
+         * Write one package of built modules (a Debian package or an OCI kmod image of one cell, a
+         * DKMS source package of one driver) into out/packages/, after the cell's signing and, when
+         * the run tests, its passing test.
+         */
+        PACKAGE;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -84,7 +90,7 @@ public record Step(
          * planning with tests does not change a build's key.
          */
         public boolean keyedByAttributes() {
-            return this == TEST;
+            return this == TEST || this == PACKAGE; // a package's fields (maintainer, version) are attributes
         }
 
         /** Where a run's reports count a step of this kind. */
@@ -95,6 +101,7 @@ public record Step(
                 case SIGN -> Counted.CELL_SIGNATURE;
                 case CARGO_TEST, CARGO_TOOL -> Counted.COMPANION;
                 case TEST -> Counted.TEST;
+                case PACKAGE -> Counted.PACKAGE;
             };
         }
     }
@@ -110,7 +117,9 @@ public record Step(
         /** A driver's cargo companion. */
         COMPANION,
         /** A cell's test under QEMU. */
-        TEST
+        TEST,
+        /** A package written into out/packages/. */
+        PACKAGE
     }
 
     public Step {

@@ -16,7 +16,8 @@ final class JunitXml {
     /**
      * JUnit XML: one testcase per cell (classname = driver, name = target), per test (classname =
      * DRIVER.test, the guest's console in a failure's body), per tree preparation
-     * (classname = kernel-tree) and per cargo companion (classname = cargo). A step the build
+     * (classname = kernel-tree), per package (classname =
+     * DRIVER.package-FORMAT) and per cargo companion (classname = cargo). A step the build
      * refused is a {@code failure}; one stopped by a timeout, the environment or a bug in kforge is
      * an {@code error}; the suite's counts are computed from the same testcases.
      */
@@ -57,6 +58,17 @@ final class JunitXml {
                     t.error(),
                     t.message(),
                     body.toString(),
+                    ""));
+        }
+        for (PackageReport p : run.packages()) {
+            cases.add(new JunitCase(
+                    p.cell().driver() + ".package-" + p.format(),
+                    p.cell().target().id(),
+                    p.duration(),
+                    p.status(),
+                    p.error(),
+                    p.message(),
+                    "",
                     ""));
         }
         for (StepResult p : run.prepares()) {

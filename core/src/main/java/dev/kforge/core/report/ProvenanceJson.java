@@ -22,7 +22,19 @@ final class ProvenanceJson {
 
     /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
     public static String sha256sums(Path out, List<String> cellDirs, DigestMemo memo) throws IOException {
+        return sha256sums(out, cellDirs, List.of(), memo);
+    }
+
+    /** The lines of {@link #sha256sums(Path, List, DigestMemo)} and one per package file (relative to out/). */
+    public static String sha256sums(Path out, List<String> cellDirs, List<String> packageFiles, DigestMemo memo)
+            throws IOException {
         List<String> lines = new ArrayList<>();
+        for (String f : packageFiles) {
+            Path p = out.resolve(f);
+            if (Files.isRegularFile(p)) {
+                lines.add(memo.of(p).hex() + "  " + f);
+            }
+        }
         for (String dir : cellDirs) {
             Path d = out.resolve(dir);
             if (!Files.isDirectory(d)) {

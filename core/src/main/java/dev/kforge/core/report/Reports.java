@@ -22,6 +22,9 @@ public final class Reports {
     /** Test statuses as reports name them. */
     public static final List<String> TEST_KEYS = ResultsJson.TEST_KEYS;
 
+    /** Package statuses as reports name them: written, cached, failed, timed-out, skipped, cancelled. */
+    public static final List<String> PACKAGE_KEYS = ResultsJson.PACKAGE_KEYS;
+
     /** The results document: every cell with status, duration, message and diagnostics. */
     public static String resultsJson(RunReport run) {
         return ResultsJson.resultsJson(run);
@@ -30,6 +33,12 @@ public final class Reports {
     /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
     public static String sha256sums(Path out, List<String> cellDirs, DigestMemo memo) throws IOException {
         return ProvenanceJson.sha256sums(out, cellDirs, memo);
+    }
+
+    /** SHA256SUMS of the cells' modules and the packages' files (relative to out/). */
+    public static String sha256sums(Path out, List<String> cellDirs, List<String> packageFiles, DigestMemo memo)
+            throws IOException {
+        return ProvenanceJson.sha256sums(out, cellDirs, packageFiles, memo);
     }
 
     /** The in-toto provenance statement of a run's modules (see {@link ProvenanceJson}). */

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** kforge-results.json: every cell, tree, companion and test with status, duration, message, diagnostics. */
+/** kforge-results.json: every cell, tree, companion, test and package with status, duration, message, diagnostics. */
 final class ResultsJson {
 
     private ResultsJson() {}
@@ -36,6 +36,14 @@ final class ResultsJson {
             }
             tests.put("tests", run.tests().size());
             summary.put("tests", tests);
+        }
+        if (!run.packages().isEmpty()) {
+            Map<String, Object> packages = new TreeMap<>();
+            for (String k : PACKAGE_KEYS) {
+                packages.put(k, run.countPackages(k));
+            }
+            packages.put("packages", run.packages().size());
+            summary.put("packages", packages);
         }
         m.put("summary", summary);
         Map<String, TestReport> testsByCell = new HashMap<>();
@@ -78,8 +86,28 @@ final class ResultsJson {
         m.put("cells", cells);
         m.put("prepares", steps(run.prepares()));
         m.put("companions", steps(run.companions()));
+        if (!run.packages().isEmpty()) {
+            List<Object> packages = new ArrayList<>();
+            for (PackageReport p : run.packages()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("step", p.step());
+                e.put("cell", p.cell().id());
+                e.put("format", p.format());
+                e.put("status", p.key());
+                e.put("durationMs", p.duration().toMillis());
+                e.put("message", p.message());
+                e.put("files", p.files());
+                e.put("error", p.error());
+                packages.add(e);
+            }
+            m.put("packages", packages);
+        }
         return CanonicalJson.write(m);
     }
+
+    /** Package statuses as reports name them. */
+    public static final List<String> PACKAGE_KEYS =
+            List.of("written", "cached", "failed", "timed-out", "skipped", "cancelled");
 
     /** Test statuses as reports name them. */
     public static final List<String> TEST_KEYS =

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param companions the cargo companion steps' results (test and tool crates)
  * @param environmentFailure whether some step failed for want of a tool, a disk or a permission
  * @param tests one entry per built cell when the run tested (kforge test, build --test), sorted by cell; empty otherwise
+ * @param packages one entry per package the run wrote or meant to (kforge package), sorted by step; empty otherwise
  */
 public record RunReport(
         String planHash,
@@ -22,7 +23,18 @@ public record RunReport(
         List<StepResult> prepares,
         List<StepResult> companions,
         boolean environmentFailure,
-        List<TestReport> tests) {
+        List<TestReport> tests,
+        List<PackageReport> packages) {
+
+    public RunReport(
+            String planHash,
+            List<CellReport> cells,
+            List<StepResult> prepares,
+            List<StepResult> companions,
+            boolean environmentFailure,
+            List<TestReport> tests) {
+        this(planHash, cells, prepares, companions, environmentFailure, tests, List.of());
+    }
 
     public RunReport(
             String planHash,
@@ -35,6 +47,7 @@ public record RunReport(
 
     public RunReport {
         tests = List.copyOf(tests);
+        packages = List.copyOf(packages);
         Objects.requireNonNull(planHash, "planHash");
         cells = List.copyOf(cells);
         prepares = List.copyOf(prepares);
@@ -45,12 +58,18 @@ public record RunReport(
         return cells.stream().filter(c -> c.status() == status).count();
     }
 
-    /** Every step that failed, timed out or was cancelled: cells, tree preparations, cargo companions and tests. */
+    /** Every step that failed, timed out or was cancelled: cells, tree preparations, cargo companions, tests and packages. */
     public long failedSteps() {
         return cells.stream().filter(CellReport::failed).count()
                 + prepares.stream().filter(p -> p.status().failed()).count()
                 + companions.stream().filter(c -> c.status().failed()).count()
-                + tests.stream().filter(TestReport::failed).count();
+                + tests.stream().filter(TestReport::failed).count()
+                + packages.stream().filter(PackageReport::failed).count();
+    }
+
+    /** Packages whose status has this key (written, cached, failed, timed-out, skipped, cancelled). */
+    public long countPackages(String key) {
+        return packages.stream().filter(p -> p.key().equals(key)).count();
     }
 
     /** Tests whose status has this key (passed, cached, failed, timed-out, skipped, cancelled). */

@@ -161,7 +161,8 @@ public final class PlanCache {
                 ws.remoteCache(),
                 ws.roots(),
                 Optional.of(new Signing(Optional.of(k), s.keyEnv(), s.cert(), s.pos(), s.keyPos())),
-                ws.xfail()));
+                ws.xfail(),
+                ws.packaging()));
     }
 
     private static final Pattern KEY_LINE =

@@ -20,6 +20,7 @@ import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.PlanInput;
 import dev.kforge.core.plan.Planner;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -109,6 +110,15 @@ public final class PlanService {
      * tests are not remembered (what they boot is fetched while planning).
      */
     public Planned plan(Path manifest, String displayName, boolean tests, boolean reuse) {
+        return plan(manifest, displayName, tests, PackageChoice.NONE, reuse);
+    }
+
+    /**
+     * As {@link #plan(Path, String, boolean, boolean)}, with a PACKAGE step in each of {@code packages}'
+     * formats for every built cell (kforge package). Plans with packages but without tests are remembered
+     * like plans without either: the formats are part of the key.
+     */
+    public Planned plan(Path manifest, String displayName, boolean tests, PackageChoice packages, boolean reuse) {
         String text = ManifestLoader.read(manifest, displayName);
         Path root = manifest.toAbsolutePath().normalize().getParent();
         long sourceDateEpoch = sourceDateEpoch(root);
@@ -118,7 +128,8 @@ public final class PlanService {
                             .parse(text, displayName, manifest.toAbsolutePath().getParent()),
                     root,
                     sourceDateEpoch,
-                    tests);
+                    tests,
+                    packages);
         }
         // The manifest's text and where it is are the key; what loading it looks at besides (the
         // drivers' directories, which give their languages) is recorded with what planning reads,
@@ -129,6 +140,7 @@ public final class PlanService {
                 .add(displayName)
                 .add(sourceDateEpoch)
                 .add(Digest.of(text).hex())
+                .add(packages.key())
                 .digest()
                 .hex();
         if (reuse) {
@@ -146,7 +158,7 @@ public final class PlanService {
         try {
             Workspace ws = new ManifestLoader(catalog, cache.get().inputs())
                     .parse(text, displayName, manifest.toAbsolutePath().getParent());
-            planned = plan(ws, root, sourceDateEpoch, false);
+            planned = plan(ws, root, sourceDateEpoch, false, packages);
         } finally {
             seen = cache.get().inputs().stop();
         }
@@ -154,7 +166,9 @@ public final class PlanService {
         return planned;
     }
 
-    private Planned plan(Workspace manifest, Path root, long sourceDateEpoch, boolean tests) {
+    private Planned plan(Workspace manifest, Path root, long sourceDateEpoch, boolean tests, PackageChoice choice) {
+        List<String> packages = choice.resolve(manifest.packaging());
+        PackagingChecks.check(manifest, packages);
         Workspace ws = kernelPhase.expand(manifest);
         KernelGathering.Gathered kernels = kernelPhase.gather(ws, root);
         SortedMap<String, KernelFacts> facts = kernels.facts();
@@ -196,7 +210,8 @@ public final class PlanService {
                 tests,
                 boot,
                 rootFacts,
-                distroRust));
+                distroRust,
+                packages));
         return new Planned(ws, root, plan, dirs);
     }
 

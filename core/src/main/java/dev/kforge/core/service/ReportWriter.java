@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,7 +44,9 @@ final class ReportWriter {
                                 dirs.add(c.target().kernel() + "/" + c.target().archToolchain() + "/" + c.driver()));
             }
             // every module hashed once, for both files, through the stat cache (a no-op reads no module)
-            String sums = Reports.sha256sums(out, new ArrayList<>(dirs), memo);
+            List<String> packageFiles =
+                    report.packages().stream().flatMap(p -> p.files().stream()).toList();
+            String sums = Reports.sha256sums(out, new ArrayList<>(dirs), packageFiles, memo);
             Reports.writeAtomically(out.resolve("SHA256SUMS"), sums);
             Reports.writeAtomically(
                     out.resolve("provenance.json"),

@@ -9,6 +9,7 @@ import dev.kforge.core.plan.Output;
 import dev.kforge.core.plan.Skip;
 import dev.kforge.core.plan.Step;
 import dev.kforge.core.report.CellReport;
+import dev.kforge.core.report.PackageReport;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.report.TestReport;
 import java.util.ArrayList;
@@ -38,11 +39,24 @@ final class RunFolding {
         List<StepResult> trees = new ArrayList<>();
         List<StepResult> companions = new ArrayList<>();
         List<TestReport> tests = new ArrayList<>();
+        List<PackageReport> packages = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             StepResult r = results.get(i);
             switch (s.kind().counted()) {
                 case TEST -> tests.add(test(plan, s, r));
+                case PACKAGE ->
+                    packages.add(new PackageReport(
+                            plan.packagedCell(s).orElseThrow(),
+                            s.attribute("format"),
+                            s.id(),
+                            r.status(),
+                            r.duration(),
+                            r.status() == StepStatus.SKIPPED
+                                    ? "not packaged: " + r.message().replaceFirst("^not built: ", "")
+                                    : r.message(),
+                            r.status().ok() ? r.artifacts().files() : List.of(),
+                            RunReport.error(r)));
                 case TREE -> trees.add(r);
                 case COMPANION -> companions.add(r);
                 case CELL_SIGNATURE -> {} // counted with its cell's build
@@ -70,7 +84,8 @@ final class RunFolding {
                 .anyMatch(r -> r.failure()
                         .filter(k -> k == KforgeException.Kind.ENVIRONMENT)
                         .isPresent());
-        return new RunReport(plan.planHash().hex(), cells, trees, companions, environment, tests);
+        packages.sort(Comparator.comparing(PackageReport::step));
+        return new RunReport(plan.planHash().hex(), cells, trees, companions, environment, tests, packages);
     }
 
     private static boolean wanted(List<Pattern> wanted, Skip skip) {

@@ -18,7 +18,7 @@ public final class Selection {
 
     private Selection() {}
 
-    /** Selects the build (and test) steps whose cell matches one of {@code patterns}, with everything they depend on. */
+    /** Selects the build (test and package) steps whose cell matches one of {@code patterns}, with everything they depend on. */
     public static List<Step> select(BuildPlan plan, List<String> patterns) {
         if (patterns.isEmpty()) {
             return plan.steps();
@@ -28,6 +28,7 @@ public final class Selection {
         for (Step s : plan.steps()) {
             plan.cellOf(s)
                     .or(() -> plan.testedCell(s))
+                    .or(() -> plan.packagedCell(s))
                     .filter(c ->
                             regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
                     .ifPresent(c -> closure(plan, s, wanted));

@@ -1,0 +1,64 @@
+package dev.kforge.core.plan;
+
+import dev.kforge.core.model.Architecture;
+import dev.kforge.core.model.Cell;
+import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.Packaging;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Port: how built modules become packages. The {@link Planner} decides which cells and drivers are
+ * packaged, in which formats and after which steps; an implementation (the package adapter) writes
+ * the PACKAGE step: what it reads, where it writes, and the attributes its executor needs. Pure, like
+ * {@link KernelStepPlanner}.
+ */
+public interface PackageStepPlanner {
+
+    /** The PACKAGE step of one cell in one format. */
+    Step cellPackage(CellPackage request);
+
+    /**
+     * One cell to package.
+     *
+     * @param format the package format
+     * @param cell the cell
+     * @param driver its driver
+     * @param version the driver's package version
+     * @param arch its architecture
+     * @param packaging the workspace's [package] table
+     * @param distribution the distribution whose kernel the cell was built for (its modules package is a
+     *     dependency), empty for a kernel kforge or the user built
+     * @param release the kernel release when known before the build (prebuilt kernels); else the modules'
+     *     vermagic says it when the step runs
+     * @param outDir the cell's out/ directory, holding its (signed) modules, in plan form
+     * @param dependsOn the drivers whose packages this one needs (their modules export symbols it uses)
+     * @param sourceDateEpoch the time every file in the package carries (SOURCE_DATE_EPOCH)
+     * @param deps the steps it waits for: the step that publishes the cell's out/ (its signature, else its
+     *     build) and, when the run tests, the cell's test
+     */
+    record CellPackage(
+            String format,
+            Cell cell,
+            Driver driver,
+            String version,
+            Architecture arch,
+            Packaging packaging,
+            Optional<String> distribution,
+            Optional<String> release,
+            String outDir,
+            List<String> dependsOn,
+            long sourceDateEpoch,
+            List<String> deps) {
+        public CellPackage {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(cell, "cell");
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(distribution, "distribution");
+            Objects.requireNonNull(release, "release");
+            dependsOn = List.copyOf(dependsOn);
+            deps = List.copyOf(deps);
+        }
+    }
+}

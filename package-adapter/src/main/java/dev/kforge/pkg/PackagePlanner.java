@@ -1,0 +1,62 @@
+package dev.kforge.pkg;
+
+import dev.kforge.core.plan.PackageStepPlanner;
+import dev.kforge.core.plan.Step;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Writes PACKAGE steps. A cell's package goes into its own directory under
+ * {@code out/packages/FORMAT/KERNEL/ARCH-TOOLCHAIN/DRIVER/} (the step's declared output, replaced whole):
+ * a source kernel's release is known only from the built modules' vermagic, so the file names inside
+ * are decided when the step runs. The step's command checks what was written with the format's own
+ * tool ({@code ${package}} is the written file or layout).
+ */
+public final class PackagePlanner implements PackageStepPlanner {
+
+    /** Bumped when what a package holds or how it is written changes: it salts every package's key. */
+    static final int FORMAT = 1;
+
+    @Override
+    public Step cellPackage(CellPackage r) {
+        String cellPath = r.cell().target().kernel() + "/" + r.cell().target().archToolchain() + "/"
+                + r.cell().driver();
+        String dir = "${out}/packages/" + r.format() + "/" + cellPath + "/";
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put("format", r.format());
+        attrs.put("packageFormat", Integer.toString(FORMAT));
+        attrs.put("cell", r.cell().id());
+        attrs.put("driver", r.cell().driver());
+        attrs.put("kernel", r.cell().target().kernel());
+        attrs.put("arch", r.arch().key());
+        attrs.put("debianArch", r.arch().debianArch());
+        attrs.put("toolchain", r.cell().target().toolchain());
+        attrs.put("version", r.version());
+        attrs.put("modules", r.outDir());
+        attrs.put("dir", dir);
+        attrs.put("sourceDateEpoch", Long.toString(r.sourceDateEpoch()));
+        r.release().ifPresent(rel -> attrs.put("release", rel));
+        r.distribution().ifPresent(d -> attrs.put("distribution", d));
+        r.packaging().maintainer().ifPresent(m -> attrs.put("maintainer", m));
+        r.packaging().description().ifPresent(d -> attrs.put("description", d));
+        if (!r.dependsOn().isEmpty()) {
+            attrs.put("dependsOn", String.join(",", r.dependsOn()));
+        }
+        List<String> check = switch (r.format()) {
+            case "deb" -> List.of("dpkg-deb", "--info", "${package}");
+            case "oci" -> List.of("skopeo", "inspect", "--raw", "oci:${package}");
+            default -> throw new IllegalArgumentException("no package format " + r.format());
+        };
+        return new Step(
+                "package-" + r.format() + "/" + r.cell().id(),
+                Step.Kind.PACKAGE,
+                List.of(check),
+                new TreeMap<>(),
+                "${workspace}",
+                List.of(r.outDir()),
+                List.of(dir),
+                r.deps(),
+                attrs);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.kforge.pkg;
+
+import dev.kforge.core.KforgeException;
+import dev.kforge.core.elf.Elf;
+import dev.kforge.core.exec.Artifacts;
+import dev.kforge.core.exec.ProcessResult;
+import dev.kforge.core.exec.ProcessRunner;
+import dev.kforge.core.exec.ProcessSpec;
+import dev.kforge.core.exec.StepContext;
+import dev.kforge.core.exec.StepExecutor;
+import dev.kforge.core.exec.StepResult;
+import dev.kforge.core.exec.StepStatus;
+import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.plan.Roots;
+import dev.kforge.core.plan.Step;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Runs PACKAGE steps: reads the cell's published modules (signed when the workspace signs; nothing
+ * else of out/, so no key or log goes in), writes the package into a staging directory beside the
+ * step's output, checks it with the format's own tool (the step's command), and swaps it in whole.
+ */
+public final class PackageStepExecutor implements StepExecutor {
+
+    private final Roots roots;
+    private final ProcessRunner runner;
+    private final Optional<Duration> stepTimeout;
+
+    public PackageStepExecutor(Roots roots, ProcessRunner runner, Optional<Duration> stepTimeout) {
+        this.roots = roots;
+        this.runner = runner;
+        this.stepTimeout = stepTimeout;
+    }
+
+    @Override
+    public StepResult execute(Step step, StepContext context) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            return run(step, start);
+        } catch (IOException e) {
+            throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
+        }
+    }
+
+    private StepResult run(Step step, long start) throws IOException, InterruptedException {
+        Path modulesDir = roots.path(step.attribute("modules"));
+        SortedMap<String, byte[]> modules = new TreeMap<>();
+        SortedMap<String, String> licenses = new TreeMap<>();
+        Optional<String> vermagicRelease = Optional.empty();
+        try (Stream<Path> s = Files.list(modulesDir)) {
+            for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                    .sorted()
+                    .toList()) {
+                byte[] bytes = Files.readAllBytes(ko);
+                Elf elf = Elf.read(ko.toString(), bytes);
+                modules.put(ko.getFileName().toString(), bytes);
+                elf.modinfo("license")
+                        .ifPresent(l -> licenses.put(ko.getFileName().toString(), l));
+                if (vermagicRelease.isEmpty()) {
+                    vermagicRelease = elf.release();
+                }
+            }
+        }
+        if (modules.isEmpty()) {
+            return failed(step, start, "no module (.ko) in " + modulesDir + " to package");
+        }
+        Optional<String> fromModules = vermagicRelease;
+        Optional<String> release =
+                Optional.ofNullable(step.attributes().get("release")).or(() -> fromModules);
+        if (release.isEmpty()) {
+            return failed(step, start, "the modules in " + modulesDir + " carry no vermagic: cannot tell their kernel");
+        }
+        Path target = roots.path(step.attribute("dir"));
+        Path staged = FileTrees.stagingFor(target);
+        try {
+            String written = switch (step.attribute("format")) {
+                case "deb" -> writeDeb(step, staged, release.get(), modules, licenses);
+                default -> throw new IllegalArgumentException("no package format " + step.attribute("format"));
+            };
+            Optional<String> problem = check(step, staged.resolve(written));
+            if (problem.isPresent()) {
+                return failed(step, start, problem.get());
+            }
+            FileTrees.swapIn(staged, target);
+        } finally {
+            if (Files.exists(staged)) {
+                FileTrees.deleteRecursively(staged);
+            }
+        }
+        Path out = roots.path("${out}");
+        List<String> files = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(target)) {
+            s.filter(Files::isRegularFile)
+                    .map(p -> out.relativize(p).toString())
+                    .sorted()
+                    .forEach(files::add);
+        }
+        return new StepResult(
+                        step.id(),
+                        StepStatus.BUILT,
+                        Duration.ofNanos(System.nanoTime() - start),
+                        "wrote " + String.join(", ", files),
+                        List.of(),
+                        new TreeMap<>())
+                .with(Artifacts.files(files));
+    }
+
+    private static String writeDeb(
+            Step step, Path dir, String release, SortedMap<String, byte[]> modules, SortedMap<String, String> licenses)
+            throws IOException {
+        String maintainer = Optional.ofNullable(step.attributes().get("maintainer"))
+                .orElseThrow(() -> new IllegalStateException(step.id() + ": a Debian package needs a maintainer"));
+        String summary = "Built for " + step.attribute("arch") + " with " + step.attribute("toolchain")
+                + " (kforge cell " + step.attribute("cell") + ").";
+        DebPackage p = DebContent.of(new DebContent.Cell(
+                step.attribute("driver"),
+                step.attribute("version"),
+                release,
+                step.attribute("debianArch"),
+                maintainer,
+                Optional.ofNullable(step.attributes().get("description")),
+                Optional.ofNullable(step.attributes().get("distribution")),
+                Optional.ofNullable(step.attributes().get("dependsOn"))
+                        .map(d -> List.of(d.split(",")))
+                        .orElse(List.of()),
+                summary,
+                modules,
+                licenses,
+                Long.parseLong(step.attribute("sourceDateEpoch"))));
+        String name = DebContent.fileName(p);
+        DebWriter.write(p, dir.resolve(name));
+        return name;
+    }
+
+    /** Runs the step's commands on what was written ({@code ${package}}); the first problem, if any. */
+    private Optional<String> check(Step step, Path written) throws IOException, InterruptedException {
+        for (List<String> command : step.commands()) {
+            List<String> argv = new ArrayList<>();
+            for (String a : command) {
+                argv.add(roots.resolve(a.replace("${package}", written.toString())));
+            }
+            ProcessResult r;
+            try {
+                r = runner.run(
+                        new ProcessSpec(argv, new TreeMap<>(), roots.path(step.cwd()), Optional.empty(), stepTimeout));
+            } catch (IOException e) {
+                throw KforgeException.environment(
+                        "cannot run " + argv.get(0) + ": " + e.getMessage(),
+                        "install it (scripts/install-deps does): it checks every package kforge writes");
+            }
+            if (!r.succeeded()) {
+                return Optional.of(String.join(" ", argv) + " rejected the package (exit " + r.exitCode() + "): "
+                        + r.output().strip());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static StepResult failed(Step step, long start, String message) {
+        return StepResult.failed(
+                step.id(), Duration.ofNanos(System.nanoTime() - start), message, KforgeException.Kind.BUILD);
+    }
+}

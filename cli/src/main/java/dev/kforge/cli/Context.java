@@ -138,6 +138,24 @@ final class Context {
         }
     }
 
+    /** The workspace's commit (git rev-parse HEAD), when it is a git checkout. */
+    Optional<String> revision(Path workspace) {
+        if (!env.containsKey("GIT_DIR") && !inGitCheckout(workspace)) {
+            return Optional.empty();
+        }
+        try {
+            var r = runner.run(
+                    ProcessSpec.capture(List.of("git", "-C", workspace.toString(), "rev-parse", "HEAD"), workspace));
+            String out = r.output().strip();
+            return r.succeeded() && out.matches("[0-9a-f]{40,64}") ? Optional.of(out) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     /** Whether {@code dir} or a parent holds .git (a directory, or the file a worktree or submodule has). */
     static boolean inGitCheckout(Path dir) {
         for (Path d = dir.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
@@ -187,6 +205,7 @@ final class Context {
                 .planner(planner)
                 .environment(env)
                 .commitTime(this::lastCommitTime)
+                .revision(this::revision)
                 .toolchainRoots(new DebianRoots(cache, runner, env, inputs))
                 .rustInRoot((root, source) -> RustToolchainProbe.inRoot(
                         MemoizingProbeRunner.inRoot(

@@ -18,6 +18,12 @@ public final class PackagePlanner implements PackageStepPlanner {
     /** Bumped when what a package holds or how it is written changes: it salts every package's key. */
     static final int FORMAT = 1;
 
+    private static List<String> inputs(CellPackage r) {
+        List<String> in = new java.util.ArrayList<>(List.of(r.outDir()));
+        in.addAll(r.dependencyDirs().values());
+        return in;
+    }
+
     @Override
     public Step cellPackage(CellPackage r) {
         String cellPath = r.cell().target().kernel() + "/" + r.cell().target().archToolchain() + "/"
@@ -31,6 +37,7 @@ public final class PackagePlanner implements PackageStepPlanner {
         attrs.put("kernel", r.cell().target().kernel());
         attrs.put("arch", r.arch().key());
         attrs.put("debianArch", r.arch().debianArch());
+        attrs.put("ociPlatform", r.arch().ociPlatform());
         attrs.put("toolchain", r.cell().target().toolchain());
         attrs.put("version", r.version());
         attrs.put("modules", r.outDir());
@@ -40,6 +47,8 @@ public final class PackagePlanner implements PackageStepPlanner {
         r.distribution().ifPresent(d -> attrs.put("distribution", d));
         r.packaging().maintainer().ifPresent(m -> attrs.put("maintainer", m));
         r.packaging().description().ifPresent(d -> attrs.put("description", d));
+        r.revision().ifPresent(rev -> attrs.put("revision", rev));
+        r.dependencyDirs().forEach((driver, modules) -> attrs.put("dependency." + driver, modules));
         if (!r.dependsOn().isEmpty()) {
             attrs.put("dependsOn", String.join(",", r.dependsOn()));
         }
@@ -54,7 +63,7 @@ public final class PackagePlanner implements PackageStepPlanner {
                 List.of(check),
                 new TreeMap<>(),
                 "${workspace}",
-                List.of(r.outDir()),
+                inputs(r),
                 List.of(dir),
                 r.deps(),
                 attrs);

@@ -11,6 +11,7 @@ import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
+import dev.kforge.core.fs.Staging;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
@@ -84,6 +85,7 @@ public final class PackageStepExecutor implements StepExecutor {
         try {
             String written = switch (step.attribute("format")) {
                 case "deb" -> writeDeb(step, staged, release.get(), modules, licenses);
+                case "oci" -> writeOci(step, staged, release.get(), modules);
                 default -> throw new IllegalArgumentException("no package format " + step.attribute("format"));
             };
             Optional<String> problem = check(step, staged.resolve(written));
@@ -139,6 +141,77 @@ public final class PackageStepExecutor implements StepExecutor {
         String name = DebContent.fileName(p);
         DebWriter.write(p, dir.resolve(name));
         return name;
+    }
+
+    /**
+     * A kmod image in the layout of Kubernetes' Kernel Module Management: the modules (and those of the
+     * drivers they need) in /opt/lib/modules/RELEASE/ with depmod's index of them, so KMM's modprobe
+     * loads the driver with what it depends on. Written as an OCI layout into {@code dir}; "" (the
+     * layout is the directory).
+     */
+    private String writeOci(Step step, Path dir, String release, SortedMap<String, byte[]> modules)
+            throws IOException, InterruptedException {
+        SortedMap<String, byte[]> all = new TreeMap<>(modules);
+        for (var e : step.attributes().entrySet()) {
+            if (e.getKey().startsWith("dependency.")) {
+                try (Stream<Path> s = Files.list(roots.path(e.getValue()))) {
+                    for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                            .sorted()
+                            .toList()) {
+                        all.putIfAbsent(ko.getFileName().toString(), Files.readAllBytes(ko));
+                    }
+                }
+            }
+        }
+        Path work = Staging.dir(dir.getParent(), "." + dir.getFileName() + ".depmod.tmp-");
+        try {
+            Path modulesDir = Files.createDirectories(work.resolve("opt/lib/modules/" + release));
+            for (var e : all.entrySet()) {
+                Files.write(modulesDir.resolve(e.getKey()), e.getValue());
+            }
+            List<String> argv = List.of("depmod", "-b", work.resolve("opt").toString(), release);
+            ProcessResult r;
+            try {
+                r = runner.run(ProcessSpec.capture(argv, work));
+            } catch (IOException e) {
+                throw KforgeException.environment(
+                        "cannot run depmod: " + e.getMessage(), "install kmod (scripts/install-deps does)");
+            }
+            if (!r.succeeded()) {
+                throw KforgeException.environment(
+                        String.join(" ", argv) + " failed (exit " + r.exitCode() + "): "
+                                + r.output().strip(),
+                        "check that kmod's depmod works on this machine");
+            }
+            SortedMap<String, DebPackage.File> files = new TreeMap<>();
+            try (Stream<Path> s = Files.walk(work)) {
+                for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                    files.put(work.relativize(f).toString(), new DebPackage.File(Files.readAllBytes(f), 0644));
+                }
+            }
+            long mtime = DebContent.mtime(Long.parseLong(step.attribute("sourceDateEpoch")));
+            SortedMap<String, String> annotations = new TreeMap<>();
+            annotations.put("org.opencontainers.image.title", step.attribute("driver"));
+            annotations.put("org.opencontainers.image.version", step.attribute("version"));
+            annotations.put(
+                    "org.opencontainers.image.created",
+                    java.time.Instant.ofEpochSecond(mtime).toString());
+            annotations.put(
+                    "org.opencontainers.image.description",
+                    Optional.ofNullable(step.attributes().get("description"))
+                            .orElse(step.attribute("driver") + " kernel modules for Linux " + release
+                                    + " (Kernel Module Management layout)"));
+            Optional.ofNullable(step.attributes().get("revision"))
+                    .ifPresent(rev -> annotations.put("org.opencontainers.image.revision", rev));
+            annotations.put("dev.kforge.kernel.release", release);
+            annotations.put("dev.kforge.arch", step.attribute("arch"));
+            annotations.put("dev.kforge.cell", step.attribute("cell"));
+            OciLayout.write(
+                    new OciLayout.Image(release, step.attribute("ociPlatform"), files, annotations, mtime), dir);
+            return "";
+        } finally {
+            FileTrees.deleteRecursively(work);
+        }
     }
 
     /** Runs the step's commands on what was written ({@code ${package}}); the first problem, if any. */

@@ -161,7 +161,8 @@ public final class Catalog {
                 required(p, key, "debian.arch"),
                 list(p.getProperty("aliases", "")),
                 optional(p, "debian.flavour"),
-                boot);
+                boot,
+                required(p, key, "oci.platform"));
     }
 
     private static Toolchain toolchain(String key, Properties p) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param gccPackage the Debian package that provides {@code crossCompile}gcc
  * @param debianArch the Debian architecture name (amd64, arm64, armhf), for multiarch packages
  * @param aliases other names users write (aarch64, amd64)
+ * @param ociPlatform the OCI platform of its images: GOARCH, then /variant where one is needed (arm/v7)
  * @param debianFlavour Debian's kernel flavour for this arch (linux-headers-ABI-FLAVOUR: amd64, armmp), if Debian has one
  * @param boot how QEMU boots a kernel of this arch, if it can
  */
@@ -36,7 +37,8 @@ public record Architecture(
         String debianArch,
         List<String> aliases,
         Optional<String> debianFlavour,
-        Optional<Boot> boot) {
+        Optional<Boot> boot,
+        String ociPlatform) {
 
     /**
      * How a kernel of this architecture boots under QEMU.
@@ -83,6 +85,9 @@ public record Architecture(
         aliases = List.copyOf(aliases);
         Objects.requireNonNull(debianFlavour, "debianFlavour");
         Objects.requireNonNull(boot, "boot");
+        if (!ociPlatform.matches("[a-z0-9]+(/v[0-9]+)?")) {
+            throw new IllegalArgumentException(key + ": oci.platform is GOARCH[/variant], not '" + ociPlatform + "'");
+        }
         if (kernelArch.isEmpty() || srcArch.isEmpty() || defconfig.isEmpty()) {
             throw new IllegalArgumentException(key + ": ARCH, SRCARCH and defconfig are required");
         }

@@ -34,6 +34,9 @@ public interface PackageStepPlanner {
      *     vermagic says it when the step runs
      * @param outDir the cell's out/ directory, holding its (signed) modules, in plan form
      * @param dependsOn the drivers whose packages this one needs (their modules export symbols it uses)
+     * @param dependencyDirs the out/ directories of the drivers it needs, directly or not (an image carries
+     *     their modules too, so modprobe finds them), by driver
+     * @param revision the workspace's source revision, when known
      * @param sourceDateEpoch the time every file in the package carries (SOURCE_DATE_EPOCH)
      * @param deps the steps it waits for: the step that publishes the cell's out/ (its signature, else its
      *     build) and, when the run tests, the cell's test
@@ -49,6 +52,8 @@ public interface PackageStepPlanner {
             Optional<String> release,
             String outDir,
             List<String> dependsOn,
+            java.util.SortedMap<String, String> dependencyDirs,
+            Optional<String> revision,
             long sourceDateEpoch,
             List<String> deps) {
         public CellPackage {
@@ -58,6 +63,8 @@ public interface PackageStepPlanner {
             Objects.requireNonNull(distribution, "distribution");
             Objects.requireNonNull(release, "release");
             dependsOn = List.copyOf(dependsOn);
+            dependencyDirs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(dependencyDirs));
+            Objects.requireNonNull(revision, "revision");
             deps = List.copyOf(deps);
         }
     }

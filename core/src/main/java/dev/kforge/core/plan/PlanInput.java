@@ -11,6 +11,7 @@ import dev.kforge.core.model.Workspace;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -30,6 +31,7 @@ import java.util.TreeMap;
  * @param distroRust the Rust trees of distribution kernels built with Rust: each one's source, or why it has none
  * @param packages the package formats to write for every built cell (and driver), in {@code Packaging.FORMATS}
  *     order; empty for none
+ * @param revision the workspace's source revision (its commit), which packages record, when known
  */
 public record PlanInput(
         Workspace workspace,
@@ -42,7 +44,8 @@ public record PlanInput(
         BootFacts boot,
         SortedMap<String, ToolchainRoots.Facts> toolchainRoots,
         DistroRust distroRust,
-        List<String> packages) {
+        List<String> packages,
+        Optional<String> revision) {
 
     /** A plan without packages. */
     public PlanInput(
@@ -67,7 +70,8 @@ public record PlanInput(
                 boot,
                 toolchainRoots,
                 distroRust,
-                List.of());
+                List.of(),
+                Optional.empty());
     }
 
     /** A plan without Rust trees for distribution kernels. */
@@ -118,6 +122,7 @@ public record PlanInput(
         toolchainRoots = Collections.unmodifiableSortedMap(new TreeMap<>(toolchainRoots));
         Objects.requireNonNull(distroRust, "distroRust");
         packages = Packaging.FORMATS.stream().filter(packages::contains).toList();
+        Objects.requireNonNull(revision, "revision");
     }
 
     /** This input with other package formats. */
@@ -133,6 +138,7 @@ public record PlanInput(
                 boot,
                 toolchainRoots,
                 distroRust,
-                formats);
+                formats,
+                revision);
     }
 }

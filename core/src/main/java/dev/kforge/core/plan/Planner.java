@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -265,6 +266,18 @@ public final class Planner {
         Workspace ws = a.in.workspace();
         List<String> deps = new ArrayList<>(List.of(published.id()));
         test.ifPresent(t -> deps.add(t.id()));
+        // The drivers it needs, directly or through another: their published modules go into an image too.
+        SortedMap<String, String> dependencyDirs = new TreeMap<>();
+        List<String> pending = new ArrayList<>(d.dependsOn());
+        while (!pending.isEmpty()) {
+            String dep = pending.remove(0);
+            String publisher = on.publishers().get(dep);
+            if (publisher != null && !dependencyDirs.containsKey(dep)) {
+                dependencyDirs.put(dep, a.steps.get(publisher).publishDir().orElseThrow());
+                deps.add(publisher);
+                ws.driver(dep).ifPresent(x -> pending.addAll(x.dependsOn()));
+            }
+        }
         Step pkg = packageSteps.cellPackage(new PackageStepPlanner.CellPackage(
                 format,
                 cell,
@@ -279,6 +292,8 @@ public final class Planner {
                 on.facts().release(),
                 published.publishDir().orElseThrow(),
                 d.dependsOn(),
+                dependencyDirs,
+                a.in.revision(),
                 a.in.sourceDateEpoch(),
                 deps));
         a.steps.put(pkg.id(), pkg);

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class PlanService {
     private final Planner planner;
     private final Map<String, String> environment;
     private final ToLongFunction<Path> commitTime;
+    private final Function<Path, Optional<String>> revision;
     private final BiFunction<ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
     private final Optional<PlanCache> cache;
     private final String configuration;
@@ -55,6 +57,7 @@ public final class PlanService {
         this.planner = b.planner;
         this.environment = Map.copyOf(b.environment);
         this.commitTime = b.commitTime;
+        this.revision = b.revision;
         this.rustInRoot = b.rustInRoot;
         this.cache = b.cache;
         this.configuration = b.configuration;
@@ -122,6 +125,7 @@ public final class PlanService {
         String text = ManifestLoader.read(manifest, displayName);
         Path root = manifest.toAbsolutePath().normalize().getParent();
         long sourceDateEpoch = sourceDateEpoch(root);
+        Optional<String> rev = packages.enabled() ? revision.apply(root) : Optional.empty();
         if (cache.isEmpty() || tests) {
             return plan(
                     new ManifestLoader(catalog)
@@ -129,7 +133,8 @@ public final class PlanService {
                     root,
                     sourceDateEpoch,
                     tests,
-                    packages);
+                    packages,
+                    rev);
         }
         // The manifest's text and where it is are the key; what loading it looks at besides (the
         // drivers' directories, which give their languages) is recorded with what planning reads,
@@ -141,6 +146,7 @@ public final class PlanService {
                 .add(sourceDateEpoch)
                 .add(Digest.of(text).hex())
                 .add(packages.key())
+                .add(rev.orElse(""))
                 .digest()
                 .hex();
         if (reuse) {
@@ -158,7 +164,7 @@ public final class PlanService {
         try {
             Workspace ws = new ManifestLoader(catalog, cache.get().inputs())
                     .parse(text, displayName, manifest.toAbsolutePath().getParent());
-            planned = plan(ws, root, sourceDateEpoch, false, packages);
+            planned = plan(ws, root, sourceDateEpoch, false, packages, rev);
         } finally {
             seen = cache.get().inputs().stop();
         }
@@ -166,7 +172,13 @@ public final class PlanService {
         return planned;
     }
 
-    private Planned plan(Workspace manifest, Path root, long sourceDateEpoch, boolean tests, PackageChoice choice) {
+    private Planned plan(
+            Workspace manifest,
+            Path root,
+            long sourceDateEpoch,
+            boolean tests,
+            PackageChoice choice,
+            Optional<String> rev) {
         List<String> packages = choice.resolve(manifest.packaging());
         PackagingChecks.check(manifest, packages);
         Workspace ws = kernelPhase.expand(manifest);
@@ -211,7 +223,8 @@ public final class PlanService {
                 boot,
                 rootFacts,
                 distroRust,
-                packages));
+                packages,
+                rev));
         return new Planned(ws, root, plan, dirs);
     }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /** {@link PlanService}'s named settings; {@link #build()} says which required one is missing. */
@@ -26,6 +27,7 @@ public final class PlanServiceBuilder {
     Planner planner;
     Map<String, String> environment = Map.of();
     ToLongFunction<Path> commitTime = p -> 0L;
+    Function<Path, Optional<String>> revision = p -> Optional.empty();
     ToolchainRoots roots;
     BiFunction<ToolchainRoots.Facts, Path, RustToolchains> rustInRoot;
     Optional<PlanCache> cache = Optional.empty();
@@ -73,6 +75,12 @@ public final class PlanServiceBuilder {
     }
 
     /** The last commit time of a workspace, 0 when it is not in version control. */
+    /** The workspace's source revision (its commit), for what packages record; asked only when packaging. */
+    public PlanServiceBuilder revision(Function<Path, Optional<String>> value) {
+        this.revision = value;
+        return this;
+    }
+
     public PlanServiceBuilder commitTime(ToLongFunction<Path> value) {
         this.commitTime = value;
         return this;

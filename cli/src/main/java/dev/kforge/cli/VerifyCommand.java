@@ -1,6 +1,7 @@
 package dev.kforge.cli;
 
 import dev.kforge.core.KforgeException;
+import dev.kforge.core.service.PackageChoice;
 import dev.kforge.core.service.Planned;
 import dev.kforge.core.service.Verification;
 import java.io.IOException;
@@ -32,7 +33,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display());
+        // A workspace that declares [package] ships packages: they are made twice and compared too.
+        Planned planned = root.services()
+                .plans()
+                .plan(manifest.path(root.context), manifest.display(), false, PackageChoice.DECLARED, true);
         Path scratch = Files.createTempDirectory("kforge-verify");
         List<Verification> results;
         try {
@@ -48,7 +52,14 @@ final class VerifyCommand implements Callable<Integer> {
         }
         PrintWriter out = root.out();
         int bad = 0;
+        int packageFiles = 0;
+        int badPackages = 0;
         for (Verification v : results) {
+            boolean pkg = v.cell().startsWith("package-");
+            if (pkg && v.problem().isEmpty()) {
+                packageFiles++;
+                badPackages += v.reproducible() ? 0 : 1;
+            }
             if (!v.problem().isEmpty()) {
                 out.printf("%-40s ERROR          %s%n", v.cell(), v.problem());
                 bad++;
@@ -58,12 +69,19 @@ final class VerifyCommand implements Callable<Integer> {
                         v.cell(), v.module(), v.sha256().get(0));
             } else {
                 out.printf(
-                        "%-40s DIFFERS        %s: sections %s%n",
-                        v.cell(), v.module(), String.join(", ", v.differingSections()));
+                        "%-40s DIFFERS        %s%s%n",
+                        v.cell(),
+                        v.module(),
+                        v.differingSections().isEmpty()
+                                ? " (" + String.join(" vs ", v.sha256()) + ")"
+                                : ": sections " + String.join(", ", v.differingSections()));
                 bad++;
             }
         }
-        out.printf("%d module(s) checked, %d not reproducible%n", results.size(), bad);
+        out.printf("%d module(s) checked, %d not reproducible%n", results.size() - packageFiles, bad - badPackages);
+        if (packageFiles > 0) {
+            out.printf("%d package file(s) checked, %d not reproducible%n", packageFiles, badPackages);
+        }
         out.flush();
         if (results.isEmpty()) {
             // A check that looked at nothing must not pass.

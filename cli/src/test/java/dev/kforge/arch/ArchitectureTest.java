@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ArchitectureTest {
 
     /** One package per adapter module. */
-    static final List<String> ADAPTERS =
-            List.of("dev.kforge.kbuild..", "dev.kforge.debian..", "dev.kforge.rust..", "dev.kforge.qemu..");
+    static final List<String> ADAPTERS = List.of(
+            "dev.kforge.kbuild..", "dev.kforge.debian..", "dev.kforge.rust..", "dev.kforge.qemu..", "dev.kforge.pkg..");
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -114,6 +114,18 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.tukaani.xz..")
+                .check(MAIN);
+    }
+
+    @Test
+    void onlyThePackageAdapterImportsTheArchiveLibrary() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.kforge.pkg..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.apache.commons.compress..")
+                .because("packages (ar, tar, gzip) are the package adapter's business")
                 .check(MAIN);
     }
 }

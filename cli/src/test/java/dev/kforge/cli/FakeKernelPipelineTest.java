@@ -136,4 +136,89 @@ class FakeKernelPipelineTest {
                 .contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\"");
         assertThat(ws.resolve("out/fake/x86_64-gcc/beta/beta.ko")).doesNotExist();
     }
+
+    @Test
+    void packagesAreStepsCountedInEveryReportAndCachedLikeBuilds() throws Exception {
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                "\n[package]\nmaintainer = \"Jane Doe <jane@example.org>\"\nversion = \"2.0\"\n"
+                        + "formats = [\"deb\", \"oci\"]\n",
+                StandardOpenOption.APPEND);
+        // beta fails to build: its packages are skipped, with the reason, and the run fails for its cell.
+        Files.writeString(
+                ws.resolve("drivers/beta/beta.c"),
+                "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\nint x = FAKE_FAIL;\n");
+        ItSupport.Run run = kforge("package", "--junit", "junit.xml");
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.out())
+                .contains(
+                        "2 cells: 1 built, 0 cached, 1 failed, 0 skipped; 4 packages: 2 written, 0 failed, 2 skipped");
+        String release = ItSupport.utsRelease(ws.resolve("kernel"));
+        String deb = "packages/deb/fake/x86_64-gcc/alpha/alpha-modules-" + release + "_2.0+" + release.replace('-', '.')
+                + "_amd64.deb";
+        assertThat(ws.resolve("out").resolve(deb)).isRegularFile();
+        assertThat(ws.resolve("out/packages/oci/fake/x86_64-gcc/alpha/index.json"))
+                .isRegularFile();
+        assertThat(ws.resolve("out/packages/deb/fake/x86_64-gcc/beta")).doesNotExist();
+        Map<String, Object> results = ItSupport.json(ws.resolve("out/kforge-results.json"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> summary = (Map<String, Object>) results.get("summary");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> packageCounts = (Map<String, Object>) summary.get("packages");
+        assertThat(packageCounts)
+                .containsEntry("packages", 4)
+                .containsEntry("written", 2)
+                .containsEntry("skipped", 2)
+                .containsEntry("failed", 0);
+        assertThat(summary).containsEntry("failedSteps", 1);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> packages = (List<Map<String, Object>>) results.get("packages");
+        assertThat(packages)
+                .filteredOn(p -> p.get("step").equals("package-deb/alpha/fake/x86_64-gcc"))
+                .singleElement()
+                .satisfies(p -> assertThat(p).containsEntry("status", "written").containsEntry("files", List.of(deb)));
+        assertThat(packages)
+                .filteredOn(p -> p.get("step").equals("package-oci/beta/fake/x86_64-gcc"))
+                .singleElement()
+                .satisfies(p -> assertThat((String) p.get("message")).startsWith("not packaged"));
+        assertThat(Files.readString(ws.resolve("junit.xml")))
+                .contains("tests=\"6\" failures=\"1\" errors=\"0\" skipped=\"2\"")
+                .contains("classname=\"alpha.package-deb\"");
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS")))
+                .contains("  " + deb + "\n")
+                .contains("  packages/oci/fake/x86_64-gcc/alpha/index.json\n");
+
+        // Fixed, a second run builds beta and packages it; alpha's packages come from the cache, unchanged.
+        byte[] before = Files.readAllBytes(ws.resolve("out").resolve(deb));
+        Files.writeString(ws.resolve("drivers/beta/beta.c"), "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n");
+        ItSupport.Run fixed = kforge("package");
+        assertThat(fixed.code()).as(fixed.err()).isZero();
+        assertThat(fixed.out()).contains("4 packages: 2 written, 2 cached, 0 failed");
+        assertThat(Files.readAllBytes(ws.resolve("out").resolve(deb))).isEqualTo(before);
+        // --format narrows to one format; a plain build plans no package at all.
+        assertThat(kforge("package", "--format", "deb").out()).contains("2 packages: 2 cached, 0 failed");
+        assertThat(kforge("build").out()).doesNotContain("package");
+        // verify makes the packages [package] declares twice, from unsigned modules, and compares every file.
+        ItSupport.Run verify = kforge("verify");
+        assertThat(verify.code()).as(verify.err()).isZero();
+        assertThat(verify.out())
+                .contains("2 module(s) checked, 0 not reproducible")
+                .contains("\n12 package file(s) checked, 0 not reproducible")
+                .contains("package-deb/alpha/fake/x86_64-gcc")
+                .contains("packages/oci/fake/x86_64-gcc/beta/index.json");
+    }
+
+    @Test
+    void packagingNeedsAVersionAndForDebianAMaintainer() throws Exception {
+        ItSupport.Run noVersion = kforge("package");
+        assertThat(noVersion.code()).isEqualTo(2);
+        assertThat(noVersion.err()).contains("kforge.toml:").contains("driver 'alpha' has no version to package");
+        Files.writeString(ws.resolve("kforge.toml"), "\n[package]\nversion = \"1.0\"\n", StandardOpenOption.APPEND);
+        ItSupport.Run noMaintainer = kforge("package");
+        assertThat(noMaintainer.code()).isEqualTo(2);
+        assertThat(noMaintainer.err()).contains("a Debian package needs a maintainer");
+        ItSupport.Run badFormat = kforge("package", "--format", "rpm");
+        assertThat(badFormat.code()).isEqualTo(2);
+        assertThat(badFormat.err()).contains("--format rpm: not a package format");
+    }
 }

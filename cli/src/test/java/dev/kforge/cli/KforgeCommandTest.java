@@ -39,14 +39,14 @@ class KforgeCommandTest {
         var all = KforgeCommand.commandLine(context(), new String[] {"--help"});
         assertThat(all.getSubcommands().keySet())
                 .contains("plan", "build", "test", "keygen", "completion", "help")
-                .hasSize(15);
+                .hasSize(16);
         assertThat(KforgeCommand.commandLine(context(), new String[] {"biuld"}).getSubcommands())
-                .hasSize(15);
+                .hasSize(16);
         assertThat(KforgeCommand.commandLine(context(), new String[] {"--version"})
                         .getSubcommands())
                 .isEmpty();
         assertThat(KforgeCommand.commandLine(context(), new String[0]).getSubcommands())
-                .hasSize(15);
+                .hasSize(16);
     }
 
     @Test

@@ -378,6 +378,7 @@ class KbuildPlanTest {
                         elf.machine.name=MIPS
                         gcc.package=gcc-mips64el-linux-gnuabi64
                         debian.arch=mips64el
+                        oci.platform=mips64le
                         debian.flavour=5kc-malta
                         qemu.system=qemu-system-mips64el
                         qemu.machine=malta

@@ -18,12 +18,6 @@ public final class PackagePlanner implements PackageStepPlanner {
     /** Bumped when what a package holds or how it is written changes: it salts every package's key. */
     static final int FORMAT = 1;
 
-    private static List<String> inputs(CellPackage r) {
-        List<String> in = new java.util.ArrayList<>(List.of(r.outDir()));
-        in.addAll(r.dependencyDirs().values());
-        return in;
-    }
-
     @Override
     public Step cellPackage(CellPackage r) {
         String cellPath = r.cell().target().kernel() + "/" + r.cell().target().archToolchain() + "/"
@@ -63,7 +57,9 @@ public final class PackagePlanner implements PackageStepPlanner {
                 List.of(check),
                 new TreeMap<>(),
                 "${workspace}",
-                inputs(r),
+                // What it packages is identified by the steps that publish it (their keys key this step), not
+                // by the out/ directories, whose build.log and metadata.json a restore from the cache rewrites.
+                List.of(),
                 List.of(dir),
                 r.deps(),
                 attrs);

@@ -19,6 +19,9 @@ public record PackageChoice(boolean enabled, Optional<List<String>> formats) {
     /** The formats the manifest's [package] table names (Debian packages when it names none). */
     public static final PackageChoice MANIFEST = new PackageChoice(true, Optional.empty());
 
+    /** The manifest's formats when it has a [package] table, else none (kforge verify). */
+    public static final PackageChoice DECLARED = new PackageChoice(true, Optional.of(List.of("declared")));
+
     public PackageChoice {
         formats = formats.map(List::copyOf);
     }
@@ -29,6 +32,9 @@ public record PackageChoice(boolean enabled, Optional<List<String>> formats) {
 
     /** The formats to plan for a manifest with this [package] table. */
     public List<String> resolve(Packaging packaging) {
+        if (this.equals(DECLARED)) {
+            return packaging.pos().isPresent() ? packaging.formats() : List.of();
+        }
         return enabled ? formats.orElse(packaging.formats()) : List.of();
     }
 

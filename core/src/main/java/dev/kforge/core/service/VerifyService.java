@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /** {@code kforge verify}: builds cells twice without the cache and compares the modules byte for byte. */
 public final class VerifyService {
@@ -47,11 +49,22 @@ public final class VerifyService {
                         .filter(d -> !plan.step(d).orElseThrow().kind().isTree())
                         .toList()))
                 .toList();
+        int moduleSteps = builds.size();
+        // Packages are made from each run's (unsigned) modules: their deps become the builds that publish them.
+        List<Step> runs = new ArrayList<>(builds);
+        steps.stream()
+                .filter(s -> s.kind() == Step.Kind.PACKAGE)
+                .map(s -> s.withDeps(s.deps().stream()
+                        .map(d -> plan.step(d).orElseThrow())
+                        .filter(d -> d.kind() == Step.Kind.BUILD || d.kind() == Step.Kind.SIGN)
+                        .map(d -> d.kind() == Step.Kind.SIGN ? d.deps().get(0) : d.id())
+                        .toList()))
+                .forEach(runs::add);
         Scheduler scheduler = new Scheduler(jobs, false);
         List<StepResult> prepared = scheduler.run(
                 prepares, executors.create(shared, plan.tools(), Optional.empty()), ProgressListener.NONE);
         Path[] outs = {scratch.resolve("a/out"), scratch.resolve("verify-second-run-with-a-longer-path/x/y/b/out")};
-        List<List<StepResult>> runs = new ArrayList<>();
+        List<List<StepResult>> results = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             if (i == 1) {
                 try {
@@ -68,14 +81,14 @@ public final class VerifyService {
                     cache.trees(),
                     planned.kernelDirs(),
                     jobs);
-            runs.add(scheduler.run(
-                    builds, executors.create(roots, plan.tools(), Optional.empty()), ProgressListener.NONE));
+            results.add(scheduler.run(
+                    runs, executors.create(roots, plan.tools(), Optional.empty()), ProgressListener.NONE));
         }
         List<Verification> out = new ArrayList<>();
-        for (int i = 0; i < builds.size(); i++) {
+        for (int i = 0; i < moduleSteps; i++) {
             Cell cell = plan.cellOf(builds.get(i)).orElseThrow();
-            StepResult a = runs.get(0).get(i);
-            StepResult b = runs.get(1).get(i);
+            StepResult a = results.get(0).get(i);
+            StepResult b = results.get(1).get(i);
             if (!a.status().ok() || !b.status().ok()) {
                 String why = prepared.stream()
                         .filter(p -> !p.status().ok())
@@ -86,6 +99,38 @@ public final class VerifyService {
                 continue;
             }
             out.addAll(compare(cell, outs[0], outs[1], scratch));
+        }
+        for (int i = moduleSteps; i < runs.size(); i++) {
+            Step pkg = runs.get(i);
+            StepResult a = results.get(0).get(i);
+            StepResult b = results.get(1).get(i);
+            if (!a.status().ok() || !b.status().ok()) {
+                out.add(new Verification(
+                        pkg.id(),
+                        "",
+                        false,
+                        List.of(),
+                        List.of(),
+                        "not packaged: " + (!a.status().ok() ? a : b).message()));
+                continue;
+            }
+            out.addAll(comparePackages(pkg, a, b, outs[0], outs[1]));
+        }
+        return out;
+    }
+
+    /** Each file a package step wrote in the first run against the same file of the second. */
+    private static List<Verification> comparePackages(Step pkg, StepResult a, StepResult b, Path first, Path second) {
+        List<Verification> out = new ArrayList<>();
+        SortedSet<String> files = new TreeSet<>(a.artifacts().files());
+        files.addAll(b.artifacts().files());
+        for (String f : files) {
+            Path fa = first.resolve(f);
+            Path fb = second.resolve(f);
+            String da = Files.isRegularFile(fa) ? Digest.ofFile(fa).hex() : "missing";
+            String db = Files.isRegularFile(fb) ? Digest.ofFile(fb).hex() : "missing";
+            out.add(new Verification(
+                    pkg.id(), f, da.equals(db) && !da.equals("missing"), List.of(da, db), List.of(), ""));
         }
         return out;
     }

@@ -11,6 +11,7 @@ import dev.kforge.core.json.RecordTrees;
 import dev.kforge.core.model.CargoCrate;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
+import dev.kforge.core.model.Packaging;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
 import java.util.List;
@@ -469,5 +470,33 @@ class ManifestLoaderTest {
                     assertThat(e.kind()).isEqualTo(KforgeException.Kind.USER_INPUT);
                     assertThat(e.getMessage()).isEqualTo("manifest nope.toml not found");
                 });
+    }
+
+    @Test
+    void packageTableAndADriverVersionAreCheckedWithTheirPositions() {
+        String driver = "[[driver]]\nname = \"a\"\npath = \"drivers/a\"\nversion = \"3.1~rc1\"\n";
+        Workspace w = load(KERNEL + driver + MATRIX
+                + "[package]\nmaintainer = \"Jane Doe <jane@example.org>\"\nversion = \"1.0\"\n"
+                + "formats = [\"oci\", \"deb\"]\ndescription = \"Acme frobnicator driver\"\n");
+        assertThat(w.packaging().maintainer()).contains("Jane Doe <jane@example.org>");
+        assertThat(w.packaging().formats()).containsExactly("oci", "deb");
+        assertThat(w.packaging().description()).contains("Acme frobnicator driver");
+        assertThat(w.packaging().versionOf(w.driver("a").orElseThrow())).contains("3.1~rc1");
+        assertThat(load(KERNEL + driver + MATRIX).packaging()).isEqualTo(Packaging.DEFAULT);
+
+        assertThat(error(KERNEL + driver + MATRIX + "[package]\nmaintainer = \"jane\"\n")
+                        .getMessage())
+                .startsWith("kforge.toml:")
+                .contains("is not 'Name <address>'");
+        assertThat(error(KERNEL + driver + MATRIX + "[package]\nformats = [\"rpm\"]\n")
+                        .getMessage())
+                .contains("unknown package format 'rpm'");
+        assertThat(error(KERNEL + driver + MATRIX + "[package]\nformats = []\n").getMessage())
+                .contains("[package] formats is empty");
+        assertThat(error(KERNEL + driver.replace("3.1~rc1", "1.0-2") + MATRIX).getMessage())
+                .matches("(?s)kforge.toml:\\d+:\\d+: driver 'a' version '1.0-2' is not a package version.*");
+        assertThat(error(KERNEL + driver + MATRIX + "[package]\nlicense = \"GPL\"\n")
+                        .getMessage())
+                .contains("license");
     }
 }

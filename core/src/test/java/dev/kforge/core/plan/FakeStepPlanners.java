@@ -29,7 +29,7 @@ public final class FakeStepPlanners {
 
     /** A planner over {@code catalog} with the fake step planners. */
     public static Planner planner(Catalog catalog) {
-        return new Planner(catalog, new Kernel(), new Companions(), new Tests());
+        return new Planner(catalog, new Kernel(), new Companions(), new Tests(), new Packages());
     }
 
     /** A planner with an adapter's real kernel steps, and fake companion and test steps. */
@@ -173,6 +173,32 @@ public final class FakeStepPlanners {
                     List.of(build.publishDir().orElseThrow() + "/tools/" + c.name() + "/"),
                     List.of(build.id()),
                     new TreeMap<>());
+        }
+    }
+
+    /** Records what the planner asked for in the step's attributes. */
+    static final class Packages implements PackageStepPlanner {
+        @Override
+        public Step cellPackage(CellPackage r) {
+            SortedMap<String, String> a = attrs(
+                    "format", r.format(),
+                    "version", r.version(),
+                    "outDir", r.outDir(),
+                    "dependsOn", String.join(",", r.dependsOn()),
+                    "dependencyDirs", r.dependencyDirs().toString(),
+                    "release", r.release().orElse("(at run time)"),
+                    "distribution", r.distribution().orElse("none"),
+                    "sourceDateEpoch", Long.toString(r.sourceDateEpoch()));
+            return new Step(
+                    "package-" + r.format() + "/" + r.cell().id(),
+                    Step.Kind.PACKAGE,
+                    List.of(List.of("fake-package", r.format())),
+                    new TreeMap<>(),
+                    "${workspace}",
+                    List.of(),
+                    List.of("${out}/packages/" + r.format() + "/" + r.cell().id() + "/"),
+                    r.deps(),
+                    a);
         }
     }
 

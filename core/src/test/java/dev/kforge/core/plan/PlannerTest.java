@@ -7,10 +7,12 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.manifest.ManifestLoader;
+import dev.kforge.core.model.Packaging;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -168,5 +170,63 @@ class PlannerTest {
                 .containsExactly("build/a/v6.1/x86_64-gcc", "prepare/v6.1/x86_64-gcc");
         assertThat(p.skipped()).isEmpty();
         assertThat(FakeStepPlanners.planner().rustKernels(ws, in.kernels())).isEmpty();
+    }
+
+    @Test
+    void packagesFollowEachPublishedCellWithTheDriversItNeedsAndLeaveOtherPlansAlone() {
+        PlanInput in = input(dir);
+        Workspace w = in.workspace();
+        Workspace versioned = new Workspace(
+                w.name(),
+                w.manifestName(),
+                w.out(),
+                w.kernels(),
+                w.drivers(),
+                w.matrices(),
+                w.remoteCache(),
+                w.roots(),
+                w.signing(),
+                w.xfail(),
+                new Packaging(
+                        Optional.of("Jane Doe <jane@example.org>"),
+                        Optional.empty(),
+                        Optional.of("1.0"),
+                        List.of("deb"),
+                        Optional.empty()));
+        PlanInput plain =
+                new PlanInput(versioned, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch());
+        BuildPlan without = FakeStepPlanners.planner().plan(plain);
+        BuildPlan with = FakeStepPlanners.planner().plan(plain.withPackages(List.of("oci", "deb")));
+
+        assertThat(plain.withPackages(List.of("oci", "deb")).packages()).containsExactly("deb", "oci");
+        assertThat(without.steps()).noneMatch(s -> s.kind() == Step.Kind.PACKAGE);
+        assertThat(without.packages()).isEmpty();
+        assertThat(FakeStepPlanners.planner()
+                        .plan(plain.withPackages(List.of()))
+                        .planHash())
+                .isEqualTo(without.planHash());
+        assertThat(with.planHash()).isNotEqualTo(without.planHash());
+
+        long builds =
+                with.steps().stream().filter(s -> s.kind() == Step.Kind.BUILD).count();
+        assertThat(with.steps().stream().filter(s -> s.kind() == Step.Kind.PACKAGE))
+                .hasSize((int) builds * 2);
+        Step user = with.step("package-deb/user/host/x86_64-gcc").orElseThrow();
+        assertThat(user.deps()).containsExactly("build/user/host/x86_64-gcc", "build/core/host/x86_64-gcc");
+        assertThat(user.attributes())
+                .containsEntry("version", "1.0")
+                .containsEntry("release", "6.1.0-56-amd64")
+                .containsEntry("dependsOn", "core")
+                .containsEntry("dependencyDirs", "{core=${out}/host/x86_64-gcc/core}")
+                .containsEntry("outDir", "${out}/host/x86_64-gcc/user")
+                .containsEntry("sourceDateEpoch", "1700000000");
+        // A source kernel's release is read from the built modules when the step runs.
+        assertThat(with.step("package-oci/core/v6.1/arm64-gcc").orElseThrow().attributes())
+                .containsEntry("release", "(at run time)")
+                .containsEntry("dependsOn", "");
+        assertThat(with.packagedCell(user).orElseThrow().id()).isEqualTo("user/host/x86_64-gcc");
+        // Skipped cells are not packaged.
+        assertThat(with.steps()).extracting(Step::id).doesNotContain("package-deb/pci/host/x86_64-gcc");
+        assertThat(skips(with)).containsKey("pci/host/x86_64-gcc");
     }
 }

@@ -55,10 +55,14 @@ class PackageIT {
                 }
             }
         }
+        Files.createDirectories(ws.resolve("keys"));
+        for (String f : List.of("module.key", "module.crt")) {
+            Files.copy(keys.resolve(f), ws.resolve("keys").resolve(f));
+        }
         w.manifest("""
                 [signing]
-                key = "%s/module.key"
-                cert = "%s/module.crt"
+                key = "keys/module.key"
+                cert = "keys/module.crt"
 
                 [package]
                 maintainer = "kforge integration tests <kforge@example.org>"
@@ -81,7 +85,7 @@ class PackageIT {
                 [[matrix]]
                 kernels = ["bookworm"]
                 arches = ["x86_64", "arm64"]
-                """.formatted(keys, keys));
+                """);
         first = kforge(ws, "package", "--test", "--junit", "junit.xml");
     }
 

@@ -4,19 +4,37 @@ import dev.kforge.core.plan.PackageStepPlanner;
 import dev.kforge.core.plan.Step;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Writes PACKAGE steps. A cell's package goes into its own directory under
  * {@code out/packages/FORMAT/KERNEL/ARCH-TOOLCHAIN/DRIVER/} (the step's declared output, replaced whole):
  * a source kernel's release is known only from the built modules' vermagic, so the file names inside
- * are decided when the step runs. The step's command checks what was written with the format's own
- * tool ({@code ${package}} is the written file or layout).
+ * are decided when the step runs. The step's commands that name {@code ${package}} (the written file
+ * or layout) check it with the format's own tool; one that names {@code ${stage}} runs on the staged
+ * image tree before the layout is written (depmod).
  */
 public final class PackagePlanner implements PackageStepPlanner {
 
     /** Bumped when what a package holds or how it is written changes: it salts every package's key. */
     static final int FORMAT = 1;
+
+    /** Placeholders the executor resolves: what it wrote, the image tree it staged, the modules' release. */
+    static final String PACKAGE = "${package}";
+
+    static final String STAGE = "${stage}";
+    static final String RELEASE = "${release}";
+
+    @Override
+    public SortedSet<String> tools(String format) {
+        return switch (format) {
+            case "deb" -> new TreeSet<>(List.of("dpkg-deb"));
+            case "oci" -> new TreeSet<>(List.of("depmod", "skopeo")); // depmod writes the image's index
+            default -> throw new IllegalArgumentException("no package format " + format);
+        };
+    }
 
     @Override
     public Step cellPackage(CellPackage r) {
@@ -46,15 +64,19 @@ public final class PackagePlanner implements PackageStepPlanner {
         if (!r.dependsOn().isEmpty()) {
             attrs.put("dependsOn", String.join(",", r.dependsOn()));
         }
-        List<String> check = switch (r.format()) {
-            case "deb" -> List.of("dpkg-deb", "--info", "${package}");
-            case "oci" -> List.of("skopeo", "inspect", "--raw", "oci:${package}");
+        List<List<String>> commands = switch (r.format()) {
+            case "deb" -> List.of(List.of("dpkg-deb", "--info", PACKAGE));
+            // depmod indexes the staged modules (STAGE/lib/modules/RELEASE) before the layout is written.
+            case "oci" ->
+                List.of(
+                        List.of("depmod", "-b", STAGE, RELEASE),
+                        List.of("skopeo", "inspect", "--raw", "oci:" + PACKAGE));
             default -> throw new IllegalArgumentException("no package format " + r.format());
         };
         return new Step(
                 "package-" + r.format() + "/" + r.cell().id(),
                 Step.Kind.PACKAGE,
-                List.of(check),
+                commands,
                 new TreeMap<>(),
                 "${workspace}",
                 // What it packages is identified by the steps that publish it (their keys key this step), not

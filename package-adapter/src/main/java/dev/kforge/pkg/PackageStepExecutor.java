@@ -169,19 +169,29 @@ public final class PackageStepExecutor implements StepExecutor {
             for (var e : all.entrySet()) {
                 Files.write(modulesDir.resolve(e.getKey()), e.getValue());
             }
-            List<String> argv = List.of("depmod", "-b", work.resolve("opt").toString(), release);
-            ProcessResult r;
-            try {
-                r = runner.run(ProcessSpec.capture(argv, work));
-            } catch (IOException e) {
-                throw KforgeException.environment(
-                        "cannot run depmod: " + e.getMessage(), "install kmod (scripts/install-deps does)");
-            }
-            if (!r.succeeded()) {
-                throw KforgeException.environment(
-                        String.join(" ", argv) + " failed (exit " + r.exitCode() + "): "
-                                + r.output().strip(),
-                        "check that kmod's depmod works on this machine");
+            for (List<String> command : step.commands()) {
+                if (!command.contains(PackagePlanner.STAGE)) {
+                    continue;
+                }
+                List<String> argv = new ArrayList<>();
+                for (String a : command) {
+                    argv.add(a.replace(PackagePlanner.STAGE, work.resolve("opt").toString())
+                            .replace(PackagePlanner.RELEASE, release));
+                }
+                ProcessResult r;
+                try {
+                    r = runner.run(ProcessSpec.capture(argv, work));
+                } catch (IOException e) {
+                    throw KforgeException.environment(
+                            "cannot run " + argv.get(0) + ": " + e.getMessage(),
+                            "install kmod (scripts/install-deps does)");
+                }
+                if (!r.succeeded()) {
+                    throw KforgeException.environment(
+                            String.join(" ", argv) + " failed (exit " + r.exitCode() + "): "
+                                    + r.output().strip(),
+                            "check that kmod's depmod works on this machine");
+                }
             }
             SortedMap<String, DebPackage.File> files = new TreeMap<>();
             try (Stream<Path> s = Files.walk(work)) {
@@ -214,12 +224,15 @@ public final class PackageStepExecutor implements StepExecutor {
         }
     }
 
-    /** Runs the step's commands on what was written ({@code ${package}}); the first problem, if any. */
+    /** Runs the step's checks (its commands naming what was written) ({@code ${package}}); the first problem, if any. */
     private Optional<String> check(Step step, Path written) throws IOException, InterruptedException {
         for (List<String> command : step.commands()) {
+            if (command.stream().noneMatch(a -> a.contains(PackagePlanner.PACKAGE))) {
+                continue; // run before the package was written
+            }
             List<String> argv = new ArrayList<>();
             for (String a : command) {
-                argv.add(roots.resolve(a.replace("${package}", written.toString())));
+                argv.add(roots.resolve(a.replace(PackagePlanner.PACKAGE, written.toString())));
             }
             ProcessResult r;
             try {

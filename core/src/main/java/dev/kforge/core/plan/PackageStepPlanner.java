@@ -16,6 +16,9 @@ import java.util.Optional;
  */
 public interface PackageStepPlanner {
 
+    /** The programs writing and checking packages of {@code format} runs; their identity keys those steps only. */
+    java.util.SortedSet<String> tools(String format);
+
     /** The PACKAGE step of one cell in one format. */
     Step cellPackage(CellPackage request);
 

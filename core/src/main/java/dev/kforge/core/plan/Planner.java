@@ -67,8 +67,16 @@ public final class Planner {
     }
 
     /** For planners made without a package adapter: a plan that asks for packages is a bug of the caller. */
-    private static final PackageStepPlanner NO_PACKAGES = r -> {
-        throw new IllegalStateException("this planner has no package adapter; cannot package " + r.cell());
+    private static final PackageStepPlanner NO_PACKAGES = new PackageStepPlanner() {
+        @Override
+        public SortedSet<String> tools(String format) {
+            throw new IllegalStateException("this planner has no package adapter; cannot package " + format);
+        }
+
+        @Override
+        public Step cellPackage(CellPackage r) {
+            throw new IllegalStateException("this planner has no package adapter; cannot package " + r.cell());
+        }
     };
 
     /** The union of the matrices' targets, sorted. */
@@ -88,7 +96,13 @@ public final class Planner {
 
     /** The tools of {@link #tools(Workspace)}, and with tests the emulator of every target architecture that can boot. */
     public SortedSet<String> tools(Workspace ws, boolean tests) {
+        return tools(ws, tests, List.of());
+    }
+
+    /** The tools of {@link #tools(Workspace, boolean)}, and those writing and checking packages of {@code packages}. */
+    public SortedSet<String> tools(Workspace ws, boolean tests, List<String> packages) {
         SortedSet<String> tools = new TreeSet<>(kernelSteps.tools());
+        packages.forEach(f -> tools.addAll(packageSteps.tools(f)));
         if (tests) {
             for (Target t : targets(ws)) {
                 Architecture arch = catalog.requireArch(t.arch());
@@ -122,7 +136,7 @@ public final class Planner {
                 List.copyOf(a.steps.values()),
                 a.skipped,
                 PlanRecords.kernels(in),
-                PlanRecords.tools(in, tools(in.workspace(), false), a.steps.values()),
+                PlanRecords.tools(in, tools(in.workspace(), false, in.packages()), a.steps.values()),
                 a.cells,
                 in.tests(),
                 a.tests,

@@ -187,7 +187,7 @@ public final class PlanService {
         Map<String, Path> dirs = new TreeMap<>(kernels.dirs());
         BootFacts boot = tests ? rootPhase.bootFacts(ws, facts, dirs) : BootFacts.NONE;
         SortedMap<String, String> identities = new TreeMap<>();
-        planner.tools(ws, tests).parallelStream().forEach(t -> {
+        planner.tools(ws, tests, packages).parallelStream().forEach(t -> {
             String v = tools.version(t).orElse("not found");
             synchronized (identities) {
                 identities.put(t, v);

@@ -179,6 +179,11 @@ public final class FakeStepPlanners {
     /** Records what the planner asked for in the step's attributes. */
     static final class Packages implements PackageStepPlanner {
         @Override
+        public java.util.SortedSet<String> tools(String format) {
+            return new java.util.TreeSet<>(List.of("fake-package-" + format));
+        }
+
+        @Override
         public Step cellPackage(CellPackage r) {
             SortedMap<String, String> a = attrs(
                     "format", r.format(),

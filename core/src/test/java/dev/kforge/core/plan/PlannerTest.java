@@ -225,6 +225,9 @@ class PlannerTest {
                 .containsEntry("release", "(at run time)")
                 .containsEntry("dependsOn", "");
         assertThat(with.packagedCell(user).orElseThrow().id()).isEqualTo("user/host/x86_64-gcc");
+        // The package tools are recorded (not found here: the input has no identity for them).
+        assertThat(with.tools()).containsEntry("fake-package-deb", "not found").containsKey("fake-package-oci");
+        assertThat(without.tools()).doesNotContainKey("fake-package-deb");
         // Skipped cells are not packaged.
         assertThat(with.steps()).extracting(Step::id).doesNotContain("package-deb/pci/host/x86_64-gcc");
         assertThat(skips(with)).containsKey("pci/host/x86_64-gcc");

@@ -112,7 +112,7 @@ public final class StepKeys {
             inputs.put(in, inputDigest(in));
         }
         f.addMap(inputs);
-        f.addMap(s.kind().keyedByAttributes() ? all : tools);
+        f.addMap(s.kind().keyedByAttributes() ? withOwnPrograms(s, tools, all) : tools);
         for (String dep : s.deps()) {
             Step d = byId.get(dep);
             if (d != null && cacheable(d)) {
@@ -172,6 +172,24 @@ public final class StepKeys {
                     dir + " holds a file whose name is not valid UTF-8 (read as '" + name + "')",
                     "rename it (for example: convmv -f latin1 -t utf8 --notest), or move it out of the driver's directory");
         }
+    }
+
+    /**
+     * The tools that key every step, and the programs this step's own commands run (an emulator, a
+     * package checker): not the programs of other such steps, so a test's or a package's key does not
+     * change with the formats or architectures planned beside it.
+     */
+    private static SortedMap<String, String> withOwnPrograms(
+            Step s, SortedMap<String, String> tools, SortedMap<String, String> all) {
+        SortedMap<String, String> own = new TreeMap<>(tools);
+        for (List<String> c : s.commands()) {
+            for (String k : List.of(c.get(0), c.get(0) + "#sha256")) {
+                if (all.containsKey(k)) {
+                    own.put(k, all.get(k));
+                }
+            }
+        }
+        return own;
     }
 
     /** The plan's tool version lines, plus a digest of each tool's binary where it resolves. */

@@ -99,6 +99,7 @@ final class DoctorCommand implements Callable<Integer> {
                     out, () -> service.plans().plan(manifest.path(root.context), manifest.display()));
         }
         problems += cargoTools(out, ws, targets);
+        problems += packages(out, doctor, ws);
         out.println(problems == 0 ? "no problems found" : problems + " problem(s) found");
         out.flush();
         return problems == 0 ? 0 : KforgeException.Kind.ENVIRONMENT.exitCode();
@@ -179,6 +180,23 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** One section per kernel and arch/toolchain pair: compilers, and QEMU where the kernel boots. */
+    /** With [package]: the programs kforge package runs for each format the manifest names. */
+    private static int packages(PrintWriter out, Doctor doctor, Workspace ws) throws InterruptedException {
+        if (ws.packaging().pos().isEmpty()) {
+            return 0;
+        }
+        out.println("packages (" + String.join(", ", ws.packaging().formats()) + ")");
+        List<Doctor.Check> checks = new ArrayList<>();
+        if (ws.packaging().formats().contains("deb")) {
+            checks.add(doctor.program("dpkg-deb", "dpkg"));
+        }
+        if (ws.packaging().formats().contains("oci")) {
+            checks.add(doctor.program("depmod", "kmod"));
+            checks.add(doctor.program("skopeo", "skopeo"));
+        }
+        return print(out, checks);
+    }
+
     private static int targets(PrintWriter out, Doctor doctor, Workspace ws, List<Target> targets, Findings found)
             throws InterruptedException {
         int problems = 0;

@@ -35,6 +35,12 @@ class RustIT {
                 .containsPattern("ok +python3 ")
                 .containsPattern(
                         "skip +tools for armhf .*\n *to build it: .*libstd-rust-dev:armhf libc6-dev-armhf-cross");
+        // The examples declare [package]: the programs kforge package runs for deb and oci.
+        assertThat(run.out())
+                .contains("packages (deb, oci)")
+                .containsPattern("ok +dpkg-deb ")
+                .containsPattern("ok +depmod +kmod version")
+                .containsPattern("ok +skopeo +skopeo version");
         assertThat(run.code()).as(run.out()).isZero();
     }
 

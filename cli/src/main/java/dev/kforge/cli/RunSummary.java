@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -89,41 +90,36 @@ final class RunSummary {
 
     /** "; 8 tests: 6 passed, 1 cached, 1 failed" (statuses that occurred, failures always). */
     static String tests(RunReport report) {
-        List<String> parts = new ArrayList<>();
-        for (String k : Reports.TEST_KEYS) {
-            if (k.equals("timed-out")) {
-                continue; // counted with the failed ones
-            }
-            long n = k.equals("failed")
-                    ? report.countTests("failed") + report.countTests("timed-out")
-                    : report.countTests(k);
-            if (n > 0 || k.equals("failed")) {
-                parts.add(n + " " + k);
-            }
-        }
-        return "; " + report.tests().size() + " test" + (report.tests().size() == 1 ? "" : "s") + ": "
-                + String.join(", ", parts);
+        return counts(
+                "test", Reports.TEST_KEYS, report::countTests, report.tests().size());
     }
 
     /** "; 4 packages: 3 written, 1 cached, 0 failed" (statuses that occurred, failures always); empty without packages. */
     static String packages(RunReport report) {
-        if (report.packages().isEmpty()) {
-            return "";
-        }
+        return report.packages().isEmpty()
+                ? ""
+                : counts(
+                        "package",
+                        Reports.PACKAGE_KEYS,
+                        report::countPackages,
+                        report.packages().size());
+    }
+
+    /** "; N nouns: " and the count of each status key that occurred (timed-out counted with failed, always shown). */
+    private static String counts(String noun, List<String> keys, ToLongFunction<String> count, int total) {
         List<String> parts = new ArrayList<>();
-        for (String k : Reports.PACKAGE_KEYS) {
+        for (String k : keys) {
             if (k.equals("timed-out")) {
                 continue; // counted with the failed ones
             }
             long n = k.equals("failed")
-                    ? report.countPackages("failed") + report.countPackages("timed-out")
-                    : report.countPackages(k);
+                    ? count.applyAsLong("failed") + count.applyAsLong("timed-out")
+                    : count.applyAsLong(k);
             if (n > 0 || k.equals("failed")) {
                 parts.add(n + " " + k);
             }
         }
-        return "; " + report.packages().size() + " package" + (report.packages().size() == 1 ? "" : "s") + ": "
-                + String.join(", ", parts);
+        return "; " + total + " " + noun + (total == 1 ? "" : "s") + ": " + String.join(", ", parts);
     }
 
     void print(RunReport report, Planned planned) {

@@ -1,6 +1,5 @@
 package dev.kforge.pkg;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -13,8 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * What a cell's Debian package holds: its modules under {@code /lib/modules/RELEASE/updates/DRIVER/}
@@ -173,13 +170,6 @@ final class DebContent {
 
     /** Gzip without a name or time in its header (what gzip -n writes), so the package stays byte-identical. */
     private static byte[] gzip(String text) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GzipParameters gz = new GzipParameters();
-        gz.setModificationTime(0);
-        gz.setCompressionLevel(9);
-        try (GzipCompressorOutputStream z = new GzipCompressorOutputStream(bytes, gz)) {
-            z.write(text.getBytes(StandardCharsets.UTF_8));
-        }
-        return bytes.toByteArray();
+        return Tarballs.gzip(text.getBytes(StandardCharsets.UTF_8), 9);
     }
 }

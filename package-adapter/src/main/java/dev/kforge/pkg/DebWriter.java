@@ -1,6 +1,5 @@
 package dev.kforge.pkg;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +15,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
 import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Writes a {@link DebPackage} as a .deb (deb(5): an ar archive of debian-binary, control.tar.gz and
@@ -112,33 +107,7 @@ public final class DebWriter {
     }
 
     private static byte[] tarGz(Map<String, DebPackage.File> members, long mtime) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GzipParameters gz = new GzipParameters();
-        gz.setModificationTime(0);
-        try (GzipCompressorOutputStream z = new GzipCompressorOutputStream(bytes, gz);
-                TarArchiveOutputStream tar = new TarArchiveOutputStream(z)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
-            for (Map.Entry<String, DebPackage.File> e : members.entrySet()) {
-                TarArchiveEntry t = new TarArchiveEntry(e.getKey());
-                t.setUserId(0);
-                t.setGroupId(0);
-                t.setUserName("root");
-                t.setGroupName("root");
-                t.setModTime(mtime * 1000);
-                if (e.getValue() == null) {
-                    t.setMode(040755);
-                    tar.putArchiveEntry(t);
-                } else {
-                    t.setMode(0100000 | e.getValue().mode());
-                    t.setSize(e.getValue().size());
-                    tar.putArchiveEntry(t);
-                    tar.write(e.getValue().content());
-                }
-                tar.closeArchiveEntry();
-            }
-            tar.finish();
-        }
-        return bytes.toByteArray();
+        return Tarballs.gzip(Tarballs.tar(members, mtime, "root"), java.util.zip.Deflater.DEFAULT_COMPRESSION);
     }
 
     private static void member(ArArchiveOutputStream ar, String name, byte[] content, long mtime) throws IOException {

@@ -1,7 +1,6 @@
 package dev.kforge.pkg;
 
 import dev.kforge.core.json.CanonicalJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +18,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Writes a one-layer image as an OCI image layout (image-spec's image-layout.md: oci-layout,
@@ -68,7 +63,7 @@ final class OciLayout {
     /** Writes {@code image} as a layout into the empty directory {@code dir}; the manifest's digest. */
     static String write(Image image, Path dir) throws IOException {
         byte[] tar = tar(image);
-        byte[] layer = gzip(tar);
+        byte[] layer = Tarballs.gzip(tar, java.util.zip.Deflater.DEFAULT_COMPRESSION);
         String[] platform = image.platform().split("/", 2);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("created", Instant.ofEpochSecond(image.mtime()).toString());
@@ -142,40 +137,7 @@ final class OciLayout {
         SortedMap<String, DebPackage.File> members = new TreeMap<>();
         dirs.forEach(d -> members.put(d, null));
         members.putAll(image.files());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            for (Map.Entry<String, DebPackage.File> e : members.entrySet()) {
-                TarArchiveEntry t = new TarArchiveEntry(e.getKey());
-                t.setUserId(0);
-                t.setGroupId(0);
-                t.setUserName("");
-                t.setGroupName("");
-                t.setModTime(image.mtime() * 1000);
-                if (e.getValue() == null) {
-                    t.setMode(040755);
-                    tar.putArchiveEntry(t);
-                } else {
-                    t.setMode(0100000 | e.getValue().mode());
-                    t.setSize(e.getValue().size());
-                    tar.putArchiveEntry(t);
-                    tar.write(e.getValue().content());
-                }
-                tar.closeArchiveEntry();
-            }
-            tar.finish();
-        }
-        return bytes.toByteArray();
-    }
-
-    private static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GzipParameters gz = new GzipParameters();
-        gz.setModificationTime(0);
-        try (GzipCompressorOutputStream z = new GzipCompressorOutputStream(bytes, gz)) {
-            z.write(data);
-        }
-        return bytes.toByteArray();
+        return Tarballs.tar(members, image.mtime(), "");
     }
 
     static String sha256(byte[] content) {

@@ -60,6 +60,18 @@ final class OciLayout {
 
     private OciLayout() {}
 
+    /**
+     * The image tag of a kernel release: the release with every character a tag cannot hold (Debian's
+     * '+', as in 6.12.95+deb12-amd64) as '_'; the exact release is in the image's annotations and paths.
+     */
+    static String tagFor(String release) {
+        String tag = release.replaceAll("[^A-Za-z0-9_.-]", "_");
+        if (!tag.matches("[A-Za-z0-9_].*")) {
+            tag = "_" + tag;
+        }
+        return tag.length() > 128 ? tag.substring(0, 128) : tag;
+    }
+
     /** Writes {@code image} as a layout into the empty directory {@code dir}; the manifest's digest. */
     static String write(Image image, Path dir) throws IOException {
         byte[] tar = tar(image);

@@ -217,7 +217,9 @@ public final class PackageStepExecutor implements StepExecutor {
             annotations.put("dev.kforge.arch", step.attribute("arch"));
             annotations.put("dev.kforge.cell", step.attribute("cell"));
             OciLayout.write(
-                    new OciLayout.Image(release, step.attribute("ociPlatform"), files, annotations, mtime), dir);
+                    new OciLayout.Image(
+                            OciLayout.tagFor(release), step.attribute("ociPlatform"), files, annotations, mtime),
+                    dir);
             return "";
         } finally {
             FileTrees.deleteRecursively(work);

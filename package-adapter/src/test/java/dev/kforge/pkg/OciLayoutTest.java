@@ -96,6 +96,17 @@ class OciLayoutTest {
                 .isNotEqualTo(first);
     }
 
+    @Test
+    void aKernelReleaseBecomesATagEvenWithDebiansPlus() {
+        assertThat(OciLayout.tagFor("6.1.0-28-amd64")).isEqualTo("6.1.0-28-amd64");
+        assertThat(OciLayout.tagFor("6.12.95+deb12-amd64")).isEqualTo("6.12.95_deb12-amd64");
+        assertThat(OciLayout.tagFor("7.3.4+deb13-arm64")).isEqualTo("7.3.4_deb13-arm64");
+        assertThat(OciLayout.tagFor(".hidden")).isEqualTo("_.hidden");
+        assertThat(OciLayout.tagFor("x".repeat(200))).hasSize(128);
+        // Every tag it gives is one the image accepts.
+        new OciLayout.Image(OciLayout.tagFor("6.12.95+deb12-amd64"), "amd64", new TreeMap<>(), new TreeMap<>(), 0);
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> strings(Object tree) {
         return (Map<String, Object>) tree;

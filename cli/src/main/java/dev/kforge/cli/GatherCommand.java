@@ -4,6 +4,7 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.report.RunReport;
 import dev.kforge.core.service.BuildRequest;
+import dev.kforge.core.service.PackageChoice;
 import dev.kforge.core.service.Planned;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -40,9 +41,22 @@ final class GatherCommand implements Callable<Integer> {
     @Option(names = "--test", description = "Gather the shards' tests too (after kforge test --shard I/N).")
     boolean test;
 
+    @Option(
+            names = "--package",
+            description =
+                    "Gather the shards' packages too (after kforge package --shard I/N; the formats of [package]).")
+    boolean packages;
+
     @Override
     public Integer call() {
-        Planned planned = root.services().plans().plan(manifest.path(root.context), manifest.display(), test);
+        Planned planned = root.services()
+                .plans()
+                .plan(
+                        manifest.path(root.context),
+                        manifest.display(),
+                        test,
+                        packages ? PackageChoice.MANIFEST : PackageChoice.NONE,
+                        true);
         PlanChecks.expectHash(planned, expectPlanHash);
         BuildRequest request = BuildRequest.builder()
                 .junit(Optional.ofNullable(junit).map(root.context.cwd()::resolve))
@@ -61,6 +75,20 @@ final class GatherCommand implements Callable<Integer> {
         report.tests().stream()
                 .filter(t -> t.failed())
                 .forEach(t -> root.err().println("missing test/" + t.cell().id() + ": " + t.message()));
+        // A package that failed in its shard (or whose cell did) was never stored: missing, and a failure.
+        long missingPackages =
+                report.packages().stream().filter(p -> p.failed()).count();
+        report.packages().stream()
+                .filter(p -> p.failed())
+                .forEach(p -> root.err().println("missing " + p.step() + ": " + p.message()));
+        String packageCounts = report.packages().isEmpty()
+                ? ""
+                : String.format(
+                        "; %d packages: %d gathered, %d missing, %d skipped",
+                        report.packages().size(),
+                        report.countPackages("cached"),
+                        missingPackages,
+                        report.countPackages("skipped"));
         String tests = report.tests().isEmpty()
                 ? ""
                 : String.format(
@@ -68,15 +96,16 @@ final class GatherCommand implements Callable<Integer> {
                         report.tests().size(), report.countTests("cached"), missingTests, report.countTests("skipped"));
         root.out()
                 .printf(
-                        "%d cells: %d gathered, %d missing, %d skipped%s -> %s%n",
+                        "%d cells: %d gathered, %d missing, %d skipped%s%s -> %s%n",
                         report.cells().size(),
                         report.count(StepStatus.CACHED),
                         missing,
                         report.count(StepStatus.SKIPPED),
                         tests,
+                        packageCounts,
                         planned.out());
         root.out().flush();
         root.err().flush();
-        return missing + missingTests == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
+        return missing + missingTests + missingPackages == 0 ? 0 : KforgeException.Kind.BUILD.exitCode();
     }
 }

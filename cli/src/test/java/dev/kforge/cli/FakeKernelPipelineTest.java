@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kforge.core.TestWorkspace;
 import dev.kforge.core.elf.Elf;
 import dev.kforge.core.exec.LocalProcessRunner;
+import dev.kforge.core.fs.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -199,6 +200,14 @@ class FakeKernelPipelineTest {
         // (dpkg-deb, depmod, skopeo) key no build: packaging and building share their cached cells.
         assertThat(kforge("package", "--format", "deb").out()).contains("2 packages: 2 cached, 0 failed");
         assertThat(kforge("build").out()).doesNotContain("package").contains("2 cells: 0 built, 2 cached, 0 failed");
+        // After sharded runs, gather --package restores every package from the cache into a fresh out/.
+        FileTrees.deleteRecursively(ws.resolve("out"));
+        ItSupport.Run gather = kforge("gather", "--package");
+        assertThat(gather.code()).as(gather.err()).isZero();
+        assertThat(gather.out())
+                .contains("2 cells: 2 gathered, 0 missing, 0 skipped; 4 packages: 4 gathered, 0 missing");
+        assertThat(Files.readAllBytes(ws.resolve("out").resolve(deb))).isEqualTo(before);
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS"))).contains("  " + deb + "\n");
         // verify makes the packages [package] declares twice, from unsigned modules, and compares every file.
         ItSupport.Run verify = kforge("verify");
         assertThat(verify.code()).as(verify.err()).isZero();

@@ -120,9 +120,11 @@ final class ExplainCommand implements Callable<Integer> {
 
     private void test(PrintWriter out, Step s, Roots roots) {
         out.println("# kforge packs the initramfs (busybox, the modules in load order, a generated /init) into "
-                + quote(roots.resolve(s.attribute("initramfs"))) + " when it runs this test; run kforge test "
-                + cell
-                + " once to have it. The guest's console is judged by markers /init prints.");
+                + quote(roots.resolve(s.attribute("initramfs"))) + " when it runs this test (a test restored from"
+                + " the cache writes none: kforge test --no-cache " + cell
+                + " does). The guest's console is judged by markers /init prints.");
+        out.println("# guest busybox: " + quote(roots.resolve(s.attribute("busybox"))));
+        out.println("# kernel modules: " + quote(roots.resolve(s.attribute("kernelModules"))));
         out.println(String.join(
                 " ",
                 QemuStepExecutor.commandLine(s, roots, Accelerator.detect()).stream()

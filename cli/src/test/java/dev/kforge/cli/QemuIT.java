@@ -362,6 +362,9 @@ class QemuIT {
                 .containsPattern("qemu-system-x86_64 -M pc -cpu max -m 512 -smp 1 -accel (kvm|tcg) -nographic")
                 .contains("vmlinuz-")
                 .contains("initramfs.cpio.gz")
-                .contains("console=ttyS0");
+                .contains("console=ttyS0")
+                // What the initramfs is made of, for a test reproduced by hand (PackageIT boots with them).
+                .containsPattern("\\n# guest busybox: \\S+/bin/busybox\\n")
+                .containsPattern("\\n# kernel modules: \\S+/lib/modules\\n");
     }
 }

@@ -57,18 +57,13 @@ public final class PackageStepExecutor implements StepExecutor {
         SortedMap<String, byte[]> modules = new TreeMap<>();
         SortedMap<String, String> licenses = new TreeMap<>();
         Optional<String> vermagicRelease = Optional.empty();
-        try (Stream<Path> s = Files.list(modulesDir)) {
-            for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko"))
-                    .sorted()
-                    .toList()) {
-                byte[] bytes = Files.readAllBytes(ko);
-                Elf elf = Elf.read(ko.toString(), bytes);
-                modules.put(ko.getFileName().toString(), bytes);
-                elf.modinfo("license")
-                        .ifPresent(l -> licenses.put(ko.getFileName().toString(), l));
-                if (vermagicRelease.isEmpty()) {
-                    vermagicRelease = elf.release();
-                }
+        for (Path ko : modulesIn(modulesDir)) {
+            byte[] bytes = Files.readAllBytes(ko);
+            Elf elf = Elf.read(ko.toString(), bytes);
+            modules.put(ko.getFileName().toString(), bytes);
+            elf.modinfo("license").ifPresent(l -> licenses.put(ko.getFileName().toString(), l));
+            if (vermagicRelease.isEmpty()) {
+                vermagicRelease = elf.release();
             }
         }
         if (modules.isEmpty()) {
@@ -154,12 +149,8 @@ public final class PackageStepExecutor implements StepExecutor {
         SortedMap<String, byte[]> all = new TreeMap<>(modules);
         for (var e : step.attributes().entrySet()) {
             if (e.getKey().startsWith("dependency.")) {
-                try (Stream<Path> s = Files.list(roots.path(e.getValue()))) {
-                    for (Path ko : s.filter(p -> p.getFileName().toString().endsWith(".ko"))
-                            .sorted()
-                            .toList()) {
-                        all.putIfAbsent(ko.getFileName().toString(), Files.readAllBytes(ko));
-                    }
+                for (Path ko : modulesIn(roots.path(e.getValue()))) {
+                    all.putIfAbsent(ko.getFileName().toString(), Files.readAllBytes(ko));
                 }
             }
         }
@@ -178,14 +169,7 @@ public final class PackageStepExecutor implements StepExecutor {
                     argv.add(a.replace(PackagePlanner.STAGE, work.resolve("opt").toString())
                             .replace(PackagePlanner.RELEASE, release));
                 }
-                ProcessResult r;
-                try {
-                    r = runner.run(ProcessSpec.capture(argv, work));
-                } catch (IOException e) {
-                    throw KforgeException.environment(
-                            "cannot run " + argv.get(0) + ": " + e.getMessage(),
-                            "install kmod (scripts/install-deps does)");
-                }
+                ProcessResult r = run(argv, work);
                 if (!r.succeeded()) {
                     throw KforgeException.environment(
                             String.join(" ", argv) + " failed (exit " + r.exitCode() + "): "
@@ -236,21 +220,33 @@ public final class PackageStepExecutor implements StepExecutor {
             for (String a : command) {
                 argv.add(roots.resolve(a.replace(PackagePlanner.PACKAGE, written.toString())));
             }
-            ProcessResult r;
-            try {
-                r = runner.run(
-                        new ProcessSpec(argv, new TreeMap<>(), roots.path(step.cwd()), Optional.empty(), stepTimeout));
-            } catch (IOException e) {
-                throw KforgeException.environment(
-                        "cannot run " + argv.get(0) + ": " + e.getMessage(),
-                        "install it (scripts/install-deps does): it checks every package kforge writes");
-            }
+            ProcessResult r = run(argv, roots.path(step.cwd()));
             if (!r.succeeded()) {
                 return Optional.of(String.join(" ", argv) + " rejected the package (exit " + r.exitCode() + "): "
                         + r.output().strip());
             }
         }
         return Optional.empty();
+    }
+
+    /** The .ko files directly in {@code dir}, sorted: a cell's published modules. */
+    private static List<Path> modulesIn(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** One of the step's programs (depmod, dpkg-deb, skopeo), its output captured, under the step timeout. */
+    private ProcessResult run(List<String> argv, Path cwd) throws InterruptedException {
+        try {
+            return runner.run(new ProcessSpec(argv, new TreeMap<>(), cwd, Optional.empty(), stepTimeout));
+        } catch (IOException e) {
+            throw KforgeException.environment(
+                    "cannot run " + argv.get(0) + ": " + e.getMessage(),
+                    "install it (scripts/install-deps installs kmod, dpkg and skopeo): kforge package runs it");
+        }
     }
 
     private static StepResult failed(Step step, long start, String message) {

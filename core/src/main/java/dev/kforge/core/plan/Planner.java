@@ -263,8 +263,8 @@ public final class Planner {
         }
         on.publishers().put(d.name(), published.id());
         Optional<Step> test = a.in.tests() ? planTest(a, on, d, cell, published, prepare, symvers) : Optional.empty();
-        for (String format : a.in.packages()) {
-            planPackage(a, on, d, cell, format, published, test);
+        if (!a.in.packages().isEmpty()) {
+            planPackages(a, on, d, cell, published, test);
         }
         for (CargoCrate c : d.cargo()) {
             Step companion = c.role() == CargoCrate.Role.TEST
@@ -274,9 +274,8 @@ public final class Planner {
         }
     }
 
-    /** A package of the cell, after its signature and, when it is tested, its passing test. */
-    private void planPackage(
-            Assembly a, OnTarget on, Driver d, Cell cell, String format, Step published, Optional<Step> test) {
+    /** The cell's package in each format, after its signature and, when it is tested, its passing test. */
+    private void planPackages(Assembly a, OnTarget on, Driver d, Cell cell, Step published, Optional<Step> test) {
         Workspace ws = a.in.workspace();
         List<String> deps = new ArrayList<>(List.of(published.id()));
         test.ifPresent(t -> deps.add(t.id()));
@@ -292,26 +291,28 @@ public final class Planner {
                 ws.driver(dep).ifPresent(x -> pending.addAll(x.dependsOn()));
             }
         }
-        Step pkg = packageSteps.cellPackage(new PackageStepPlanner.CellPackage(
-                format,
-                cell,
-                d,
-                ws.packaging()
-                        .versionOf(d)
-                        .orElseThrow(
-                                () -> new IllegalArgumentException("driver " + d.name() + " has no package version")),
-                on.arch(),
-                ws.packaging(),
-                on.kernel().kind() == KernelSource.Kind.DISTRO ? on.kernel().distribution() : Optional.empty(),
-                on.facts().release(),
-                published.publishDir().orElseThrow(),
-                d.dependsOn(),
-                dependencyDirs,
-                a.in.revision(),
-                a.in.sourceDateEpoch(),
-                deps));
-        a.steps.put(pkg.id(), pkg);
-        a.packages.put(pkg.id(), cell);
+        String version = ws.packaging()
+                .versionOf(d)
+                .orElseThrow(() -> new IllegalArgumentException("driver " + d.name() + " has no package version"));
+        for (String format : a.in.packages()) {
+            Step pkg = packageSteps.cellPackage(new PackageStepPlanner.CellPackage(
+                    format,
+                    cell,
+                    d,
+                    version,
+                    on.arch(),
+                    ws.packaging(),
+                    on.kernel().kind() == KernelSource.Kind.DISTRO ? on.kernel().distribution() : Optional.empty(),
+                    on.facts().release(),
+                    published.publishDir().orElseThrow(),
+                    d.dependsOn(),
+                    dependencyDirs,
+                    a.in.revision(),
+                    a.in.sourceDateEpoch(),
+                    deps));
+            a.steps.put(pkg.id(), pkg);
+            a.packages.put(pkg.id(), cell);
+        }
     }
 
     private Optional<Step> planTest(

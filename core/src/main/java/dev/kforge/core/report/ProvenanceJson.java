@@ -20,12 +20,10 @@ final class ProvenanceJson {
 
     private ProvenanceJson() {}
 
-    /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
-    public static String sha256sums(Path out, List<String> cellDirs, DigestMemo memo) throws IOException {
-        return sha256sums(out, cellDirs, List.of(), memo);
-    }
-
-    /** The lines of {@link #sha256sums(Path, List, DigestMemo)} and one per package file (relative to out/). */
+    /**
+     * {@code sha256  path} lines for every .ko in the cells' directories and every package file (both
+     * relative to {@code out}), sorted by path.
+     */
     public static String sha256sums(Path out, List<String> cellDirs, List<String> packageFiles, DigestMemo memo)
             throws IOException {
         List<String> lines = new ArrayList<>();

@@ -30,11 +30,6 @@ public final class Reports {
         return ResultsJson.resultsJson(run);
     }
 
-    /** {@code sha256  path} lines for every .ko below {@code out}, paths relative to it, sorted. */
-    public static String sha256sums(Path out, List<String> cellDirs, DigestMemo memo) throws IOException {
-        return ProvenanceJson.sha256sums(out, cellDirs, memo);
-    }
-
     /** SHA256SUMS of the cells' modules and the packages' files (relative to out/). */
     public static String sha256sums(Path out, List<String> cellDirs, List<String> packageFiles, DigestMemo memo)
             throws IOException {

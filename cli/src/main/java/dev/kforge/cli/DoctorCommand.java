@@ -179,7 +179,6 @@ final class DoctorCommand implements Callable<Integer> {
         return problems;
     }
 
-    /** One section per kernel and arch/toolchain pair: compilers, and QEMU where the kernel boots. */
     /** With [package]: the programs kforge package runs for each format the manifest names. */
     private static int packages(PrintWriter out, Doctor doctor, Workspace ws) throws InterruptedException {
         if (ws.packaging().pos().isEmpty()) {
@@ -194,9 +193,14 @@ final class DoctorCommand implements Callable<Integer> {
             checks.add(doctor.program("depmod", "kmod"));
             checks.add(doctor.program("skopeo", "skopeo"));
         }
+        if (ws.packaging().formats().contains("dkms")) {
+            checks.add(doctor.program("bash", "bash"));
+            checks.add(doctor.program("tar", "tar"));
+        }
         return print(out, checks);
     }
 
+    /** One section per kernel and arch/toolchain pair: compilers, and QEMU where the kernel boots. */
     private static int targets(PrintWriter out, Doctor doctor, Workspace ws, List<Target> targets, Findings found)
             throws InterruptedException {
         int problems = 0;

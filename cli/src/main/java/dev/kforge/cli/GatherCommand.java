@@ -84,9 +84,11 @@ final class GatherCommand implements Callable<Integer> {
         String packageCounts = report.packages().isEmpty()
                 ? ""
                 : String.format(
-                        "; %d packages: %d gathered, %d missing, %d skipped",
+                        "; %d packages: %d gathered, %s%d missing, %d skipped",
                         report.packages().size(),
                         report.countPackages("cached"),
+                        // DKMS packages wait for every shard's cells: no shard writes them, the gather does.
+                        report.countPackages("written") == 0 ? "" : report.countPackages("written") + " written, ",
                         missingPackages,
                         report.countPackages("skipped"));
         String tests = report.tests().isEmpty()

@@ -256,7 +256,7 @@ final class RunSummary {
 
     /** The file a user installs or copies: the .deb, the OCI layout's index (its blobs are listed in SHA256SUMS). */
     private static boolean mainFile(String f) {
-        return f.endsWith(".deb") || f.endsWith("/index.json");
+        return f.endsWith(".deb") || f.endsWith("/index.json") || f.endsWith("-dkms.tar.gz");
     }
 
     /** A cell's row; {@code t} is null when this cell has no test. */

@@ -25,15 +25,20 @@ final class FakeKernel {
 
     /** Writes the tree at {@code tree}. */
     static FakeKernel at(Path tree) {
+        return at(tree, "6.1.0", RELEASE);
+    }
+
+    /** Writes the tree of another kernel version and release (modules carry that release) at {@code tree}. */
+    static FakeKernel at(Path tree, String version, String release) {
         try (InputStream makefile = FakeKernel.class.getResourceAsStream("/fakelinux/Makefile")) {
             Files.createDirectories(tree.resolve("include/generated"));
             Files.write(tree.resolve("Makefile"), makefile.readAllBytes());
             Files.writeString(
                     tree.resolve(".config"),
-                    "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.1.0 Kernel Configuration\n#\n"
-                            + "CONFIG_CC_IS_GCC=y\nCONFIG_64BIT=y\nCONFIG_MODULES=y\n");
+                    "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 " + version
+                            + " Kernel Configuration\n#\n" + "CONFIG_CC_IS_GCC=y\nCONFIG_64BIT=y\nCONFIG_MODULES=y\n");
             Files.writeString(
-                    tree.resolve("include/generated/utsrelease.h"), "#define UTS_RELEASE \"" + RELEASE + "\"\n");
+                    tree.resolve("include/generated/utsrelease.h"), "#define UTS_RELEASE \"" + release + "\"\n");
             Files.writeString(tree.resolve("Module.symvers"), "0x00000000\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

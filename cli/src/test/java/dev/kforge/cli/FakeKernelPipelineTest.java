@@ -218,6 +218,107 @@ class FakeKernelPipelineTest {
                 .contains("packages/oci/fake/x86_64-gcc/beta/index.json");
     }
 
+    /**
+     * A driver's DKMS package waits for all of its cells, whatever their outcome, and is bounded by them: beta
+     * builds on 6.1 but fails on 6.16, so its package builds on 6.1 up to 6.16; alpha's range stays open. Every
+     * report counts the packages; they come from the cache while the outcomes stay, and are written anew when one
+     * changes; a selection of cells bounds them by those alone; shards write none, the gather writes them.
+     */
+    @Test
+    void aDkmsPackageIsWrittenAfterAllOfItsDriversCellsAndBoundedByThoseThatWorked() throws Exception {
+        FakeKernel newer = FakeKernel.at(ws.resolve("newer"), "6.16.0", "6.16.0-fake");
+        Path newerMakefile = ws.resolve("newer/Makefile");
+        String makefile = Files.readString(newerMakefile);
+        Files.writeString(
+                newerMakefile,
+                makefile.replace(
+                        "\t@if [ \"$(FAIL)\" = modules ]",
+                        "\t@case \"$(M)\" in */beta) echo \"$(M)/beta.c:2:1: error: removed in 6.16\" >&2; exit 1;; esac\n"
+                                + "\t@if [ \"$(FAIL)\" = modules ]"));
+        String toml = Files.readString(ws.resolve("kforge.toml"));
+        int drivers = toml.indexOf("[[driver]]");
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                toml.substring(0, drivers) + "[[kernel]]\nname = \"newer\"\nheaders = \"newer\"\n\n"
+                        + toml.substring(drivers) + "\n[package]\nversion = \"2.0\"\nformats = [\"dkms\"]\n");
+        ItSupport.Run run = kforge("package", "--junit", "junit.xml");
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("4 cells: 3 built, 0 cached, 1 failed, 0 skipped; 2 packages: 2 written, 0 failed");
+        String beta = dkmsConf("beta");
+        assertThat(beta)
+                .contains("#   6.1.0-fake (x86_64)\n")
+                .doesNotContain("6.16.0-fake")
+                .contains("builds on kernels 6.1 up to, not including, 6.16")
+                .contains("BUILT_MODULE_NAME[0]=\"beta\"")
+                .contains("BUILD_EXCLUSIVE_ARCH=\"^(x86_64)$\"")
+                .contains("PACKAGE_VERSION=\"2.0\"");
+        assertThat(dkmsConf("alpha")).contains("builds on kernels 6.1 and later");
+        Map<String, Object> results = ItSupport.json(ws.resolve("out/kforge-results.json"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> packages = (List<Map<String, Object>>) results.get("packages");
+        assertThat(packages)
+                .filteredOn(p -> p.get("step").equals("package-dkms/beta"))
+                .singleElement()
+                .satisfies(p -> assertThat(p)
+                        .containsEntry("driver", "beta")
+                        .containsEntry("status", "written")
+                        .containsEntry("files", List.of("packages/dkms/beta/beta-2.0-dkms.tar.gz"))
+                        .doesNotContainKey("cell"));
+        assertThat(Files.readString(ws.resolve("junit.xml")))
+                .contains("tests=\"6\" failures=\"1\"")
+                .contains("classname=\"beta.package-dkms\" name=\"source\"");
+        assertThat(Files.readString(ws.resolve("out/SHA256SUMS")))
+                .contains("  packages/dkms/beta/beta-2.0-dkms.tar.gz\n");
+
+        // The same outcomes: from the cache. beta fixed for 6.16: its package is written anew, with an open range.
+        assertThat(kforge("package").out()).contains("2 packages: 2 cached, 0 failed");
+        Files.writeString(newerMakefile, makefile);
+        ItSupport.Run fixed = kforge("package");
+        assertThat(fixed.code()).as(fixed.err()).isZero();
+        assertThat(fixed.out()).contains("2 packages: 1 written, 1 cached, 0 failed");
+        assertThat(dkmsConf("beta")).contains("#   6.16.0-fake (x86_64)\n").contains("builds on kernels 6.1 and later");
+
+        // A selection of cells: the package waits for and is made from those alone.
+        ItSupport.Run selected = kforge("package", "beta/newer/*");
+        assertThat(selected.code()).as(selected.err()).isZero();
+        assertThat(selected.out()).contains("1 cells: ").contains("1 package: 1 written");
+        assertThat(dkmsConf("beta")).doesNotContain("6.1.0-fake").contains("builds on kernels 6.16 and later");
+
+        // Shards write no DKMS package (no shard has every cell); the gather writes them from all the shards' cells.
+        for (String shard : List.of("1/2", "2/2")) {
+            ItSupport.Run sharded = kforge("package", "--shard", shard);
+            assertThat(sharded.code()).as(sharded.err()).isZero();
+            assertThat(sharded.out()).doesNotContain("package-dkms");
+        }
+        // (A new version: no run stored these packages, so the gather writes them rather than restoring them.)
+        FileTrees.deleteRecursively(ws.resolve("out"));
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                Files.readString(ws.resolve("kforge.toml")).replace("version = \"2.0\"", "version = \"2.1\""));
+        ItSupport.Run gather = kforge("gather", "--package");
+        assertThat(gather.code()).as(gather.out() + gather.err()).isZero();
+        assertThat(gather.out())
+                .contains("4 cells: 4 gathered, 0 missing, 0 skipped; 2 packages: 0 gathered, 2 written, 0 missing");
+        assertThat(dkmsConf("beta", "2.1")).contains("6.1.0-fake").contains("6.16.0-fake");
+        assertThat(newer.makes()).isNotEmpty();
+    }
+
+    /** The dkms.conf of a driver's DKMS package in out/, read by tar. */
+    String dkmsConf(String driver) throws Exception {
+        return dkmsConf(driver, "2.0");
+    }
+
+    String dkmsConf(String driver, String version) throws Exception {
+        Path tarball = ws.resolve("out/packages/dkms/" + driver + "/" + driver + "-" + version + "-dkms.tar.gz");
+        Process p = new ProcessBuilder("tar", "-xzOf", tarball.toString(), "dkms_source_tree/dkms.conf")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
+
     @Test
     void packagingNeedsAVersionAndForDebianAMaintainer() throws Exception {
         ItSupport.Run noVersion = kforge("package");

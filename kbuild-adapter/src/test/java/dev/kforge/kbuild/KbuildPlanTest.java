@@ -379,6 +379,7 @@ class KbuildPlanTest {
                         gcc.package=gcc-mips64el-linux-gnuabi64
                         debian.arch=mips64el
                         oci.platform=mips64le
+                        uname.machine=mips64
                         debian.flavour=5kc-malta
                         qemu.system=qemu-system-mips64el
                         qemu.machine=malta

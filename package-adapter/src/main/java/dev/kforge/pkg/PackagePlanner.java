@@ -1,7 +1,11 @@
 package dev.kforge.pkg;
 
+import dev.kforge.core.model.CargoCrate;
+import dev.kforge.core.model.Driver;
+import dev.kforge.core.model.Language;
 import dev.kforge.core.plan.PackageStepPlanner;
 import dev.kforge.core.plan.Step;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -32,6 +36,7 @@ public final class PackagePlanner implements PackageStepPlanner {
         return switch (format) {
             case "deb" -> new TreeSet<>(List.of("dpkg-deb"));
             case "oci" -> new TreeSet<>(List.of("depmod", "skopeo")); // depmod writes the image's index
+            case "dkms" -> new TreeSet<>(List.of("bash", "tar")); // bash reads dkms.conf as DKMS does
             default -> throw new IllegalArgumentException("no package format " + format);
         };
     }
@@ -85,5 +90,83 @@ public final class PackagePlanner implements PackageStepPlanner {
                 List.of(dir),
                 r.deps(),
                 attrs);
+    }
+
+    /**
+     * A driver's DKMS package, in {@code out/packages/dkms/DRIVER/}: it waits for every cell of the driver
+     * whatever their outcome and is made from those that worked. Its inputs are the driver's directory and
+     * those of the drivers it needs (their sources go in); its attributes say where each cell published and
+     * which steps had to succeed for it to count.
+     */
+    @Override
+    public Step driverPackage(DriverPackage r) {
+        if (!r.format().equals("dkms")) {
+            throw new IllegalArgumentException("no driver package format " + r.format());
+        }
+        Driver d = r.driver();
+        String dir = "${out}/packages/" + r.format() + "/" + d.name() + "/";
+        SortedMap<String, String> attrs = new TreeMap<>();
+        attrs.put(Step.GATE, Step.AFTER_ANY);
+        attrs.put("format", r.format());
+        attrs.put("packageFormat", Integer.toString(FORMAT));
+        attrs.put("driver", d.name());
+        attrs.put("version", r.version());
+        attrs.put("dir", dir);
+        attrs.put("sourceDateEpoch", Long.toString(r.sourceDateEpoch()));
+        r.revision().ifPresent(rev -> attrs.put("revision", rev));
+        List<String> configs = new ArrayList<>(d.requires());
+        if (d.language() == Language.RUST && !configs.contains("CONFIG_RUST")) {
+            configs.add("CONFIG_RUST");
+        }
+        if (!configs.isEmpty()) {
+            attrs.put("requires", String.join(",", configs));
+        }
+        List<String> inputs = new ArrayList<>();
+        putSource(attrs, "source.", d);
+        inputs.add(attrs.get("source.dir"));
+        r.dependencies().forEach((name, dep) -> {
+            putSource(attrs, "dependency." + name + ".", dep);
+            inputs.add(attrs.get("dependency." + name + ".dir"));
+        });
+        SortedSet<String> deps = new TreeSet<>();
+        r.cells().forEach((id, c) -> {
+            attrs.put("cell." + id + ".dir", c.outDir());
+            attrs.put("cell." + id + ".steps", String.join(",", c.steps()));
+            attrs.put("cell." + id + ".build", c.build());
+            attrs.put("cell." + id + ".kernelVersion", c.kernelVersion());
+            attrs.put("cell." + id + ".machines", String.join(",", c.unameMachines()));
+            deps.addAll(c.steps());
+        });
+        return new Step(
+                "package-" + r.format() + "/" + d.name(),
+                Step.Kind.PACKAGE,
+                List.of(
+                        // The generated dkms.conf, read by bash as DKMS reads it, before the tarball is written.
+                        List.of("bash", "-n", STAGE + "/" + DkmsContent.TREE + "dkms.conf"),
+                        List.of("tar", "-tzf", PACKAGE)),
+                new TreeMap<>(),
+                "${workspace}",
+                inputs,
+                List.of(dir),
+                List.copyOf(deps),
+                attrs);
+    }
+
+    /** A driver's directory, make variables, direct dependencies and cargo crates (left out), under {@code prefix}. */
+    private static void putSource(SortedMap<String, String> attrs, String prefix, Driver d) {
+        attrs.put(prefix + "dir", "${workspace}/" + d.path());
+        d.makeVariables().forEach((k, v) -> attrs.put(prefix + "make." + k, v));
+        if (!d.dependsOn().isEmpty()) {
+            attrs.put(prefix + "dependsOn", String.join(",", d.dependsOn()));
+        }
+        List<String> crates = new ArrayList<>();
+        for (CargoCrate c : d.cargo()) {
+            if (c.path().startsWith(d.path() + "/")) {
+                crates.add(c.path().substring(d.path().length() + 1));
+            }
+        }
+        if (!crates.isEmpty()) {
+            attrs.put(prefix + "exclude", String.join(",", crates));
+        }
     }
 }

@@ -46,7 +46,7 @@ public final class PackageStepExecutor implements StepExecutor {
     public StepResult execute(Step step, StepContext context) throws InterruptedException {
         long start = System.nanoTime();
         try {
-            return run(step, start);
+            return step.attribute("format").equals("dkms") ? runDkms(step, context, start) : run(step, start);
         } catch (IOException e) {
             throw KforgeException.environment(step.id() + ": " + e.getMessage(), "check free space and permissions");
         }
@@ -210,15 +210,230 @@ public final class PackageStepExecutor implements StepExecutor {
         }
     }
 
-    /** Runs the step's checks (its commands naming what was written) ({@code ${package}}); the first problem, if any. */
-    private Optional<String> check(Step step, Path written) throws IOException, InterruptedException {
+    /**
+     * A driver's DKMS package, from the cells of it that worked in this run: every step a cell waited for
+     * succeeded ({@link StepContext#after()}). A cell the run did not have (another selection, another shard)
+     * counts neither way. With no cell that worked there is nothing to bound the package by: skipped.
+     */
+    private StepResult runDkms(Step step, StepContext context, long start) throws IOException, InterruptedException {
+        String driver = step.attribute("driver");
+        List<KernelRange.Version> worked = new ArrayList<>();
+        List<KernelRange.Version> failed = new ArrayList<>();
+        java.util.SortedSet<String> modules = new java.util.TreeSet<>();
+        java.util.SortedSet<String> machines = new java.util.TreeSet<>();
+        SortedMap<String, java.util.SortedSet<String>> releases = new TreeMap<>();
+        java.util.Map<String, Boolean> after = context.after();
+        for (String cell : cellsOf(step)) {
+            // The steps of the cell this run had: its publisher and test; in kforge verify, its build alone.
+            List<String> steps = new ArrayList<>(
+                    List.of(step.attribute("cell." + cell + ".steps").split(",")));
+            steps.add(step.attribute("cell." + cell + ".build"));
+            steps.removeIf(s -> !after.containsKey(s));
+            if (steps.isEmpty()) {
+                continue; // not in this run
+            }
+            Optional<KernelRange.Version> version =
+                    KernelRange.Version.of(step.attribute("cell." + cell + ".kernelVersion"));
+            if (!steps.stream().allMatch(after::get)) {
+                version.ifPresent(failed::add);
+                continue;
+            }
+            Path dir = roots.path(step.attribute("cell." + cell + ".dir"));
+            Built built = built(dir);
+            Optional<KernelRange.Version> v =
+                    built.release().flatMap(KernelRange.Version::of).or(() -> version);
+            if (v.isEmpty() || built.modules().isEmpty()) {
+                return failed(
+                        step, start, "cell " + cell + " passed but " + dir + " names no module or kernel release");
+            }
+            worked.add(v.get());
+            modules.addAll(built.modules());
+            List<String> m =
+                    List.of(step.attribute("cell." + cell + ".machines").split(","));
+            machines.addAll(m);
+            releases.computeIfAbsent(built.release().orElse(v.get().toString()), k -> new java.util.TreeSet<>())
+                    .add(m.get(0));
+        }
+        Optional<KernelRange.Range> range = KernelRange.of(worked, failed);
+        if (range.isEmpty()) {
+            return StepResult.of(
+                    step.id(),
+                    StepStatus.SKIPPED,
+                    Duration.ofNanos(System.nanoTime() - start),
+                    "not built: no cell of " + driver
+                            + " worked in this run, so no kernel to build its DKMS package for");
+        }
+        List<String> configs = Optional.ofNullable(step.attributes().get("requires"))
+                .map(r -> List.of(r.split(",")))
+                .orElse(List.of());
+        List<String> notes = new ArrayList<>();
+        releases.forEach((release, arches) -> notes.add(release + " (" + String.join(", ", arches) + ")"));
+        DkmsContent.Contents p = new DkmsContent.Contents(
+                source(step, "source.", driver),
+                step.attribute("version"),
+                dependencies(step),
+                List.copyOf(modules),
+                range.get(),
+                List.copyOf(machines),
+                configs,
+                notes);
+        Path target = roots.path(step.attribute("dir"));
+        Path staged = FileTrees.stagingFor(target);
+        try {
+            Files.createDirectories(staged);
+            long mtime = DebContent.mtime(Long.parseLong(step.attribute("sourceDateEpoch")));
+            SortedMap<String, DebPackage.File> members = DkmsContent.members(p);
+            // The tree as DKMS gets it, for the step's commands that read it (bash -n dkms.conf).
+            Path tree = Staging.dir(staged.getParent(), "." + staged.getFileName() + ".tree.tmp-");
+            try {
+                for (var e : members.entrySet()) {
+                    Path f = tree.resolve(e.getKey());
+                    if (e.getValue() == null) {
+                        Files.createDirectories(f);
+                    } else {
+                        Files.write(f, e.getValue().content());
+                    }
+                }
+                Optional<String> problem = runOn(step, PackagePlanner.STAGE, tree);
+                if (problem.isPresent()) {
+                    return failed(step, start, problem.get());
+                }
+            } finally {
+                FileTrees.deleteRecursively(tree);
+            }
+            String name = DkmsContent.fileName(p);
+            Files.write(staged.resolve(name), Tarballs.gzip(Tarballs.tar(members, mtime, "root"), 9));
+            Optional<String> problem = check(step, staged.resolve(name));
+            if (problem.isPresent()) {
+                return failed(step, start, problem.get());
+            }
+            FileTrees.swapIn(staged, target);
+        } finally {
+            if (Files.exists(staged)) {
+                FileTrees.deleteRecursively(staged);
+            }
+        }
+        String file = roots.path("${out}")
+                .relativize(target.resolve(DkmsContent.fileName(p)))
+                .toString();
+        return new StepResult(
+                        step.id(),
+                        StepStatus.BUILT,
+                        Duration.ofNanos(System.nanoTime() - start),
+                        "wrote " + file + " for kernels " + range.get().describe() + " (" + worked.size()
+                                + " of the driver's cells worked)",
+                        List.of(),
+                        new TreeMap<>())
+                .with(Artifacts.files(List.of(file)));
+    }
+
+    /** The cell ids a driver package names (cell.ID.dir attributes). */
+    private static List<String> cellsOf(Step step) {
+        List<String> out = new ArrayList<>();
+        step.attributes().keySet().stream()
+                .filter(k -> k.startsWith("cell.") && k.endsWith(".dir"))
+                .forEach(k -> out.add(k.substring("cell.".length(), k.length() - ".dir".length())));
+        return out;
+    }
+
+    /** What a cell's out/ directory says it built: its modules (paths as Kbuild made them) and their release. */
+    private record Built(List<String> modules, Optional<String> release) {}
+
+    @SuppressWarnings("unchecked")
+    private static Built built(Path dir) throws IOException {
+        Path metadata = dir.resolve("metadata.json");
+        if (Files.isRegularFile(metadata)
+                && dev.kforge.core.json.CanonicalJson.read(Files.readString(metadata))
+                        instanceof java.util.Map<?, ?> m) {
+            Object mods = m.get("modules");
+            Object release = m.get("release");
+            if (mods instanceof java.util.Map<?, ?> mm && !mm.isEmpty()) {
+                return new Built(
+                        ((java.util.Map<String, Object>) mm)
+                                .keySet().stream().sorted().toList(),
+                        release instanceof String r && !r.isEmpty() ? Optional.of(r) : Optional.empty());
+            }
+        }
+        // No record of the build: the published modules, at the top of the driver's directory.
+        List<String> names = new ArrayList<>();
+        Optional<String> release = Optional.empty();
+        for (Path ko : modulesIn(dir)) {
+            names.add(ko.getFileName().toString());
+            if (release.isEmpty()) {
+                release = Elf.read(ko.toString(), Files.readAllBytes(ko)).release();
+            }
+        }
+        return new Built(names, release);
+    }
+
+    /** The drivers a driver package carries the sources of, each after those it needs. */
+    private List<DkmsContent.Source> dependencies(Step step) throws IOException {
+        java.util.Map<String, DkmsContent.Source> byName = new TreeMap<>();
+        for (String k : step.attributes().keySet()) {
+            if (k.startsWith("dependency.") && k.endsWith(".dir")) {
+                String name = k.substring("dependency.".length(), k.length() - ".dir".length());
+                byName.put(name, source(step, "dependency." + name + ".", name));
+            }
+        }
+        List<DkmsContent.Source> ordered = new ArrayList<>();
+        while (ordered.size() < byName.size()) {
+            int before = ordered.size();
+            for (DkmsContent.Source s : byName.values()) {
+                if (!ordered.contains(s)
+                        && s.dependsOn().stream()
+                                .filter(byName::containsKey)
+                                .allMatch(d ->
+                                        ordered.stream().anyMatch(o -> o.name().equals(d)))) {
+                    ordered.add(s);
+                }
+            }
+            if (ordered.size() == before) {
+                throw new IllegalStateException(step.id() + ": the drivers it needs depend on each other in a cycle");
+            }
+        }
+        return ordered;
+    }
+
+    /** A driver's files (without kforge's own and its cargo crates), make variables and dependencies, from the step. */
+    private DkmsContent.Source source(Step step, String prefix, String name) throws IOException {
+        Path dir = roots.path(step.attribute(prefix + "dir"));
+        List<String> excluded = Optional.ofNullable(step.attributes().get(prefix + "exclude"))
+                .map(e -> List.of(e.split(",")))
+                .orElse(List.of());
+        SortedMap<String, DebPackage.File> files = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                String rel = dir.relativize(f).toString();
+                String fileName = f.getFileName().toString();
+                if (excluded.stream().anyMatch(x -> rel.equals(x) || rel.startsWith(x + "/"))
+                        || fileName.equals("compile_commands.json")
+                        || fileName.equals("rust-project.json")) {
+                    continue;
+                }
+                files.put(rel, new DebPackage.File(Files.readAllBytes(f), Files.isExecutable(f) ? 0755 : 0644));
+            }
+        }
+        SortedMap<String, String> make = new TreeMap<>();
+        step.attributes().forEach((k, v) -> {
+            if (k.startsWith(prefix + "make.")) {
+                make.put(k.substring((prefix + "make.").length()), v);
+            }
+        });
+        List<String> dependsOn = Optional.ofNullable(step.attributes().get(prefix + "dependsOn"))
+                .map(d -> List.of(d.split(",")))
+                .orElse(List.of());
+        return new DkmsContent.Source(name, files, make, dependsOn);
+    }
+
+    /** Runs the step's commands that name {@code placeholder}, given {@code path} for it; the first problem, if any. */
+    private Optional<String> runOn(Step step, String placeholder, Path path) throws IOException, InterruptedException {
         for (List<String> command : step.commands()) {
-            if (command.stream().noneMatch(a -> a.contains(PackagePlanner.PACKAGE))) {
-                continue; // run before the package was written
+            if (command.stream().noneMatch(a -> a.contains(placeholder))) {
+                continue;
             }
             List<String> argv = new ArrayList<>();
             for (String a : command) {
-                argv.add(roots.resolve(a.replace(PackagePlanner.PACKAGE, written.toString())));
+                argv.add(roots.resolve(a.replace(placeholder, path.toString())));
             }
             ProcessResult r = run(argv, roots.path(step.cwd()));
             if (!r.succeeded()) {
@@ -227,6 +442,11 @@ public final class PackageStepExecutor implements StepExecutor {
             }
         }
         return Optional.empty();
+    }
+
+    /** Runs the step's checks (its commands naming what was written) ({@code ${package}}); the first problem, if any. */
+    private Optional<String> check(Step step, Path written) throws IOException, InterruptedException {
+        return runOn(step, PackagePlanner.PACKAGE, written);
     }
 
     /** The .ko files directly in {@code dir}, sorted: a cell's published modules. */

@@ -3,6 +3,7 @@ package dev.kforge.core.cache;
 import dev.kforge.core.KforgeException;
 import dev.kforge.core.cache.StepKeys.StepKey;
 import dev.kforge.core.digest.DigestMemo;
+import dev.kforge.core.digest.Fingerprint;
 import dev.kforge.core.exec.StepContext;
 import dev.kforge.core.exec.StepExecutor;
 import dev.kforge.core.exec.StepResult;
@@ -57,20 +58,34 @@ public final class CachingExecutor implements StepExecutor {
 
     @Override
     public StepResult execute(Step step, StepContext context) throws InterruptedException {
-        StepKey key = keys.get(step.id());
-        if (key == null) {
+        StepKey planned = keys.get(step.id());
+        if (planned == null) {
             return delegate.execute(step, context);
         }
+        StepKey key = withOutcomes(planned, context);
         // Two kforge processes building or testing the same workspace take turns per cell directory:
         // the second finds the first one's result in the cache instead of removing its work mid-build,
         // and a test never reads modules another run is replacing.
         Optional<String> publish = cellDir(step);
         if (publish.isPresent()) {
             try (FileLock lock = FileLock.acquire(lockFile(publish.get()))) {
-                return executeLocked(step, key);
+                return executeLocked(step, key, context);
             }
         }
-        return executeLocked(step, key);
+        return executeLocked(step, key, context);
+    }
+
+    /**
+     * A step that runs whatever its dependencies' outcomes is made from those that succeeded: which ones
+     * did keys it too, so a package written while a cell was failing is not restored once it passes.
+     */
+    private static StepKey withOutcomes(StepKey key, StepContext context) {
+        if (context.after().isEmpty()) {
+            return key;
+        }
+        Fingerprint f = new Fingerprint("kforge-step-after", 1).add(key.key());
+        context.after().forEach((dep, ok) -> f.add(dep).add(ok));
+        return new StepKey(f.digest(), key.inputs());
     }
 
     /** The directory under ${out} a step publishes, or publishes a file into (a test's log). */
@@ -88,7 +103,7 @@ public final class CachingExecutor implements StepExecutor {
         return roots.path("${build}").resolve(".locks").resolve(name + ".lock");
     }
 
-    private StepResult executeLocked(Step step, StepKey key) throws InterruptedException {
+    private StepResult executeLocked(Step step, StepKey key, StepContext context) throws InterruptedException {
         long start = System.nanoTime();
         try {
             if (lookup) {
@@ -113,7 +128,7 @@ public final class CachingExecutor implements StepExecutor {
                 }
             }
             StepResult r = delegate.execute(
-                    step, new StepContext(!lookup, Optional.of(key.key().hex()), key.inputs()));
+                    step, new StepContext(!lookup, Optional.of(key.key().hex()), key.inputs(), context.after()));
             if (r.status() == StepStatus.BUILT) {
                 cache.store(key.key(), outputs.collect(step), ResultCodec.write(r));
             }

@@ -162,7 +162,8 @@ public final class Catalog {
                 list(p.getProperty("aliases", "")),
                 optional(p, "debian.flavour"),
                 boot,
-                required(p, key, "oci.platform"));
+                required(p, key, "oci.platform"),
+                list(required(p, key, "uname.machine")));
     }
 
     private static Toolchain toolchain(String key, Properties p) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a DAG of steps in dependency order with at most {@code jobs} at a time. Keep-going by
- * default: a failure blocks only the steps that depend on it. With fail-fast, the first failure
+ * default: a failure blocks only the steps that depend on it (a step that is not {@link Step#gated()}
+ * runs once its dependencies have finished, however they ended). With fail-fast, the first failure
  * cancels everything still running. Interrupting the calling thread cancels the run: running
  * steps are interrupted (their process trees are killed by the runner) and the call throws
  * {@link KforgeException.Kind#INTERRUPTED} once they are gone.
@@ -65,7 +67,8 @@ public final class Scheduler {
                 while (!stopping && running.size() < jobs && !ready.isEmpty()) {
                     Step s = ready.remove(0);
                     progress.started(s, run.done.get(), run.total);
-                    running.put(completion.submit(() -> executeSafely(s, executor)), s);
+                    StepContext context = run.contextOf(s);
+                    running.put(completion.submit(() -> executeSafely(s, context, executor)), s);
                 }
                 if (running.isEmpty()) {
                     // Nothing can run any more: whatever is left is blocked or cancelled.
@@ -125,27 +128,55 @@ public final class Scheduler {
             progress.finished(s, r, done.incrementAndGet(), total);
         }
 
-        /** The dependents {@code s} made ready; when it did not succeed, they and theirs are blocked instead. */
+        /**
+         * The dependents {@code s} made ready. When it did not succeed, the dependents it gates are blocked
+         * instead (and theirs, and so on); a dependent that waits for its dependencies whatever their outcome
+         * ({@link Step#gated()}) still counts it as finished.
+         */
         List<Step> unblocked(Step s, StepResult r) {
             List<Step> ready = new ArrayList<>();
             for (String d : dependents.getOrDefault(s.id(), List.of())) {
-                if (!r.status().ok()) {
-                    block(byId.get(d), s.id());
-                } else if (!results.containsKey(d) && waiting.merge(d, -1, Integer::sum) == 0) {
-                    ready.add(byId.get(d));
+                Step dependent = byId.get(d);
+                if (!r.status().ok() && dependent.gated()) {
+                    block(dependent, s.id(), ready);
+                } else {
+                    finishedOne(dependent, ready);
                 }
             }
             return ready;
         }
 
-        void block(Step s, String cause) {
+        private void finishedOne(Step dependent, List<Step> ready) {
+            if (!results.containsKey(dependent.id()) && waiting.merge(dependent.id(), -1, Integer::sum) == 0) {
+                ready.add(dependent);
+            }
+        }
+
+        void block(Step s, String cause, List<Step> ready) {
             if (results.containsKey(s.id())) {
                 return;
             }
             record(s, blocked(s, byId.get(cause), results.get(cause)));
             for (String d : dependents.getOrDefault(s.id(), List.of())) {
-                block(byId.get(d), cause);
+                Step dependent = byId.get(d);
+                if (dependent.gated()) {
+                    block(dependent, cause, ready);
+                } else {
+                    finishedOne(dependent, ready);
+                }
             }
+        }
+
+        /** What the executor learns from the run: for an ungated step, whether each dependency succeeded. */
+        StepContext contextOf(Step s) {
+            if (s.gated()) {
+                return StepContext.NONE;
+            }
+            SortedMap<String, Boolean> after = new TreeMap<>();
+            for (String d : s.deps()) {
+                after.put(d, results.get(d).status().ok());
+            }
+            return StepContext.after(after);
         }
 
         void cancelRest() {
@@ -163,10 +194,11 @@ public final class Scheduler {
         }
     }
 
-    private static StepResult executeSafely(Step s, StepExecutor executor) throws InterruptedException {
+    private static StepResult executeSafely(Step s, StepContext context, StepExecutor executor)
+            throws InterruptedException {
         long start = System.nanoTime();
         try {
-            return executor.execute(s);
+            return executor.execute(s, context);
         } catch (InterruptedException e) {
             throw e;
         } catch (KforgeException e) {

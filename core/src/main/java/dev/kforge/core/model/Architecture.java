@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param ociPlatform the OCI platform of its images: GOARCH, then /variant where one is needed (arm/v7)
  * @param debianFlavour Debian's kernel flavour for this arch (linux-headers-ABI-FLAVOUR: amd64, armmp), if Debian has one
  * @param boot how QEMU boots a kernel of this arch, if it can
+ * @param unameMachines what {@code uname -m} prints on a machine of this arch (armhf: armv7l, and armv8l on a
+ *     64-bit CPU): DKMS matches its BUILD_EXCLUSIVE_ARCH against it
  */
 public record Architecture(
         String key,
@@ -38,7 +40,8 @@ public record Architecture(
         List<String> aliases,
         Optional<String> debianFlavour,
         Optional<Boot> boot,
-        String ociPlatform) {
+        String ociPlatform,
+        List<String> unameMachines) {
 
     /**
      * How a kernel of this architecture boots under QEMU.
@@ -87,6 +90,11 @@ public record Architecture(
         Objects.requireNonNull(boot, "boot");
         if (!ociPlatform.matches("[a-z0-9]+(/v[0-9]+)?")) {
             throw new IllegalArgumentException(key + ": oci.platform is GOARCH[/variant], not '" + ociPlatform + "'");
+        }
+        unameMachines = List.copyOf(unameMachines);
+        if (unameMachines.isEmpty() || !unameMachines.stream().allMatch(m -> m.matches("[a-z0-9_]+"))) {
+            throw new IllegalArgumentException(
+                    key + ": uname.machine lists what uname -m prints, not " + unameMachines);
         }
         if (kernelArch.isEmpty() || srcArch.isEmpty() || defconfig.isEmpty()) {
             throw new IllegalArgumentException(key + ": ARCH, SRCARCH and defconfig are required");

@@ -20,8 +20,16 @@ public record Packaging(
         List<String> formats,
         Optional<SourcePos> pos) {
 
-    /** Every package format kforge writes: Debian binary packages and OCI kmod images (KMM's layout), per cell. */
-    public static final List<String> FORMATS = List.of("deb", "oci");
+    /**
+     * Every package format kforge writes: Debian binary packages and OCI kmod images (KMM's layout) per cell,
+     * DKMS source packages per driver.
+     */
+    public static final List<String> FORMATS = List.of("deb", "oci", "dkms");
+
+    /** Whether a format packages a driver's sources, once per driver, rather than one cell's modules. */
+    public static boolean perDriver(String format) {
+        return format.equals("dkms");
+    }
 
     /** No {@code [package]} table: Debian packages by default, no maintainer. */
     public static final Packaging DEFAULT =

@@ -9,6 +9,7 @@ import dev.kforge.core.model.Cell;
 import dev.kforge.core.model.Driver;
 import dev.kforge.core.model.KernelSource;
 import dev.kforge.core.model.Language;
+import dev.kforge.core.model.Packaging;
 import dev.kforge.core.model.Target;
 import dev.kforge.core.model.Toolchain;
 import dev.kforge.core.model.Workspace;
@@ -77,6 +78,12 @@ public final class Planner {
         public Step cellPackage(CellPackage r) {
             throw new IllegalStateException("this planner has no package adapter; cannot package " + r.cell());
         }
+
+        @Override
+        public Step driverPackage(DriverPackage r) {
+            throw new IllegalStateException("this planner has no package adapter; cannot package "
+                    + r.driver().name());
+        }
     };
 
     /** The union of the matrices' targets, sorted. */
@@ -129,6 +136,7 @@ public final class Planner {
         for (Target t : targets(in.workspace())) {
             planTarget(a, t);
         }
+        planDriverPackages(a);
         a.skipped.sort(Comparator.naturalOrder());
         a.untested.sort(Comparator.naturalOrder());
         return new BuildPlan(
@@ -156,6 +164,8 @@ public final class Planner {
         final Map<String, Cell> tests = new LinkedHashMap<>();
         final List<Skip> untested = new ArrayList<>();
         final Map<String, Cell> packages = new LinkedHashMap<>();
+        /** Per driver, the cells a package of its sources waits for. */
+        final Map<String, SortedMap<String, PackageStepPlanner.DriverCell>> driverCells = new TreeMap<>();
 
         Assembly(PlanInput in) {
             this.in = in;
@@ -279,6 +289,16 @@ public final class Planner {
         Workspace ws = a.in.workspace();
         List<String> deps = new ArrayList<>(List.of(published.id()));
         test.ifPresent(t -> deps.add(t.id()));
+        a.driverCells
+                .computeIfAbsent(d.name(), k -> new TreeMap<>())
+                .put(
+                        cell.id(),
+                        new PackageStepPlanner.DriverCell(
+                                published.publishDir().orElseThrow(),
+                                deps,
+                                on.built().get(d.name()),
+                                on.facts().version(),
+                                on.arch().unameMachines()));
         // The drivers it needs, directly or through another: their published modules go into an image too.
         SortedMap<String, String> dependencyDirs = new TreeMap<>();
         List<String> pending = new ArrayList<>(d.dependsOn());
@@ -295,6 +315,9 @@ public final class Planner {
                 .versionOf(d)
                 .orElseThrow(() -> new IllegalArgumentException("driver " + d.name() + " has no package version"));
         for (String format : a.in.packages()) {
+            if (Packaging.perDriver(format)) {
+                continue; // planDriverPackages, once every cell of the driver is planned
+            }
             Step pkg = packageSteps.cellPackage(new PackageStepPlanner.CellPackage(
                     format,
                     cell,
@@ -312,6 +335,41 @@ public final class Planner {
                     deps));
             a.steps.put(pkg.id(), pkg);
             a.packages.put(pkg.id(), cell);
+        }
+    }
+
+    /**
+     * The packages of the drivers' sources (DKMS), one per driver and format, after every planned cell of the
+     * driver whatever its outcome: the package is made from the cells that worked.
+     */
+    private void planDriverPackages(Assembly a) {
+        Workspace ws = a.in.workspace();
+        for (String format : a.in.packages()) {
+            if (!Packaging.perDriver(format)) {
+                continue;
+            }
+            a.driverCells.forEach((name, cells) -> {
+                Driver d = ws.driver(name).orElseThrow();
+                SortedMap<String, Driver> dependencies = new TreeMap<>();
+                List<String> pending = new ArrayList<>(d.dependsOn());
+                while (!pending.isEmpty()) {
+                    String dep = pending.remove(0);
+                    ws.driver(dep).filter(x -> !dependencies.containsKey(dep)).ifPresent(x -> {
+                        dependencies.put(dep, x);
+                        pending.addAll(x.dependsOn());
+                    });
+                }
+                Step pkg = packageSteps.driverPackage(new PackageStepPlanner.DriverPackage(
+                        format,
+                        d,
+                        ws.packaging().versionOf(d).orElseThrow(),
+                        ws.packaging(),
+                        cells,
+                        dependencies,
+                        a.in.revision(),
+                        a.in.sourceDateEpoch()));
+                a.steps.put(pkg.id(), pkg);
+            });
         }
     }
 

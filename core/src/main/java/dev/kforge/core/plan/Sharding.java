@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * balanced by estimated cost. Steps that share a prepared tree form one group (a tree is then
  * prepared on as few shards as possible; drivers that depend on each other build on one tree, so
  * they stay together); groups go to the least loaded shard, heaviest first. When there are fewer
- * groups than shards, the heaviest groups are split by cell so every shard gets work.
+ * groups than shards, the heaviest groups are split by cell so every shard gets work. A step that waits
+ * for its dependencies whatever their outcome (a driver's DKMS package, after all of its cells) is in no
+ * shard: {@code kforge gather} writes it from every shard's results.
  */
 public final class Sharding {
 
@@ -60,7 +62,10 @@ public final class Sharding {
         }
     }
 
-    /** Step ids per shard (index 0 is shard 1), each list in plan order, closed under dependencies. */
+    /**
+     * Step ids per shard (index 0 is shard 1), each list in plan order, closed under dependencies; together
+     * every gated step of the plan.
+     */
     public static List<List<String>> split(BuildPlan plan, int shards) {
         if (shards < 1) {
             throw KforgeException.userInput("the shard count must be at least 1", "");
@@ -70,7 +75,7 @@ public final class Sharding {
         // Group the build-like steps by the tree they need.
         Map<String, List<Step>> groups = new TreeMap<>();
         for (Step s : plan.steps()) {
-            if (!s.kind().isTree()) {
+            if (!s.kind().isTree() && s.gated()) {
                 groups.computeIfAbsent(groupOf(plan, s, byId), k -> new ArrayList<>())
                         .add(s);
             }

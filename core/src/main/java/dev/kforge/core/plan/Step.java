@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * @param inputs what the step reads
  * @param outputs what the step produces, in {@link Output}'s plan form (a directory ends in {@code /}):
  *     exactly what the step cache stores and restores
- * @param deps ids of steps that must succeed first
+ * @param deps ids of steps that must succeed first (that must only finish first when the step is not
+ *     {@link #gated()})
  * @param attributes facts the executor needs (driver, kernel, arch, toolchain, tree, ...)
  */
 public record Step(
@@ -152,6 +153,21 @@ public record Step(
                 .filter(o -> o.directory() && o.path().startsWith("${out}/"))
                 .map(Output::path)
                 .findFirst();
+    }
+
+    /**
+     * The attribute that makes a step wait for its dependencies whatever their outcome ({@value #AFTER_ANY}):
+     * a driver's DKMS package waits for every cell of the driver and is written from those that passed.
+     * The scheduler hands such a step its dependencies' outcomes ({@code StepContext#after()}).
+     */
+    public static final String GATE = "gate";
+
+    /** The value of {@link #GATE} for a step that runs after its dependencies, not only after their success. */
+    public static final String AFTER_ANY = "after-any";
+
+    /** Whether the step runs only when every dependency succeeded (every step but {@link #AFTER_ANY} ones). */
+    public boolean gated() {
+        return !AFTER_ANY.equals(attributes.get(GATE));
     }
 
     /** The same step with other dependencies. */

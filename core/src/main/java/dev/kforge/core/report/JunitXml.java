@@ -62,8 +62,8 @@ final class JunitXml {
         }
         for (PackageReport p : run.packages()) {
             cases.add(new JunitCase(
-                    p.cell().driver() + ".package-" + p.format(),
-                    p.cell().target().id(),
+                    p.driver() + ".package-" + p.format(),
+                    p.subject(),
                     p.duration(),
                     p.status(),
                     p.error(),

@@ -91,7 +91,8 @@ final class ResultsJson {
             for (PackageReport p : run.packages()) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("step", p.step());
-                e.put("cell", p.cell().id());
+                e.put("driver", p.driver());
+                p.cell().ifPresent(c -> e.put("cell", c.id()));
                 e.put("format", p.format());
                 e.put("status", p.key());
                 e.put("durationMs", p.duration().toMillis());

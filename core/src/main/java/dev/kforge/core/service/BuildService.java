@@ -73,11 +73,7 @@ public final class BuildService {
                 ? RunSteps.withoutTrees(selected)
                 : request.useCache() ? RunSteps.withoutNeedlessTrees(selected, keys, stepCache, deferred) : selected;
         StepExecutor real = request.restoreOnly()
-                ? (s, context) -> StepResult.of(
-                        s.id(),
-                        StepStatus.FAILED,
-                        Duration.ZERO,
-                        "not in the cache: no shard built it (or its upload failed)")
+                ? gathering(() -> executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey()))
                 : executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey());
         CachingExecutor caching = CachingExecutor.builder()
                 .delegate(real)
@@ -103,6 +99,30 @@ public final class BuildService {
             // The stat cache is an optimisation: the next run hashes again.
         }
         return report;
+    }
+
+    /**
+     * Gather mode restores what the shards stored and runs nothing, but for the steps that wait for their
+     * dependencies whatever their outcome (a driver's DKMS package): no shard has all of a driver's cells,
+     * so those are written here, from every shard's results (Sharding leaves them out of the shards).
+     */
+    private static StepExecutor gathering(java.util.function.Supplier<StepExecutor> executors) {
+        StepExecutor[] made = new StepExecutor[1];
+        return (s, context) -> {
+            if (!s.gated()) {
+                synchronized (made) {
+                    if (made[0] == null) {
+                        made[0] = executors.get();
+                    }
+                }
+                return made[0].execute(s, context);
+            }
+            return StepResult.of(
+                    s.id(),
+                    StepStatus.FAILED,
+                    Duration.ZERO,
+                    "not in the cache: no shard built it (or its upload failed)");
+        };
     }
 
     private StepCache stepCache(BuildRequest request) {

@@ -47,7 +47,8 @@ final class RunFolding {
                 case TEST -> tests.add(test(plan, s, r));
                 case PACKAGE ->
                     packages.add(new PackageReport(
-                            plan.packagedCell(s).orElseThrow(),
+                            plan.packagedCell(s).map(Cell::driver).orElseGet(() -> s.attribute("driver")),
+                            plan.packagedCell(s),
                             s.attribute("format"),
                             s.id(),
                             r.status(),

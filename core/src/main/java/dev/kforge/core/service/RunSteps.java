@@ -32,7 +32,22 @@ final class RunSteps {
             // A run given no key signs nothing: kforge ide builds only for the build directories' compile commands.
             selected = selected.stream().filter(s -> s.kind() != Step.Kind.SIGN).toList();
         }
-        return selected;
+        return afterWhatRuns(selected);
+    }
+
+    /**
+     * A step that waits for its dependencies whatever their outcome (a driver's DKMS package, after its
+     * cells) waits for those the run has: a selection of cells leaves the others out, and the executor
+     * learns which it waited for (StepContext#after).
+     */
+    static List<Step> afterWhatRuns(List<Step> steps) {
+        Set<String> ids = new HashSet<>();
+        steps.forEach(s -> ids.add(s.id()));
+        return steps.stream()
+                .map(s -> s.gated()
+                        ? s
+                        : s.withDeps(s.deps().stream().filter(ids::contains).toList()))
+                .toList();
     }
 
     /**

@@ -18,7 +18,10 @@ public final class Selection {
 
     private Selection() {}
 
-    /** Selects the build (test and package) steps whose cell matches one of {@code patterns}, with everything they depend on. */
+    /**
+     * Selects the build (test and package) steps whose cell matches one of {@code patterns}, with everything
+     * they depend on, and the driver packages that wait for any of them.
+     */
     public static List<Step> select(BuildPlan plan, List<String> patterns) {
         if (patterns.isEmpty()) {
             return plan.steps();
@@ -32,6 +35,13 @@ public final class Selection {
                     .filter(c ->
                             regexes.stream().anyMatch(r -> r.matcher(c.id()).matches()))
                     .ifPresent(c -> closure(plan, s, wanted));
+        }
+        // A step that runs after its dependencies whatever their outcome (a driver's DKMS package) comes
+        // with any of them, without the rest: it waits for the selected ones (RunSteps#afterWhatRuns).
+        for (Step s : plan.steps()) {
+            if (!s.gated() && !wanted.isEmpty() && s.deps().stream().anyMatch(wanted::contains)) {
+                wanted.add(s.id());
+            }
         }
         if (wanted.isEmpty()) {
             throw KforgeException.userInput(

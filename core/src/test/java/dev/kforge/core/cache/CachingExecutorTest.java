@@ -360,6 +360,52 @@ class CachingExecutorTest {
         assertThat(noop.execute(test).status()).isEqualTo(StepStatus.CACHED);
     }
 
+    /**
+     * A step that runs whatever its dependencies' outcomes (a DKMS package) is keyed by which of them succeeded
+     * too: written while a cell failed, it is not restored once the cell passes; with the same outcomes it is.
+     */
+    @Test
+    void anUngatedStepIsKeyedByItsDependenciesOutcomes() throws Exception {
+        Roots roots = new Roots(
+                dir.resolve("ws"), dir.resolve("out"), dir.resolve("build"), dir.resolve("trees"), Map.of(), 2);
+        Step step = new Step(
+                "package-dkms/d",
+                Step.Kind.PACKAGE,
+                List.of(List.of("tar", "-tzf", "${package}")),
+                new TreeMap<>(),
+                "${workspace}",
+                List.of(),
+                List.of("${out}/packages/dkms/d/"),
+                List.of("build/d/a", "build/d/b"),
+                new TreeMap<>(Map.of(Step.GATE, Step.AFTER_ANY)));
+        Path out = dir.resolve("out/packages/dkms/d");
+        var key = new StepKeys.StepKey(Digest.of("dkms-key"), new TreeMap<>());
+        var store = new LocalStepCache(dir.resolve("cache"));
+        AtomicInteger runs = new AtomicInteger();
+        StepExecutor writing = (s, context) -> {
+            runs.incrementAndGet();
+            try {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("d-dkms.tar.gz"), context.after().toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return StepResult.of(s.id(), StepStatus.BUILT, Duration.ofMillis(5), "wrote");
+        };
+        var oneFailed =
+                dev.kforge.core.exec.StepContext.after(new TreeMap<>(Map.of("build/d/a", true, "build/d/b", false)));
+        var bothPassed =
+                dev.kforge.core.exec.StepContext.after(new TreeMap<>(Map.of("build/d/a", true, "build/d/b", true)));
+        CachingExecutor caching =
+                executor(writing, store, roots, Map.of(step.id(), key), Optional.empty(), List.of(step));
+        assertThat(caching.execute(step, oneFailed).status()).isEqualTo(StepStatus.BUILT);
+        assertThat(caching.execute(step, bothPassed).status()).isEqualTo(StepStatus.BUILT);
+        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=true, build/d/b=true}");
+        assertThat(caching.execute(step, oneFailed).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=true, build/d/b=false}");
+        assertThat(runs).hasValue(2);
+    }
+
     private static CachingExecutor executor(
             StepExecutor delegate,
             StepCache store,

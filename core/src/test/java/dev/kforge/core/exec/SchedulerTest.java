@@ -97,6 +97,51 @@ class SchedulerTest {
         assertThat(results.get(2).message()).isEqualTo("not built: build/x/a did not succeed");
     }
 
+    /**
+     * A step that is not gated (a driver's DKMS package) runs once every dependency has finished, however it
+     * ended, also one blocked by a failure further up, and learns which of them succeeded.
+     */
+    @Test
+    void anUngatedStepRunsAfterItsDependenciesWhateverTheirOutcomeAndIsToldIt() {
+        Step after = new Step(
+                "package-dkms/x",
+                Step.Kind.PACKAGE,
+                List.of(List.of("true")),
+                new TreeMap<>(),
+                "${workspace}",
+                List.of(),
+                List.of(),
+                List.of("build/x/a", "test/x/a", "build/x/b"),
+                new TreeMap<>(Map.of(Step.GATE, Step.AFTER_ANY)));
+        assertThat(after.gated()).isFalse();
+        assertThat(step("build/x/a").gated()).isTrue();
+        List<Step> steps = List.of(
+                step("prepare/a"),
+                step("build/x/a", "prepare/a"),
+                step("test/x/a", "build/x/a"),
+                step("build/x/b"),
+                after);
+        Map<String, Map<String, Boolean>> told = new ConcurrentHashMap<>();
+        Recorder recorder = new Recorder(Set.of("build/x/a"));
+        StepExecutor telling = (s, context) -> {
+            told.put(s.id(), context.after());
+            return recorder.execute(s, context);
+        };
+        List<StepResult> results = new Scheduler(1, false).run(steps, telling, ProgressListener.NONE);
+        Map<String, StepStatus> byId = new TreeMap<>();
+        results.forEach(x -> byId.put(x.stepId(), x.status()));
+        assertThat(byId)
+                .containsEntry("build/x/a", StepStatus.FAILED)
+                .containsEntry("test/x/a", StepStatus.SKIPPED)
+                .containsEntry("build/x/b", StepStatus.BUILT)
+                .containsEntry("package-dkms/x", StepStatus.BUILT);
+        assertThat(recorder.order.get(recorder.order.size() - 1)).isEqualTo("package-dkms/x");
+        assertThat(told.get("package-dkms/x"))
+                .containsExactlyEntriesOf(
+                        new TreeMap<>(Map.of("build/x/a", false, "build/x/b", true, "test/x/a", false)));
+        assertThat(told.get("build/x/b")).isEmpty();
+    }
+
     @Test
     void failFastCancelsTheRest() {
         List<Step> steps = List.of(step("build/a"), step("build/b"), step("build/c"), step("build/d"));

@@ -205,6 +205,31 @@ public final class FakeStepPlanners {
                     r.deps(),
                     a);
         }
+
+        @Override
+        public Step driverPackage(DriverPackage r) {
+            SortedMap<String, String> a = attrs(
+                    "format", r.format(),
+                    "driver", r.driver().name(),
+                    "version", r.version(),
+                    "cells", r.cells().keySet().toString(),
+                    "dependencies", r.dependencies().keySet().toString());
+            a.put(Step.GATE, Step.AFTER_ANY);
+            List<String> deps = r.cells().values().stream()
+                    .flatMap(c -> c.steps().stream())
+                    .sorted()
+                    .toList();
+            return new Step(
+                    "package-" + r.format() + "/" + r.driver().name(),
+                    Step.Kind.PACKAGE,
+                    List.of(List.of("fake-package", r.format())),
+                    new TreeMap<>(),
+                    "${workspace}",
+                    List.of("${workspace}/" + r.driver().path()),
+                    List.of("${out}/packages/" + r.format() + "/" + r.driver().name() + "/"),
+                    deps,
+                    a);
+        }
     }
 
     static final class Tests implements TestStepPlanner {

@@ -76,6 +76,29 @@ public final class PlanInputs {
         return Digest.of(s);
     }
 
+    /** {@code in} with a [package] table that versions every driver (and names a maintainer), without formats. */
+    public static PlanInput versioned(PlanInput in) {
+        Workspace w = in.workspace();
+        Workspace versioned = new Workspace(
+                w.name(),
+                w.manifestName(),
+                w.out(),
+                w.kernels(),
+                w.drivers(),
+                w.matrices(),
+                w.remoteCache(),
+                w.roots(),
+                w.signing(),
+                w.xfail(),
+                new dev.kforge.core.model.Packaging(
+                        Optional.of("Jane Doe <jane@example.org>"),
+                        Optional.empty(),
+                        Optional.of("1.0"),
+                        List.of("deb"),
+                        Optional.empty()));
+        return new PlanInput(versioned, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch());
+    }
+
     public static PlanInput input(Path root) {
         new TestWorkspace(root)
                 .cDriver("drivers/core")

@@ -7,12 +7,10 @@ import dev.kforge.core.catalog.Catalog;
 import dev.kforge.core.json.CanonicalJson;
 import dev.kforge.core.kernel.RustTools;
 import dev.kforge.core.manifest.ManifestLoader;
-import dev.kforge.core.model.Packaging;
 import dev.kforge.core.model.Workspace;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -175,26 +173,7 @@ class PlannerTest {
     @Test
     void packagesFollowEachPublishedCellWithTheDriversItNeedsAndLeaveOtherPlansAlone() {
         PlanInput in = input(dir);
-        Workspace w = in.workspace();
-        Workspace versioned = new Workspace(
-                w.name(),
-                w.manifestName(),
-                w.out(),
-                w.kernels(),
-                w.drivers(),
-                w.matrices(),
-                w.remoteCache(),
-                w.roots(),
-                w.signing(),
-                w.xfail(),
-                new Packaging(
-                        Optional.of("Jane Doe <jane@example.org>"),
-                        Optional.empty(),
-                        Optional.of("1.0"),
-                        List.of("deb"),
-                        Optional.empty()));
-        PlanInput plain =
-                new PlanInput(versioned, in.kernels(), in.tools(), in.files(), in.rust(), in.sourceDateEpoch());
+        PlanInput plain = PlanInputs.versioned(in);
         BuildPlan without = FakeStepPlanners.planner().plan(plain);
         BuildPlan with = FakeStepPlanners.planner().plan(plain.withPackages(List.of("oci", "deb")));
 
@@ -231,5 +210,31 @@ class PlannerTest {
         // Skipped cells are not packaged.
         assertThat(with.steps()).extracting(Step::id).doesNotContain("package-deb/pci/host/x86_64-gcc");
         assertThat(skips(with)).containsKey("pci/host/x86_64-gcc");
+
+        // dkms: one package per driver, after every planned cell of it whatever their outcome.
+        BuildPlan dkms = FakeStepPlanners.planner().plan(plain.withPackages(List.of("dkms")));
+        List<Step> driverPackages =
+                dkms.steps().stream().filter(s -> s.kind() == Step.Kind.PACKAGE).toList();
+        List<String> builtDrivers = dkms.steps().stream()
+                .filter(s -> s.kind() == Step.Kind.BUILD)
+                .map(s -> "package-dkms/" + dkms.cellOf(s).orElseThrow().driver())
+                .distinct()
+                .toList();
+        assertThat(builtDrivers).contains("package-dkms/core", "package-dkms/user");
+        assertThat(driverPackages).extracting(Step::id).containsExactlyInAnyOrderElementsOf(builtDrivers);
+        Step userSources = dkms.step("package-dkms/user").orElseThrow();
+        assertThat(userSources.gated()).isFalse();
+        List<String> userBuilds = dkms.steps().stream()
+                .filter(s -> s.kind() == Step.Kind.BUILD)
+                .filter(s -> dkms.cellOf(s).orElseThrow().driver().equals("user"))
+                .map(Step::id)
+                .toList();
+        assertThat(userBuilds).isNotEmpty();
+        assertThat(userSources.deps()).containsExactlyInAnyOrderElementsOf(userBuilds);
+        assertThat(userSources.attributes())
+                .containsEntry("driver", "user")
+                .containsEntry("dependencies", "[core]")
+                .containsEntry("version", "1.0");
+        assertThat(dkms.packagedCell(userSources)).isEmpty();
     }
 }

@@ -48,6 +48,25 @@ class ShardingTest {
         }
     }
 
+    /** A driver's DKMS package waits for all of its cells: no shard has them all, so it is in none (gather writes it). */
+    @Test
+    void stepsAfterAllOfADriversCellsAreInNoShardAndPullNoCellIn() {
+        BuildPlan p = FakeStepPlanners.planner()
+                .plan(PlanInputs.versioned(PlanInputs.input(dir)).withPackages(List.of("dkms")));
+        List<String> ungated =
+                p.steps().stream().filter(s -> !s.gated()).map(Step::id).toList();
+        assertThat(ungated).isNotEmpty().allMatch(id -> id.startsWith("package-dkms/"));
+        List<List<String>> shards = Sharding.split(p, 3);
+        Set<String> all = new HashSet<>();
+        List<String> builds = new ArrayList<>();
+        shards.forEach(all::addAll);
+        shards.forEach(s -> s.stream().filter(id -> id.startsWith("build/")).forEach(builds::add));
+        assertThat(all)
+                .containsExactlyInAnyOrderElementsOf(
+                        p.steps().stream().filter(Step::gated).map(Step::id).toList());
+        assertThat(builds).doesNotHaveDuplicates();
+    }
+
     @Test
     void shardsAreBalancedWithinOneTreeGroup() {
         BuildPlan p = plan();

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * packaged. Debian's lintian judges the .deb files; dpkg installs them into a root beside that
  * kernel's module index, their postinst runs the real depmod, and busybox's modprobe loads kf_user
  * (kf_core first, as depmod resolved it) in Debian's own kernel under QEMU. skopeo inspects and
- * copies the kmod images, umoci unpacks them. A second, uncached run writes the same bytes.
+ * copies the kmod images, umoci unpacks them. Debian's dkms adds, builds and installs the DKMS packages against
+ * the headers kforge fetched, and modprobe loads what it built. A second, uncached run writes the same bytes.
  */
 class PackageIT {
 
@@ -67,7 +68,7 @@ class PackageIT {
                 [package]
                 maintainer = "kforge integration tests <kforge@example.org>"
                 version = "1.2.0"
-                formats = ["deb", "oci"]
+                formats = ["deb", "oci", "dkms"]
 
                 [[kernel]]
                 name = "bookworm"
@@ -95,13 +96,13 @@ class PackageIT {
         assertThat(first.out())
                 .contains("4 cells: ")
                 .contains("; 4 tests: ")
-                .contains("; 8 packages: ")
+                .contains("; 10 packages: ")
                 .contains(" 0 failed");
         Map<String, Object> results = ItSupport.json(ws.resolve("out/kforge-results.json"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> packages = (List<Map<String, Object>>) results.get("packages");
         assertThat(packages)
-                .hasSize(8)
+                .hasSize(10)
                 .allSatisfy(p -> assertThat(p.get("status")).isIn("written", "cached"));
         String sums = Files.readString(ws.resolve("out/SHA256SUMS"));
         for (Path deb : debs()) {
@@ -110,7 +111,8 @@ class PackageIT {
         }
         assertThat(Files.readString(ws.resolve("junit.xml")))
                 .contains("classname=\"kf_user.package-deb\"")
-                .contains("classname=\"kf_core.package-oci\"");
+                .contains("classname=\"kf_core.package-oci\"")
+                .contains("classname=\"kf_user.package-dkms\" name=\"source\"");
     }
 
     @Test
@@ -162,14 +164,11 @@ class PackageIT {
 
             // A Debian root holding that kernel's module index, into which dpkg installs both packages;
             // their postinst runs depmod (the real one) for that release.
-            Path root = dir.resolve("root-" + arch);
+            Path root = rootWithModuleIndex("root-" + arch, kernelModules, release);
+            Path modules = root.resolve("lib/modules/" + release);
             Files.createDirectories(root.resolve("var/lib/dpkg/info"));
             Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
             Files.writeString(root.resolve("var/lib/dpkg/status"), "");
-            Path modules = Files.createDirectories(root.resolve("lib/modules/" + release));
-            for (String f : List.of("modules.order", "modules.builtin", "modules.builtin.modinfo")) {
-                Files.copy(kernelModules.resolve(f), modules.resolve(f));
-            }
             run(
                     dir,
                     List.of(
@@ -184,39 +183,92 @@ class PackageIT {
             assertThat(Files.readString(modules.resolve("modules.dep")))
                     .contains("updates/kf_user/kf_user.ko: updates/kf_core/kf_core.ko");
 
-            // The guest: busybox from kforge's initramfs, the installed modules tree, and an /init that
-            // loads kf_user by name with modprobe.
-            Path guest = dir.resolve("guest-" + arch);
-            Files.createDirectories(guest);
-            Files.createDirectories(guest.resolve("bin"));
-            Files.copy(Path.of(explained(explain, "guest busybox")), guest.resolve("bin/busybox"));
-            run(guest, List.of("chmod", "755", "bin/busybox"));
-            run(dir, List.of("cp", "-a", root.resolve("lib").toString(), guest.toString()));
-            for (String d : List.of("dev", "proc", "sys")) {
-                Files.createDirectories(guest.resolve(d));
-            }
-            run(guest, List.of("mknod", "dev/console", "c", "5", "1"));
-            Files.writeString(guest.resolve("init"), """
-                    #!/bin/busybox sh
-                    /bin/busybox mount -t proc proc /proc
-                    /bin/busybox mount -t sysfs sysfs /sys
-                    /bin/busybox modprobe kf_user
-                    echo "KFORGE-MODPROBE rc=$?"
-                    /bin/busybox cat /proc/modules
-                    echo "KFORGE-MODPROBE end"
-                    /bin/busybox reboot -f
-                    """);
-            run(guest, List.of("chmod", "755", "init"));
-            Path cpio = dir.resolve("modprobe-" + arch + ".cpio.gz");
-            run(guest, List.of("sh", "-c", "find . | cpio -o -H newc --quiet | gzip > " + cpio));
-            List<String> boot = new ArrayList<>(qemu);
-            boot.set(boot.indexOf("-initrd") + 1, cpio.toString());
-            String console = runWithTimeout(dir, boot, 300);
-            assertThat(console).as(console).contains("KFORGE-MODPROBE rc=0");
-            String loaded =
-                    console.substring(console.indexOf("KFORGE-MODPROBE rc=0"), console.indexOf("KFORGE-MODPROBE end"));
+            String loaded = modprobeInGuest(arch, explain, qemu, root);
             assertThat(loaded).contains("kf_user ").contains("kf_core ");
         }
+    }
+
+    /**
+     * The DKMS packages as a machine whose kernel nobody built for would take them: Debian's dkms loads kf_core's
+     * tarball (dkms ldtarball) and adds kf_user's extracted tree (dkms add), builds both against the headers kforge
+     * fetched (kf_user with kf_core's symbols, from the sources it carries) and installs them into a root holding
+     * that kernel's module index; depmod resolves kf_user's need of kf_core and modprobe loads both in Debian's
+     * kernel under QEMU. A kernel older than any the cells worked on is refused by BUILD_EXCLUSIVE_KERNEL.
+     */
+    @Test
+    void dkmsAddsBuildsAndInstallsTheSourcePackagesAgainstFetchedHeadersAndModprobeLoadsThem() throws Exception {
+        String arch = "x86_64"; // DKMS builds on the machine it installs on: this host's architecture
+        String release = release(deb(arch, "kf_user"));
+        String build = kforge(ws, "explain", "--only-cell", "kf_core/bookworm/" + arch + "-gcc")
+                .out();
+        Matcher make = Pattern.compile("make -C '?([^' ]+)'? ").matcher(build);
+        assertThat(make.find()).as(build).isTrue();
+        Path headers = Path.of(make.group(1));
+        assertThat(headers.resolve(".config")).isRegularFile();
+        String explain = kforge(ws, "explain", "--test", "--only-cell", "kf_user/bookworm/" + arch + "-gcc")
+                .out();
+        Path kernelModules = Path.of(explained(explain, "kernel modules")).resolve(release);
+        Path root = rootWithModuleIndex("dkms-root", kernelModules, release);
+        List<String> trees = List.of(
+                "--sourcetree", Files.createDirectories(root.resolve("usr/src")).toString(),
+                "--dkmstree",
+                        Files.createDirectories(root.resolve("var/lib/dkms")).toString(),
+                "--installtree", root.resolve("lib/modules").toString());
+        Path core = ws.resolve("out/packages/dkms/kf_core/kf_core-1.2.0-dkms.tar.gz");
+        Path user = ws.resolve("out/packages/dkms/kf_user/kf_user-1.2.0-dkms.tar.gz");
+        run(dir, concat(List.of("dkms", "ldtarball"), trees, List.of(core.toString())));
+        Path userTree = Files.createDirectories(root.resolve("usr/src/kf_user-1.2.0"));
+        run(dir, List.of("tar", "-xzf", user.toString(), "--strip-components=1", "-C", userTree.toString()));
+        run(dir, concat(List.of("dkms", "add"), trees, List.of("-m", "kf_user", "-v", "1.2.0")));
+        for (String module : List.of("kf_core", "kf_user")) {
+            List<String> which =
+                    List.of("-m", module, "-v", "1.2.0", "-k", release, "--kernelsourcedir", headers.toString());
+            run(dir, concat(List.of("dkms", "build"), trees, which));
+            run(dir, concat(List.of("dkms", "install", "--no-depmod"), trees, which));
+        }
+        Path installed = root.resolve("lib/modules/" + release + "/updates/dkms");
+        assertThat(installed.resolve("kf_core.ko")).isRegularFile();
+        assertThat(installed.resolve("kf_user.ko")).isRegularFile();
+        assertThat(run(
+                        dir,
+                        List.of(
+                                "modinfo",
+                                "-F",
+                                "vermagic",
+                                installed.resolve("kf_user.ko").toString())))
+                .startsWith(release + " ");
+        run(dir, List.of("depmod", "-b", root.toString(), release));
+        assertThat(Files.readString(root.resolve("lib/modules/" + release + "/modules.dep")))
+                .contains("updates/dkms/kf_user.ko: updates/dkms/kf_core.ko");
+
+        String loaded = modprobeInGuest(arch, explain, qemuLine(explain), root);
+        assertThat(loaded).contains("kf_user ").contains("kf_core ");
+
+        // A kernel below the range the cells found working: dkms refuses it (exit 77, BUILD_EXCLUSIVE).
+        Process old = new ProcessBuilder(concat(
+                        List.of("dkms", "build"),
+                        trees,
+                        List.of(
+                                "-m",
+                                "kf_core",
+                                "-v",
+                                "1.2.0",
+                                "-k",
+                                "5.4.0-1-amd64",
+                                "--kernelsourcedir",
+                                headers.toString())))
+                .redirectErrorStream(true)
+                .start();
+        String refused = new String(old.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(old.waitFor()).as(refused).isEqualTo(77);
+        assertThat(refused).contains("BUILD_EXCLUSIVE");
+    }
+
+    static List<String> concat(List<String> a, List<String> b, List<String> c) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        out.addAll(c);
+        return out;
     }
 
     @Test
@@ -251,7 +303,7 @@ class PackageIT {
         }
         ItSupport.Run again = kforge(ws, "package", "--no-cache");
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.out()).contains("8 packages: 8 written, 0 failed");
+        assertThat(again.out()).contains("10 packages: 10 written, 0 failed");
         Map<String, String> after = new HashMap<>();
         for (Path f : packageFiles()) {
             after.put(ws.relativize(f).toString(), sha256(f));
@@ -262,7 +314,52 @@ class PackageIT {
         assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out())
                 .contains("4 module(s) checked, 0 not reproducible")
-                .contains("24 package file(s) checked, 0 not reproducible");
+                .contains("26 package file(s) checked, 0 not reproducible")
+                .containsPattern("package-dkms/kf_user +reproducible +packages/dkms/kf_user/kf_user-1.2.0-dkms.tar.gz");
+    }
+
+    /**
+     * Boots the cell's kernel under QEMU with busybox from kforge's initramfs and {@code root}'s /lib (the kernel's
+     * module index plus what was installed), runs {@code modprobe kf_user} and returns /proc/modules after it.
+     */
+    static String modprobeInGuest(String arch, String explain, List<String> qemu, Path root) throws Exception {
+        Path guest = Files.createTempDirectory(dir, "guest-" + arch);
+        Files.createDirectories(guest.resolve("bin"));
+        Files.copy(Path.of(explained(explain, "guest busybox")), guest.resolve("bin/busybox"));
+        run(guest, List.of("chmod", "755", "bin/busybox"));
+        run(dir, List.of("cp", "-a", root.resolve("lib").toString(), guest.toString()));
+        for (String d : List.of("dev", "proc", "sys")) {
+            Files.createDirectories(guest.resolve(d));
+        }
+        run(guest, List.of("mknod", "dev/console", "c", "5", "1"));
+        Files.writeString(guest.resolve("init"), """
+                #!/bin/busybox sh
+                /bin/busybox mount -t proc proc /proc
+                /bin/busybox mount -t sysfs sysfs /sys
+                /bin/busybox modprobe kf_user
+                echo "KFORGE-MODPROBE rc=$?"
+                /bin/busybox cat /proc/modules
+                echo "KFORGE-MODPROBE end"
+                /bin/busybox reboot -f
+                """);
+        run(guest, List.of("chmod", "755", "init"));
+        Path cpio = Files.createTempFile(dir, "modprobe-" + arch, ".cpio.gz");
+        run(guest, List.of("sh", "-c", "find . | cpio -o -H newc --quiet | gzip > " + cpio));
+        List<String> boot = new ArrayList<>(qemu);
+        boot.set(boot.indexOf("-initrd") + 1, cpio.toString());
+        String console = runWithTimeout(dir, boot, 300);
+        assertThat(console).as(console).contains("KFORGE-MODPROBE rc=0");
+        return console.substring(console.indexOf("KFORGE-MODPROBE rc=0"), console.indexOf("KFORGE-MODPROBE end"));
+    }
+
+    /** A Debian root holding a kernel's module index (from the kernel's own modules directory), as installed. */
+    static Path rootWithModuleIndex(String name, Path kernelModules, String release) throws IOException {
+        Path root = dir.resolve(name);
+        Path modules = Files.createDirectories(root.resolve("lib/modules/" + release));
+        for (String f : List.of("modules.order", "modules.builtin", "modules.builtin.modinfo")) {
+            Files.copy(kernelModules.resolve(f), modules.resolve(f));
+        }
+        return root;
     }
 
     static List<Path> debs() throws IOException {

@@ -51,13 +51,18 @@ public final class VerifyService {
                 .toList();
         int moduleSteps = builds.size();
         // Packages are made from each run's (unsigned) modules: their deps become the builds that publish them.
+        // (A driver's DKMS package waits for the builds of the selected cells only: its others are not in the run.)
         List<Step> runs = new ArrayList<>(builds);
+        java.util.Set<String> built = new java.util.HashSet<>();
+        builds.forEach(b -> built.add(b.id()));
         steps.stream()
                 .filter(s -> s.kind() == Step.Kind.PACKAGE)
                 .map(s -> s.withDeps(s.deps().stream()
                         .map(d -> plan.step(d).orElseThrow())
                         .filter(d -> d.kind() == Step.Kind.BUILD || d.kind() == Step.Kind.SIGN)
                         .map(d -> d.kind() == Step.Kind.SIGN ? d.deps().get(0) : d.id())
+                        .filter(built::contains)
+                        .distinct()
                         .toList()))
                 .forEach(runs::add);
         Scheduler scheduler = new Scheduler(jobs, false);

@@ -302,6 +302,27 @@ class FakeKernelPipelineTest {
                 .contains("4 cells: 4 gathered, 0 missing, 0 skipped; 2 packages: 0 gathered, 2 written, 0 missing");
         assertThat(dkmsConf("beta", "2.1")).contains("6.1.0-fake").contains("6.16.0-fake");
         assertThat(newer.makes()).isNotEmpty();
+
+        // A private key in a driver's directory: its DKMS package fails (counted like any failure), no key is written.
+        Files.writeString(
+                ws.resolve("drivers/alpha/signing.key"),
+                "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+        ItSupport.Run keyed = kforge("package", "--junit", "keyed.xml");
+        assertThat(keyed.code()).as(keyed.out()).isEqualTo(1);
+        assertThat(keyed.out()).contains("2 packages: 1 cached, 1 failed");
+        assertThat(keyed.err())
+                .contains("FAILED package-dkms/alpha: driver alpha's directory holds a private key (signing.key)");
+        assertThat(Files.readString(ws.resolve("keyed.xml"))).contains("classname=\"alpha.package-dkms\"");
+        Process tar = new ProcessBuilder(
+                        "tar",
+                        "-xzOf",
+                        ws.resolve("out/packages/dkms/alpha/alpha-2.1-dkms.tar.gz")
+                                .toString())
+                .redirectErrorStream(true)
+                .start();
+        String unpacked = new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).isZero();
+        assertThat(unpacked).as("the package written before the key came").doesNotContain("PRIVATE KEY");
     }
 
     /** The dkms.conf of a driver's DKMS package in out/, read by tar. */

@@ -37,10 +37,12 @@ class RustIT {
                         "skip +tools for armhf .*\n *to build it: .*libstd-rust-dev:armhf libc6-dev-armhf-cross");
         // The examples declare [package]: the programs kforge package runs for deb and oci.
         assertThat(run.out())
-                .contains("packages (deb, oci)")
+                .contains("packages (deb, oci, dkms)")
                 .containsPattern("ok +dpkg-deb ")
                 .containsPattern("ok +depmod +kmod version")
-                .containsPattern("ok +skopeo +skopeo version");
+                .containsPattern("ok +skopeo +skopeo version")
+                .containsPattern("ok +bash +GNU bash")
+                .containsPattern("ok +tar +tar \\(GNU tar\\)");
         assertThat(run.code()).as(run.out()).isZero();
     }
 

@@ -268,10 +268,26 @@ public final class PackageStepExecutor implements StepExecutor {
                 .orElse(List.of());
         List<String> notes = new ArrayList<>();
         releases.forEach((release, arches) -> notes.add(release + " (" + String.join(", ", arches) + ")"));
+        DkmsContent.Source own = source(step, "source.", driver);
+        List<DkmsContent.Source> dependencies = dependencies(step);
+        // No private key ever goes into a package: a signing key kept in a driver's directory stops it.
+        for (DkmsContent.Source s : concat(own, dependencies)) {
+            for (var f : s.files().entrySet()) {
+                if (new String(f.getValue().content(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains("PRIVATE KEY-----")) {
+                    return failed(
+                            step,
+                            start,
+                            "driver " + s.name() + "'s directory holds a private key (" + f.getKey()
+                                    + "): a DKMS package carries the driver's sources, and never a key; move the key out"
+                                    + " of the driver's directory");
+                }
+            }
+        }
         DkmsContent.Contents p = new DkmsContent.Contents(
-                source(step, "source.", driver),
+                own,
                 step.attribute("version"),
-                dependencies(step),
+                dependencies,
                 List.copyOf(modules),
                 range.get(),
                 List.copyOf(machines),
@@ -325,6 +341,12 @@ public final class PackageStepExecutor implements StepExecutor {
                         List.of(),
                         new TreeMap<>())
                 .with(Artifacts.files(List.of(file)));
+    }
+
+    private static List<DkmsContent.Source> concat(DkmsContent.Source first, List<DkmsContent.Source> rest) {
+        List<DkmsContent.Source> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
     }
 
     /** The cell ids a driver package names (cell.ID.dir attributes). */

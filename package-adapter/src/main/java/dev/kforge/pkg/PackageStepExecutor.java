@@ -70,24 +70,52 @@ public final class PackageStepExecutor implements StepExecutor {
             return failed(step, start, "no module (.ko) in " + modulesDir + " to package");
         }
         Optional<String> fromModules = vermagicRelease;
-        Optional<String> release =
-                Optional.ofNullable(step.attributes().get("release")).or(() -> fromModules);
+        String release = Optional.ofNullable(step.attributes().get("release"))
+                .or(() -> fromModules)
+                .orElse("");
         if (release.isEmpty()) {
             return failed(step, start, "the modules in " + modulesDir + " carry no vermagic: cannot tell their kernel");
         }
+        return publish(step, start, "", staged -> switch (step.attribute("format")) {
+            case "deb" -> writeDeb(step, staged, release, modules, licenses);
+            case "oci" -> writeOci(step, staged, release, modules);
+            default -> throw new IllegalArgumentException("no package format " + step.attribute("format"));
+        });
+    }
+
+    /** Writes a package into a staging directory beside the step's output; a problem found on the way. */
+    @FunctionalInterface
+    private interface StagedWrite {
+        /** Writes into {@code staged}; returns what the checks read, relative to it ("" for the directory). */
+        String write(Path staged) throws IOException, InterruptedException, Rejected;
+    }
+
+    /** A problem with what a step was writing, found before its checks ran. */
+    private static final class Rejected extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Rejected(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Writes the package into a staging directory beside the step's output, checks what was written with the
+     * step's commands that name {@code ${package}}, and swaps it in whole; the result lists every file written.
+     */
+    private StepResult publish(Step step, long start, String note, StagedWrite write)
+            throws IOException, InterruptedException {
         Path target = roots.path(step.attribute("dir"));
         Path staged = FileTrees.stagingFor(target);
         try {
-            String written = switch (step.attribute("format")) {
-                case "deb" -> writeDeb(step, staged, release.get(), modules, licenses);
-                case "oci" -> writeOci(step, staged, release.get(), modules);
-                default -> throw new IllegalArgumentException("no package format " + step.attribute("format"));
-            };
+            String written = write.write(staged);
             Optional<String> problem = check(step, staged.resolve(written));
             if (problem.isPresent()) {
                 return failed(step, start, problem.get());
             }
             FileTrees.swapIn(staged, target);
+        } catch (Rejected r) {
+            return failed(step, start, r.getMessage());
         } finally {
             if (Files.exists(staged)) {
                 FileTrees.deleteRecursively(staged);
@@ -105,7 +133,7 @@ public final class PackageStepExecutor implements StepExecutor {
                         step.id(),
                         StepStatus.BUILT,
                         Duration.ofNanos(System.nanoTime() - start),
-                        "wrote " + String.join(", ", files),
+                        "wrote " + String.join(", ", files) + note,
                         List.of(),
                         new TreeMap<>())
                 .with(Artifacts.files(files));
@@ -293,11 +321,10 @@ public final class PackageStepExecutor implements StepExecutor {
                 List.copyOf(machines),
                 configs,
                 notes);
-        Path target = roots.path(step.attribute("dir"));
-        Path staged = FileTrees.stagingFor(target);
-        try {
+        String note =
+                " for kernels " + range.get().describe() + " (" + worked.size() + " of the driver's cells worked)";
+        return publish(step, start, note, staged -> {
             Files.createDirectories(staged);
-            long mtime = DebContent.mtime(Long.parseLong(step.attribute("sourceDateEpoch")));
             SortedMap<String, DebPackage.File> members = DkmsContent.members(p);
             // The tree as DKMS gets it, for the step's commands that read it (bash -n dkms.conf).
             Path tree = Staging.dir(staged.getParent(), "." + staged.getFileName() + ".tree.tmp-");
@@ -312,35 +339,16 @@ public final class PackageStepExecutor implements StepExecutor {
                 }
                 Optional<String> problem = runOn(step, PackagePlanner.STAGE, tree);
                 if (problem.isPresent()) {
-                    return failed(step, start, problem.get());
+                    throw new Rejected(problem.get());
                 }
             } finally {
                 FileTrees.deleteRecursively(tree);
             }
             String name = DkmsContent.fileName(p);
+            long mtime = DebContent.mtime(Long.parseLong(step.attribute("sourceDateEpoch")));
             Files.write(staged.resolve(name), Tarballs.gzip(Tarballs.tar(members, mtime, "root"), 9));
-            Optional<String> problem = check(step, staged.resolve(name));
-            if (problem.isPresent()) {
-                return failed(step, start, problem.get());
-            }
-            FileTrees.swapIn(staged, target);
-        } finally {
-            if (Files.exists(staged)) {
-                FileTrees.deleteRecursively(staged);
-            }
-        }
-        String file = roots.path("${out}")
-                .relativize(target.resolve(DkmsContent.fileName(p)))
-                .toString();
-        return new StepResult(
-                        step.id(),
-                        StepStatus.BUILT,
-                        Duration.ofNanos(System.nanoTime() - start),
-                        "wrote " + file + " for kernels " + range.get().describe() + " (" + worked.size()
-                                + " of the driver's cells worked)",
-                        List.of(),
-                        new TreeMap<>())
-                .with(Artifacts.files(List.of(file)));
+            return name;
+        });
     }
 
     private static List<DkmsContent.Source> concat(DkmsContent.Source first, List<DkmsContent.Source> rest) {

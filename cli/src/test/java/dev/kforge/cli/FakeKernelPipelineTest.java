@@ -228,19 +228,7 @@ class FakeKernelPipelineTest {
     void aDkmsPackageIsWrittenAfterAllOfItsDriversCellsAndBoundedByThoseThatWorked() throws Exception {
         FakeKernel newer = FakeKernel.at(ws.resolve("newer"), "6.16.0", "6.16.0-fake");
         Path newerMakefile = ws.resolve("newer/Makefile");
-        String makefile = Files.readString(newerMakefile);
-        Files.writeString(
-                newerMakefile,
-                makefile.replace(
-                        "\t@if [ \"$(FAIL)\" = modules ]",
-                        "\t@case \"$(M)\" in */beta) echo \"$(M)/beta.c:2:1: error: removed in 6.16\" >&2; exit 1;; esac\n"
-                                + "\t@if [ \"$(FAIL)\" = modules ]"));
-        String toml = Files.readString(ws.resolve("kforge.toml"));
-        int drivers = toml.indexOf("[[driver]]");
-        Files.writeString(
-                ws.resolve("kforge.toml"),
-                toml.substring(0, drivers) + "[[kernel]]\nname = \"newer\"\nheaders = \"newer\"\n\n"
-                        + toml.substring(drivers) + "\n[package]\nversion = \"2.0\"\nformats = [\"dkms\"]\n");
+        String makefile = failingOnNewer("beta");
         ItSupport.Run run = kforge("package", "--junit", "junit.xml");
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
         assertThat(run.out())
@@ -323,6 +311,56 @@ class FakeKernelPipelineTest {
         String unpacked = new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(tar.waitFor()).isZero();
         assertThat(unpacked).as("the package written before the key came").doesNotContain("PRIVATE KEY");
+    }
+
+    /**
+     * A second fake kernel, 6.16, on which {@code driver} fails to build, declared before the drivers, and a
+     * [package] writing DKMS packages (version 2.0). Returns the kernel's Makefile as it was before the failure
+     * was added.
+     */
+    String failingOnNewer(String driver) throws Exception {
+        Path newerMakefile = ws.resolve("newer/Makefile");
+        String makefile = Files.readString(newerMakefile);
+        Files.writeString(
+                newerMakefile,
+                makefile.replace(
+                        "\t@if [ \"$(FAIL)\" = modules ]",
+                        "\t@case \"$(M)\" in */" + driver + ") echo \"$(M)/" + driver
+                                + ".c:2:1: error: removed in 6.16\" >&2; exit 1;; esac\n"
+                                + "\t@if [ \"$(FAIL)\" = modules ]"));
+        String toml = Files.readString(ws.resolve("kforge.toml"));
+        int drivers = toml.indexOf("[[driver]]");
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                toml.substring(0, drivers) + "[[kernel]]\nname = \"newer\"\nheaders = \"newer\"\n\n"
+                        + toml.substring(drivers) + "\n[package]\nversion = \"2.0\"\nformats = [\"dkms\"]\n");
+        return makefile;
+    }
+
+    /**
+     * A cell skipped because a driver it needs failed counts neither way, as in the compatibility report: beta
+     * needs alpha, alpha fails on 6.16, so alpha's package stops below 6.16 and beta's stays open. beta's
+     * package carries alpha's sources for their symbols and builds after alpha's own package.
+     */
+    @Test
+    void aCellSkippedBecauseADriverItNeedsFailedBoundsNoDkmsPackage() throws Exception {
+        FakeKernel.at(ws.resolve("newer"), "6.16.0", "6.16.0-fake");
+        Files.writeString(
+                ws.resolve("kforge.toml"),
+                Files.readString(ws.resolve("kforge.toml"))
+                        .replace(
+                                "name = \"beta\"\npath = \"drivers/beta\"\n",
+                                "name = \"beta\"\npath = \"drivers/beta\"\ndepends = [\"alpha\"]\n"));
+        failingOnNewer("alpha");
+        ItSupport.Run run = kforge("package");
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("4 cells: 2 built, 0 cached, 1 failed, 1 skipped; 2 packages: 2 written, 0 failed");
+        assertThat(dkmsConf("alpha")).contains("builds on kernels 6.1 up to, not including, 6.16");
+        assertThat(dkmsConf("beta"))
+                .contains("builds on kernels 6.1 and later")
+                .contains("BUILD_DEPENDS[0]=\"alpha\"")
+                .contains("/.kforge-deps/alpha/Module.symvers");
     }
 
     /** The dkms.conf of a driver's DKMS package in out/, read by tar. */

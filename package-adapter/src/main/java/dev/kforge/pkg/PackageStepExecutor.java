@@ -240,8 +240,10 @@ public final class PackageStepExecutor implements StepExecutor {
 
     /**
      * A driver's DKMS package, from the cells of it that worked in this run: every step a cell waited for
-     * succeeded ({@link StepContext#after()}). A cell the run did not have (another selection, another shard)
-     * counts neither way. With no cell that worked there is nothing to bound the package by: skipped.
+     * succeeded ({@link StepContext#after()}); one failed or timed out where a step of the cell did. A cell the
+     * run did not have (another selection, another shard), or that was skipped (its kernel lacks an option the
+     * driver requires, a driver it needs failed) or cancelled, counts neither way, as in the compatibility
+     * report. With no cell that worked there is nothing to bound the package by: skipped.
      */
     private StepResult runDkms(Step step, StepContext context, long start) throws IOException, InterruptedException {
         String driver = step.attribute("driver");
@@ -250,7 +252,7 @@ public final class PackageStepExecutor implements StepExecutor {
         java.util.SortedSet<String> modules = new java.util.TreeSet<>();
         java.util.SortedSet<String> machines = new java.util.TreeSet<>();
         SortedMap<String, java.util.SortedSet<String>> releases = new TreeMap<>();
-        java.util.Map<String, Boolean> after = context.after();
+        java.util.Map<String, StepStatus> after = context.after();
         for (String cell : cellsOf(step)) {
             // The steps of the cell this run had: its publisher and test; in kforge verify, its build alone.
             List<String> steps = new ArrayList<>(
@@ -262,9 +264,13 @@ public final class PackageStepExecutor implements StepExecutor {
             }
             Optional<KernelRange.Version> version =
                     KernelRange.Version.of(step.attribute("cell." + cell + ".kernelVersion"));
-            if (!steps.stream().allMatch(after::get)) {
+            if (steps.stream()
+                    .anyMatch(s -> after.get(s) == StepStatus.FAILED || after.get(s) == StepStatus.TIMED_OUT)) {
                 version.ifPresent(failed::add);
                 continue;
+            }
+            if (!steps.stream().allMatch(s -> after.get(s).ok())) {
+                continue; // skipped or cancelled: neither worked nor failed
             }
             Path dir = roots.path(step.attribute("cell." + cell + ".dir"));
             Built built = built(dir);

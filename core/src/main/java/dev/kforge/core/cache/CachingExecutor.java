@@ -84,7 +84,13 @@ public final class CachingExecutor implements StepExecutor {
             return key;
         }
         Fingerprint f = new Fingerprint("kforge-step-after", 1).add(key.key());
-        context.after().forEach((dep, ok) -> f.add(dep).add(ok));
+        // Success, failure or neither (skipped, cancelled): restored and built alike are success.
+        context.after()
+                .forEach((dep, status) -> f.add(dep)
+                        .add(
+                                status.ok()
+                                        ? "ok"
+                                        : status.failed() && status != StepStatus.CANCELLED ? "failed" : "neither"));
         return new StepKey(f.digest(), key.inputs());
     }
 

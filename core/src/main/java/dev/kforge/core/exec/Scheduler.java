@@ -167,14 +167,14 @@ public final class Scheduler {
             }
         }
 
-        /** What the executor learns from the run: for an ungated step, whether each dependency succeeded. */
+        /** What the executor learns from the run: for an ungated step, how each dependency ended. */
         StepContext contextOf(Step s) {
             if (s.gated()) {
                 return StepContext.NONE;
             }
-            SortedMap<String, Boolean> after = new TreeMap<>();
+            SortedMap<String, StepStatus> after = new TreeMap<>();
             for (String d : s.deps()) {
-                after.put(d, results.get(d).status().ok());
+                after.put(d, results.get(d).status());
             }
             return StepContext.after(after);
         }

@@ -13,11 +13,14 @@ import java.util.TreeMap;
  *     removed first ({@code --no-cache})
  * @param stepKey the step's cache key, for the provenance the executor records (metadata.json)
  * @param inputs the digest of each input that went into the key
- * @param after for a step that is not gated by its dependencies ({@code Step#gated()}): whether each
- *     dependency in the run succeeded, by step id; empty for every other step
+ * @param after for a step that is not gated by its dependencies ({@code Step#gated()}): how each dependency
+ *     in the run ended, by step id; empty for every other step
  */
 public record StepContext(
-        boolean fresh, Optional<String> stepKey, SortedMap<String, String> inputs, SortedMap<String, Boolean> after) {
+        boolean fresh,
+        Optional<String> stepKey,
+        SortedMap<String, String> inputs,
+        SortedMap<String, StepStatus> after) {
 
     /** A step run outside any cache. */
     public static final StepContext NONE = new StepContext(false, Optional.empty(), new TreeMap<>(), new TreeMap<>());
@@ -29,7 +32,7 @@ public record StepContext(
     }
 
     /** A context that tells only the dependencies' outcomes (what the scheduler knows). */
-    public static StepContext after(SortedMap<String, Boolean> after) {
+    public static StepContext after(SortedMap<String, StepStatus> after) {
         return new StepContext(false, Optional.empty(), new TreeMap<>(), after);
     }
 }

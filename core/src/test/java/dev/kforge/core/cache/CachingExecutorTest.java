@@ -392,17 +392,20 @@ class CachingExecutorTest {
             }
             return StepResult.of(s.id(), StepStatus.BUILT, Duration.ofMillis(5), "wrote");
         };
-        var oneFailed =
-                dev.kforge.core.exec.StepContext.after(new TreeMap<>(Map.of("build/d/a", true, "build/d/b", false)));
-        var bothPassed =
-                dev.kforge.core.exec.StepContext.after(new TreeMap<>(Map.of("build/d/a", true, "build/d/b", true)));
+        var oneFailed = dev.kforge.core.exec.StepContext.after(
+                new TreeMap<>(Map.of("build/d/a", StepStatus.BUILT, "build/d/b", StepStatus.FAILED)));
+        var bothPassed = dev.kforge.core.exec.StepContext.after(
+                new TreeMap<>(Map.of("build/d/a", StepStatus.BUILT, "build/d/b", StepStatus.BUILT)));
+        // Restored and built are alike: the same package.
+        var oneFailedRestored = dev.kforge.core.exec.StepContext.after(
+                new TreeMap<>(Map.of("build/d/a", StepStatus.CACHED, "build/d/b", StepStatus.FAILED)));
         CachingExecutor caching =
                 executor(writing, store, roots, Map.of(step.id(), key), Optional.empty(), List.of(step));
         assertThat(caching.execute(step, oneFailed).status()).isEqualTo(StepStatus.BUILT);
         assertThat(caching.execute(step, bothPassed).status()).isEqualTo(StepStatus.BUILT);
-        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=true, build/d/b=true}");
-        assertThat(caching.execute(step, oneFailed).status()).isEqualTo(StepStatus.CACHED);
-        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=true, build/d/b=false}");
+        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=BUILT, build/d/b=BUILT}");
+        assertThat(caching.execute(step, oneFailedRestored).status()).isEqualTo(StepStatus.CACHED);
+        assertThat(out.resolve("d-dkms.tar.gz")).content().isEqualTo("{build/d/a=BUILT, build/d/b=FAILED}");
         assertThat(runs).hasValue(2);
     }
 

@@ -246,15 +246,20 @@ record Verdict(boolean passed, String message, List<Problem> problems, List<Stri
             if (p.length == 2 && p[1].equals("0")) {
                 loadedOk.add(p[0]);
             } else {
-                // What the kernel and insmod said, without the taint notices every out-of-tree module gets.
-                String said = lastLoadLines.stream()
+                // What the kernel and insmod said, without the taint notices every out-of-tree module gets; the
+                // lines naming the module or insmod when there are any (a boot still settling prints its own, such
+                // as the TSC's calibration, while the module loads).
+                List<String> lines = lastLoadLines.stream()
                         .filter(l -> !l.isBlank())
                         .map(String::strip)
                         .filter(l -> !l.contains("loading out-of-tree module taints kernel")
                                 && !l.contains("module verification failed"))
                         .distinct()
-                        .reduce((a, b) -> a + "; " + b)
-                        .orElse("");
+                        .toList();
+                List<String> about = lines.stream()
+                        .filter(l -> l.contains(p[0]) || l.startsWith("insmod"))
+                        .toList();
+                String said = String.join("; ", about.isEmpty() ? lines : about);
                 problem(
                         lineNo,
                         "insmod " + p[0] + " failed (exit " + (p.length == 2 ? p[1] : "?") + ")"

@@ -87,6 +87,35 @@ class VerdictTest {
                 .startsWith("insmod ghost failed (exit 1): ghost: Unknown symbol kforge_missing (err -2); insmod:");
     }
 
+    /** Seen in CI: the TSC's calibration printed while insmod ran; the message names what concerns the module. */
+    @Test
+    void aRefusedModulesMessageLeavesOutWhatTheBootPrintedMeanwhile() {
+        Verdict v = judge(run("""
+                KFORGE-LOAD params
+                [    1.9] tsc: Refined TSC clocksource calibration: 2599.974 MHz
+                [    1.9] params: `abc;' invalid for parameter `n'
+                [    1.9] clocksource: Switched to clocksource tsc
+                [    1.9] params: unknown parameter 'true' ignored
+                insmod: can't insert '/kforge/modules/00-params.ko': Invalid argument
+                KFORGE-INSMOD params 22
+                KFORGE-TAINT 0
+                KFORGE-END
+                """), List.of("params"), false, false, 120);
+        assertThat(v.message())
+                .isEqualTo("insmod params failed (exit 22): params: `abc;' invalid for parameter `n'; params: unknown"
+                        + " parameter 'true' ignored; insmod: can't insert '/kforge/modules/00-params.ko': Invalid"
+                        + " argument");
+        // With no line naming the module, everything the kernel said stays.
+        Verdict plain = judge(run("""
+                KFORGE-LOAD quiet
+                [    1.9] some: other message
+                KFORGE-INSMOD quiet 1
+                KFORGE-TAINT 0
+                KFORGE-END
+                """), List.of("quiet"), false, false, 120);
+        assertThat(plain.message()).isEqualTo("insmod quiet failed (exit 1): some: other message");
+    }
+
     @Test
     void aWarningOrAnUnexpectedTaintFails() {
         Verdict warn = judge(

@@ -12,6 +12,7 @@ import dev.kforge.core.exec.StepResult;
 import dev.kforge.core.exec.StepStatus;
 import dev.kforge.core.fs.FileTrees;
 import dev.kforge.core.fs.Staging;
+import dev.kforge.core.model.Driver;
 import dev.kforge.core.plan.Roots;
 import dev.kforge.core.plan.Step;
 import java.io.IOException;
@@ -154,9 +155,7 @@ public final class PackageStepExecutor implements StepExecutor {
                 maintainer,
                 Optional.ofNullable(step.attributes().get("description")),
                 Optional.ofNullable(step.attributes().get("distribution")),
-                Optional.ofNullable(step.attributes().get("dependsOn"))
-                        .map(d -> List.of(d.split(",")))
-                        .orElse(List.of()),
+                listAttribute(step, "dependsOn"),
                 summary,
                 modules,
                 licenses,
@@ -255,8 +254,7 @@ public final class PackageStepExecutor implements StepExecutor {
         java.util.Map<String, StepStatus> after = context.after();
         for (String cell : cellsOf(step)) {
             // The steps of the cell this run had: its publisher and test; in kforge verify, its build alone.
-            List<String> steps = new ArrayList<>(
-                    List.of(step.attribute("cell." + cell + ".steps").split(",")));
+            List<String> steps = new ArrayList<>(listAttribute(step, "cell." + cell + ".steps"));
             steps.add(step.attribute("cell." + cell + ".build"));
             steps.removeIf(s -> !after.containsKey(s));
             if (steps.isEmpty()) {
@@ -264,8 +262,7 @@ public final class PackageStepExecutor implements StepExecutor {
             }
             Optional<KernelRange.Version> version =
                     KernelRange.Version.of(step.attribute("cell." + cell + ".kernelVersion"));
-            if (steps.stream()
-                    .anyMatch(s -> after.get(s) == StepStatus.FAILED || after.get(s) == StepStatus.TIMED_OUT)) {
+            if (steps.stream().anyMatch(s -> after.get(s).ranAndFailed())) {
                 version.ifPresent(failed::add);
                 continue;
             }
@@ -278,12 +275,14 @@ public final class PackageStepExecutor implements StepExecutor {
                     built.release().flatMap(KernelRange.Version::of).or(() -> version);
             if (v.isEmpty() || built.modules().isEmpty()) {
                 return failed(
-                        step, start, "cell " + cell + " passed but " + dir + " names no module or kernel release");
+                        step,
+                        start,
+                        "cell " + cell + " passed but " + dir.resolve("metadata.json")
+                                + " names no module or kernel release");
             }
             worked.add(v.get());
             modules.addAll(built.modules());
-            List<String> m =
-                    List.of(step.attribute("cell." + cell + ".machines").split(","));
+            List<String> m = listAttribute(step, "cell." + cell + ".machines");
             machines.addAll(m);
             releases.computeIfAbsent(built.release().orElse(v.get().toString()), k -> new java.util.TreeSet<>())
                     .add(m.get(0));
@@ -297,9 +296,7 @@ public final class PackageStepExecutor implements StepExecutor {
                     "not built: no cell of " + driver
                             + " worked in this run, so no kernel to build its DKMS package for");
         }
-        List<String> configs = Optional.ofNullable(step.attributes().get("requires"))
-                .map(r -> List.of(r.split(",")))
-                .orElse(List.of());
+        List<String> configs = listAttribute(step, "requires");
         List<String> notes = new ArrayList<>();
         releases.forEach((release, arches) -> notes.add(release + " (" + String.join(", ", arches) + ")"));
         DkmsContent.Source own = source(step, "source.", driver);
@@ -332,17 +329,13 @@ public final class PackageStepExecutor implements StepExecutor {
         return publish(step, start, note, staged -> {
             Files.createDirectories(staged);
             SortedMap<String, DebPackage.File> members = DkmsContent.members(p);
-            // The tree as DKMS gets it, for the step's commands that read it (bash -n dkms.conf).
+            // dkms.conf where DKMS finds it, for the step's commands that read it (bash -n) before the tarball is
+            // written; no other file of the tree is read there.
             Path tree = Staging.dir(staged.getParent(), "." + staged.getFileName() + ".tree.tmp-");
             try {
-                for (var e : members.entrySet()) {
-                    Path f = tree.resolve(e.getKey());
-                    if (e.getValue() == null) {
-                        Files.createDirectories(f);
-                    } else {
-                        Files.write(f, e.getValue().content());
-                    }
-                }
+                String conf = DkmsContent.TREE + "dkms.conf";
+                Files.createDirectories(tree.resolve(DkmsContent.TREE));
+                Files.write(tree.resolve(conf), members.get(conf).content());
                 Optional<String> problem = runOn(step, PackagePlanner.STAGE, tree);
                 if (problem.isPresent()) {
                     throw new Rejected(problem.get());
@@ -355,6 +348,13 @@ public final class PackageStepExecutor implements StepExecutor {
             Files.write(staged.resolve(name), Tarballs.gzip(Tarballs.tar(members, mtime, "root"), 9));
             return name;
         });
+    }
+
+    /** An attribute the planner writes as a comma-separated list; empty when absent. */
+    private static List<String> listAttribute(Step step, String key) {
+        return Optional.ofNullable(step.attributes().get(key))
+                .map(v -> List.of(v.split(",")))
+                .orElse(List.of());
     }
 
     private static List<DkmsContent.Source> concat(DkmsContent.Source first, List<DkmsContent.Source> rest) {
@@ -372,34 +372,24 @@ public final class PackageStepExecutor implements StepExecutor {
         return out;
     }
 
-    /** What a cell's out/ directory says it built: its modules (paths as Kbuild made them) and their release. */
+    /**
+     * What a cell's out/ directory says it built, from the metadata.json its build published (every published
+     * cell has one): its modules (paths as Kbuild made them) and their release; nothing when there is none.
+     */
     private record Built(List<String> modules, Optional<String> release) {}
 
     @SuppressWarnings("unchecked")
     private static Built built(Path dir) throws IOException {
         Path metadata = dir.resolve("metadata.json");
         if (Files.isRegularFile(metadata)
-                && dev.kforge.core.json.CanonicalJson.read(Files.readString(metadata))
-                        instanceof java.util.Map<?, ?> m) {
-            Object mods = m.get("modules");
-            Object release = m.get("release");
-            if (mods instanceof java.util.Map<?, ?> mm && !mm.isEmpty()) {
-                return new Built(
-                        ((java.util.Map<String, Object>) mm)
-                                .keySet().stream().sorted().toList(),
-                        release instanceof String r && !r.isEmpty() ? Optional.of(r) : Optional.empty());
-            }
+                && dev.kforge.core.json.CanonicalJson.read(Files.readString(metadata)) instanceof java.util.Map<?, ?> m
+                && m.get("modules") instanceof java.util.Map<?, ?> mm) {
+            return new Built(
+                    ((java.util.Map<String, Object>) mm)
+                            .keySet().stream().sorted().toList(),
+                    m.get("release") instanceof String r && !r.isEmpty() ? Optional.of(r) : Optional.empty());
         }
-        // No record of the build: the published modules, at the top of the driver's directory.
-        List<String> names = new ArrayList<>();
-        Optional<String> release = Optional.empty();
-        for (Path ko : modulesIn(dir)) {
-            names.add(ko.getFileName().toString());
-            if (release.isEmpty()) {
-                release = Elf.read(ko.toString(), Files.readAllBytes(ko)).release();
-            }
-        }
-        return new Built(names, release);
+        return new Built(List.of(), Optional.empty());
     }
 
     /** The drivers a driver package carries the sources of, each after those it needs. */
@@ -433,17 +423,14 @@ public final class PackageStepExecutor implements StepExecutor {
     /** A driver's files (without kforge's own and its cargo crates), make variables and dependencies, from the step. */
     private DkmsContent.Source source(Step step, String prefix, String name) throws IOException {
         Path dir = roots.path(step.attribute(prefix + "dir"));
-        List<String> excluded = Optional.ofNullable(step.attributes().get(prefix + "exclude"))
-                .map(e -> List.of(e.split(",")))
-                .orElse(List.of());
+        List<String> excluded = listAttribute(step, prefix + "exclude");
         SortedMap<String, DebPackage.File> files = new TreeMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
                 String rel = dir.relativize(f).toString();
                 String fileName = f.getFileName().toString();
                 if (excluded.stream().anyMatch(x -> rel.equals(x) || rel.startsWith(x + "/"))
-                        || fileName.equals("compile_commands.json")
-                        || fileName.equals("rust-project.json")) {
+                        || Driver.GENERATED_FILES.contains(fileName)) {
                     continue;
                 }
                 files.put(rel, new DebPackage.File(Files.readAllBytes(f), Files.isExecutable(f) ? 0755 : 0644));
@@ -455,10 +442,7 @@ public final class PackageStepExecutor implements StepExecutor {
                 make.put(k.substring((prefix + "make.").length()), v);
             }
         });
-        List<String> dependsOn = Optional.ofNullable(step.attributes().get(prefix + "dependsOn"))
-                .map(d -> List.of(d.split(",")))
-                .orElse(List.of());
-        return new DkmsContent.Source(name, files, make, dependsOn);
+        return new DkmsContent.Source(name, files, make, listAttribute(step, prefix + "dependsOn"));
     }
 
     /** Runs the step's commands that name {@code placeholder}, given {@code path} for it; the first problem, if any. */

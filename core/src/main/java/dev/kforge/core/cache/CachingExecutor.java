@@ -86,11 +86,8 @@ public final class CachingExecutor implements StepExecutor {
         Fingerprint f = new Fingerprint("kforge-step-after", 1).add(key.key());
         // Success, failure or neither (skipped, cancelled): restored and built alike are success.
         context.after()
-                .forEach((dep, status) -> f.add(dep)
-                        .add(
-                                status.ok()
-                                        ? "ok"
-                                        : status.failed() && status != StepStatus.CANCELLED ? "failed" : "neither"));
+                .forEach((dep, status) ->
+                        f.add(dep).add(status.ok() ? "ok" : status.ranAndFailed() ? "failed" : "neither"));
         return new StepKey(f.digest(), key.inputs());
     }
 

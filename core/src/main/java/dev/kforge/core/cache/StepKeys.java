@@ -4,6 +4,7 @@ import dev.kforge.core.KforgeException;
 import dev.kforge.core.digest.Digest;
 import dev.kforge.core.digest.DigestMemo;
 import dev.kforge.core.digest.Fingerprint;
+import dev.kforge.core.model.Driver;
 import dev.kforge.core.plan.BuildPlan;
 import dev.kforge.core.plan.Planner;
 import dev.kforge.core.plan.Roots;
@@ -36,9 +37,6 @@ public final class StepKeys {
      * bits; 3: entries name outputs by their declared plan paths and carry typed artifacts).
      */
     public static final int FORMAT = 3;
-
-    /** Files kforge itself writes into driver directories; they do not change a build. */
-    private static final Set<String> IGNORED = Set.of("compile_commands.json", "rust-project.json");
 
     /**
      * A step's key and the digests of what went into it (for metadata and provenance).
@@ -147,7 +145,7 @@ public final class StepKeys {
                         .filter(Files::isRegularFile)
                         .sorted()
                         .toList()) {
-                    if (IGNORED.contains(file.getFileName().toString())) {
+                    if (Driver.GENERATED_FILES.contains(file.getFileName().toString())) {
                         continue;
                     }
                     f.add(p.relativize(file).toString())

@@ -29,6 +29,14 @@ public enum StepStatus {
         return this == BUILT || this == CACHED || this == XPASS;
     }
 
+    /**
+     * Ran and did not make it (failed or timed out): what a step that waits for others whatever their outcome
+     * counts against them; a skipped or cancelled one never ran, a restored one succeeded.
+     */
+    public boolean ranAndFailed() {
+        return this == FAILED || this == TIMED_OUT;
+    }
+
     /** Failed, timed out or cancelled: counted as a failure in every report and the exit code. */
     public boolean failed() {
         return this == FAILED || this == TIMED_OUT || this == CANCELLED;

@@ -37,6 +37,13 @@ public record Driver(
         SourcePos pos,
         Optional<String> version) {
 
+    /**
+     * Files kforge itself writes into a driver's directory (kforge ide's editor files): they change no build,
+     * key no step and go into no package.
+     */
+    public static final java.util.Set<String> GENERATED_FILES =
+            java.util.Set.of("compile_commands.json", "rust-project.json");
+
     public Driver(
             String name,
             String path,

@@ -58,7 +58,6 @@ public interface PackageStepPlanner {
      * @param format the package format
      * @param driver the driver
      * @param version its package version
-     * @param packaging the workspace's [package] table
      * @param cells its planned cells, by cell id
      * @param dependencies the drivers it needs, directly or not, by name (their sources give it their symbols'
      *     versions when it builds)
@@ -69,7 +68,6 @@ public interface PackageStepPlanner {
             String format,
             Driver driver,
             String version,
-            Packaging packaging,
             java.util.SortedMap<String, DriverCell> cells,
             java.util.SortedMap<String, Driver> dependencies,
             Optional<String> revision,

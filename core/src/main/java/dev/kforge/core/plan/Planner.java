@@ -301,15 +301,10 @@ public final class Planner {
                                 on.arch().unameMachines()));
         // The drivers it needs, directly or through another: their published modules go into an image too.
         SortedMap<String, String> dependencyDirs = new TreeMap<>();
-        List<String> pending = new ArrayList<>(d.dependsOn());
-        while (!pending.isEmpty()) {
-            String dep = pending.remove(0);
-            String publisher = on.publishers().get(dep);
-            if (publisher != null && !dependencyDirs.containsKey(dep)) {
-                dependencyDirs.put(dep, a.steps.get(publisher).publishDir().orElseThrow());
-                deps.add(publisher);
-                ws.driver(dep).ifPresent(x -> pending.addAll(x.dependsOn()));
-            }
+        for (Driver dep : dependencies(ws, d, name -> on.publishers().containsKey(name))) {
+            String publisher = on.publishers().get(dep.name());
+            dependencyDirs.put(dep.name(), a.steps.get(publisher).publishDir().orElseThrow());
+            deps.add(publisher);
         }
         String version = ws.packaging()
                 .versionOf(d)
@@ -339,6 +334,26 @@ public final class Planner {
     }
 
     /**
+     * The drivers {@code d} needs, directly or through another, in the order they are met, each once; a driver
+     * {@code follow} refuses is left out with what only it needs.
+     */
+    private static List<Driver> dependencies(Workspace ws, Driver d, java.util.function.Predicate<String> follow) {
+        List<Driver> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> pending = new ArrayList<>(d.dependsOn());
+        while (!pending.isEmpty()) {
+            String name = pending.remove(0);
+            if (follow.test(name) && seen.add(name)) {
+                ws.driver(name).ifPresent(x -> {
+                    out.add(x);
+                    pending.addAll(x.dependsOn());
+                });
+            }
+        }
+        return out;
+    }
+
+    /**
      * The packages of the drivers' sources (DKMS), one per driver and format, after every planned cell of the
      * driver whatever its outcome: the package is made from the cells that worked.
      */
@@ -351,19 +366,11 @@ public final class Planner {
             a.driverCells.forEach((name, cells) -> {
                 Driver d = ws.driver(name).orElseThrow();
                 SortedMap<String, Driver> dependencies = new TreeMap<>();
-                List<String> pending = new ArrayList<>(d.dependsOn());
-                while (!pending.isEmpty()) {
-                    String dep = pending.remove(0);
-                    ws.driver(dep).filter(x -> !dependencies.containsKey(dep)).ifPresent(x -> {
-                        dependencies.put(dep, x);
-                        pending.addAll(x.dependsOn());
-                    });
-                }
+                dependencies(ws, d, any -> true).forEach(x -> dependencies.put(x.name(), x));
                 Step pkg = packageSteps.driverPackage(new PackageStepPlanner.DriverPackage(
                         format,
                         d,
                         ws.packaging().versionOf(d).orElseThrow(),
-                        ws.packaging(),
                         cells,
                         dependencies,
                         a.in.revision(),

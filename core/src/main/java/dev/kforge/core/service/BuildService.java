@@ -72,9 +72,8 @@ public final class BuildService {
         List<Step> steps = request.restoreOnly()
                 ? RunSteps.withoutTrees(selected)
                 : request.useCache() ? RunSteps.withoutNeedlessTrees(selected, keys, stepCache, deferred) : selected;
-        StepExecutor real = request.restoreOnly()
-                ? gathering(() -> executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey()))
-                : executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey());
+        StepExecutor adapters = executors.create(roots, plan.tools(), request.stepTimeout(), request.signingKey());
+        StepExecutor real = request.restoreOnly() ? gathering(adapters) : adapters;
         CachingExecutor caching = CachingExecutor.builder()
                 .delegate(real)
                 .cache(stepCache)
@@ -106,23 +105,14 @@ public final class BuildService {
      * dependencies whatever their outcome (a driver's DKMS package): no shard has all of a driver's cells,
      * so those are written here, from every shard's results (Sharding leaves them out of the shards).
      */
-    private static StepExecutor gathering(java.util.function.Supplier<StepExecutor> executors) {
-        StepExecutor[] made = new StepExecutor[1];
-        return (s, context) -> {
-            if (!s.gated()) {
-                synchronized (made) {
-                    if (made[0] == null) {
-                        made[0] = executors.get();
-                    }
-                }
-                return made[0].execute(s, context);
-            }
-            return StepResult.of(
-                    s.id(),
-                    StepStatus.FAILED,
-                    Duration.ZERO,
-                    "not in the cache: no shard built it (or its upload failed)");
-        };
+    private static StepExecutor gathering(StepExecutor adapters) {
+        return (s, context) -> s.gated()
+                ? StepResult.of(
+                        s.id(),
+                        StepStatus.FAILED,
+                        Duration.ZERO,
+                        "not in the cache: no shard built it (or its upload failed)")
+                : adapters.execute(s, context);
     }
 
     private StepCache stepCache(BuildRequest request) {
